@@ -1,0 +1,1 @@
+"""Junction shared mechanisms: no service's domain logic lives here."""

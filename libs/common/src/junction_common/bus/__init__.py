@@ -1,0 +1,1 @@
+"""Kafka plumbing on FastStream (aiokafka underneath): broker, relay, retrying consumers."""

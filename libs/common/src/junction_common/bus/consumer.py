@@ -1,0 +1,118 @@
+"""Consumers that retry with backoff on `<topic>.retry.<n>` topics, then park the message in `<topic>.dlq`.
+
+The offset is committed only after the message was handled or handed on to a retry topic, so a crash
+at any line redelivers it (handlers are idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from junction_common.bus import headers as h
+from junction_common.logconfig import get_logger
+from junction_common.settings import JunctionSettings
+from junction_common.topics import RETRY_DELAYS_S, dlq_topic, retry_topic
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message as a handler sees it."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: dict[str, str]
+    attempt: int
+    partition: int = 0
+    offset: int = 0
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+def subscribe(
+    broker: KafkaBroker,
+    settings: JunctionSettings,
+    topic: str,
+    group_id: str,
+    handler: Handler,
+    delays: tuple[float, ...] = RETRY_DELAYS_S,
+) -> None:
+    """Subscribe `handler` to `topic` and its retry topics within one consumer group."""
+    full = settings.topic(topic)
+    names = [full, *(settings.topic(retry_topic(topic, n)) for n in range(1, len(delays) + 1))]
+    for level, name in enumerate(names):
+        consume = _make_consumer(broker, full, level, handler, delays, settings)
+        # One group per retry level: a slow retry never rebalances or blocks the main consumer.
+        broker.subscriber(
+            name,
+            group_id=group_id if level == 0 else f"{group_id}.retry.{level}",
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            max_poll_interval_ms=600000,
+        )(consume)
+
+
+def _make_consumer(
+    broker: KafkaBroker,
+    base: str,
+    level: int,
+    handler: Handler,
+    delays: tuple[float, ...],
+    settings: JunctionSettings,
+) -> Callable[[KafkaMessage], Awaitable[None]]:
+    async def consume(msg: KafkaMessage) -> None:
+        # The raw bytes, never FastStream's decoding: envelopes are parsed by their own models.
+        body: bytes = msg.body
+        headers = h.as_str_map(msg.headers)
+        await _wait_until(headers.get(h.NOT_BEFORE))
+        raw: Any = msg.raw_message
+        delivery = Delivery(base, raw.key, body, headers, level + 1, raw.partition, raw.offset)
+        try:
+            await handler(delivery)
+        except Exception as exc:  # noqa: BLE001 - every failure is routed, none is lost
+            await _route_failure(broker, delivery, level, delays, exc, settings)
+
+    consume.__name__ = f"consume_{base.replace('.', '_')}_{level}"
+    return consume
+
+
+async def _wait_until(not_before: str | None) -> None:
+    if not_before:
+        delay = float(not_before) - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+async def _route_failure(
+    broker: KafkaBroker,
+    delivery: Delivery,
+    level: int,
+    delays: tuple[float, ...],
+    exc: Exception,
+    settings: JunctionSettings,
+) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    headers = {**delivery.headers, h.ORIGINAL_TOPIC: delivery.topic, h.ERROR: error}
+    if level < len(delays):
+        target = retry_topic(delivery.topic, level + 1)
+        headers[h.NOT_BEFORE] = str(time.time() + delays[level])
+        headers[h.ATTEMPT] = str(level + 1)
+        log.warning("message_retry_scheduled", topic=delivery.topic, attempt=level + 1, error=error)
+    else:
+        target = dlq_topic(delivery.topic)
+        headers.pop(h.NOT_BEFORE, None)
+        log.error("message_dead_lettered", topic=delivery.topic, error=error,
+                  trace="".join(traceback.format_exception(exc))[-4000:])
+    await broker.publish(delivery.value, target, key=delivery.key, headers=headers)

@@ -1,0 +1,90 @@
+"""Outbox relay: publishes committed events in stream order, then marks their commits published.
+
+A crash between publishing and marking publishes again: consumers are idempotent by version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from junction_common.bus import headers as h
+from junction_common.envelope import EventEnvelope
+from junction_common.logconfig import get_logger
+from junction_common.store.event_store import EventStore
+
+log = get_logger(__name__)
+
+TopicFor = Callable[[EventEnvelope], str]
+
+
+class OutboxRelay:
+    """Drains unpublished commits; `wake()` after a commit makes it send without waiting for the poll."""
+
+    def __init__(
+        self, store: EventStore, broker: KafkaBroker, topic_for: TopicFor, poll_interval_s: float = 0.5
+    ) -> None:
+        self._store, self._broker, self._topic_for = store, broker, topic_for
+        self._poll = poll_interval_s
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.drain_once()
+            except Exception:  # noqa: BLE001 - the relay must outlive a broker or database hiccup
+                log.exception("outbox_relay_failed")
+                sent = 0
+                await asyncio.sleep(1.0)
+            if sent == 0:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+                except TimeoutError:
+                    pass
+                self._wakeup.clear()
+
+    async def drain_once(self) -> int:
+        """Publish one batch of unpublished commits; returns how many events were sent."""
+        commits = await self._store.unpublished()
+        if not commits:
+            return 0
+        futures: list[Any] = []
+        for doc in commits:
+            for raw in doc["events"]:
+                event = EventEnvelope.model_validate(raw)
+                futures.append(await self._publish(event, doc.get("traceparent")))
+        await asyncio.gather(*futures)
+        await self._store.mark_published([doc["_id"] for doc in commits])
+        return len(futures)
+
+    async def _publish(self, event: EventEnvelope, traceparent: str | None) -> Any:
+        headers = {
+            h.EVENT_TYPE: event.type,
+            h.CORRELATION_ID: event.correlation_id,
+            h.CAUSATION_ID: event.causation_id,
+            h.WORKSPACE_ID: event.workspace_id,
+        }
+        if traceparent:
+            headers["traceparent"] = traceparent
+        return await self._broker.publish(
+            event.to_bytes(),
+            self._topic_for(event),
+            key=event.stream_id.encode(),
+            headers=headers,
+            no_confirm=True,
+        )

@@ -1,0 +1,106 @@
+"""Workspaces and API keys: keys are shown once and stored only as a keyed hash.
+
+Roles map to scope sets; a key carries its role's scopes or a subset. `*` grants every scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from junction_common.envelope import utcnow
+from junction_common.ids import new_id
+
+Doc = dict[str, Any]
+
+KEY_PREFIX = "jk_live_"
+ROLES = ("OWNER", "ADMIN", "MEMBER", "VIEWER")
+PLANS = ("free", "starter", "pro", "business")
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "OWNER": frozenset({"*"}),
+    "ADMIN": frozenset({"*"}),
+    "MEMBER": frozenset({"*:read", "*:write"}),
+    "VIEWER": frozenset({"*:read"}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the workspace, the key, its role and scopes."""
+
+    workspace_id: str
+    key_id: str
+    role: str
+    scopes: frozenset[str]
+
+    def has_scope(self, scope: str) -> bool:
+        family, _, action = scope.partition(":")
+        wanted = {scope, "*", f"*:{action}", f"{family}:*"}
+        return bool(self.scopes & wanted)
+
+
+def hash_key(api_key: str, pepper: str) -> str:
+    return hmac.new(pepper.encode(), api_key.encode(), hashlib.sha256).hexdigest()
+
+
+class IdentityStore:
+    """Workspaces and their API keys in the identity database."""
+
+    def __init__(self, db: AsyncDatabase[Doc], pepper: str) -> None:
+        self.workspaces = db["workspaces"]
+        self.keys = db["api_keys"]
+        self._pepper = pepper
+
+    async def ensure_indexes(self) -> None:
+        await self.keys.create_index("key_hash", unique=True)
+
+    async def create_workspace(self, name: str, plan: str) -> tuple[Doc, str]:
+        """Create a workspace with an owner key; returns the workspace and the key (shown once)."""
+        if plan not in PLANS:
+            raise ValueError(f"plan must be one of {', '.join(PLANS)}")
+        now = utcnow()
+        workspace = {"_id": new_id("wrk"), "name": name, "plan": plan, "created_at": now}
+        await self.workspaces.insert_one(workspace)
+        api_key = await self.create_key(workspace["_id"], "owner", "OWNER", None, now)
+        return workspace, api_key
+
+    async def create_key(
+        self, workspace_id: str, name: str, role: str, scopes: list[str] | None, now: datetime
+    ) -> str:
+        api_key = KEY_PREFIX + secrets.token_urlsafe(32)
+        await self.keys.insert_one({
+            "_id": new_id("key"),
+            "workspace_id": workspace_id,
+            "name": name,
+            "role": role,
+            "scopes": sorted(scopes) if scopes is not None else None,
+            "key_hash": hash_key(api_key, self._pepper),
+            "prefix": api_key[:12],
+            "created_at": now,
+            "revoked_at": None,
+            "expires_at": None,
+        })
+        return api_key
+
+    async def authenticate(self, api_key: str, now: datetime) -> Principal | None:
+        """The principal of a live key, or None (unknown, revoked or expired)."""
+        if not api_key.startswith(KEY_PREFIX):
+            return None
+        doc = await self.keys.find_one({"key_hash": hash_key(api_key, self._pepper)})
+        if doc is None or doc.get("revoked_at") is not None:
+            return None
+        expires = doc.get("expires_at")
+        if expires is not None and expires <= now:
+            return None
+        role_scopes = ROLE_SCOPES[doc["role"]]
+        scopes = frozenset(doc["scopes"]) if doc.get("scopes") is not None else role_scopes
+        return Principal(doc["workspace_id"], doc["_id"], doc["role"], scopes)
+
+    async def get_workspace(self, workspace_id: str) -> Doc | None:
+        return await self.workspaces.find_one({"_id": workspace_id})

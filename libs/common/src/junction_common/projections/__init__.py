@@ -1,0 +1,1 @@
+"""Projection mechanism: pure `apply(doc, event) -> doc` functions folded into MongoDB read models."""

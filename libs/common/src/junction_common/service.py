@@ -1,0 +1,114 @@
+"""Service host: wires one service's broker, event store, relay, command handler and projections.
+
+A service's main.py builds a `ServiceSpec` and calls `run_service`; FastStream runs the consumers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from faststream.kafka import KafkaBroker
+from opentelemetry import context as otel_context
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from junction_common.bus.broker import create_broker
+from junction_common.bus.consumer import Delivery, subscribe
+from junction_common.bus.relay import OutboxRelay, TopicFor
+from junction_common.commands import CommandExecutor, Decider
+from junction_common.envelope import CommandEnvelope, EventEnvelope
+from junction_common.logconfig import configure_logging, get_logger
+from junction_common.mongo import Doc, create_client, service_db
+from junction_common.projections.runner import Projection, ProjectionWriter
+from junction_common.settings import JunctionSettings
+from junction_common.store.event_store import EventStore
+from junction_common.store.outcomes import OutcomeStore
+from junction_common.topics import TopicSpec, ensure_topics
+from junction_common.tracing import configure_tracing, extract_context, tracer
+from junction_common.upcasting import UpcasterRegistry
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    """What a service declares: its topics, how to route commands, where events go, its projections."""
+
+    name: str
+    topics: list[TopicSpec]
+    command_topic: str
+    decider_for: Callable[[CommandEnvelope], Decider]
+    topic_for: TopicFor
+    projections: list[Projection] = field(default_factory=list)
+    upcasters: UpcasterRegistry = field(default_factory=UpcasterRegistry)
+
+
+class ServiceRuntime:
+    """The running parts of a service; tests start and stop it in-process."""
+
+    def __init__(self, spec: ServiceSpec, settings: JunctionSettings) -> None:
+        self.spec, self.settings = spec, settings
+        self.client: AsyncMongoClient[Doc] = create_client(settings)
+        self.db: AsyncDatabase[Doc] = service_db(self.client, settings, spec.name)
+        self.broker: KafkaBroker = create_broker(settings, client_id=f"junction-{spec.name}")
+        self.store = EventStore(self.db, spec.upcasters)
+        self.relay = OutboxRelay(self.store, self.broker, lambda e: settings.topic(spec.topic_for(e)))
+        self.executor = CommandExecutor(self.store, OutcomeStore(self.db), self.relay.wake)
+        self._wire()
+
+    def _wire(self) -> None:
+        subscribe(self.broker, self.settings, self.spec.command_topic, f"{self.spec.name}.commands",
+                  self.handle_command)
+        for projection in self.spec.projections:
+            writer = ProjectionWriter(projection, self.db)
+            for topic in projection.topics:
+                subscribe(self.broker, self.settings, topic, projection.group_id, _projection_handler(writer))
+
+    async def handle_command(self, delivery: Delivery) -> None:
+        cmd = CommandEnvelope.from_bytes(delivery.value)
+        token = otel_context.attach(extract_context({"traceparent": cmd.traceparent or ""}))
+        try:
+            with tracer("junction.commands").start_as_current_span(f"command {cmd.type}"):
+                await self.executor.execute(cmd, self.spec.decider_for(cmd))
+        finally:
+            otel_context.detach(token)
+
+    async def start(self) -> None:
+        await ensure_topics(self.settings, self.spec.topics)
+        await self.store.ensure_indexes()
+        for projection in self.spec.projections:
+            await ProjectionWriter(projection, self.db).ensure_indexes()
+        await self.broker.start()
+        self.relay.start()
+        log.info("service_started", service=self.spec.name)
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.broker.stop()
+        await self.client.close()
+
+
+def _projection_handler(writer: ProjectionWriter) -> Callable[[Delivery], object]:
+    async def handle(delivery: Delivery) -> None:
+        await writer.handle(EventEnvelope.from_bytes(delivery.value))
+        if delivery.attempt == 1:
+            await writer.record_position(delivery.topic, delivery.partition, delivery.offset)
+
+    return handle
+
+
+async def serve(spec: ServiceSpec, settings: JunctionSettings) -> None:
+    """Run until SIGINT/SIGTERM."""
+    configure_logging(settings.log_level, settings.log_json, service=spec.name)
+    configure_tracing(spec.name, settings.otel_exporter)
+    runtime = ServiceRuntime(spec, settings)
+    await runtime.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runtime.stop()

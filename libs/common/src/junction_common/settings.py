@@ -1,0 +1,50 @@
+"""The settings base every service extends: one pydantic-settings class per service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SIGNING_SECRET = "dev-only-signing-secret-change-me"  # noqa: S105 - refused outside development
+DEV_VAULT_KEYS = "dev1:ZGV2LW9ubHktdmF1bHQta2V5LTMyLWJ5dGVzLWxvbmc="  # 32 bytes, development only
+
+
+def default_home() -> Path:
+    return Path.home() / ".cache" / "junction"
+
+
+class JunctionSettings(BaseSettings):
+    """Settings shared by every Junction process (env prefix JUNCTION_)."""
+
+    model_config = SettingsConfigDict(env_prefix="JUNCTION_", extra="ignore")
+
+    env: str = "development"
+    home: Path = Field(default_factory=default_home)
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    mongodb_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    # Prefixes let tests and parallel installs share one broker and one server.
+    topic_prefix: str = ""
+    db_prefix: str = "junction_"
+    log_level: str = "INFO"
+    log_json: bool | None = None
+    signing_secret: str = DEV_SIGNING_SECRET
+    vault_keys: str = DEV_VAULT_KEYS
+    vault_active_key: str = "dev1"
+    otel_exporter: str = "none"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets(self) -> JunctionSettings:
+        if self.env != "development" and self.env != "test":
+            if self.signing_secret == DEV_SIGNING_SECRET or self.vault_keys == DEV_VAULT_KEYS:
+                raise ValueError(
+                    "JUNCTION_SIGNING_SECRET and JUNCTION_VAULT_KEYS must be set outside development"
+                )
+        return self
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def db_name(self, service: str) -> str:
+        return f"{self.db_prefix}{service}"

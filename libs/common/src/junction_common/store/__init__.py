@@ -1,0 +1,1 @@
+"""Persistence mechanisms on MongoDB: the event store and command outcomes."""

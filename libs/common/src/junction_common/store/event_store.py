@@ -1,0 +1,125 @@
+"""Event store on MongoDB: one document per atomic commit, optimistic concurrency, command idempotency.
+
+Invariants:
+- `_id` is `<stream_id>@<base_version>`: two writers deciding from the same version cannot both commit.
+- `command_id` is unique: a redelivered command finds the first commit instead of writing a second.
+- A commit is also its own outbox entry (`published: false` until the relay has sent it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from junction_common.envelope import EventEnvelope
+from junction_common.upcasting import UpcasterRegistry
+
+Doc = dict[str, Any]
+
+
+class ConcurrencyError(Exception):
+    """Another commit reached the stream first; reload and decide again."""
+
+
+class DuplicateCommandError(Exception):
+    """The command was already committed; `commit` is the first outcome."""
+
+    def __init__(self, commit: Commit) -> None:
+        super().__init__(commit.command_id)
+        self.commit = commit
+
+
+@dataclass(frozen=True)
+class Commit:
+    stream_id: str
+    base_version: int
+    command_id: str
+    workspace_id: str
+    events: list[EventEnvelope]
+    traceparent: str | None = None
+
+    @property
+    def version(self) -> int:
+        return self.base_version + len(self.events)
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> Commit:
+        return cls(
+            stream_id=doc["stream_id"],
+            base_version=doc["base_version"],
+            command_id=doc["command_id"],
+            workspace_id=doc["workspace_id"],
+            events=[EventEnvelope.model_validate(e) for e in doc["events"]],
+            traceparent=doc.get("traceparent"),
+        )
+
+
+class EventStore:
+    """Append-only streams of events in the `event_commits` collection of a service's database."""
+
+    def __init__(self, db: AsyncDatabase[Doc], upcasters: UpcasterRegistry | None = None) -> None:
+        self.commits: AsyncCollection[Doc] = db["event_commits"]
+        self._upcasters = upcasters or UpcasterRegistry()
+
+    async def ensure_indexes(self) -> None:
+        await self.commits.create_index([("command_id", ASCENDING)], unique=True)
+        await self.commits.create_index([("stream_id", ASCENDING), ("base_version", ASCENDING)])
+        await self.commits.create_index([("published", ASCENDING)])
+
+    async def load(self, stream_id: str) -> tuple[list[EventEnvelope], int]:
+        """All events of a stream, upcast to current schema versions, and the stream's version."""
+        events: list[EventEnvelope] = []
+        cursor = self.commits.find({"stream_id": stream_id}).sort("base_version", ASCENDING)
+        async for doc in cursor:
+            events.extend(self._upcasters.upcast(e) for e in Commit.from_doc(doc).events)
+        return events, (events[-1].version if events else 0)
+
+    async def find_commit(self, command_id: str) -> Commit | None:
+        doc = await self.commits.find_one({"command_id": command_id})
+        return Commit.from_doc(doc) if doc else None
+
+    async def append(self, commit: Commit, committed_at: datetime) -> Commit:
+        """Write the commit atomically, or raise ConcurrencyError / DuplicateCommandError."""
+        doc = {
+            "_id": f"{commit.stream_id}@{commit.base_version}",
+            "stream_id": commit.stream_id,
+            "base_version": commit.base_version,
+            "version": commit.version,
+            "command_id": commit.command_id,
+            "workspace_id": commit.workspace_id,
+            "committed_at": committed_at,
+            "published": False,
+            "traceparent": commit.traceparent,
+            "events": [e.model_dump(mode="json") for e in commit.events],
+        }
+        try:
+            await self.commits.insert_one(doc)
+        except DuplicateKeyError as exc:
+            first = await self.find_commit(commit.command_id)
+            if first is not None:
+                raise DuplicateCommandError(first) from exc
+            raise ConcurrencyError(commit.stream_id) from exc
+        return commit
+
+    async def unpublished(self, limit: int = 500) -> list[Doc]:
+        """Commits the relay has not sent yet, each stream's in version order."""
+        cursor = self.commits.find({"published": False}).sort(
+            [("stream_id", ASCENDING), ("base_version", ASCENDING)]
+        )
+        return await cursor.limit(limit).to_list()
+
+    async def mark_published(self, ids: list[str]) -> None:
+        if ids:
+            await self.commits.update_many({"_id": {"$in": ids}}, {"$set": {"published": True}})
+
+    async def count_events(self, query: Doc | None = None) -> int:
+        total = 0
+        async for doc in self.commits.find(query or {}, {"events.event_id": 1}):
+            total += len(doc["events"])
+        return total

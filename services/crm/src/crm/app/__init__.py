@@ -1,0 +1,1 @@
+"""Command routing and reactions of the crm service."""

@@ -1,0 +1,1 @@
+"""CRM aggregates: pure decide/evolve, no I/O."""

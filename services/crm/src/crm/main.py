@@ -1,0 +1,31 @@
+"""crm service entry point: `junction-crm`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from junction_common.service import ServiceSpec, serve
+
+from crm import topics
+from crm.app.routing import decider_for, topic_for
+from crm.projections.contacts import PROJECTION as CONTACTS
+from crm.settings import CrmSettings
+
+
+def create_spec() -> ServiceSpec:
+    return ServiceSpec(
+        name="crm",
+        topics=topics.TOPICS,
+        command_topic=topics.COMMANDS,
+        decider_for=decider_for,
+        topic_for=topic_for,
+        projections=[CONTACTS],
+    )
+
+
+def main() -> None:
+    asyncio.run(serve(create_spec(), CrmSettings()))
+
+
+if __name__ == "__main__":
+    main()

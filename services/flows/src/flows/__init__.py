@@ -1,0 +1,1 @@
+"""flows service (see ../shared/DESIGN.md for what it owns). Not built yet: only its package exists."""

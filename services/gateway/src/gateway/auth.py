@@ -1,0 +1,53 @@
+"""Authentication (API keys as Bearer or x-api-key) and scope checks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+
+from junction_common.envelope import utcnow
+from junction_common.identity import Principal
+
+from gateway.deps import ResourcesDep
+from gateway.responses import ApiError
+
+
+def _credential(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+async def authenticate(request: Request, res: ResourcesDep) -> Principal:
+    """A valid credential is required: missing, unknown, revoked or expired keys are 401."""
+    credential = _credential(request)
+    if not credential:
+        raise ApiError("UNAUTHORIZED", "A valid bearer token is required.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    principal = await res.identity.authenticate(credential, utcnow())
+    if principal is None:
+        raise ApiError("UNAUTHORIZED", "The credential is invalid, revoked or expired.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    structlog.contextvars.bind_contextvars(workspace_id=principal.workspace_id)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticate)]
+
+
+def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """Dependency: the caller's key must carry `scope`."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if not principal.has_scope(scope):
+            raise ApiError("FORBIDDEN", "The token does not include the scope required for this operation.",
+                           {"required_scope": scope})
+        return principal
+
+    check.__name__ = f"require_{scope.replace(':', '_')}"
+    return check

@@ -1,0 +1,37 @@
+"""Shared resources of the gateway process, reached through FastAPI dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from junction_common.identity import IdentityStore
+
+from gateway.settings import GatewaySettings
+
+Doc = dict[str, Any]
+
+
+@dataclass
+class Resources:
+    settings: GatewaySettings
+    client: AsyncMongoClient[Doc]
+    broker: KafkaBroker
+    identity: IdentityStore
+    gateway_db: AsyncDatabase[Doc]
+
+    def service_db(self, service: str) -> AsyncDatabase[Doc]:
+        return self.client[self.settings.db_name(service)]
+
+
+def get_resources(request: Request) -> Resources:
+    res: Resources = request.app.state.resources
+    return res
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]

@@ -1,0 +1,63 @@
+"""Publishing commands and waiting until their result is readable (read-your-writes)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from junction_common.envelope import CommandEnvelope, utcnow
+from junction_common.store.outcomes import SUCCEEDED
+from junction_common.tracing import inject_headers
+
+from gateway.deps import Resources
+
+Doc = dict[str, Any]
+
+
+async def _poll(fetch: Any, deadline: float) -> Any:
+    """Call `fetch` with growing pauses until it returns something or the deadline passes."""
+    pause = 0.004
+    while True:
+        found = await fetch()
+        if found is not None or time.monotonic() >= deadline:
+            return found
+        await asyncio.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        pause = min(pause * 1.6, 0.1)
+
+
+class Dispatcher:
+    def __init__(self, res: Resources) -> None:
+        self.res = res
+
+    async def publish(self, service: str, topic: str, cmd: CommandEnvelope, resource: dict[str, str]) -> None:
+        """Record the operation, then publish the command keyed by its aggregate id."""
+        await self.res.gateway_db["operations"].update_one(
+            {"_id": cmd.command_id},
+            {"$setOnInsert": {"workspace_id": cmd.workspace_id, "service": service, **resource,
+                              "created_at": utcnow()}},
+            upsert=True,
+        )
+        await self.res.broker.publish(
+            cmd.to_bytes(), self.res.settings.topic(topic), key=cmd.aggregate_id.encode(),
+            headers=inject_headers({"junction-type": cmd.type}),
+        )
+
+    async def wait(self, service: str, cmd: CommandEnvelope, collection: str, timeout: float) -> Doc | None:
+        """The outcome once the resource is readable at the committed version, or None on timeout."""
+        deadline = time.monotonic() + timeout
+        db = self.res.service_db(service)
+
+        async def outcome() -> Doc | None:
+            return await db["command_outcomes"].find_one({"_id": cmd.command_id})
+
+        result: Doc | None = await _poll(outcome, deadline)
+        if result is None or result["status"] != SUCCEEDED:
+            return result
+
+        async def readable() -> Doc | None:
+            doc = await db[collection].find_one({"_id": result["resource_id"]})
+            return doc if doc is not None and doc.get("_version", 0) >= result["version"] else None
+
+        doc = await _poll(readable, deadline)
+        return None if doc is None else {**result, "resource": doc}

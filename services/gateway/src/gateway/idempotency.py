@@ -1,0 +1,93 @@
+"""Idempotency-Key: the first response is stored per workspace and key and replayed byte for byte.
+
+Same key + different body is IDEMPOTENCY_CONFLICT; same key while the first is in flight is 409; an
+in-flight record whose gateway went silent is taken over so the command (same id) is awaited again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+Doc = dict[str, Any]
+
+NEW, REPLAY, RESUME, CONFLICT, IN_FLIGHT = "new", "replay", "resume", "conflict", "in_flight"
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+@dataclass
+class Claim:
+    outcome: str
+    ids: dict[str, str] = field(default_factory=dict)
+    response: Doc | None = None
+
+
+class IdempotencyStore:
+    def __init__(self, db: AsyncDatabase[Doc], ttl_s: int, stale_s: int) -> None:
+        self.records = db["idempotency_keys"]
+        self._ttl, self._stale = timedelta(seconds=ttl_s), timedelta(seconds=stale_s)
+
+    async def ensure_indexes(self) -> None:
+        await self.records.create_index("expires_at")
+
+    async def begin(self, workspace_id: str, key: str, fp: str, ids: dict[str, str], now: datetime) -> Claim:
+        """Claim `key` for this request, or say what the earlier request with it decides."""
+        record_id = f"{workspace_id}:{key}"
+        doc = {"_id": record_id, "workspace_id": workspace_id, "fingerprint": fp, "state": IN_FLIGHT,
+               "ids": ids, "response": None, "created_at": now, "claimed_at": now, "expires_at": now + self._ttl}
+        for _ in range(3):
+            try:
+                await self.records.insert_one(doc)
+                return Claim(NEW, ids)
+            except DuplicateKeyError:
+                existing = await self.records.find_one({"_id": record_id})
+            if existing is None:
+                continue
+            if existing["expires_at"].replace(tzinfo=now.tzinfo) <= now:
+                await self.records.delete_one({"_id": record_id, "expires_at": existing["expires_at"]})
+                continue
+            return await self._decide(existing, fp, now)
+        return Claim(IN_FLIGHT)
+
+    async def _decide(self, existing: Doc, fp: str, now: datetime) -> Claim:
+        if existing["fingerprint"] != fp:
+            return Claim(CONFLICT)
+        if existing["state"] == "done":
+            return Claim(REPLAY, existing["ids"], existing["response"])
+        if existing["state"] == "accepted":
+            return Claim(RESUME, existing["ids"])
+        claimed = existing["claimed_at"].replace(tzinfo=now.tzinfo)
+        if now - claimed < self._stale:
+            return Claim(IN_FLIGHT)
+        taken = await self.records.update_one(
+            {"_id": existing["_id"], "claimed_at": existing["claimed_at"]}, {"$set": {"claimed_at": now}}
+        )
+        return Claim(RESUME, existing["ids"]) if taken.modified_count else Claim(IN_FLIGHT)
+
+    async def accepted(self, workspace_id: str, key: str) -> None:
+        """The write was answered 202: a retry with the key waits for the same command again."""
+        await self.records.update_one({"_id": f"{workspace_id}:{key}"}, {"$set": {"state": "accepted"}})
+
+    async def finish(self, workspace_id: str, key: str, status: int, body: bytes) -> None:
+        response = {"status": status, "body": body.decode()}
+        await self.records.update_one(
+            {"_id": f"{workspace_id}:{key}"}, {"$set": {"state": "done", "response": response}}
+        )
+
+    async def release(self, workspace_id: str, key: str) -> None:
+        """Forget a claim whose request failed before anything was published."""
+        await self.records.delete_one({"_id": f"{workspace_id}:{key}", "state": IN_FLIGHT})
+
+    async def sweep(self, now: datetime) -> int:
+        result = await self.records.delete_many({"expires_at": {"$lt": now}})
+        return result.deleted_count

@@ -1,0 +1,72 @@
+"""Gateway entry point: `create_app(settings)` builds the FastAPI app; `junction-gateway` serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import uvicorn
+from fastapi import FastAPI
+
+from junction_common.bus.broker import create_broker
+from junction_common.envelope import utcnow
+from junction_common.identity import IdentityStore
+from junction_common.logconfig import configure_logging, get_logger
+from junction_common.mongo import create_client
+from junction_common.tracing import configure_tracing
+
+from gateway import context, errors
+from gateway.deps import Resources
+from gateway.idempotency import IdempotencyStore
+from gateway.routes import contacts, health, operations
+from gateway.settings import GatewaySettings
+
+log = get_logger("gateway")
+
+
+async def _sweep_idempotency(store: IdempotencyStore) -> None:
+    while True:
+        await asyncio.sleep(600)
+        with contextlib.suppress(Exception):
+            removed = await store.sweep(utcnow())
+            log.info("idempotency_keys_swept", removed=removed)
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = create_client(settings)
+        broker = create_broker(settings, client_id="junction-gateway")
+        await broker.start()
+        identity = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
+        await identity.ensure_indexes()
+        gateway_db = client[settings.db_name("gateway")]
+        idem = IdempotencyStore(gateway_db, settings.idempotency_ttl_s, settings.idempotency_stale_s)
+        await idem.ensure_indexes()
+        app.state.resources = Resources(settings, client, broker, identity, gateway_db)
+        sweeper = asyncio.create_task(_sweep_idempotency(idem))
+        yield
+        sweeper.cancel()
+        await broker.stop()
+        await client.close()
+
+    app = FastAPI(title="Junction API", version="0.1.0", lifespan=lifespan,
+                  docs_url="/api/docs", redoc_url="/api/redoc", openapi_url="/openapi.json")
+    errors.install(app)
+    context.install(app)
+    for router in (health.router, contacts.router, operations.router):
+        app.include_router(router)
+    return app
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    configure_logging(settings.log_level, settings.log_json, service="gateway")
+    configure_tracing("gateway", settings.otel_exporter)
+    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+                log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

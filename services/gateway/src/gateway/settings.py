@@ -1,0 +1,14 @@
+"""Settings of the gateway."""
+
+from junction_common.settings import JunctionSettings
+
+
+class GatewaySettings(JunctionSettings):
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    # How long a write waits for its result to be readable before answering 202.
+    command_timeout_s: float = 8.0
+    idempotency_ttl_s: int = 24 * 3600
+    # An in-flight Idempotency-Key older than this is taken over by a retry (its gateway died).
+    idempotency_stale_s: int = 60
+    max_body_bytes: int = 1_000_000

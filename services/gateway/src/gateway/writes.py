@@ -1,0 +1,101 @@
+"""The write path shared by every command-backed route: idempotency, publish, wait, answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from junction_common.envelope import Actor, CommandEnvelope, utcnow
+from junction_common.identity import Principal
+from junction_common.tracing import inject_headers
+
+from gateway import idempotency as idem
+from gateway.context import request_id_of
+from gateway.deps import Resources
+from gateway.dispatch import Dispatcher
+from gateway.responses import ApiError, dumps, error_body, json_response, ok_body
+
+Doc = dict[str, Any]
+Present = Callable[[Doc], Doc]
+
+
+@dataclass(frozen=True)
+class WriteSpec:
+    """One command-backed operation: where the command goes and where its result is read."""
+
+    service: str
+    topic: str
+    command_type: str
+    collection: str
+    resource_type: str
+    present: Present
+    created_status: int = 201
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not (1 <= len(key) <= 255):
+        raise ApiError("VALIDATION_ERROR", "Idempotency-Key must be 1 to 255 characters.",
+                       [{"pointer": "/headers/Idempotency-Key", "message": "invalid length"}])
+    return key
+
+
+async def execute_write(
+    request: Request, res: Resources, principal: Principal, spec: WriteSpec, aggregate_id: str, data: Doc
+) -> Response:
+    """Publish the command and answer with the readable resource, or 202 with an operation id."""
+    key = _idempotency_key(request)
+    store = idem.IdempotencyStore(res.gateway_db, res.settings.idempotency_ttl_s, res.settings.idempotency_stale_s)
+    ids = {"aggregate_id": aggregate_id, "command_id": "cmd_" + aggregate_id.split("_", 1)[-1]}
+    resume = False
+    if key is not None:
+        claim = await store.begin(principal.workspace_id, key,
+                                  idem.fingerprint(request.method, request.url.path, data), ids, utcnow())
+        if claim.outcome == idem.CONFLICT:
+            raise ApiError("IDEMPOTENCY_CONFLICT", "The idempotency key was reused with a different request body.")
+        if claim.outcome == idem.IN_FLIGHT:
+            raise ApiError("IDEMPOTENCY_CONFLICT", "A request with this idempotency key is still in progress.",
+                           status=409)
+        if claim.outcome == idem.REPLAY and claim.response is not None:
+            return Response(claim.response["body"].encode(), status_code=claim.response["status"],
+                            media_type="application/json", headers={"Idempotent-Replayed": "true"})
+        ids, resume = claim.ids, claim.outcome == idem.RESUME
+    cmd = CommandEnvelope(
+        command_id=ids["command_id"], type=spec.command_type, aggregate_id=ids["aggregate_id"],
+        workspace_id=principal.workspace_id, actor=Actor(kind="api_key", id=principal.key_id),
+        request_id=request_id_of(request), correlation_id=request_id_of(request),
+        traceparent=inject_headers().get("traceparent"), data=data,
+    )
+    dispatcher = Dispatcher(res)
+    if not resume:
+        await dispatcher.publish(spec.service, spec.topic, cmd,
+                                 {"resource_type": spec.resource_type, "resource_id": cmd.aggregate_id})
+    result = await dispatcher.wait(spec.service, cmd, spec.collection, res.settings.command_timeout_s)
+    return await _answer(request, store, key, principal, spec, cmd, result)
+
+
+async def _answer(
+    request: Request, store: idem.IdempotencyStore, key: str | None, principal: Principal, spec: WriteSpec,
+    cmd: CommandEnvelope, result: Doc | None,
+) -> Response:
+    rid = request_id_of(request)
+    if result is None:
+        if key is not None:
+            await store.accepted(principal.workspace_id, key)
+        body = ok_body({"operation_id": cmd.command_id, "status": "pending", "resource_id": cmd.aggregate_id},
+                       rid)
+        return json_response(body, 202, {"Location": f"/v1/operations/{cmd.command_id}"})
+    if "resource" in result:
+        status, payload = spec.created_status, ok_body(spec.present(result["resource"]), rid)
+    else:
+        err = result.get("error") or {"code": "INTERNAL_ERROR", "message": "command failed", "details": None}
+        status = 404 if err["code"] == "NOT_FOUND" else 422
+        payload = error_body(err["code"], err["message"], err.get("details"), rid)
+    raw = dumps(payload)
+    if key is not None:
+        await store.finish(principal.workspace_id, key, status, raw)
+    return Response(raw, status_code=status, media_type="application/json")
