@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ class UpcasterRegistry:
 
     def upcast(self, event: EventEnvelope) -> EventEnvelope:
         """Apply each step until the event is at its type's current schema version."""
-        data, version = dict(event.data), event.schema_version
+        data, version = copy.deepcopy(event.data), event.schema_version
         target = self.current_version(event.type)
         while version < target:
             step = self._steps.get((event.type, version))

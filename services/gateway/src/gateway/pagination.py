@@ -20,7 +20,7 @@ def encode_cursor(position: dict[str, Any], secret: str) -> str:
 def decode_cursor(cursor: str, secret: str) -> dict[str, Any]:
     """The position a cursor holds; a tampered or malformed cursor is a VALIDATION_ERROR."""
     try:
-        blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        blob = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
         sig, raw = blob[:16], blob[16:]
         good = hmac.new(secret.encode(), raw, hashlib.sha256).digest()[:16]
         if not hmac.compare_digest(sig, good):

@@ -14,5 +14,5 @@ def create_broker(settings: JunctionSettings, client_id: str) -> KafkaBroker:
         acks="all",
         enable_idempotence=True,
         linger_ms=2,
-        log_level=30,
+        logger=None,  # handlers log through structlog themselves
     )

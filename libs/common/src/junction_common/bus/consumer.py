@@ -51,6 +51,7 @@ def subscribe(
 ) -> None:
     """Subscribe `handler` to `topic` and its retry topics within one consumer group."""
     full = settings.topic(topic)
+    group_id = settings.topic(group_id)  # the prefix isolates groups exactly as it isolates topics
     names = [full, *(settings.topic(retry_topic(topic, n)) for n in range(1, len(delays) + 1))]
     for level, name in enumerate(names):
         consume = _make_consumer(broker, full, level, handler, delays, settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +19,9 @@ PACKAGE = f"{MODULE}/ferretdb"
 MARKER = "junction-ferretdb"
 RETRY_AFTER = 24 * 3600.0
 _INSTALLED = ".junction-installed"
+_REFUSAL = re.compile(r"\b(403 Forbidden|404 Not Found|410 Gone)\b", re.IGNORECASE)
+_NETWORK_HINTS = ("dial tcp", "no such host", "i/o timeout", "could not resolve host", "unable to access")
+_RESPONSE = re.compile(r"server response:\s*(.+)")
 
 
 class FerretDBUnavailable(InfraError):
@@ -33,11 +37,13 @@ def classify_go_failure(output: str) -> str:
             f"{MODULE}@v{FERRETDB_VERSION}; if you trust your module proxy, set GOSUMDB=off "
             "(or GONOSUMDB=github.com/FerretDB) and run `junction infra up` again"
         )
-    refused = ("403 forbidden", "404 not found", "410 gone", "not available")
-    if any(code in lowered for code in refused):
-        proxy = os.environ.get("GOPROXY") or _go_env("GOPROXY") or "the Go module proxy"
-        return f"{proxy} refuses {MODULE}@v{FERRETDB_VERSION}:\n{tail(output, 6)}"
-    if "dial tcp" in lowered or "no such host" in lowered or "i/o timeout" in lowered:
+    refusal = _REFUSAL.search(output)
+    if refusal is not None:
+        proxy = os.environ.get("GOPROXY") or _go_env("GOPROXY") or "?"
+        response = _RESPONSE.search(output)
+        detail = refusal.group(0) + (": " + response.group(1).strip() if response else "")
+        return f"the Go module proxy (GOPROXY={proxy}) refuses {MODULE}@v{FERRETDB_VERSION} ({detail})"
+    if any(hint in lowered for hint in _NETWORK_HINTS):
         return f"no network to the Go module proxy:\n{tail(output, 6)}"
     return f"building FerretDB {FERRETDB_VERSION} failed:\n{tail(output)}"
 
@@ -69,7 +75,9 @@ def record_failure(paths: InfraPaths, reason: str) -> None:
 def installed(paths: InfraPaths) -> bool:
     """True when the cached binary was built from the pinned FerretDB version."""
     marker = paths.ferretdb_bin.parent / _INSTALLED
-    return paths.ferretdb_bin.is_file() and marker.is_file() and marker.read_text().strip() == FERRETDB_VERSION
+    return (
+        paths.ferretdb_bin.is_file() and marker.is_file() and marker.read_text().strip() == FERRETDB_VERSION
+    )
 
 
 def _go_environment() -> dict[str, str]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
-import re
-import shutil
 import subprocess
 import time
 import uuid
@@ -14,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from junction_common.infra.kafka_install import KAFKA_VERSION, find_java, install_jars
 from junction_common.infra.paths import InfraPaths, render, resource_text
 from junction_common.infra.process import (
     InfraError,
@@ -24,7 +22,6 @@ from junction_common.infra.process import (
     pid_alive,
     require_free_ports,
     require_same_address,
-    require_tool,
     run_coroutine,
     run_tool,
     save_record,
@@ -35,11 +32,6 @@ from junction_common.infra.process import (
     tcp_reachable,
 )
 
-KAFKA_VERSION = "4.1.1"
-LOG4J_VERSION = "2.24.3"
-SLF4J_VERSION = "2.0.16"
-DEPENDENCY_PLUGIN_VERSION = "3.8.1"
-MIN_JAVA = 17
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 MARKERS = {"kafka": "kafka.Kafka"}
@@ -51,31 +43,6 @@ JVM_OPTS = (
     "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
 )
-_INSTALLED = ".junction-installed"
-_NETWORK_HINTS = (
-    "could not transfer",
-    "unknownhost",
-    "unknown host",
-    "connection refused",
-    "network is unreachable",
-    "connect timed out",
-    "read timed out",
-    "status code: 4",
-    "status code: 5",
-)
-
-
-def render_pom() -> str:
-    """The Maven project whose runtime dependencies are Kafka's broker classpath."""
-    return render(
-        resource_text("kafka-pom.xml"),
-        {
-            "KAFKA_VERSION": KAFKA_VERSION,
-            "SLF4J_VERSION": SLF4J_VERSION,
-            "LOG4J_VERSION": LOG4J_VERSION,
-            "DEPENDENCY_PLUGIN_VERSION": DEPENDENCY_PLUGIN_VERSION,
-        },
-    )
 
 
 def render_server_properties(port: int, data_dir: Path) -> str:
@@ -87,73 +54,6 @@ def render_server_properties(port: int, data_dir: Path) -> str:
 def new_cluster_id() -> str:
     """A KRaft cluster id: a uuid4 as 22 characters of URL-safe base64."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
-
-
-def parse_java_major(version_output: str) -> int | None:
-    """The major version in `java -version` output (`1.8.0_392` -> 8, `17.0.15` -> 17)."""
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', version_output)
-    if match is None:
-        return None
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major
-
-
-def maven_failure_message(output: str) -> str:
-    """An error message for a failed `mvn copy-dependencies`, naming a network problem when it is one."""
-    lowered = output.lower()
-    if any(hint in lowered for hint in _NETWORK_HINTS):
-        head = (
-            "Maven could not download Kafka's jars from Maven Central (no network to the registry, "
-            "or a proxy/mirror in ~/.m2/settings.xml refusing it)"
-        )
-    else:
-        head = "Maven failed to resolve Kafka's jars"
-    return f"{head}:\n{tail(output)}"
-
-
-def jars_installed(paths: InfraPaths) -> bool:
-    """True when the broker classpath for KAFKA_VERSION is complete in the cache."""
-    marker = paths.kafka_lib / _INSTALLED
-    return marker.is_file() and marker.read_text().strip() == KAFKA_VERSION
-
-
-def find_java() -> str:
-    """The `java` to run Kafka with (JAVA_HOME first), checked to be Java 17 or newer."""
-    java_home = os.environ.get("JAVA_HOME")
-    candidate = Path(java_home) / "bin" / "java" if java_home else None
-    why = f"Kafka {KAFKA_VERSION} needs Java {MIN_JAVA}+ (install e.g. openjdk-17-jre-headless or set JAVA_HOME)"
-    java = str(candidate) if candidate and candidate.is_file() else require_tool("java", why)
-    done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=False)
-    major = parse_java_major(done.stderr + done.stdout)
-    if major is None or major < MIN_JAVA:
-        found = f"Java {major}" if major else "an unknown Java version"
-        raise InfraError(f"Kafka {KAFKA_VERSION} needs Java {MIN_JAVA}+, but {java} is {found}")
-    return java
-
-
-def install_jars(paths: InfraPaths) -> None:
-    """Resolve Kafka and a log4j2 binding into kafka/lib with Maven, unless already cached."""
-    if jars_installed(paths):
-        return
-    mvn = require_tool("mvn", "Kafka's jars are resolved from Maven Central with Maven (install e.g. maven)")
-    say("resolving Kafka %s jars from Maven Central ...", KAFKA_VERSION)
-    started = time.monotonic()
-    paths.kafka_dir.mkdir(parents=True, exist_ok=True)
-    paths.kafka_pom.write_text(render_pom())
-    partial = paths.kafka_dir / "lib.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    argv = [mvn, "-q", "-B", "-f", str(paths.kafka_pom), "dependency:copy-dependencies"]
-    argv += [f"-DoutputDirectory={partial}", "-DincludeScope=runtime"]
-    try:
-        run_tool(argv, cwd=paths.kafka_dir, timeout=1800)
-    except subprocess.CalledProcessError as exc:
-        raise InfraError(maven_failure_message(exc.output or "")) from None
-    except subprocess.TimeoutExpired:
-        raise InfraError("Maven took over 30 minutes resolving Kafka's jars; is Maven Central reachable?") from None
-    (partial / _INSTALLED).write_text(KAFKA_VERSION + "\n")
-    shutil.rmtree(paths.kafka_lib, ignore_errors=True)
-    partial.rename(paths.kafka_lib)
-    say("kafka jars cached in %s (%.1fs)", paths.kafka_lib, time.monotonic() - started)
 
 
 def _java_argv(java: str, paths: InfraPaths, main_class: str) -> list[str]:
@@ -202,6 +102,8 @@ async def _admin_probe(bootstrap: str) -> None:
     await admin.start()
     try:
         await admin.list_topics()
+        # Consumer groups work once a coordinator answers (this also creates __consumer_offsets).
+        await admin.find_coordinator("junction-infra-ready")
     finally:
         await admin.close()
 
@@ -239,7 +141,9 @@ def wait_ready(paths: InfraPaths, port: int, pid: int) -> None:
             except Exception as exc:  # any client error means "not ready yet"
                 last_error = f"{type(exc).__name__}: {exc}"
         time.sleep(0.5)
-    raise InfraError(f"Kafka on {bootstrap} not ready after {READY_TIMEOUT:.0f}s ({last_error})\n{_failure_logs(paths)}")
+    raise InfraError(
+        f"Kafka on {bootstrap} not ready after {READY_TIMEOUT:.0f}s ({last_error})\n{_failure_logs(paths)}"
+    )
 
 
 def _start(paths: InfraPaths, java: str, port: int) -> int:
@@ -274,9 +178,9 @@ def stop(paths: InfraPaths) -> None:
     """Stop the managed broker (SIGTERM, then SIGKILL after a timeout) if it runs."""
     record = live_record(paths.state_file("kafka"), paths.pid_file("kafka"), MARKERS)
     if record is None:
-        say("kafka is not running")
+        say("no managed Kafka is running")
         return
     say("stopping Kafka (pid %d) ...", record.pid)
     killed = stop_pid(record.pid, STOP_TIMEOUT)
     clear_record(paths.state_file("kafka"), paths.pid_file("kafka"))
-    say("kafka stopped%s", " (killed after %.0fs)" % STOP_TIMEOUT if killed else "")
+    say("kafka stopped%s", " (killed after timeout)" if killed else "")

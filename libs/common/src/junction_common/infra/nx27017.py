@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from junction_common.infra.paths import InfraPaths
 from junction_common.infra.process import InfraError, run_tool, say, tail
@@ -44,7 +45,7 @@ def pip_failure_message(output: str) -> str:
     """An error message for a failed install, naming a network problem when it is one."""
     lowered = output.lower()
     if any(hint in lowered for hint in _NETWORK_HINTS):
-        head = f"could not download {REQUIREMENT} from PyPI (no network to the registry, or an index refusing it)"
+        head = f"could not download {REQUIREMENT} from PyPI (no network to the registry, or it refused)"
     else:
         head = f"installing {REQUIREMENT} failed"
     return f"{head}:\n{tail(output)}"
@@ -84,11 +85,13 @@ def install(paths: InfraPaths) -> None:
     say("%s installed (%.1fs)", REQUIREMENT, time.monotonic() - started)
 
 
+def self_pid_file(paths: InfraPaths) -> Path:
+    """nx-27017's own pid file; it refuses to start while that names a live process, so clear it first."""
+    return paths.run / "nx-27017.self.pid"
+
+
 def command(paths: InfraPaths, port: int) -> list[str]:
     """The command line serving the MongoDB wire protocol on 127.0.0.1:`port`."""
-    self_pid_file = paths.run / "nx-27017.self.pid"
-    # nx-27017 refuses to start while its own pid file names a live process (pids get reused).
-    self_pid_file.unlink(missing_ok=True)
     return [
         str(paths.nx_venv / "bin" / "nx-27017"),
         "--data-dir",
@@ -100,7 +103,7 @@ def command(paths: InfraPaths, port: int) -> list[str]:
         "-j",
         "WAL",
         "--pid-file",
-        str(self_pid_file),
+        str(self_pid_file(paths)),
         # Its log lines also go to stderr, which is already appended to logs/mongo.log.
         "--log-file",
         "/dev/null",

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from pymongo import uri_parser
+from pymongo.errors import PyMongoError
 
 from junction_common.infra.process import InfraError
 from junction_common.settings import JunctionSettings
@@ -126,8 +127,8 @@ def split_host_port(address: str, default_port: int) -> tuple[str, int]:
         host, sep, port = address.rpartition(":")
         if not sep:
             host, port = address, ""
-    if not host:
-        raise ValueError(f"no host in address {address!r}")
+    if not host or not (port.isdigit() or not port):
+        raise InfraError(f"{address!r} is not a host:port address")
     return host, int(port) if port else default_port
 
 
@@ -140,7 +141,10 @@ def mongo_addresses(url: str) -> list[tuple[str, int]]:
     """Every host of a `mongodb://` URL (an SRV URL has none until resolved, so none here)."""
     if url.startswith("mongodb+srv://"):
         return []
-    parsed = uri_parser.parse_uri(url, validate=False)
+    try:
+        parsed = uri_parser.parse_uri(url, validate=False)
+    except (PyMongoError, ValueError) as exc:
+        raise InfraError(f"the MongoDB URL is not valid: {exc}") from None
     return [(str(host), int(port)) for host, port in parsed["nodelist"]]
 
 

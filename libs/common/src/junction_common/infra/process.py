@@ -6,6 +6,7 @@ import asyncio
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class InfraError(RuntimeError):
@@ -29,7 +31,8 @@ class InfraError(RuntimeError):
 def say(message: str, *args: object) -> None:
     """Print one `[infra]` progress line to stderr (printf-style arguments)."""
     text = message % args if args else message
-    print("[infra] " + text, file=sys.stderr, flush=True)
+    sys.stderr.write("[infra] " + text + "\n")  # one write per line: two servers start concurrently
+    sys.stderr.flush()
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,9 @@ def pid_matches(pid: int, marker: str) -> bool:
     return marker.encode() in cmdline
 
 
-def spawn_detached(argv: Sequence[str], log_file: Path, cwd: Path, env: Mapping[str, str] | None = None) -> int:
+def spawn_detached(
+    argv: Sequence[str], log_file: Path, cwd: Path, env: Mapping[str, str] | None = None
+) -> int:
     """Start `argv` in its own session, output appended to `log_file`; return its pid."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(os.devnull, "rb") as stdin, open(log_file, "ab") as out:
@@ -170,8 +175,8 @@ def run_tool(argv: Sequence[str], cwd: Path, timeout: float, env: Mapping[str, s
 
 
 def tail(text: str, lines: int = 20) -> str:
-    """The last `lines` non-empty lines of `text`, indented for an error message."""
-    kept = [line for line in text.splitlines() if line.strip()][-lines:]
+    """The last `lines` non-empty lines of `text` (colour codes removed), indented for an error message."""
+    kept = [line for line in ANSI_CODES.sub("", text).splitlines() if line.strip()][-lines:]
     return "\n".join("    " + line for line in kept)
 
 
@@ -225,15 +230,15 @@ def wait_tcp(addresses: Sequence[tuple[str, int]], timeout: float, what: str) ->
         time.sleep(0.5)
 
 
-def live_record(state_file: Path, pid_file: Path, markers: Mapping[str, str]) -> RunRecord | None:
-    """The record of a server that is still running (its kind's marker in its command line), else None."""
+def live_record(
+    state_file: Path, pid_file: Path, markers: Mapping[str, str], forget_stale: bool = True
+) -> RunRecord | None:
+    """The record of a server that still runs (its kind's marker in its command line), else None."""
     record = load_record(state_file)
-    if record is None:
-        pid_file.unlink(missing_ok=True)
-        return None
-    if pid_matches(record.pid, markers.get(record.kind, record.kind)):
+    if record is not None and pid_matches(record.pid, markers.get(record.kind, record.kind)):
         return record
-    clear_record(state_file, pid_file)
+    if forget_stale:
+        clear_record(state_file, pid_file)
     return None
 
 
@@ -252,7 +257,8 @@ def require_free_ports(ports: Sequence[int], what: str) -> None:
         if tcp_reachable("127.0.0.1", port):
             raise InfraError(
                 f"127.0.0.1:{port} is already in use by a process `junction infra` did not start, so the "
-                f"managed {what} cannot listen there; stop it, pick another port, or declare it external"
+                f"managed {what} cannot listen there; stop it, pick another port, or use it as an external "
+                "server (set JUNCTION_KAFKA_BOOTSTRAP / JUNCTION_MONGODB_URL)"
             )
 
 

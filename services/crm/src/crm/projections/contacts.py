@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from junction_common.envelope import EventEnvelope
@@ -17,9 +18,9 @@ def apply(doc: Doc | None, event: EventEnvelope) -> Doc:
     """Pure: the contact document after `event` (time from `occurred_at`, never the clock)."""
     if event.type == CONTACT_CREATED:
         return {
+            **copy.deepcopy(event.data),
             "id": event.stream_id,
             "workspace_id": event.workspace_id,
-            **event.data,
             "created_at": event.occurred_at.isoformat(),
             "updated_at": event.occurred_at.isoformat(),
         }

@@ -1,0 +1,98 @@
+"""Fixtures for tests that run Junction's services on the real Kafka broker and MongoDB-protocol server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+import pytest_asyncio
+import uvicorn
+
+from junction_common.envelope import utcnow
+from junction_common.identity import IdentityStore
+from junction_common.mongo import create_client
+from junction_common.service import ServiceRuntime
+from junction_common.testing.infra import drop_databases, free_port, isolated
+
+from crm.main import create_spec
+from crm.settings import CrmSettings
+from gateway.main import create_app
+from gateway.settings import GatewaySettings
+
+
+@dataclass
+class Stack:
+    gateway: GatewaySettings
+    crm: CrmSettings
+
+
+@pytest.fixture
+def stack_settings() -> Stack:
+    gw = isolated(GatewaySettings, command_timeout_s=20.0)
+    crm = CrmSettings(**{k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home",
+                                                       "topic_prefix", "db_prefix", "log_json")})
+    return Stack(gw, crm)
+
+
+@pytest_asyncio.fixture
+async def crm_service(stack_settings: Stack) -> AsyncIterator[ServiceRuntime]:
+    runtime = ServiceRuntime(create_spec(), stack_settings.crm)
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+    await drop_databases(stack_settings.crm)
+
+
+@dataclass
+class RunningGateway:
+    url: str
+    settings: GatewaySettings
+
+
+@pytest_asyncio.fixture
+async def gateway(stack_settings: Stack) -> AsyncIterator[RunningGateway]:
+    port = free_port()
+    config = uvicorn.Config(create_app(stack_settings.gateway), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    yield RunningGateway(f"http://127.0.0.1:{port}", stack_settings.gateway)
+    server.should_exit = True
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(task, 10)
+
+
+async def create_workspace(settings: GatewaySettings, name: str = "Acme", plan: str = "free") -> tuple[str, str]:
+    client = create_client(settings)
+    try:
+        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
+        await store.ensure_indexes()
+        workspace, key = await store.create_workspace(name, plan)
+        return workspace["_id"], key
+    finally:
+        await client.close()
+
+
+@pytest_asyncio.fixture
+async def workspace(stack_settings: Stack) -> tuple[str, str]:
+    return await create_workspace(stack_settings.gateway)
+
+
+@pytest_asyncio.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        yield session
+
+
+@pytest.fixture
+def now() -> object:
+    return utcnow()

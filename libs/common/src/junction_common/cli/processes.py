@@ -1,0 +1,81 @@
+"""The Junction processes `junction up` runs: which, in what order, with pid and log files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from junction_common.settings import JunctionSettings
+
+# Services with behaviour to run; connections, sync, flows and webhooks join as they are built.
+SERVICE_MODULES: tuple[tuple[str, str], ...] = (("crm", "crm.main"), ("gateway", "gateway.main"))
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    name: str
+    module: str
+    home: Path
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "run" / "services" / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "logs" / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+    def start(self, env: dict[str, str]) -> int:
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", self.module], stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+            )
+        self.pid_file.write_text(str(proc.pid))
+        return proc.pid
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def processes(settings: JunctionSettings) -> list[ServiceProcess]:
+    return [ServiceProcess(name, module, settings.home) for name, module in SERVICE_MODULES]

@@ -1,0 +1,86 @@
+"""`junction up` / `junction down`: infrastructure, then every service, then the gateway on :8000."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+import urllib.request
+
+from junction_common.cli.processes import ServiceProcess, processes
+from junction_common.infra import manager
+from junction_common.settings import JunctionSettings
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"[junction] {message}\n")
+    sys.stderr.flush()
+
+
+def _wait_gateway(port: int, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def _start_all(settings: JunctionSettings) -> list[ServiceProcess]:
+    endpoints = manager.ensure_up(settings)
+    env = {**os.environ, "JUNCTION_KAFKA_BOOTSTRAP": endpoints.kafka_bootstrap,
+           "JUNCTION_MONGODB_URL": endpoints.mongodb_url}
+    procs = processes(settings)
+    for proc in procs:
+        if proc.pid() is None:
+            _say(f"starting {proc.name} (log: {proc.log_file})")
+            proc.start(env)
+        else:
+            _say(f"{proc.name} already running (pid {proc.pid()})")
+    return procs
+
+
+def _run_up(args: argparse.Namespace) -> int:
+    settings = JunctionSettings()
+    procs = _start_all(settings)
+    port = int(os.environ.get("JUNCTION_GATEWAY_PORT", "8000"))
+    if not _wait_gateway(port):
+        _say(f"the gateway did not become ready; see {procs[-1].log_file}")
+        return 1
+    _say(f"Junction is up: http://127.0.0.1:{port} (API docs: /api/docs); logs in {settings.home / 'logs'}")
+    _say("create a workspace: junction workspace create --name Acme --plan free")
+    if args.detach:
+        return 0
+    _say("press Ctrl-C to stop everything")
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    try:
+        while not stop["now"]:
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    return _run_down(args)
+
+
+def _run_down(args: argparse.Namespace) -> int:
+    settings = JunctionSettings()
+    for proc in reversed(processes(settings)):
+        if proc.stop():
+            _say(f"stopped {proc.name}")
+    if not getattr(args, "keep_infra", False):
+        manager.down(settings)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    up = sub.add_parser("up", help="start infrastructure, every service and the gateway on 127.0.0.1:8000")
+    up.add_argument("--detach", action="store_true", help="return once everything is up")
+    up.set_defaults(func=_run_up)
+    down = sub.add_parser("down", help="stop every service and the infrastructure")
+    down.add_argument("--keep-infra", action="store_true", help="leave Kafka and MongoDB running")
+    down.set_defaults(func=_run_down)

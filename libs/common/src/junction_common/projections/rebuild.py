@@ -1,0 +1,70 @@
+"""Rebuild a projection from the start of its topics into a new collection, then swap it in.
+
+Events that arrive during the rebuild are applied by a catch-up pass after the swap; versioned apply
+makes any overlap with the live consumer a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from aiokafka import ConsumerRecord
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
+
+from junction_common.bus.ranges import read_range
+from junction_common.envelope import EventEnvelope
+from junction_common.mongo import Doc, create_client
+from junction_common.projections.runner import Projection, ProjectionWriter
+from junction_common.settings import JunctionSettings
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    projection: str
+    collection: str
+    events_read: int
+    documents: int
+
+
+def registered_projections() -> dict[str, Projection]:
+    """Projections services declare through the `junction.projections` entry points."""
+    return {ep.name: ep.load() for ep in entry_points(group="junction.projections")}
+
+
+async def _swap(db: AsyncDatabase[Doc], source: str, target: str) -> None:
+    try:
+        await db[source].rename(target, dropTarget=True)
+    except OperationFailure:
+        # Servers without dropTarget support (nx-27017): drop, then rename.
+        await db.drop_collection(target)
+        await db[source].rename(target)
+
+
+async def rebuild(settings: JunctionSettings, projection: Projection) -> RebuildReport:
+    """Fold every event of the projection's topics into a fresh collection and make it live."""
+    client = create_client(settings)
+    try:
+        db = client[settings.db_name(projection.service)]
+        staging = f"{projection.collection}__rebuild_{int(time.time() * 1000)}"
+        writer = ProjectionWriter(projection, db, staging)
+        await writer.ensure_indexes()
+        count = 0
+
+        async def apply_to(target: ProjectionWriter, record: ConsumerRecord[bytes, bytes]) -> None:
+            nonlocal count
+            count += 1
+            await target.handle(EventEnvelope.from_bytes(record.value or b"{}"))
+
+        topics = [settings.topic(t) for t in projection.topics]
+        end = await read_range(settings.kafka_bootstrap, topics, lambda r: apply_to(writer, r))
+        await _swap(db, staging, projection.collection)
+        live = ProjectionWriter(projection, db)
+        await live.ensure_indexes()
+        await read_range(settings.kafka_bootstrap, topics, lambda r: apply_to(live, r), start=end)
+        docs = await db[projection.collection].count_documents({})
+        return RebuildReport(projection.name, projection.collection, count, docs)
+    finally:
+        await client.close()

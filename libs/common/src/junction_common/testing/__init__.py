@@ -1,0 +1,1 @@
+"""Test mechanisms shared by every service's tests: real infrastructure, isolated names."""

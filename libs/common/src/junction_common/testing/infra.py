@@ -1,0 +1,75 @@
+"""Isolation on shared real infrastructure: each test gets its own topic prefix and database prefix."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient
+
+from junction_common.settings import JunctionSettings
+
+S = TypeVar("S", bound=JunctionSettings)
+
+
+def isolated(cls: type[S], **overrides: Any) -> S:
+    """Settings whose topics and databases no other test shares."""
+    tag = uuid.uuid4().hex[:10]
+    base = JunctionSettings()
+    values: dict[str, Any] = {
+        "env": "test",
+        "kafka_bootstrap": base.kafka_bootstrap,
+        "mongodb_url": base.mongodb_url,
+        "home": base.home,
+        "topic_prefix": f"t{tag}.",
+        "db_prefix": f"t{tag}_",
+        "log_json": True,
+        **overrides,
+    }
+    return cls(**values)
+
+
+def env_of(settings: JunctionSettings) -> dict[str, str]:
+    """The JUNCTION_* variables that make a subprocess see the same isolated names."""
+    return {
+        "JUNCTION_ENV": settings.env,
+        "JUNCTION_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "JUNCTION_MONGODB_URL": settings.mongodb_url,
+        "JUNCTION_TOPIC_PREFIX": settings.topic_prefix,
+        "JUNCTION_DB_PREFIX": settings.db_prefix,
+        "JUNCTION_LOG_JSON": "true",
+        "JUNCTION_HOME": str(settings.home),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def drop_databases(settings: JunctionSettings) -> None:
+    """Remove every database a test created (its db prefix)."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url)
+    try:
+        for name in await client.list_database_names():
+            if name.startswith(settings.db_prefix):
+                await client.drop_database(name)
+    finally:
+        await client.close()
+
+
+async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.1) -> Any:
+    """Await `check()` until it returns a truthy value; fail with the last value after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: Any = None
+    while loop.time() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
