@@ -12,16 +12,15 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
+from crm.main import create_spec
+from crm.settings import CrmSettings
+from gateway.main import create_app
+from gateway.settings import GatewaySettings
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import drop_databases, free_port, isolated
-
-from crm.main import create_spec
-from crm.settings import CrmSettings
-from gateway.main import create_app
-from gateway.settings import GatewaySettings
 
 
 @dataclass

@@ -6,34 +6,16 @@ A redelivered command finds its first commit (or its recorded rejection) and cha
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
-from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent, stamp, utcnow
+from junction_common.decisions import CommandRejected, Decider
+from junction_common.envelope import CommandEnvelope, stamp, utcnow
 from junction_common.logconfig import get_logger
 from junction_common.store.event_store import Commit, ConcurrencyError, DuplicateCommandError, EventStore
 from junction_common.store.outcomes import REJECTED, SUCCEEDED, OutcomeStore
 
 log = get_logger(__name__)
 
-Decider = Callable[[CommandEnvelope, list[EventEnvelope]], list[NewEvent]]
-
 MAX_CONFLICT_RETRIES = 8
-
-
-@dataclass
-class CommandRejected(Exception):
-    """The domain refused the command; `code` is one of the API's error codes."""
-
-    code: str
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
-
-    def as_error(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "details": self.details}
 
 
 class CommandExecutor:

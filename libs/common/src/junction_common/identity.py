@@ -65,7 +65,7 @@ class IdentityStore:
         if plan not in PLANS:
             raise ValueError(f"plan must be one of {', '.join(PLANS)}")
         now = utcnow()
-        workspace = {"_id": new_id("wrk"), "name": name, "plan": plan, "created_at": now}
+        workspace: Doc = {"_id": new_id("wrk"), "name": name, "plan": plan, "created_at": now}
         await self.workspaces.insert_one(workspace)
         api_key = await self.create_key(workspace["_id"], "owner", "OWNER", None, now)
         return workspace, api_key

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from faststream.kafka import KafkaBroker
@@ -18,7 +18,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from junction_common.bus.broker import create_broker
 from junction_common.bus.consumer import Delivery, subscribe
 from junction_common.bus.relay import OutboxRelay, TopicFor
-from junction_common.commands import CommandExecutor, Decider
+from junction_common.commands import CommandExecutor
+from junction_common.decisions import Decider
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import Doc, create_client, service_db
@@ -91,7 +92,7 @@ class ServiceRuntime:
         await self.client.close()
 
 
-def _projection_handler(writer: ProjectionWriter) -> Callable[[Delivery], object]:
+def _projection_handler(writer: ProjectionWriter) -> Callable[[Delivery], Awaitable[None]]:
     async def handle(delivery: Delivery) -> None:
         await writer.handle(EventEnvelope.from_bytes(delivery.value))
         if delivery.attempt == 1:

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SIGNING_SECRET = "dev-only-signing-secret-change-me"  # noqa: S105 - refused outside development
+DEV_SIGNING_SECRET = "dev-only-signing-secret-change-me"
 DEV_VAULT_KEYS = "dev1:ZGV2LW9ubHktdmF1bHQta2V5LTMyLWJ5dGVzLWxvbmc="  # 32 bytes, development only
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
+
 from junction_common.envelope import Actor, CommandEnvelope, EventEnvelope, NewEvent, stamp
 from junction_common.ids import new_id, new_ulid
-from pydantic import ValidationError
 
 AT = datetime(2024, 5, 17, 12, 30, 45, 123456, tzinfo=UTC)
 ULID_ALPHABET = set("0123456789abcdefghjkmnpqrstvwxyz")

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 import pytest
+
 from junction_common.identity import ROLE_SCOPES, Principal, hash_key
 
 

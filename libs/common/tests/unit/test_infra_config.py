@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from junction_common.infra import ferretdb, kafka, kafka_install, mongo, nx27017
 from junction_common.infra.paths import (
     InfraPaths,

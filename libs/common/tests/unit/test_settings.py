@@ -6,8 +6,9 @@ import base64
 import os
 
 import pytest
-from junction_common.settings import DEV_SIGNING_SECRET, DEV_VAULT_KEYS, JunctionSettings
 from pydantic import ValidationError
+
+from junction_common.settings import DEV_SIGNING_SECRET, DEV_VAULT_KEYS, JunctionSettings
 
 REAL_KEYS = "prod1:" + base64.b64encode(b"p" * 32).decode()
 REAL_SECRET = "a-real-production-signing-secret"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from junction_common.envelope import EventEnvelope
 from junction_common.upcasting import UpcasterRegistry, UpcastError
 

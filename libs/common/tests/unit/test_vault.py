@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 import pytest
+
 from junction_common.settings import DEV_VAULT_KEYS
 from junction_common.vault import SealedSecret, Vault, VaultError, parse_keys
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from junction_common.service import ServiceSpec, serve
-
 from crm import topics
 from crm.app.routing import decider_for, topic_for
 from crm.projections.contacts import PROJECTION as CONTACTS
 from crm.settings import CrmSettings
+from junction_common.service import ServiceSpec, serve
 
 
 def create_spec() -> ServiceSpec:

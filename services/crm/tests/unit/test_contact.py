@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from crm.domain.contact import (
     CONTACT_CREATED,
     CONTACT_FIELDS,
@@ -15,7 +16,7 @@ from crm.domain.contact import (
     evolve,
     fold,
 )
-from junction_common.commands import CommandRejected
+from junction_common.decisions import CommandRejected
 from junction_common.envelope import Actor, CommandEnvelope, EventEnvelope, NewEvent, stamp
 
 AT = datetime(2024, 5, 17, 12, 0, tzinfo=UTC)

@@ -8,11 +8,10 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 
-from junction_common.envelope import utcnow
-from junction_common.identity import Principal
-
 from gateway.deps import ResourcesDep
 from gateway.responses import ApiError
+from junction_common.envelope import utcnow
+from junction_common.identity import Principal
 
 
 def _credential(request: Request) -> str | None:

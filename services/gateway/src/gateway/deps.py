@@ -10,9 +10,8 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from junction_common.identity import IdentityStore
-
 from gateway.settings import GatewaySettings
+from junction_common.identity import IdentityStore
 
 Doc = dict[str, Any]
 

@@ -6,11 +6,10 @@ import asyncio
 import time
 from typing import Any
 
+from gateway.deps import Resources
 from junction_common.envelope import CommandEnvelope, utcnow
 from junction_common.store.outcomes import SUCCEEDED
 from junction_common.tracing import inject_headers
-
-from gateway.deps import Resources
 
 Doc = dict[str, Any]
 

@@ -9,10 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from junction_common.logconfig import get_logger
-
 from gateway.context import request_id_of
 from gateway.responses import ApiError, error_body, json_response
+from junction_common.logconfig import get_logger
 
 log = get_logger("gateway.errors")
 

@@ -9,18 +9,17 @@ from collections.abc import AsyncIterator
 import uvicorn
 from fastapi import FastAPI
 
+from gateway import context, errors
+from gateway.deps import Resources
+from gateway.idempotency import IdempotencyStore
+from gateway.routes import contacts, health, operations
+from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import create_client
 from junction_common.tracing import configure_tracing
-
-from gateway import context, errors
-from gateway.deps import Resources
-from gateway.idempotency import IdempotencyStore
-from gateway.routes import contacts, health, operations
-from gateway.settings import GatewaySettings
 
 log = get_logger("gateway")
 

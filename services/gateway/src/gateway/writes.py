@@ -9,15 +9,14 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from junction_common.envelope import Actor, CommandEnvelope, utcnow
-from junction_common.identity import Principal
-from junction_common.tracing import inject_headers
-
 from gateway import idempotency as idem
 from gateway.context import request_id_of
 from gateway.deps import Resources
 from gateway.dispatch import Dispatcher
 from gateway.responses import ApiError, dumps, error_body, json_response, ok_body
+from junction_common.envelope import Actor, CommandEnvelope, utcnow
+from junction_common.identity import Principal
+from junction_common.tracing import inject_headers
 
 Doc = dict[str, Any]
 Present = Callable[[Doc], Doc]

@@ -8,6 +8,7 @@ import hmac
 import json
 
 import pytest
+
 from gateway.pagination import decode_cursor, encode_cursor
 from gateway.responses import ApiError
 

@@ -82,7 +82,7 @@ def _make_consumer(
         delivery = Delivery(base, raw.key, body, headers, level + 1, raw.partition, raw.offset)
         try:
             await handler(delivery)
-        except Exception as exc:  # noqa: BLE001 - every failure is routed, none is lost
+        except Exception as exc:
             await _route_failure(broker, delivery, level, delays, exc, settings)
 
     consume.__name__ = f"consume_{base.replace('.', '_')}_{level}"

@@ -12,12 +12,11 @@ RecordHandler = Callable[[ConsumerRecord[bytes, bytes]], Awaitable[None]]
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
+    # A consumer without a subscription knows no partitions: ask the cluster for full metadata.
+    metadata = await consumer._client.fetch_all_metadata()
     parts: list[TopicPartition] = []
     for topic in topics:
-        ids = consumer.partitions_for_topic(topic)
-        if ids is None:
-            await consumer.topics()  # refresh metadata once
-            ids = consumer.partitions_for_topic(topic) or set()
+        ids = metadata.partitions_for_topic(topic) or set()
         parts.extend(TopicPartition(topic, p) for p in sorted(ids))
     return parts
 

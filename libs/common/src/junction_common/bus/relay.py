@@ -47,7 +47,7 @@ class OutboxRelay:
         while True:
             try:
                 sent = await self.drain_once()
-            except Exception:  # noqa: BLE001 - the relay must outlive a broker or database hiccup
+            except Exception:
                 log.exception("outbox_relay_failed")
                 sent = 0
                 await asyncio.sleep(1.0)

@@ -120,6 +120,6 @@ class EventStore:
 
     async def count_events(self, query: Doc | None = None) -> int:
         total = 0
-        async for doc in self.commits.find(query or {}, {"events.event_id": 1}):
-            total += len(doc["events"])
+        async for doc in self.commits.find(query or {}, {"version": 1, "base_version": 1}):
+            total += doc["version"] - doc["base_version"]
         return total

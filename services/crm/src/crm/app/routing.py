@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from junction_common.commands import CommandRejected, Decider
-from junction_common.envelope import CommandEnvelope, EventEnvelope
-
 from crm import topics
 from crm.domain import contact
+from junction_common.decisions import CommandRejected, Decider
+from junction_common.envelope import CommandEnvelope, EventEnvelope
 
 _DECIDERS: dict[str, Decider] = {contact.CREATE_CONTACT: contact.decide}
 _EVENT_TOPICS = {"contact": topics.CONTACT_EVENTS}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from junction_common.commands import CommandRejected
+from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
 CREATE_CONTACT = "CreateContact"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from junction_common.envelope import EventEnvelope
-from junction_common.projections.runner import Projection
-
 from crm import topics
 from crm.domain.contact import CONTACT_CREATED
+from junction_common.envelope import EventEnvelope
+from junction_common.projections.runner import Projection
 
 Doc = dict[str, Any]
 

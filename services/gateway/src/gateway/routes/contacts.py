@@ -9,15 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from junction_common.identity import Principal
-from junction_common.ids import new_id
-
 from gateway.auth import require_scope
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
 from gateway.pagination import decode_cursor, encode_cursor
 from gateway.responses import json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
+from junction_common.identity import Principal
+from junction_common.ids import new_id
 
 router = APIRouter(prefix="/v1", tags=["Contacts"])
 

@@ -21,6 +21,6 @@ async def readyz(res: ResourcesDep) -> Response:
     """Ready when the database answers (Kafka outages are absorbed by the producer)."""
     try:
         await res.client.admin.command("ping")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return json_response({"status": "unavailable"}, 503)
     return json_response({"status": "ready"})

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from junction_common.identity import Principal
-
 from gateway.auth import authenticate
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
 from gateway.responses import ApiError, json_response, ok_body
+from junction_common.identity import Principal
 
 router = APIRouter(prefix="/v1", tags=["Operations"])
 

@@ -1,0 +1,68 @@
+# Junction: `make run` brings the whole system up on 127.0.0.1; `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+RUN := $(UV) run --frozen
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap sync run down status infra-up infra-down lint unit integration test bench chaos clean
+
+help:
+	@echo "make run    - install what is missing, start Kafka, the MongoDB-protocol server, every service, gateway :8000"
+	@echo "make test   - lint (ruff, mypy, import-linter), then unit and integration tests on real infrastructure"
+	@echo "make down   - stop services and infrastructure"
+	@echo "make bench  - benchmarks (not part of make test)"
+	@echo "make chaos  - long fault-injection runs (not part of make test)"
+
+$(CURDIR)/.tools/bin/uv:
+	@echo "[make] installing uv $(UV_VERSION) into .tools/ (from PyPI)"
+	@test -n "$(PYTHON)" || { echo "[make] Python 3.11 is required (python3.11 not found)"; exit 1; }
+	$(PYTHON) -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install -q "uv==$(UV_VERSION)"
+
+bootstrap: $(UV)
+
+sync: bootstrap
+	@echo "[make] syncing the Python workspace (uv.lock)"
+	$(UV) sync --frozen
+
+run: sync
+	$(RUN) junction up
+
+down: sync
+	$(RUN) junction down
+
+status: sync
+	$(RUN) junction status
+
+infra-up: sync
+	$(RUN) junction infra up
+
+infra-down: sync
+	$(RUN) junction infra down
+
+lint: sync
+	$(RUN) ruff check .
+	$(RUN) mypy -p junction_common -p crm -p gateway
+	$(RUN) lint-imports
+
+unit: sync
+	$(RUN) pytest -q -m "not integration" $(PYTEST_ARGS)
+
+integration: infra-up
+	$(RUN) pytest -q -m integration $(PYTEST_ARGS)
+
+test: lint infra-up
+	$(RUN) pytest -q -m "not slow" --durations=10 $(PYTEST_ARGS)
+
+bench: infra-up
+	$(RUN) python -m tests.bench.contacts_bench
+
+chaos: infra-up
+	$(RUN) pytest -q -m slow tests/chaos $(PYTEST_ARGS)
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
