@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 
 from aiokafka import ConsumerRecord
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from junction_common.bus.ranges import read_range
 from junction_common.envelope import EventEnvelope
@@ -34,13 +34,43 @@ def registered_projections() -> dict[str, Projection]:
     return {ep.name: ep.load() for ep in entry_points(group="junction.projections")}
 
 
-async def _swap(db: AsyncDatabase[Doc], source: str, target: str) -> None:
+async def _rename_works(db: AsyncDatabase[Doc]) -> bool:
+    """Probe: does this server's renameCollection keep documents? (nx-27017's does not.)"""
+    probe = f"_junction_rename_probe_{int(time.time() * 1000)}"
+    await db[probe].insert_one({"_id": 1})
     try:
-        await db[source].rename(target, dropTarget=True)
+        await db[probe].rename(probe + "_to")
+        return await db[probe + "_to"].count_documents({}) == 1
     except OperationFailure:
-        # Servers without dropTarget support (nx-27017): drop, then rename.
-        await db.drop_collection(target)
-        await db[source].rename(target)
+        return False
+    finally:
+        await db.drop_collection(probe)
+        await db.drop_collection(probe + "_to")
+
+
+async def _swap(db: AsyncDatabase[Doc], source: str, target: str) -> None:
+    """Make `source` the live `target`: an atomic rename where the server has one, else a copy."""
+    if await _rename_works(db):
+        await db[source].rename(target, dropTarget=True)
+        return
+    await db[target].delete_many({})
+    batch: list[Doc] = []
+    async for doc in db[source].find():
+        batch.append(doc)
+        if len(batch) >= 500:
+            await _insert_new(db, target, batch)
+            batch = []
+    if batch:
+        await _insert_new(db, target, batch)
+    await db.drop_collection(source)
+
+
+async def _insert_new(db: AsyncDatabase[Doc], target: str, docs: list[Doc]) -> None:
+    # A document the live consumer wrote meanwhile is at least as new: keep it.
+    try:
+        await db[target].insert_many(docs, ordered=False)
+    except BulkWriteError:
+        pass
 
 
 async def rebuild(settings: JunctionSettings, projection: Projection) -> RebuildReport:
