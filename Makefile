@@ -62,7 +62,7 @@ bench: infra-up
 	$(RUN) python -m tests.bench.contacts_bench
 
 chaos: infra-up
-	$(RUN) pytest -q -m slow tests/chaos $(PYTEST_ARGS)
+	$(RUN) pytest -q -m slow $(PYTEST_ARGS)
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

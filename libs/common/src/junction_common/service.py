@@ -21,6 +21,7 @@ from junction_common.bus.relay import OutboxRelay, TopicFor
 from junction_common.commands import CommandExecutor
 from junction_common.decisions import Decider
 from junction_common.envelope import CommandEnvelope, EventEnvelope
+from junction_common.health import serve_health
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import Doc, create_client, service_db
 from junction_common.projections.runner import Projection, ProjectionWriter
@@ -32,6 +33,8 @@ from junction_common.tracing import configure_tracing, extract_context, tracer
 from junction_common.upcasting import UpcasterRegistry
 
 log = get_logger(__name__)
+
+POSITION_EVERY = 50
 
 
 @dataclass
@@ -86,6 +89,9 @@ class ServiceRuntime:
         self.relay.start()
         log.info("service_started", service=self.spec.name)
 
+    def healthy(self) -> bool:
+        return self.relay.running
+
     async def stop(self) -> None:
         await self.relay.stop()
         await self.broker.stop()
@@ -95,7 +101,9 @@ class ServiceRuntime:
 def _projection_handler(writer: ProjectionWriter) -> Callable[[Delivery], Awaitable[None]]:
     async def handle(delivery: Delivery) -> None:
         await writer.handle(EventEnvelope.from_bytes(delivery.value))
-        if delivery.attempt == 1:
+        # Kafka's committed offsets are the resume point; the recorded position is for operators,
+        # so it is written every POSITION_EVERY offsets rather than once per event.
+        if delivery.attempt == 1 and delivery.offset % POSITION_EVERY == 0:
             await writer.record_position(delivery.topic, delivery.partition, delivery.offset)
 
     return handle
@@ -107,9 +115,14 @@ async def serve(spec: ServiceSpec, settings: JunctionSettings) -> None:
     configure_tracing(spec.name, settings.otel_exporter)
     runtime = ServiceRuntime(spec, settings)
     await runtime.start()
+    health = None
+    if settings.health_port:
+        health = await serve_health(settings.health_host, settings.health_port, runtime.healthy)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if health is not None:
+        health.close()
     await runtime.stop()

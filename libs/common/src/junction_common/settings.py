@@ -33,6 +33,9 @@ class JunctionSettings(BaseSettings):
     vault_keys: str = DEV_VAULT_KEYS
     vault_active_key: str = "dev1"
     otel_exporter: str = "none"
+    # A liveness endpoint (GET /healthz) for services without an HTTP API; 0 disables it.
+    health_host: str = "127.0.0.1"
+    health_port: int = 0
 
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> JunctionSettings:

@@ -4,4 +4,4 @@ from junction_common.settings import JunctionSettings
 
 
 class CrmSettings(JunctionSettings):
-    health_port: int = 0
+    """The crm service needs nothing beyond the shared settings yet."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from crm.topics import COMMANDS, CONTACT_EVENTS
 from junction_common.envelope import CommandEnvelope
 from junction_common.ids import new_id
 from junction_common.testing.infra import eventually
-
-from crm.topics import COMMANDS, CONTACT_EVENTS
 
 pytestmark = pytest.mark.integration
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -21,13 +23,31 @@ def _credential(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
+_CACHE: dict[str, tuple[float, Principal | None]] = {}
+_CACHE_MAX = 10_000
+
+
+async def _cached_principal(res: ResourcesDep, credential: str) -> Principal | None:
+    """Key lookups are cached for `auth_cache_s` seconds: a revoked key stops working within that time."""
+    digest = hashlib.sha256(credential.encode()).hexdigest()
+    now = time.monotonic()
+    hit = _CACHE.get(digest)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    principal = await res.identity.authenticate(credential, utcnow())
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[digest] = (now + res.settings.auth_cache_s, principal)
+    return principal
+
+
 async def authenticate(request: Request, res: ResourcesDep) -> Principal:
     """A valid credential is required: missing, unknown, revoked or expired keys are 401."""
     credential = _credential(request)
     if not credential:
         raise ApiError("UNAUTHORIZED", "A valid bearer token is required.",
                        headers={"WWW-Authenticate": "Bearer"})
-    principal = await res.identity.authenticate(credential, utcnow())
+    principal = await _cached_principal(res, credential)
     if principal is None:
         raise ApiError("UNAUTHORIZED", "The credential is invalid, revoked or expired.",
                        headers={"WWW-Authenticate": "Bearer"})

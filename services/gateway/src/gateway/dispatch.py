@@ -16,27 +16,30 @@ Doc = dict[str, Any]
 
 async def _poll(fetch: Any, deadline: float) -> Any:
     """Call `fetch` with growing pauses until it returns something or the deadline passes."""
-    pause = 0.004
+    pause = 0.008
     while True:
         found = await fetch()
         if found is not None or time.monotonic() >= deadline:
             return found
         await asyncio.sleep(min(pause, max(deadline - time.monotonic(), 0)))
-        pause = min(pause * 1.6, 0.1)
+        pause = min(pause * 1.5, 0.06)
 
 
 class Dispatcher:
     def __init__(self, res: Resources) -> None:
         self.res = res
 
-    async def publish(self, service: str, topic: str, cmd: CommandEnvelope, resource: dict[str, str]) -> None:
-        """Record the operation, then publish the command keyed by its aggregate id."""
+    async def record_operation(self, service: str, cmd: CommandEnvelope, resource: dict[str, str]) -> None:
+        """Remember a command the caller was given an operation id for (it was answered 202)."""
         await self.res.gateway_db["operations"].update_one(
             {"_id": cmd.command_id},
             {"$setOnInsert": {"workspace_id": cmd.workspace_id, "service": service, **resource,
                               "created_at": utcnow()}},
             upsert=True,
         )
+
+    async def publish(self, topic: str, cmd: CommandEnvelope) -> None:
+        """Publish the command keyed by its aggregate id."""
         await self.res.broker.publish(
             cmd.to_bytes(), self.res.settings.topic(topic), key=cmd.aggregate_id.encode(),
             headers=inject_headers({"junction-type": cmd.type}),

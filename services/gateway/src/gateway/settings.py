@@ -12,3 +12,5 @@ class GatewaySettings(JunctionSettings):
     # An in-flight Idempotency-Key older than this is taken over by a retry (its gateway died).
     idempotency_stale_s: int = 60
     max_body_bytes: int = 1_000_000
+    # API-key lookups are cached this long; a revoked key stops working within this many seconds.
+    auth_cache_s: float = 5.0

@@ -71,9 +71,11 @@ async def execute_write(
     )
     dispatcher = Dispatcher(res)
     if not resume:
-        await dispatcher.publish(spec.service, spec.topic, cmd,
-                                 {"resource_type": spec.resource_type, "resource_id": cmd.aggregate_id})
+        await dispatcher.publish(spec.topic, cmd)
     result = await dispatcher.wait(spec.service, cmd, spec.collection, res.settings.command_timeout_s)
+    if result is None:
+        await dispatcher.record_operation(spec.service, cmd,
+                                          {"resource_type": spec.resource_type, "resource_id": cmd.aggregate_id})
     return await _answer(request, store, key, principal, spec, cmd, result)
 
 

@@ -1,7 +1,8 @@
 """Consumers that retry with backoff on `<topic>.retry.<n>` topics, then park the message in `<topic>.dlq`.
 
-The offset is committed only after the message was handled or handed on to a retry topic, so a crash
-at any line redelivers it (handlers are idempotent).
+Messages arrive in batches; a batch is handled concurrently across keys and in order within a key
+(so per-aggregate order holds), and its offsets are committed only after every message was handled
+or handed on to a retry topic. A crash at any line redelivers the batch; handlers are idempotent.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from junction_common.settings import JunctionSettings
 from junction_common.topics import RETRY_DELAYS_S, dlq_topic, retry_topic
 
 log = get_logger(__name__)
+
+BATCH_SIZE = 200
+KEY_CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def subscribe(
     group_id = settings.topic(group_id)  # the prefix isolates groups exactly as it isolates topics
     names = [full, *(settings.topic(retry_topic(topic, n)) for n in range(1, len(delays) + 1))]
     for level, name in enumerate(names):
-        consume = _make_consumer(broker, full, level, handler, delays, settings)
+        consume = _make_consumer(broker, full, level, handler, delays)
         # One group per retry level: a slow retry never rebalances or blocks the main consumer.
         broker.subscriber(
             name,
@@ -62,28 +66,39 @@ def subscribe(
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             max_poll_interval_ms=600000,
+            batch=True,
+            max_records=BATCH_SIZE,
+            batch_timeout_ms=50,
         )(consume)
 
 
+def _delivery(base: str, level: int, record: Any) -> Delivery:
+    headers = h.as_str_map(dict(record.headers or ()))
+    return Delivery(base, record.key, record.value or b"", headers, level + 1, record.partition, record.offset)
+
+
 def _make_consumer(
-    broker: KafkaBroker,
-    base: str,
-    level: int,
-    handler: Handler,
-    delays: tuple[float, ...],
-    settings: JunctionSettings,
+    broker: KafkaBroker, base: str, level: int, handler: Handler, delays: tuple[float, ...]
 ) -> Callable[[KafkaMessage], Awaitable[None]]:
-    async def consume(msg: KafkaMessage) -> None:
-        # The raw bytes, never FastStream's decoding: envelopes are parsed by their own models.
-        body: bytes = msg.body
-        headers = h.as_str_map(msg.headers)
-        await _wait_until(headers.get(h.NOT_BEFORE))
-        raw: Any = msg.raw_message
-        delivery = Delivery(base, raw.key, body, headers, level + 1, raw.partition, raw.offset)
+    async def handle_one(delivery: Delivery) -> None:
         try:
             await handler(delivery)
         except Exception as exc:
-            await _route_failure(broker, delivery, level, delays, exc, settings)
+            await _route_failure(broker, delivery, level, delays, exc)
+
+    async def handle_key(deliveries: list[Delivery], gate: asyncio.Semaphore) -> None:
+        async with gate:
+            for delivery in deliveries:
+                await _wait_until(delivery.headers.get(h.NOT_BEFORE))
+                await handle_one(delivery)
+
+    async def consume(msg: KafkaMessage) -> None:
+        by_key: dict[bytes | None, list[Delivery]] = {}
+        for record in msg.raw_message:
+            delivery = _delivery(base, level, record)
+            by_key.setdefault(delivery.key, []).append(delivery)
+        gate = asyncio.Semaphore(KEY_CONCURRENCY)
+        await asyncio.gather(*(handle_key(items, gate) for items in by_key.values()))
 
     consume.__name__ = f"consume_{base.replace('.', '_')}_{level}"
     return consume
@@ -97,12 +112,7 @@ async def _wait_until(not_before: str | None) -> None:
 
 
 async def _route_failure(
-    broker: KafkaBroker,
-    delivery: Delivery,
-    level: int,
-    delays: tuple[float, ...],
-    exc: Exception,
-    settings: JunctionSettings,
+    broker: KafkaBroker, delivery: Delivery, level: int, delays: tuple[float, ...], exc: Exception
 ) -> None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     headers = {**delivery.headers, h.ORIGINAL_TOPIC: delivery.topic, h.ERROR: error}
