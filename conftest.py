@@ -20,7 +20,7 @@ from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
-from junction_common.testing.infra import drop_databases, free_port, isolated
+from junction_common.testing.infra import drop_databases, drop_kafka, free_port, isolated
 
 
 @dataclass
@@ -44,6 +44,7 @@ async def crm_service(stack_settings: Stack) -> AsyncIterator[ServiceRuntime]:
     yield runtime
     await runtime.stop()
     await drop_databases(stack_settings.crm)
+    await drop_kafka(stack_settings.crm)
 
 
 @dataclass
@@ -83,7 +84,7 @@ async def create_workspace(settings: GatewaySettings, name: str = "Acme", plan: 
 
 @pytest_asyncio.fixture
 async def workspace(stack_settings: Stack) -> tuple[str, str]:
-    return await create_workspace(stack_settings.gateway)
+    return await create_workspace(stack_settings.gateway, plan="business")
 
 
 @pytest_asyncio.fixture

@@ -43,6 +43,9 @@ async def post_contact(http, gateway, key, i):
             continue
         if status == 201:
             return payload["data"]["id"]
+        if status == 429:
+            await asyncio.sleep(float(payload.get("error", {}).get("details", {}).get("retry_after", 1)))
+            continue
         if status in (202, 409):  # accepted while the crm was down, or our own earlier try still in flight
             await asyncio.sleep(0.5)
             continue

@@ -72,7 +72,8 @@ async def _load(http: aiohttp.ClientSession, url: str, key: str) -> tuple[list[f
 async def main() -> None:
     settings = isolated(JunctionSettings)
     port = free_port()
-    env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
+           "JUNCTION_RATE_LIMIT_ENABLED": "false"}
     procs = [await _spawn("crm.main", env), await _spawn("gateway.main", env)]
     url = f"http://127.0.0.1:{port}"
     try:

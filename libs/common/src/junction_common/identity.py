@@ -38,11 +38,24 @@ class Principal:
     key_id: str
     role: str
     scopes: frozenset[str]
+    plan: str = "free"
 
     def has_scope(self, scope: str) -> bool:
-        family, _, action = scope.partition(":")
-        wanted = {scope, "*", f"*:{action}", f"{family}:*"}
+        """`crm:read` style scopes and Connect permission keys (`flows.view` = read, `flows.<verb>` = write)."""
+        family, action = split_scope(scope)
+        wanted = {scope, "*", f"*:{action}", f"{family}:*", f"{family}:{action}"}
         return bool(self.scopes & wanted)
+
+
+def split_scope(scope: str) -> tuple[str, str]:
+    """`crm:read` -> (crm, read); `flows.view` -> (flows, read); `records.write` -> (records, write)."""
+    if ":" in scope:
+        family, _, action = scope.partition(":")
+        return family, action
+    family, _, verb = scope.rpartition(".")
+    if not family:
+        return scope, ""
+    return family, "read" if verb in ("view", "read", "list") else "write"
 
 
 def hash_key(api_key: str, pepper: str) -> str:
@@ -100,7 +113,10 @@ class IdentityStore:
             return None
         role_scopes = ROLE_SCOPES[doc["role"]]
         scopes = frozenset(doc["scopes"]) if doc.get("scopes") is not None else role_scopes
-        return Principal(doc["workspace_id"], doc["_id"], doc["role"], scopes)
+        workspace = await self.workspaces.find_one({"_id": doc["workspace_id"]}, {"plan": 1})
+        if workspace is None:
+            return None
+        return Principal(doc["workspace_id"], doc["_id"], doc["role"], scopes, workspace.get("plan", "free"))
 
     async def get_workspace(self, workspace_id: str) -> Doc | None:
         return await self.workspaces.find_one({"_id": workspace_id})

@@ -53,6 +53,13 @@ async def authenticate(request: Request, res: ResourcesDep) -> Principal:
                        headers={"WWW-Authenticate": "Bearer"})
     structlog.contextvars.bind_contextvars(workspace_id=principal.workspace_id)
     request.state.principal = principal
+    if not res.settings.rate_limit_enabled:
+        return principal
+    verdict = await res.limiter.check(principal.workspace_id, principal.plan)
+    request.state.rate_headers = verdict.headers()
+    if not verdict.allowed:
+        raise ApiError("RATE_LIMITED", "The workspace exceeded the current rate limit.",
+                       {"plan": principal.plan, "limit_per_minute": verdict.limit}, headers=verdict.headers())
     return principal
 
 

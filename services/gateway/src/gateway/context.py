@@ -36,6 +36,8 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             trace_id = current_trace_id()
             structlog.contextvars.bind_contextvars(trace_id=trace_id)
             response = await call_next(request)
+        for name, value in getattr(request.state, "rate_headers", {}).items():
+            response.headers.setdefault(name, value)
         response.headers["X-Request-Id"] = request_id
         response.headers["X-Trace-Id"] = trace_id
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from junction_common.identity import IdentityStore
 
@@ -23,6 +24,7 @@ class Resources:
     broker: KafkaBroker
     identity: IdentityStore
     gateway_db: AsyncDatabase[Doc]
+    limiter: RateLimiter
 
     def service_db(self, service: str) -> AsyncDatabase[Doc]:
         return self.client[self.settings.db_name(service)]

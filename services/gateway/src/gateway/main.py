@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from gateway import context, errors
 from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
+from gateway.ratelimit import RateLimiter
 from gateway.routes import contacts, health, operations
 from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
@@ -24,12 +25,14 @@ from junction_common.tracing import configure_tracing
 log = get_logger("gateway")
 
 
-async def _sweep_idempotency(store: IdempotencyStore) -> None:
+async def _sweep(idem: IdempotencyStore, limiter: RateLimiter) -> None:
+    """Expired Idempotency-Keys and rate-limit windows are removed by this sweeper (no TTL indexes)."""
     while True:
         await asyncio.sleep(600)
         with contextlib.suppress(Exception):
-            removed = await store.sweep(utcnow())
-            log.info("idempotency_keys_swept", removed=removed)
+            removed = await idem.sweep(utcnow())
+            windows = await limiter.sweep(utcnow())
+            log.info("gateway_swept", idempotency_keys=removed, rate_windows=windows)
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -43,8 +46,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         gateway_db = client[settings.db_name("gateway")]
         idem = IdempotencyStore(gateway_db, settings.idempotency_ttl_s, settings.idempotency_stale_s)
         await idem.ensure_indexes()
-        app.state.resources = Resources(settings, client, broker, identity, gateway_db)
-        sweeper = asyncio.create_task(_sweep_idempotency(idem))
+        limiter = RateLimiter(gateway_db)
+        await limiter.ensure_indexes()
+        app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter)
+        sweeper = asyncio.create_task(_sweep(idem, limiter))
         yield
         sweeper.cancel()
         await broker.stop()

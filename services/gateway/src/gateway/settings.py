@@ -14,3 +14,5 @@ class GatewaySettings(JunctionSettings):
     max_body_bytes: int = 1_000_000
     # API-key lookups are cached this long; a revoked key stops working within this many seconds.
     auth_cache_s: float = 5.0
+    # Plan rate limits (workflow-api.txt). Only benchmarks turn them off.
+    rate_limit_enabled: bool = True

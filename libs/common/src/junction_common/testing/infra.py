@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import uuid
 from typing import Any, TypeVar
 
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from junction_common.settings import JunctionSettings
@@ -60,6 +62,24 @@ async def drop_databases(settings: JunctionSettings) -> None:
                 await client.drop_database(name)
     finally:
         await client.close()
+
+
+async def drop_kafka(settings: JunctionSettings) -> None:
+    """Delete the topics and consumer groups a test created (its topic prefix)."""
+    if not settings.topic_prefix:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith(settings.topic_prefix)]
+        if topics:
+            await admin.delete_topics(topics)
+        groups = [g for g, _ in await admin.list_consumer_groups() if str(g).startswith(settings.topic_prefix)]
+        if groups:
+            with contextlib.suppress(Exception):
+                await admin.delete_consumer_groups(groups)
+    finally:
+        await admin.close()
 
 
 async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.1) -> Any:

@@ -1,0 +1,54 @@
+"""Plan rate limits are shared by gateway replicas through the database, with headers on every response."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import pytest
+import uvicorn
+
+from junction_common.testing.infra import free_port
+
+from conftest import create_workspace
+from gateway.main import create_app
+
+pytestmark = pytest.mark.integration
+
+
+@contextlib.asynccontextmanager
+async def second_gateway(settings):
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server.install_signal_handlers = lambda: None
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+
+
+async def test_free_plan_limit_is_shared_across_two_gateways(gateway, crm_service, http):
+    _, key = await create_workspace(gateway.settings, "Limited", "free")
+    headers = {"Authorization": f"Bearer {key}"}
+    async with second_gateway(gateway.settings) as other:
+        if time.time() % 60 > 40:  # keep the run inside one minute window
+            await asyncio.sleep(61 - time.time() % 60)
+        statuses, last = [], None
+        for i in range(66):
+            base = gateway.url if i % 2 == 0 else other
+            async with http.get(f"{base}/v1/contacts", headers=headers) as resp:
+                statuses.append(resp.status)
+                assert resp.headers["X-RateLimit-Limit"] == "60"
+                assert int(resp.headers["X-RateLimit-Reset"]) > time.time()
+                last = (resp.status, dict(resp.headers), await resp.json())
+                if i < 60:
+                    assert resp.headers["X-RateLimit-Remaining"] == str(59 - i)
+    assert statuses == [200] * 60 + [429] * 6  # both replicas count into one shared window
+    status, hdrs, body = last
+    assert body["error"]["code"] == "RATE_LIMITED" and body["success"] is False
+    assert 1 <= int(hdrs["Retry-After"]) <= 60 and hdrs["X-RateLimit-Remaining"] == "0"
