@@ -9,10 +9,9 @@ import time
 import pytest
 import uvicorn
 
-from junction_common.testing.infra import free_port
-
 from conftest import create_workspace
 from gateway.main import create_app
+from junction_common.testing.infra import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +22,9 @@ async def second_gateway(settings):
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     server.install_signal_handlers = lambda: None
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(200):
+        if server.started:
+            break
         await asyncio.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -49,6 +50,6 @@ async def test_free_plan_limit_is_shared_across_two_gateways(gateway, crm_servic
                 if i < 60:
                     assert resp.headers["X-RateLimit-Remaining"] == str(59 - i)
     assert statuses == [200] * 60 + [429] * 6  # both replicas count into one shared window
-    status, hdrs, body = last
+    _, hdrs, body = last
     assert body["error"]["code"] == "RATE_LIMITED" and body["success"] is False
     assert 1 <= int(hdrs["Retry-After"]) <= 60 and hdrs["X-RateLimit-Remaining"] == "0"

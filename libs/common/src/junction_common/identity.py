@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from junction_common.envelope import utcnow
 from junction_common.ids import new_id
+from junction_common.timefmt import as_datetime
 
 Doc = dict[str, Any]
 
@@ -84,10 +85,19 @@ class IdentityStore:
         return workspace, api_key
 
     async def create_key(
-        self, workspace_id: str, name: str, role: str, scopes: list[str] | None, now: datetime
+        self, workspace_id: str, name: str, role: str, scopes: list[str] | None, now: datetime,
+        expires_at: datetime | None = None, created_by: str | None = None,
     ) -> str:
+        """Create a key; the plaintext is returned here once and only its keyed hash is stored."""
+        api_key, _ = await self.issue_key(workspace_id, name, role, scopes, now, expires_at, created_by)
+        return api_key
+
+    async def issue_key(
+        self, workspace_id: str, name: str, role: str, scopes: list[str] | None, now: datetime,
+        expires_at: datetime | None = None, created_by: str | None = None,
+    ) -> tuple[str, Doc]:
         api_key = KEY_PREFIX + secrets.token_urlsafe(32)
-        await self.keys.insert_one({
+        doc: Doc = {
             "_id": new_id("key"),
             "workspace_id": workspace_id,
             "name": name,
@@ -96,10 +106,26 @@ class IdentityStore:
             "key_hash": hash_key(api_key, self._pepper),
             "prefix": api_key[:12],
             "created_at": now,
+            "created_by": created_by,
             "revoked_at": None,
-            "expires_at": None,
-        })
-        return api_key
+            "expires_at": expires_at,
+            "last_used_at": None,
+        }
+        await self.keys.insert_one(doc)
+        return api_key, doc
+
+    async def list_keys(self, workspace_id: str) -> list[Doc]:
+        return await self.keys.find({"workspace_id": workspace_id}, {"key_hash": 0}).sort("_id", 1).to_list()
+
+    async def revoke_key(self, workspace_id: str, key_id: str, now: datetime) -> Doc | None:
+        """Revoke a key of this workspace; None when no such key is in the workspace."""
+        doc = await self.keys.find_one({"_id": key_id, "workspace_id": workspace_id})
+        if doc is None:
+            return None
+        if doc.get("revoked_at") is None:
+            await self.keys.update_one({"_id": key_id}, {"$set": {"revoked_at": now}})
+            doc["revoked_at"] = now
+        return doc
 
     async def authenticate(self, api_key: str, now: datetime) -> Principal | None:
         """The principal of a live key, or None (unknown, revoked or expired)."""
@@ -108,7 +134,7 @@ class IdentityStore:
         doc = await self.keys.find_one({"key_hash": hash_key(api_key, self._pepper)})
         if doc is None or doc.get("revoked_at") is not None:
             return None
-        expires = doc.get("expires_at")
+        expires = as_datetime(doc.get("expires_at"))
         if expires is not None and expires <= now:
             return None
         role_scopes = ROLE_SCOPES[doc["role"]]
@@ -116,6 +142,7 @@ class IdentityStore:
         workspace = await self.workspaces.find_one({"_id": doc["workspace_id"]}, {"plan": 1})
         if workspace is None:
             return None
+        await self.keys.update_one({"_id": doc["_id"]}, {"$set": {"last_used_at": now}})
         return Principal(doc["workspace_id"], doc["_id"], doc["role"], scopes, workspace.get("plan", "free"))
 
     async def get_workspace(self, workspace_id: str) -> Doc | None:

@@ -27,6 +27,13 @@ _CACHE: dict[str, tuple[float, Principal | None]] = {}
 _CACHE_MAX = 10_000
 
 
+def forget_key(key_id: str) -> None:
+    """Drop a revoked key from this process's cache at once."""
+    for digest, (_, principal) in list(_CACHE.items()):
+        if principal is not None and principal.key_id == key_id:
+            _CACHE.pop(digest, None)
+
+
 async def _cached_principal(res: ResourcesDep, credential: str) -> Principal | None:
     """Key lookups are cached for `auth_cache_s` seconds: a revoked key stops working within that time."""
     digest = hashlib.sha256(credential.encode()).hexdigest()

@@ -26,6 +26,10 @@ class Resources:
     gateway_db: AsyncDatabase[Doc]
     limiter: RateLimiter
 
+    @property
+    def identity_db(self) -> AsyncDatabase[Doc]:
+        return self.client[self.settings.db_name("identity")]
+
     def service_db(self, service: str) -> AsyncDatabase[Doc]:
         return self.client[self.settings.db_name(service)]
 

@@ -15,6 +15,8 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from junction_common.timefmt import as_datetime
+
 Doc = dict[str, Any]
 
 NEW, REPLAY, RESUME, CONFLICT, IN_FLIGHT = "new", "replay", "resume", "conflict", "in_flight"
@@ -53,7 +55,8 @@ class IdempotencyStore:
                 existing = await self.records.find_one({"_id": record_id})
             if existing is None:
                 continue
-            if existing["expires_at"].replace(tzinfo=now.tzinfo) <= now:
+            expires = as_datetime(existing["expires_at"])
+            if expires is not None and expires <= now:
                 await self.records.delete_one({"_id": record_id, "expires_at": existing["expires_at"]})
                 continue
             return await self._decide(existing, fp, now)
@@ -66,7 +69,7 @@ class IdempotencyStore:
             return Claim(REPLAY, existing["ids"], existing["response"])
         if existing["state"] == "accepted":
             return Claim(RESUME, existing["ids"])
-        claimed = existing["claimed_at"].replace(tzinfo=now.tzinfo)
+        claimed = as_datetime(existing["claimed_at"]) or now
         if now - claimed < self._stale:
             return Claim(IN_FLIGHT)
         taken = await self.records.update_one(

@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from gateway import context, errors
 from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
+from gateway.members import MemberStore
 from gateway.ratelimit import RateLimiter
-from gateway.routes import contacts, health, operations
+from gateway.routes import api_keys, contacts, health, members, operations
 from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
 from junction_common.envelope import utcnow
@@ -46,6 +47,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         gateway_db = client[settings.db_name("gateway")]
         idem = IdempotencyStore(gateway_db, settings.idempotency_ttl_s, settings.idempotency_stale_s)
         await idem.ensure_indexes()
+        await MemberStore(client[settings.db_name("identity")]).ensure_indexes()
         limiter = RateLimiter(gateway_db)
         await limiter.ensure_indexes()
         app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter)
@@ -59,7 +61,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                   docs_url="/api/docs", redoc_url="/api/redoc", openapi_url="/openapi.json")
     errors.install(app)
     context.install(app)
-    for router in (health.router, contacts.router, operations.router):
+    for router in (health.router, contacts.router, operations.router, api_keys.router, members.router):
         app.include_router(router)
     return app
 
