@@ -55,6 +55,7 @@ class ServiceRuntime:
 
     def __init__(self, spec: ServiceSpec, settings: JunctionSettings) -> None:
         self.spec, self.settings = spec, settings
+        configure_tracing(spec.name, settings.otel_exporter)
         self.client: AsyncMongoClient[Doc] = create_client(settings)
         self.db: AsyncDatabase[Doc] = service_db(self.client, settings, spec.name)
         self.broker: KafkaBroker = create_broker(settings, client_id=f"junction-{spec.name}")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import context, errors
 from gateway.deps import Resources
@@ -15,6 +16,7 @@ from gateway.idempotency import IdempotencyStore
 from gateway.members import MemberStore
 from gateway.ratelimit import RateLimiter
 from gateway.routes import api_keys, contacts, health, members, operations
+from gateway.safety import SafetyMiddleware
 from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
 from junction_common.envelope import utcnow
@@ -37,6 +39,7 @@ async def _sweep(idem: IdempotencyStore, limiter: RateLimiter) -> None:
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
+    configure_tracing("gateway", settings.otel_exporter)
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = create_client(settings)
@@ -60,7 +63,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app = FastAPI(title="Junction API", version="0.1.0", lifespan=lifespan,
                   docs_url="/api/docs", redoc_url="/api/redoc", openapi_url="/openapi.json")
     errors.install(app)
-    context.install(app)
+    app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes)
+    context.install(app)  # outside the safety checks, so refusals carry a request id too
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["*"], allow_headers=["*"],
+                           expose_headers=["X-Request-Id", "X-Trace-Id", "X-RateLimit-Limit",
+                                           "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"])
     for router in (health.router, contacts.router, operations.router, api_keys.router, members.router):
         app.include_router(router)
     return app

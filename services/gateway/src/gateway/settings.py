@@ -16,3 +16,5 @@ class GatewaySettings(JunctionSettings):
     auth_cache_s: float = 5.0
     # Plan rate limits (workflow-api.txt). Only benchmarks turn them off.
     rate_limit_enabled: bool = True
+    # Browser origins allowed by CORS (JSON list in JUNCTION_CORS_ORIGINS); empty disables CORS.
+    cors_origins: list[str] = []
