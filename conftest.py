@@ -53,22 +53,32 @@ class RunningGateway:
     settings: GatewaySettings
 
 
-@pytest_asyncio.fixture
-async def gateway(stack_settings: Stack) -> AsyncIterator[RunningGateway]:
+@contextlib.asynccontextmanager
+async def start_gateway(settings: GatewaySettings) -> AsyncIterator[RunningGateway]:
+    """A real gateway (uvicorn on a free port) in this event loop."""
     port = free_port()
-    config = uvicorn.Config(create_app(stack_settings.gateway), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(400):
+        if server.started:
+            break
         if task.done():
             task.result()
         await asyncio.sleep(0.05)
-    yield RunningGateway(f"http://127.0.0.1:{port}", stack_settings.gateway)
-    server.should_exit = True
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(task, 10)
+    try:
+        yield RunningGateway(f"http://127.0.0.1:{port}", settings)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 10)
+
+
+@pytest_asyncio.fixture
+async def gateway(stack_settings: Stack) -> AsyncIterator[RunningGateway]:
+    async with start_gateway(stack_settings.gateway) as running:
+        yield running
 
 
 async def create_workspace(settings: GatewaySettings, name: str = "Acme", plan: str = "free") -> tuple[str, str]:

@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
 import pytest
-import uvicorn
 
-from conftest import create_workspace
-from gateway.main import create_app
-from junction_common.testing.infra import free_port
+from conftest import create_workspace, start_gateway
 
 pytestmark = pytest.mark.integration
-
-
-@contextlib.asynccontextmanager
-async def second_gateway(settings):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    server.install_signal_handlers = lambda: None
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def test_free_plan_limit_is_shared_across_two_gateways(gateway, crm_service, http):
     _, key = await create_workspace(gateway.settings, "Limited", "free")
     headers = {"Authorization": f"Bearer {key}"}
-    async with second_gateway(gateway.settings) as other:
+    async with start_gateway(gateway.settings) as second:
+        other = second.url
         if time.time() % 60 > 40:  # keep the run inside one minute window
             await asyncio.sleep(61 - time.time() % 60)
         statuses, last = [], None

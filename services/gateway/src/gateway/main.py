@@ -16,6 +16,7 @@ from gateway.idempotency import IdempotencyStore
 from gateway.members import MemberStore
 from gateway.ratelimit import RateLimiter
 from gateway.routes import api_keys, contacts, health, members, operations
+from gateway.routes.catalogue_routes import register_catalogue_routes
 from gateway.safety import SafetyMiddleware
 from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
@@ -23,6 +24,7 @@ from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import create_client
+from junction_common.topics import declared_topics, ensure_topics
 from junction_common.tracing import configure_tracing
 
 log = get_logger("gateway")
@@ -43,6 +45,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = create_client(settings)
+        # Commands must have somewhere to wait even when their service has never started.
+        await ensure_topics(settings, declared_topics())
         broker = create_broker(settings, client_id="junction-gateway")
         await broker.start()
         identity = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
@@ -72,6 +76,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                                            "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"])
     for router in (health.router, contacts.router, operations.router, api_keys.router, members.router):
         app.include_router(router)
+    register_catalogue_routes(app)
     return app
 
 
