@@ -11,6 +11,7 @@ import structlog
 from fastapi import Depends, Request
 
 from gateway.deps import ResourcesDep
+from gateway.jwt_auth import looks_like_jwt, principal_from_claims
 from gateway.responses import ApiError
 from junction_common.envelope import utcnow
 from junction_common.identity import Principal
@@ -27,6 +28,18 @@ _CACHE: dict[str, tuple[float, Principal | None]] = {}
 _CACHE_MAX = 10_000
 
 
+async def _jwt_principal(res: ResourcesDep, token: str) -> Principal | None:
+    if not res.jwt.enabled:
+        return None
+    claims = await res.jwt.verify(token)
+    if claims is None:
+        return None
+    workspace = await res.identity.get_workspace(str(claims.get("workspace_id") or claims.get("wid")))
+    if workspace is None:
+        return None
+    return principal_from_claims(claims, workspace.get("plan", "free"))
+
+
 def forget_key(key_id: str) -> None:
     """Drop a revoked key from this process's cache at once."""
     for digest, (_, principal) in list(_CACHE.items()):
@@ -41,7 +54,10 @@ async def _cached_principal(res: ResourcesDep, credential: str) -> Principal | N
     hit = _CACHE.get(digest)
     if hit is not None and hit[0] > now:
         return hit[1]
-    principal = await res.identity.authenticate(credential, utcnow())
+    if looks_like_jwt(credential):
+        principal = await _jwt_principal(res, credential)
+    else:
+        principal = await res.identity.authenticate(credential, utcnow())
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
     _CACHE[digest] = (now + res.settings.auth_cache_s, principal)

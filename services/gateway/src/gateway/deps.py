@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.jwt_auth import JwtVerifier
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from junction_common.identity import IdentityStore
@@ -25,6 +26,7 @@ class Resources:
     identity: IdentityStore
     gateway_db: AsyncDatabase[Doc]
     limiter: RateLimiter
+    jwt: JwtVerifier
 
     @property
     def identity_db(self) -> AsyncDatabase[Doc]:

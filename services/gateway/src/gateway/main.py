@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from gateway import context, errors
 from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
+from gateway.jwt_auth import JwtVerifier
 from gateway.members import MemberStore
 from gateway.ratelimit import RateLimiter
 from gateway.routes import api_keys, contacts, health, members, operations
@@ -57,7 +58,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         await MemberStore(client[settings.db_name("identity")]).ensure_indexes()
         limiter = RateLimiter(gateway_db)
         await limiter.ensure_indexes()
-        app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter)
+        app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, JwtVerifier(settings))
         sweeper = asyncio.create_task(_sweep(idem, limiter))
         yield
         sweeper.cancel()

@@ -18,3 +18,10 @@ class GatewaySettings(JunctionSettings):
     rate_limit_enabled: bool = True
     # Browser origins allowed by CORS (JSON list in JUNCTION_CORS_ORIGINS); empty disables CORS.
     cors_origins: list[str] = []
+    # JWT bearer tokens (optional): HS256 secret and/or a JWKS (file or URL) for RS256/ES256.
+    jwt_hs256_secret: str = ""
+    jwt_jwks_file: str = ""
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwt_leeway_s: int = 30
