@@ -89,6 +89,15 @@ def test_two_seeds_one_entry_where_they_document_the_same_operation() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ workspace-api
+def _after(block: list[str], label: str) -> str:
+    return block[block.index(label) + 1].removeprefix("- ")
+
+
+def _example(text: str, start: str, end: str) -> Any:
+    raw = text.split(start, 1)[1].split(end, 1)[0].strip()
+    return json.loads(raw) if raw else None
+
+
 def workspace_blocks() -> Iterator[dict[str, Any]]:
     lines = seed_text("workspace-api").splitlines()
     heads = [i for i, line in enumerate(lines) if re.match(r"^/[a-z0-9_\-/{}]*[A-Z]", line)]
@@ -97,20 +106,13 @@ def workspace_blocks() -> Iterator[dict[str, Any]]:
         head = re.match(r"^(/[a-z0-9_\-/{}]*)([A-Z].*)$", block[0])
         assert head is not None
         text = "\n".join(block)
-
-        def after(label: str) -> str:
-            return block[block.index(label) + 1].removeprefix("- ")
-
-        def example(start: str, end: str) -> Any:
-            raw = text.split(start, 1)[1].split(end, 1)[0].strip()
-            return json.loads(raw) if raw else None
-
         yield {"path": "/v1" + head.group(1), "title": head.group(2), "operation_id": block[1].strip(),
-               "scopes": re.findall(r"[a-z_]+:(?:read|write)", after("- Required scopes")),
-               "group": after("- Resource group"), "body": after("- Request body").startswith("JSON body"),
-               "idempotency": after("- Idempotency").startswith("Supports Idempotency-Key"),
-               "request": example("Request body example", "Response example"),
-               "response": example("Response example", "Common errors")}
+               "scopes": re.findall(r"[a-z_]+:(?:read|write)", _after(block, "- Required scopes")),
+               "group": _after(block, "- Resource group"),
+               "body": _after(block, "- Request body").startswith("JSON body"),
+               "idempotency": _after(block, "- Idempotency").startswith("Supports Idempotency-Key"),
+               "request": _example(text, "Request body example", "Response example"),
+               "response": _example(text, "Response example", "Common errors")}
 
 
 def test_workspace_api_operations_are_catalogued_as_documented() -> None:
@@ -148,7 +150,9 @@ def test_connect_api_permission_keys_are_copied() -> None:
             titles[list(titles)[-1]].append(line.split("|")[1].strip()[1:])
     assert len(titles) == 9
     for title, params in titles.items():
-        [op] = [op for op in of_seed("connect-api") if op.summary == title]
+        matches = [op for op in of_seed("connect-api") if op.summary == title]
+        assert len(matches) == 1, title
+        op = matches[0]
         assert set(params) <= set(op.path_params), title
         assert re.fullmatch(r"[a-z_]+\.(view|write|execute)", op.scopes[0]) and len(op.scopes) == 1
         assert op.scopes[0].endswith(".view") == (op.method == "GET"), title
