@@ -48,6 +48,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # an unparseable body: a validation error like any other
+        body = error_body("VALIDATION_ERROR", "The request body is not valid JSON.",
+                          [{"pointer": "", "message": str(exc.detail)}], request_id_of(request))
+        return json_response(body, 422)
     code = _HTTP_CODES.get(exc.status_code, "VALIDATION_ERROR" if exc.status_code < 500 else "INTERNAL_ERROR")
     body = error_body(code, str(exc.detail), None, request_id_of(request))
     return json_response(body, exc.status_code)

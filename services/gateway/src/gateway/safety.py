@@ -6,6 +6,7 @@ Refusals use the documented error shape and change nothing.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,6 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.responses import error_body
 
 MAX_JSON_DEPTH = 32
+# A \uXXXX escape of half a surrogate pair: such text cannot be stored or sent as UTF-8.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -101,6 +107,8 @@ def _body_problem(scope: Scope, body: bytes) -> tuple[int, str, str, Any] | None
         return 415, "VALIDATION_ERROR", "Content-Type must be application/json.", None
     if json_depth_exceeds(body, MAX_JSON_DEPTH):
         return 422, "VALIDATION_ERROR", f"JSON nests deeper than {MAX_JSON_DEPTH} levels.", None
+    if _LONE_SURROGATE.search(body):
+        return 422, "VALIDATION_ERROR", "Strings must be valid Unicode (no unpaired surrogate escapes).", None
     return None
 
 

@@ -13,13 +13,14 @@ from gateway import audit
 from gateway.auth import forget_key, require_scope
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
+from gateway.error_docs import ERROR_RESPONSES
 from gateway.members import check_can_grant
 from gateway.responses import ApiError, json_response, ok_body
 from junction_common.envelope import utcnow
 from junction_common.identity import Principal
 from junction_common.timefmt import iso
 
-router = APIRouter(prefix="/v1", tags=["API keys"])
+router = APIRouter(prefix="/v1", tags=["API keys"], responses=ERROR_RESPONSES)
 NO_STORE = {"Cache-Control": "no-store"}
 _SCOPE = r"^(\*|[a-z_*]+(:[a-z_*]+|\.[a-z_]+))$"
 

@@ -9,32 +9,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path
 from fastapi.responses import Response
-from pydantic import BaseModel
 from starlette.routing import Match
 
 from gateway.auth import authenticate
 from gateway.catalogue import ADMIN_ROLES, Operation, load_operations, path_shape
+from gateway.error_docs import ErrorEnvelope
 from gateway.responses import ApiError
 from junction_common.identity import Principal
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    details: Any = None
-
-
-class ErrorEnvelope(BaseModel):
-    """The documented error shape."""
-
-    success: Literal[False] = False
-    error: ErrorDetail
-    request_id: str
-
 
 _ERRORS = {
     401: ("UNAUTHORIZED", "A valid bearer token is required."),

@@ -12,13 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import require_scope
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
+from gateway.error_docs import ERROR_RESPONSES
 from gateway.pagination import decode_cursor, encode_cursor
 from gateway.responses import json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from junction_common.ids import new_id
 
-router = APIRouter(prefix="/v1", tags=["Contacts"])
+router = APIRouter(prefix="/v1", tags=["Contacts"], responses=ERROR_RESPONSES)
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _SEARCH_FIELDS = ("name", "email", "company_name", "notes")
@@ -47,7 +48,10 @@ def present(doc: dict[str, Any]) -> dict[str, Any]:
 CREATE = WriteSpec("crm", "crm.commands", "CreateContact", "contacts", "contact", present)
 
 
-@router.post("/contacts", operation_id="createContact", status_code=201)
+ACCEPTED = {202: {"description": "Accepted: the CRM is slow or down; poll GET /v1/operations/{operation_id}."}}
+
+
+@router.post("/contacts", operation_id="createContact", status_code=201, responses=ACCEPTED)
 async def create_contact(
     body: ContactCreate, request: Request, res: ResourcesDep,
     principal: Annotated[Principal, Depends(require_scope("crm:write"))],

@@ -12,12 +12,13 @@ from gateway import audit
 from gateway.auth import authenticate, require_scope
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
+from gateway.error_docs import ERROR_RESPONSES
 from gateway.members import MemberStore, check_can_grant, present_member
 from gateway.ratelimit import PLAN_LIMITS
 from gateway.responses import json_response, ok_body
 from junction_common.identity import Principal
 
-router = APIRouter(prefix="/v1", tags=["Members"])
+router = APIRouter(prefix="/v1", tags=["Members"], responses=ERROR_RESPONSES)
 Role = Literal["OWNER", "ADMIN", "MEMBER", "VIEWER"]
 MemberId = Annotated[str, Path(max_length=64, pattern=r"^mem_[a-z0-9]+$")]
 Caller = Annotated[Principal, Depends(authenticate)]

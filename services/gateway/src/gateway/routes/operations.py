@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from gateway.auth import authenticate
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
+from gateway.error_docs import ERROR_RESPONSES
 from gateway.responses import ApiError, json_response, ok_body
 from junction_common.identity import Principal
 
-router = APIRouter(prefix="/v1", tags=["Operations"])
+router = APIRouter(prefix="/v1", tags=["Operations"], responses=ERROR_RESPONSES)
 
 
 @router.get("/operations/{operation_id}", operation_id="getOperation")
