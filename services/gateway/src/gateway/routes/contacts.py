@@ -48,7 +48,8 @@ def present(doc: dict[str, Any]) -> dict[str, Any]:
 CREATE = WriteSpec("crm", "crm.commands", "CreateContact", "contacts", "contact", present)
 
 
-ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"description": "Accepted: the CRM is slow or down; poll GET /v1/operations/{operation_id}."}}
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Accepted: the CRM is slow or down; poll GET /v1/operations/{operation_id}."}}
 
 
 @router.post("/contacts", operation_id="createContact", status_code=201, responses=ACCEPTED)
