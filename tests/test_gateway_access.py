@@ -115,3 +115,20 @@ async def test_a_key_can_only_hand_down_scopes_it_has(gateway, crm_service, work
     async with http.post(url, json={"name": "old", "expires_at": "2001-01-01T00:00:00Z"},
                          headers=bearer(owner)) as resp:
         assert resp.status == 422
+
+
+async def test_get_workspace_returns_modules_for_any_read_scope(gateway, crm_service, workspace, http):
+    ws, owner = workspace
+    async with http.get(f"{gateway.url}/v1/workspace", headers=bearer(owner)) as resp:
+        data = (await resp.json())["data"]
+    assert data["id"] == ws and data["name"] == "Acme" and "crm" in data["enabled_modules"]
+    async with http.post(f"{gateway.url}/v1/api-keys", json={"name": "bi", "scopes": ["bi:read"]},
+                         headers=bearer(owner)) as resp:
+        bi_key = (await resp.json())["data"]["key"]
+    async with http.get(f"{gateway.url}/v1/workspace", headers=bearer(bi_key)) as resp:
+        assert resp.status == 200
+    async with http.post(f"{gateway.url}/v1/api-keys", json={"name": "keys", "scopes": ["api_keys:read"]},
+                         headers=bearer(owner)) as resp:
+        other = (await resp.json())["data"]["key"]
+    async with http.get(f"{gateway.url}/v1/workspace", headers=bearer(other)) as resp:
+        assert resp.status == 403

@@ -128,7 +128,8 @@ async def test_a_key_with_exactly_the_documented_scopes_gets_through(gateway, ht
         if needed not in keys:
             keys[needed] = await make_key(stack_settings.gateway, workspace_id, "MEMBER", list(needed))
         assert_not_implemented(await call(http, gateway.url, op, keys[needed]), op)
-    assert len(ops) > 150 and len(keys) > 30
+    # Every unbuilt operation was exercised; the count shrinks as services implement operations.
+    assert ops and len(keys) > 10
 
 
 async def test_a_viewer_reads_but_does_not_write(gateway, http, stack_settings):

@@ -44,7 +44,8 @@ class ServiceSpec:
     name: str
     topics: list[TopicSpec]
     command_topic: str
-    decider_for: Callable[[CommandEnvelope], Decider]
+    # Gathers, from the service's read models, the facts the decision needs; the decision stays pure.
+    decider_for: Callable[[CommandEnvelope, AsyncDatabase[Doc]], Awaitable[Decider]]
     topic_for: TopicFor
     projections: list[Projection] = field(default_factory=list)
     upcasters: UpcasterRegistry = field(default_factory=UpcasterRegistry)
@@ -77,7 +78,7 @@ class ServiceRuntime:
         token = otel_context.attach(extract_context({"traceparent": cmd.traceparent or ""}))
         try:
             with tracer("junction.commands").start_as_current_span(f"command {cmd.type}"):
-                await self.executor.execute(cmd, self.spec.decider_for(cmd))
+                await self.executor.execute(cmd, await self.spec.decider_for(cmd, self.db))
         finally:
             otel_context.detach(token)
 

@@ -7,6 +7,7 @@ import asyncio
 from crm import topics
 from crm.app.routing import decider_for, topic_for
 from crm.projections.contacts import PROJECTION as CONTACTS
+from crm.projections.records import PROJECTIONS as RECORDS
 from crm.settings import CrmSettings
 from junction_common.service import ServiceSpec, serve
 
@@ -18,7 +19,7 @@ def create_spec() -> ServiceSpec:
         command_topic=topics.COMMANDS,
         decider_for=decider_for,
         topic_for=topic_for,
-        projections=[CONTACTS],
+        projections=[CONTACTS, *RECORDS],
     )
 
 

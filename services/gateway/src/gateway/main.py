@@ -16,11 +16,12 @@ from gateway.idempotency import IdempotencyStore
 from gateway.jwt_auth import JwtVerifier
 from gateway.members import MemberStore
 from gateway.ratelimit import RateLimiter
-from gateway.routes import api_keys, contacts, health, members, operations
+from gateway.routes import api_keys, contacts, health, members, operations, resources, workspace
 from gateway.routes.catalogue_routes import register_catalogue_routes
 from gateway.safety import SafetyMiddleware
 from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
+from junction_common.contracts.crm import CRM_RESOURCES
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.logconfig import configure_logging, get_logger
@@ -75,7 +76,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                            allow_methods=["*"], allow_headers=["*"],
                            expose_headers=["X-Request-Id", "X-Trace-Id", "X-RateLimit-Limit",
                                            "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"])
-    for router in (health.router, contacts.router, operations.router, api_keys.router, members.router):
+    for router in (health.router, contacts.router, operations.router, api_keys.router, members.router,
+                   workspace.router, resources.router_for(CRM_RESOURCES)):
         app.include_router(router)
     register_catalogue_routes(app)
     return app

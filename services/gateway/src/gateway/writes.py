@@ -16,6 +16,7 @@ from gateway.dispatch import Dispatcher
 from gateway.responses import ApiError, dumps, error_body, json_response, ok_body
 from junction_common.envelope import Actor, CommandEnvelope, utcnow
 from junction_common.identity import Principal
+from junction_common.ids import new_ulid
 from junction_common.tracing import inject_headers
 
 Doc = dict[str, Any]
@@ -44,12 +45,15 @@ def _idempotency_key(request: Request) -> str | None:
 
 
 async def execute_write(
-    request: Request, res: Resources, principal: Principal, spec: WriteSpec, aggregate_id: str, data: Doc
+    request: Request, res: Resources, principal: Principal, spec: WriteSpec, aggregate_id: str, data: Doc,
+    *, new_resource: bool = True,
 ) -> Response:
     """Publish the command and answer with the readable resource, or 202 with an operation id."""
     key = _idempotency_key(request)
     store = idem.IdempotencyStore(res.gateway_db, res.settings.idempotency_ttl_s, res.settings.idempotency_stale_s)
-    ids = {"aggregate_id": aggregate_id, "command_id": "cmd_" + aggregate_id.split("_", 1)[-1]}
+    # A create's command id follows from its new resource id; any other write gets a fresh one.
+    command_id = "cmd_" + (aggregate_id.split("_", 1)[-1] if new_resource else new_ulid())
+    ids = {"aggregate_id": aggregate_id, "command_id": command_id}
     resume = False
     if key is not None:
         claim = await store.begin(principal.workspace_id, key,

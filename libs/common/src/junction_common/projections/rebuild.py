@@ -31,7 +31,12 @@ class RebuildReport:
 
 def registered_projections() -> dict[str, Projection]:
     """Projections services declare through the `junction.projections` entry points."""
-    return {ep.name: ep.load() for ep in entry_points(group="junction.projections")}
+    found: dict[str, Projection] = {}
+    for ep in entry_points(group="junction.projections"):
+        loaded = ep.load()
+        for projection in loaded if isinstance(loaded, list | tuple) else [loaded]:
+            found[f"{projection.service}.{projection.name}"] = projection
+    return found
 
 
 async def _rename_works(db: AsyncDatabase[Doc]) -> bool:

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
 from crm import topics
+from crm.app import records
 from crm.domain import contact
 from junction_common.decisions import CommandRejected, Decider
-from junction_common.envelope import CommandEnvelope, EventEnvelope
+from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
-_DECIDERS: dict[str, Decider] = {contact.CREATE_CONTACT: contact.decide}
-_EVENT_TOPICS = {"contact": topics.CONTACT_EVENTS}
+_EVENT_TOPICS = {"contact": topics.CONTACT_EVENTS, **{c.name: c.events_topic for c in records.BY_NAME.values()}}
 
 
-def _unknown(cmd: CommandEnvelope, _: list[EventEnvelope]) -> list[object]:
+def _unknown(cmd: CommandEnvelope, _: list[EventEnvelope]) -> list[NewEvent]:
     raise CommandRejected("VALIDATION_ERROR", f"unknown command type {cmd.type}")
 
 
-def decider_for(cmd: CommandEnvelope) -> Decider:
-    return _DECIDERS.get(cmd.type, _unknown)  # type: ignore[arg-type]
+async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> Decider:
+    """The decision for `cmd`, with the facts from read models its rules need already gathered."""
+    if cmd.type == contact.CREATE_CONTACT:
+        return contact.decide
+    contract = records.BY_NAME.get(cmd.type.rsplit(".", 1)[0])
+    if contract is None:
+        return _unknown
+    return records.decider(contract, await records.load_context(contract, cmd, db))
 
 
 def topic_for(event: EventEnvelope) -> str:
-    """`contact.created` goes to `crm.contact.events`: the topic of its aggregate."""
-    return _EVENT_TOPICS[event.type.split(".", 1)[0]]
+    """`deal.updated` goes to `crm.deal.events`: the topic of its aggregate."""
+    return _EVENT_TOPICS[event.type.rsplit(".", 1)[0]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,11 +9,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth import require_scope
-from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.pagination import decode_cursor, encode_cursor
-from gateway.responses import json_response, ok_body
+from gateway.listing import list_page, present, text_filter
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from junction_common.ids import new_id
@@ -23,7 +20,6 @@ router = APIRouter(prefix="/v1", tags=["Contacts"], responses=ERROR_RESPONSES)
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _SEARCH_FIELDS = ("name", "email", "company_name", "notes")
-_HIDDEN = ("_id", "_version", "workspace_id")
 
 
 class ContactCreate(BaseModel):
@@ -39,10 +35,6 @@ class ContactCreate(BaseModel):
     phone: str | None = Field(default=None, max_length=50)
     notes: str | None = Field(default=None, max_length=10000)
     custom_fields: dict[str, str | int | float | bool | None] | None = None
-
-
-def present(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in _HIDDEN}
 
 
 CREATE = WriteSpec("crm", "crm.commands", "CreateContact", "contacts", "contact", present)
@@ -61,15 +53,6 @@ async def create_contact(
     return await execute_write(request, res, principal, CREATE, new_id("con"), body.model_dump(exclude_none=True))
 
 
-def _text_filter(query: str) -> dict[str, Any]:
-    """Case-insensitive word-prefix match of every term across the searchable fields."""
-    clauses = []
-    for term in query.split()[:8]:
-        pattern = r"(^|[^0-9a-z])" + re.escape(term.lower())
-        clauses.append({"$or": [{f: {"$regex": pattern, "$options": "i"}} for f in _SEARCH_FIELDS]})
-    return {"$and": clauses} if clauses else {}
-
-
 @router.get("/contacts", operation_id="listContacts")
 async def list_contacts(
     res: ResourcesDep, request: Request,
@@ -80,19 +63,8 @@ async def list_contacts(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Search contacts, newest first; `next_cursor` pages on without skipping or repeating."""
-    filt: dict[str, Any] = {"workspace_id": principal.workspace_id}
+    filt: dict[str, Any] = text_filter(query, _SEARCH_FIELDS) if query and query.strip() else {}
     if company_id:
         filt["company_id"] = company_id
-    if query and query.strip():
-        filt.update(_text_filter(query))
-    if cursor:
-        position = decode_cursor(cursor, res.settings.signing_secret)
-        if position.get("ws") != principal.workspace_id:
-            position = {"after": ""}
-        filt["_id"] = {"$lt": str(position.get("after", ""))}
     coll = res.service_db("crm")["contacts"]
-    docs = await coll.find(filt).sort("_id", -1).limit(limit + 1).to_list()
-    page, more = docs[:limit], len(docs) > limit
-    next_cursor = encode_cursor({"after": page[-1]["_id"], "ws": principal.workspace_id},
-                                res.settings.signing_secret) if more else None
-    return json_response(ok_body([present(d) for d in page], request_id_of(request), next_cursor=next_cursor))
+    return await list_page(request, coll, principal, res.settings.signing_secret, filt, limit, cursor)

@@ -1,0 +1,125 @@
+"""CRM resource contracts (workspace-api.txt): request shapes, filters, search fields, operation ids."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from junction_common.contracts.resources import Filter, Operations, ResourceContract
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=10000)]
+Id = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[a-z]+_[A-Za-z0-9]+$")]
+Cents = Annotated[int, Field(ge=0, le=10**13)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+CustomFields = dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")], str | int | float | bool | None]
+
+LEAD_STATUSES = ("new", "working", "qualified", "disqualified", "converted")
+LEAD_SOURCES = ("manual", "website", "referral", "campaign", "import", "api", "mcp", "other")
+TASK_STATUSES = ("open", "completed", "canceled")
+ACTIVITY_TYPES = ("note", "call", "email", "meeting", "agent_action")
+RELATED_TYPES = ("contact", "company", "lead", "deal", "ticket", "invoice", "task")
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CompanyCreate(_Body):
+    name: Name
+    domain: str | None = Field(default=None, max_length=253, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+    website: str | None = Field(default=None, max_length=2048)
+    notes: Text | None = None
+    custom_fields: CustomFields | None = None
+
+
+class LeadCreate(_Body):
+    name: Name
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    company_name: Name | None = None
+    source: Literal[LEAD_SOURCES] = "manual"  # type: ignore[valid-type]
+    status: Literal["new", "working", "qualified"] = "new"
+    notes: Text | None = None
+    custom_fields: CustomFields | None = None
+
+
+class DealStageCreate(_Body):
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    name: Name
+    position: int = Field(ge=0, le=100000)
+
+
+class DealCreate(_Body):
+    name: Name
+    company_id: Id | None = None
+    contact_id: Id | None = None
+    stage: str = Field(min_length=1, max_length=64)
+    amount_cents: Cents | None = None
+    currency: Currency | None = None
+    custom_fields: CustomFields | None = None
+
+
+class DealUpdate(_Body):
+    name: Name | None = None
+    stage: str | None = Field(default=None, min_length=1, max_length=64)
+    amount_cents: Cents | None = None
+    currency: Currency | None = None
+    company_id: Id | None = None
+    contact_id: Id | None = None
+    custom_fields: CustomFields | None = None
+
+
+class TaskCreate(_Body):
+    title: Name
+    description: Text | None = None
+    assignee_id: str | None = Field(default=None, max_length=64)
+    due_at: str | None = Field(default=None, max_length=40)
+    related_resource_type: Literal[RELATED_TYPES] | None = None  # type: ignore[valid-type]
+    related_resource_id: Id | None = None
+
+
+class TaskUpdate(_Body):
+    title: Name | None = None
+    status: Literal[TASK_STATUSES] | None = None  # type: ignore[valid-type]
+    completed_note: Text | None = None
+    assignee_id: str | None = Field(default=None, max_length=64)
+    due_at: str | None = Field(default=None, max_length=40)
+
+
+class ActivityCreate(_Body):
+    type: Literal[ACTIVITY_TYPES]  # type: ignore[valid-type]
+    summary: Name
+    body: Text | None = None
+    related_resource_type: Literal[RELATED_TYPES] | None = None  # type: ignore[valid-type]
+    related_resource_id: Id | None = None
+
+
+COMPANY = ResourceContract(
+    name="company", prefix="com", path="/v1/companies", collection="companies", create_model=CompanyCreate,
+    operations=Operations(list="listCompanies", create="createCompany"),
+    search_fields=("name", "domain", "website", "notes"), custom_fields=True, tag="Companies")
+LEAD = ResourceContract(
+    name="lead", prefix="lead", path="/v1/leads", collection="leads", create_model=LeadCreate,
+    operations=Operations(list="listLeads", create="createLead"),
+    filters=(Filter("status", LEAD_STATUSES), Filter("source", LEAD_SOURCES)),
+    search_fields=("name", "email", "company_name", "notes"), custom_fields=True, tag="Deals")
+DEAL_STAGE = ResourceContract(
+    name="deal_stage", prefix="stage", path="/v1/deal-stages", collection="deal_stages",
+    create_model=DealStageCreate, operations=Operations(list="listDealStages", create="createDealStage"),
+    search_fields=("key", "name"), tag="Deals")
+DEAL = ResourceContract(
+    name="deal", prefix="deal", path="/v1/deals", collection="deals", create_model=DealCreate,
+    update_model=DealUpdate, operations=Operations(create="createDeal", update="updateDeal"), tag="Deals")
+TASK = ResourceContract(
+    name="task", prefix="task", path="/v1/tasks", collection="tasks", create_model=TaskCreate,
+    update_model=TaskUpdate, operations=Operations(list="listTasks", create="createTask", update="updateTask"),
+    read_scope="tasks:read", write_scope="tasks:write",
+    filters=(Filter("status", TASK_STATUSES), Filter("assignee_id")), defaults={"status": "open"}, tag="Tasks")
+ACTIVITY = ResourceContract(
+    name="activity", prefix="act", path="/v1/activities", collection="activities", create_model=ActivityCreate,
+    operations=Operations(list="listActivities", create="createActivity"),
+    read_scope="activity:read", write_scope="activity:write",
+    filters=(Filter("type", ACTIVITY_TYPES),), search_fields=("summary", "body"), tag="Activities")
+
+CRM_RESOURCES: tuple[ResourceContract, ...] = (COMPANY, LEAD, DEAL_STAGE, DEAL, TASK, ACTIVITY)

@@ -1,0 +1,68 @@
+"""A resource declaration: one place that says a resource's id prefix, shapes, filters, search and events.
+
+The gateway builds routes from it; the owning service builds commands, events and its projection from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A list filter: `?name=value` matches `field` (an enum when `values` is given, else an id or text)."""
+
+    name: str
+    values: tuple[str, ...] = ()
+    field: str = ""
+
+    @property
+    def doc_field(self) -> str:
+        return self.field or self.name
+
+
+@dataclass(frozen=True)
+class Operations:
+    """The operation ids the reference gives each route of the resource (None: not documented)."""
+
+    list: str | None = None
+    create: str | None = None
+    get: str | None = None
+    update: str | None = None
+    archive: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceContract:
+    """Everything generic about one resource; business rules are written by hand in its service."""
+
+    name: str  # event prefix and aggregate name: `lead` -> lead.created, lead.updated, lead.archived
+    prefix: str  # id prefix: lead_...
+    path: str  # collection path under the API base, e.g. /v1/leads
+    collection: str  # projection collection in the service's database
+    create_model: type[BaseModel]
+    update_model: type[BaseModel] | None = None
+    operations: Operations = field(default_factory=Operations)
+    read_scope: str = "crm:read"
+    write_scope: str = "crm:write"
+    filters: tuple[Filter, ...] = ()
+    search_fields: tuple[str, ...] = ()
+    custom_fields: bool = False
+    defaults: dict[str, Any] = field(default_factory=dict)
+    service: str = "crm"
+    tag: str = ""
+
+    @property
+    def events_topic(self) -> str:
+        return f"{self.service}.{self.name}.events"
+
+    @property
+    def commands_topic(self) -> str:
+        return f"{self.service}.commands"
+
+    def command(self, verb: str) -> str:
+        """`lead`, `create` -> `lead.create`; the event is `lead.created`."""
+        return f"{self.name}.{verb}"

@@ -1,0 +1,37 @@
+"""Read models of every declared CRM resource: one collection each, folded from its events."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from junction_common.contracts.crm import CRM_RESOURCES
+from junction_common.contracts.resources import ResourceContract
+from junction_common.envelope import EventEnvelope
+from junction_common.projections.runner import Projection
+
+Doc = dict[str, Any]
+
+
+def apply(doc: Doc | None, event: EventEnvelope) -> Doc:
+    """Pure: the record document after `event`; time comes from `occurred_at`."""
+    at = event.occurred_at.isoformat()
+    verb = event.type.rsplit(".", 1)[-1]
+    if verb == "created":
+        return {**copy.deepcopy(event.data), "id": event.stream_id, "workspace_id": event.workspace_id,
+                "archived": False, "created_at": at, "updated_at": at}
+    current = dict(doc or {})
+    if verb == "archived":
+        return {**current, "archived": True, "archived_at": at, "updated_at": at}
+    return {**current, **copy.deepcopy(event.data), "updated_at": at}
+
+
+def _projection(contract: ResourceContract, fold: Callable[[Doc | None, EventEnvelope], Doc]) -> Projection:
+    indexes: list[tuple[tuple[str, int], ...]] = [(("workspace_id", 1),)]
+    indexes += [(("workspace_id", 1), (f.doc_field, 1)) for f in contract.filters]
+    return Projection(name=contract.collection, service=contract.service, topics=(contract.events_topic,),
+                      collection=contract.collection, apply=fold, indexes=tuple(indexes))
+
+
+PROJECTIONS: list[Projection] = [_projection(c, apply) for c in CRM_RESOURCES]

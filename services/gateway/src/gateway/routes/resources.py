@@ -1,0 +1,127 @@
+"""Routes built from resource declarations (junction_common.contracts): list, create, get, update, archive."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from gateway.auth import require_scope
+from gateway.context import request_id_of
+from gateway.deps import ResourcesDep, get_resources
+from gateway.error_docs import ERROR_RESPONSES
+from gateway.listing import list_page, present, text_filter
+from gateway.responses import ApiError, json_response, ok_body
+from gateway.writes import WriteSpec, execute_write
+from junction_common.contracts.resources import ResourceContract
+from junction_common.identity import Principal
+from junction_common.ids import new_id
+
+_ID = r"^[a-z]+_[A-Za-z0-9]+$"
+_KEY = r"^[A-Za-z0-9_]{1,64}$"
+ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"description": "Accepted; poll GET /v1/operations/{operation_id}."}}
+
+
+def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _common(contract: ResourceContract, scope: str) -> list[inspect.Parameter]:
+    return [_param("request", Request, inspect.Parameter.empty),
+            _param("res", Annotated[Any, Depends(get_resources)], inspect.Parameter.empty),
+            _param("principal", Annotated[Principal, Depends(require_scope(scope))], inspect.Parameter.empty)]
+
+
+def _filter_params(contract: ResourceContract) -> list[inspect.Parameter]:
+    params = [_param("limit", Annotated[int, Query(ge=1, le=100)], 25),
+              _param("cursor", Annotated[str | None, Query(max_length=512)])]
+    if contract.search_fields:
+        params.append(_param("query", Annotated[str | None, Query(max_length=200)]))
+    for f in contract.filters:
+        kind: Any = Literal[f.values] if f.values else str
+        params.append(_param(f.name, Annotated[kind | None, Query(max_length=64)]))
+    if contract.custom_fields:
+        params.append(_param("custom_field_key", Annotated[str | None, Query(pattern=_KEY)]))
+        params.append(_param("custom_field_value", Annotated[str | None, Query(max_length=200)]))
+    return params
+
+
+def _list_filter(contract: ResourceContract, args: dict[str, Any]) -> dict[str, Any]:
+    filt: dict[str, Any] = {"archived": False, **text_filter(args.get("query"), contract.search_fields)}
+    for f in contract.filters:
+        if args.get(f.name) is not None:
+            filt[f.doc_field] = args[f.name]
+    key, value = args.get("custom_field_key"), args.get("custom_field_value")
+    if key:
+        filt[f"custom_fields.{key}"] = value if value is not None else {"$exists": True}
+    return filt
+
+
+def _list_endpoint(contract: ResourceContract) -> Any:
+    async def endpoint(**args: Any) -> Response:
+        res, principal = args["res"], args["principal"]
+        coll = res.service_db(contract.service)[contract.collection]
+        return await list_page(args["request"], coll, principal, res.settings.signing_secret,
+                               _list_filter(contract, args), args["limit"], args["cursor"])
+
+    endpoint.__signature__ = inspect.Signature([*_common(contract, contract.read_scope),  # type: ignore[attr-defined]
+                                                *_filter_params(contract)])
+    return endpoint
+
+
+def _write_endpoint(contract: ResourceContract, verb: str, model: type[BaseModel] | None) -> Any:
+    spec = WriteSpec(contract.service, contract.commands_topic, contract.command(verb), contract.collection,
+                     contract.name, present, 201 if verb == "create" else 200)
+
+    async def endpoint(**args: Any) -> Response:
+        body: BaseModel | None = args.get("body")
+        data = body.model_dump(exclude_unset=verb != "create", exclude_none=verb == "create") if body else {}
+        target = args.get("resource_id") or new_id(contract.prefix)
+        return await execute_write(args["request"], args["res"], args["principal"], spec, target, data,
+                                   new_resource=verb == "create")
+
+    params = _common(contract, contract.write_scope)
+    if verb != "create":
+        params.append(_param("resource_id", Annotated[str, Path(max_length=64, pattern=_ID)],
+                             inspect.Parameter.empty))
+    if model is not None:
+        params.append(_param("body", model, inspect.Parameter.empty))
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _get_endpoint(contract: ResourceContract) -> Any:
+    async def endpoint(request: Request, res: ResourcesDep, resource_id: Annotated[str, Path(max_length=64)],
+                       principal: Annotated[Principal, Depends(require_scope(contract.read_scope))]) -> Response:
+        doc = await res.service_db(contract.service)[contract.collection].find_one(
+            {"_id": resource_id, "workspace_id": principal.workspace_id})
+        if doc is None:
+            raise ApiError("NOT_FOUND", f"The {contract.name} could not be found.")
+        return json_response(ok_body(present(doc), request_id_of(request)))
+
+    return endpoint
+
+
+def router_for(contracts: tuple[ResourceContract, ...]) -> APIRouter:
+    """One router with every documented route of every declared resource."""
+    router = APIRouter(responses=ERROR_RESPONSES)
+    for c in contracts:
+        item = c.path + "/{resource_id}"
+        ops = c.operations
+        if ops.list:
+            router.add_api_route(c.path, _list_endpoint(c), methods=["GET"], operation_id=ops.list, tags=[c.tag])
+        if ops.create:
+            router.add_api_route(c.path, _write_endpoint(c, "create", c.create_model), methods=["POST"],
+                                 operation_id=ops.create, status_code=201, tags=[c.tag], responses=ACCEPTED)
+        if ops.get:
+            router.add_api_route(item, _get_endpoint(c), methods=["GET"], operation_id=ops.get, tags=[c.tag])
+        if ops.update and c.update_model is not None:
+            router.add_api_route(item, _write_endpoint(c, "update", c.update_model), methods=["PATCH"],
+                                 operation_id=ops.update, tags=[c.tag], responses=ACCEPTED)
+        if ops.archive:
+            router.add_api_route(item, _write_endpoint(c, "archive", None), methods=["DELETE"],
+                                 operation_id=ops.archive, tags=[c.tag], responses=ACCEPTED)
+    return router
