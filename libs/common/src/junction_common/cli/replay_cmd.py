@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fnmatch
 import json
 import sys
 from datetime import datetime
@@ -30,11 +31,13 @@ def _run_topic(args: argparse.Namespace) -> int:
 
 def _run_projection(args: argparse.Namespace) -> int:
     known = registered_projections()
-    if args.name not in known:
+    chosen = sorted(name for name in known if fnmatch.fnmatchcase(name, args.name))
+    if not chosen:
         sys.stderr.write(f"junction replay: unknown projection {args.name!r}; known: {', '.join(sorted(known))}\n")
         return 2
-    report = asyncio.run(rebuild(JunctionSettings(), known[args.name]))
-    print(json.dumps(report.__dict__))
+    settings = JunctionSettings()
+    for name in chosen:
+        print(json.dumps(asyncio.run(rebuild(settings, known[name])).__dict__))
     return 0
 
 
@@ -62,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     topic.add_argument("--partition", type=int)
     topic.set_defaults(func=_run_topic)
     proj = rsub.add_parser("projection", help="rebuild a projection from the start into a new collection, swap")
-    proj.add_argument("name", help="e.g. crm.contacts")
+    proj.add_argument("name", help="a projection, e.g. crm.contacts, or a pattern such as 'crm.*'")
     proj.set_defaults(func=_run_projection)
     dlq = sub.add_parser("dlq", help="inspect and redrive dead-lettered messages")
     dsub = dlq.add_subparsers(dest="dlq_command", required=True)
