@@ -49,6 +49,9 @@ class ServiceSpec:
     topic_for: TopicFor
     projections: list[Projection] = field(default_factory=list)
     upcasters: UpcasterRegistry = field(default_factory=UpcasterRegistry)
+    # Commands that span aggregates (a lead conversion creates a contact, a company and a deal) get a
+    # handler of their own; it runs each step as its own idempotent command through the executor.
+    handlers: dict[str, Callable[[ServiceRuntime, CommandEnvelope], Awaitable[None]]] = field(default_factory=dict)
 
 
 class ServiceRuntime:
@@ -78,7 +81,11 @@ class ServiceRuntime:
         token = otel_context.attach(extract_context({"traceparent": cmd.traceparent or ""}))
         try:
             with tracer("junction.commands").start_as_current_span(f"command {cmd.type}"):
-                await self.executor.execute(cmd, await self.spec.decider_for(cmd, self.db))
+                handler = self.spec.handlers.get(cmd.type)
+                if handler is not None:
+                    await handler(self, cmd)
+                else:
+                    await self.executor.execute(cmd, await self.spec.decider_for(cmd, self.db))
         finally:
             otel_context.detach(token)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from crm import topics
+from crm.app.conversion import convert_lead
 from crm.app.routing import decider_for, topic_for
+from crm.domain.lead import CONVERT
 from crm.projections.contacts import PROJECTION as CONTACTS
 from crm.projections.records import PROJECTIONS as RECORDS
 from crm.settings import CrmSettings
@@ -20,6 +22,7 @@ def create_spec() -> ServiceSpec:
         decider_for=decider_for,
         topic_for=topic_for,
         projections=[CONTACTS, *RECORDS],
+        handlers={CONVERT: convert_lead},
     )
 
 
