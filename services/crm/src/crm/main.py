@@ -6,6 +6,7 @@ import asyncio
 
 from crm import topics
 from crm.app.conversion import convert_lead
+from crm.app.payments import PAYMENT_CREATE, record_payment
 from crm.app.routing import decider_for, topic_for
 from crm.domain.lead import CONVERT
 from crm.projections.contacts import PROJECTION as CONTACTS
@@ -22,7 +23,7 @@ def create_spec() -> ServiceSpec:
         decider_for=decider_for,
         topic_for=topic_for,
         projections=[CONTACTS, *RECORDS],
-        handlers={CONVERT: convert_lead},
+        handlers={CONVERT: convert_lead, PAYMENT_CREATE: record_payment},
     )
 
 

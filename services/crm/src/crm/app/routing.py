@@ -8,7 +8,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from crm import topics
 from crm.app import records
-from crm.domain import contact
+from crm.domain import contact, invoice
+from junction_common.contracts.resources import ResourceContract
 from junction_common.decisions import CommandRejected, Decider
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
@@ -23,10 +24,23 @@ async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -
     """The decision for `cmd`, with the facts from read models its rules need already gathered."""
     if cmd.type == contact.CREATE_CONTACT:
         return contact.decide
+    if cmd.type in (invoice.CREATE, invoice.APPLY_PAYMENT):
+        context = await _invoice_context(cmd, db) if cmd.type == invoice.CREATE else {}
+        return lambda c, e: invoice.decide(c, e, context)
     contract = records.BY_NAME.get(cmd.type.rsplit(".", 1)[0])
     if contract is None:
         return _unknown
     return records.decider(contract, await records.load_context(contract, cmd, db))
+
+
+async def _invoice_context(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> dict[str, Any]:
+    number = cmd.data.get("invoice_number")
+    taken = await db["invoices"].find_one({"workspace_id": cmd.workspace_id, "invoice_number": number}, {"_id": 1})
+    return {"invoice_numbers": {number} if taken else set()}
+
+
+def contract_named(name: str) -> ResourceContract:
+    return records.BY_NAME[name]
 
 
 def topic_for(event: EventEnvelope) -> str:

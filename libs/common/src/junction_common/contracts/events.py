@@ -1,0 +1,48 @@
+"""The catalogue of domain event types Junction publishes (served by the webhooks service once it exists)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from junction_common.contracts.crm import CRM_RESOURCES
+from junction_common.contracts.resources import ResourceContract
+
+# Categories by resource family; anything else in the CRM service is `crm`.
+_CATEGORY = {"support": "support", "cms": "cms", "marketing": "cms", "analytics": "analytics",
+             "accounting": "accounting", "assets": "assets", "bi": "bi"}
+_SPECIAL = {
+    "contact": ("contact.created",),
+    "lead": ("lead.converted",),
+    "invoice": ("invoice.payment_applied", "invoice.paid"),
+}
+
+
+@dataclass(frozen=True)
+class EventType:
+    key: str
+    category: str
+    description: str
+
+
+def _category(contract: ResourceContract) -> str:
+    family = contract.path.removeprefix("/v1/").split("/", 1)[0]
+    return _CATEGORY.get(family, "crm")
+
+
+def _types(contract: ResourceContract) -> list[str]:
+    keys = [f"{contract.name}.created"]
+    if contract.operations.update:
+        keys.append(f"{contract.name}.updated")
+    if contract.operations.archive:
+        keys.append(f"{contract.name}.archived")
+    return keys + list(_SPECIAL.get(contract.name, ()))
+
+
+def event_catalogue() -> list[EventType]:
+    """Every event type with its category; `<resource>.created` and friends come from the declarations."""
+    found = [EventType("contact.created", "crm", "A CRM contact was created.")]
+    for contract in CRM_RESOURCES:
+        for key in _types(contract):
+            noun, verb = (part.replace("_", " ") for part in key.rsplit(".", 1))
+            found.append(EventType(key, _category(contract), f"A {noun} was {verb}."))
+    return found

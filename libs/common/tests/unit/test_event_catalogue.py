@@ -1,0 +1,21 @@
+"""The event catalogue lists every declared resource's events once, each with a category."""
+
+from junction_common.contracts.crm import CRM_RESOURCES
+from junction_common.contracts.events import event_catalogue
+
+
+def test_every_resource_has_its_created_event_and_keys_are_unique():
+    keys = [e.key for e in event_catalogue()]
+    assert len(keys) == len(set(keys))
+    for contract in CRM_RESOURCES:
+        assert f"{contract.name}.created" in keys
+        if contract.operations.update:
+            assert f"{contract.name}.updated" in keys
+    assert {"contact.created", "lead.converted"} <= set(keys)
+
+
+def test_categories_follow_the_api_families():
+    by_key = {e.key: e.category for e in event_catalogue()}
+    assert by_key["contact.created"] == "crm" and by_key["deal.updated"] == "crm"
+    assert all(e.category in {"crm", "support", "cms", "analytics", "accounting", "assets", "bi"}
+               for e in event_catalogue())
