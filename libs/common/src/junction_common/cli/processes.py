@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from junction_common.infra.process import pid_alive, stop_pid
 from junction_common.settings import JunctionSettings
 
 # Services with behaviour to run; connections, sync, flows and webhooks join as they are built.
@@ -35,7 +33,7 @@ class ServiceProcess:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if pid_alive(pid) else None
 
     def start(self, env: dict[str, str]) -> int:
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
@@ -50,30 +48,10 @@ class ServiceProcess:
 
     def stop(self, timeout: float = 10.0) -> bool:
         pid = self.pid()
-        if pid is None:
-            self.pid_file.unlink(missing_ok=True)
-            return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
-        return True
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split()[2] != "Z"
-    except OSError:
+        if pid is None:
+            return False
+        stop_pid(pid, timeout)
         return True
 
 
