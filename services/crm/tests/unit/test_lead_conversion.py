@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from junction_common.decisions import CommandRejected
-
 from crm.domain import lead
 from crm.domain.record import Record
+from junction_common.decisions import CommandRejected
 
 
 def a_lead(**fields):

@@ -16,7 +16,7 @@ from gateway.idempotency import IdempotencyStore
 from gateway.jwt_auth import JwtVerifier
 from gateway.members import MemberStore
 from gateway.ratelimit import RateLimiter
-from gateway.routes import api_keys, contacts, health, leads, members, operations, resources, workspace
+from gateway.routes import api_keys, assets, contacts, health, leads, members, operations, resources, workspace
 from gateway.routes.catalogue_routes import register_catalogue_routes
 from gateway.safety import SafetyMiddleware
 from gateway.settings import GatewaySettings
@@ -77,7 +77,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                            expose_headers=["X-Request-Id", "X-Trace-Id", "X-RateLimit-Limit",
                                            "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"])
     for router in (health.router, contacts.router, operations.router, api_keys.router, members.router,
-                   workspace.router, leads.router, resources.router_for(CRM_RESOURCES)):
+                   workspace.router, leads.router, assets.router, resources.router_for(CRM_RESOURCES)):
         app.include_router(router)
     register_catalogue_routes(app)
     return app

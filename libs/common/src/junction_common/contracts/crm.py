@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from junction_common.contracts.crm_accounting import ACCOUNTING_RESOURCES
+from junction_common.contracts.crm_analytics import ANALYTICS_RESOURCES
+from junction_common.contracts.crm_assets import ASSET
+from junction_common.contracts.crm_billing import BILLING_RESOURCES
+from junction_common.contracts.crm_cms import CMS_RESOURCES
+from junction_common.contracts.crm_common import Body as _Body
+from junction_common.contracts.crm_common import Cents, Currency, CustomFields, Id, Name, Text
+from junction_common.contracts.crm_support import SUPPORT_RESOURCES
 from junction_common.contracts.resources import Filter, Operations, ResourceContract
-
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(max_length=10000)]
-Id = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[a-z]+_[A-Za-z0-9]+$")]
-Cents = Annotated[int, Field(ge=0, le=10**13)]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-CustomFields = dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")], str | int | float | bool | None]
 
 LEAD_STATUSES = ("new", "working", "qualified", "disqualified", "converted")
 LEAD_SOURCES = ("manual", "website", "referral", "campaign", "import", "api", "mcp", "other")
 TASK_STATUSES = ("open", "completed", "canceled")
 ACTIVITY_TYPES = ("note", "call", "email", "meeting", "agent_action")
 RELATED_TYPES = ("contact", "company", "lead", "deal", "ticket", "invoice", "task")
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CompanyCreate(_Body):
@@ -122,4 +119,6 @@ ACTIVITY = ResourceContract(
     read_scope="activity:read", write_scope="activity:write",
     filters=(Filter("type", ACTIVITY_TYPES),), search_fields=("summary", "body"), tag="Activities")
 
-CRM_RESOURCES: tuple[ResourceContract, ...] = (COMPANY, LEAD, DEAL_STAGE, DEAL, TASK, ACTIVITY)
+CRM_RESOURCES: tuple[ResourceContract, ...] = (
+    COMPANY, LEAD, DEAL_STAGE, DEAL, TASK, ACTIVITY,
+    *SUPPORT_RESOURCES, *ACCOUNTING_RESOURCES, *CMS_RESOURCES, *ANALYTICS_RESOURCES, *BILLING_RESOURCES, ASSET)

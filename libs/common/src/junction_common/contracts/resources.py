@@ -63,6 +63,11 @@ class ResourceContract:
     def commands_topic(self) -> str:
         return f"{self.service}.commands"
 
+    @property
+    def archived_status(self) -> bool:
+        """Whether `archived` is one of the documented statuses (archiving then sets status=archived)."""
+        return any(f.name == "status" and "archived" in f.values for f in self.filters)
+
     def command(self, verb: str) -> str:
         """`lead`, `create` -> `lead.create`; the event is `lead.created`."""
         return f"{self.name}.{verb}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -14,7 +15,11 @@ from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
 Doc = dict[str, Any]
 BY_NAME = {c.name: c for c in CRM_RESOURCES}
-COLLECTION_BY_PREFIX = {**{c.prefix: c.collection for c in CRM_RESOURCES}, "con": "contacts"}
+# Read models kept outside the declared resources that a record may still name.
+OTHER_COLLECTIONS = {"contact": "contacts", "invoice": "invoices"}
+COLLECTION_BY_NAME = {**OTHER_COLLECTIONS, **{c.name: c.collection for c in CRM_RESOURCES}}
+COLLECTION_BY_PREFIX = {**{c.prefix: c.collection for c in CRM_RESOURCES}, "con": "contacts", "inv": "invoices"}
+LIVE = {"archived": {"$ne": True}}
 
 
 async def _related_exists(db: AsyncDatabase[Doc], workspace_id: str, resource_id: str) -> bool:
@@ -23,6 +28,36 @@ async def _related_exists(db: AsyncDatabase[Doc], workspace_id: str, resource_id
         return False
     doc = await db[collection].find_one({"_id": resource_id, "workspace_id": workspace_id}, {"_id": 1})
     return doc is not None
+
+
+async def _taken(db: AsyncDatabase[Doc], contract: ResourceContract, cmd: CommandEnvelope,
+                 fields: tuple[str, ...]) -> dict[str, set[Any]]:
+    """The values of `fields` in `cmd` that another live record of the workspace already uses."""
+    taken: dict[str, set[Any]] = {}
+    for name in fields:
+        value = cmd.data.get(name)
+        if value is None:
+            continue
+        other = await db[contract.collection].find_one(
+            {"workspace_id": cmd.workspace_id, name: value, "_id": {"$ne": cmd.aggregate_id}, **LIVE}, {"_id": 1})
+        if other is not None:
+            taken[name] = {value}
+    return taken
+
+
+async def _missing_links(db: AsyncDatabase[Doc], workspace_id: str, links: list[rules.Link]) -> list[Doc]:
+    """Every link whose target is not a live record of the workspace, in the command's order."""
+    ids_by_target: dict[str, set[str]] = defaultdict(set)
+    for link in links:
+        ids_by_target[link.target].add(link.id)
+    found: set[tuple[str, str]] = set()
+    for target, ids in ids_by_target.items():
+        collection = COLLECTION_BY_NAME.get(target)
+        if collection is None:
+            continue
+        docs = db[collection].find({"_id": {"$in": sorted(ids)}, "workspace_id": workspace_id, **LIVE}, {"_id": 1})
+        found |= {(target, doc["_id"]) async for doc in docs}
+    return [{"pointer": link.pointer, "id": link.id} for link in links if (link.target, link.id) not in found]
 
 
 async def load_context(contract: ResourceContract, cmd: CommandEnvelope, db: AsyncDatabase[Doc]) -> dict[str, Any]:
@@ -34,6 +69,11 @@ async def load_context(contract: ResourceContract, cmd: CommandEnvelope, db: Asy
     related = cmd.data.get("related_resource_id")
     if related:
         context["related_exists"] = await _related_exists(db, cmd.workspace_id, str(related))
+    if contract.name in rules.UNIQUE:
+        context["taken"] = await _taken(db, contract, cmd, rules.UNIQUE[contract.name])
+    links = rules.links_of(contract.name, cmd.data)
+    if links:
+        context["missing_links"] = await _missing_links(db, cmd.workspace_id, links)
     return context
 
 

@@ -8,7 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from crm import topics
 from crm.app import records
-from crm.domain import contact, invoice
+from crm.domain import asset, contact, invoice
 from junction_common.contracts.resources import ResourceContract
 from junction_common.decisions import CommandRejected, Decider
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
@@ -24,6 +24,8 @@ async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -
     """The decision for `cmd`, with the facts from read models its rules need already gathered."""
     if cmd.type == contact.CREATE_CONTACT:
         return contact.decide
+    if cmd.type == asset.COMPLETE:
+        return asset.decide_complete
     if cmd.type in (invoice.CREATE, invoice.APPLY_PAYMENT):
         context = await _invoice_context(cmd, db) if cmd.type == invoice.CREATE else {}
         return lambda c, e: invoice.decide(c, e, context)

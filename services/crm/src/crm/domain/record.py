@@ -31,7 +31,7 @@ def evolve(state: Record | None, event: EventEnvelope) -> Record | None:
     if state is None:
         return None
     if verb == "archived":
-        return Record(state.record_id, state.fields, archived=True)
+        return Record(state.record_id, {**state.fields, **event.data}, archived=True)
     return Record(state.record_id, {**state.fields, **event.data.get("fields", event.data)}, state.archived)
 
 
@@ -53,7 +53,8 @@ def decide(contract: ResourceContract, cmd: CommandEnvelope, state: Record | Non
     if state is None:
         raise CommandRejected("NOT_FOUND", f"The {contract.name} could not be found.")
     if verb == "archive":
-        return [] if state.archived else [NewEvent(type=f"{contract.name}.archived", data={})]
+        data = {"status": "archived"} if contract.archived_status else {}
+        return [] if state.archived else [NewEvent(type=f"{contract.name}.archived", data=data)]
     if verb == "update":
         if state.archived:
             raise CommandRejected("VALIDATION_ERROR", f"An archived {contract.name} cannot be changed.")

@@ -23,7 +23,7 @@ def apply(doc: Doc | None, event: EventEnvelope) -> Doc:
                 "archived": False, "created_at": at, "updated_at": at}
     current = dict(doc or {})
     if verb == "archived":
-        return {**current, "archived": True, "archived_at": at, "updated_at": at}
+        return {**current, **copy.deepcopy(event.data), "archived": True, "archived_at": at, "updated_at": at}
     return {**current, **copy.deepcopy(event.data), "updated_at": at}
 
 

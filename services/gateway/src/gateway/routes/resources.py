@@ -50,7 +50,9 @@ def _filter_params(contract: ResourceContract) -> list[inspect.Parameter]:
 
 
 def _list_filter(contract: ResourceContract, args: dict[str, Any]) -> dict[str, Any]:
-    filt: dict[str, Any] = {"archived": False, **text_filter(args.get("query"), contract.search_fields)}
+    filt: dict[str, Any] = text_filter(args.get("query"), contract.search_fields)
+    if not (contract.archived_status and args.get("status")):  # archived records only when asked for
+        filt["archived"] = False
     for f in contract.filters:
         if args.get(f.name) is not None:
             filt[f.doc_field] = args[f.name]

@@ -1,0 +1,98 @@
+"""CMS and marketing resource contracts (workspace-api.txt, group CMS): sites, collections, campaigns, posts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, ConfigDict, Field
+
+from junction_common.contracts.crm_common import Body, Cents, Currency, Domain, Id, Key, Name, Text, Timestamp
+from junction_common.contracts.resources import Filter, Operations, ResourceContract
+
+FIELD_TYPES = ("string", "text", "markdown", "rich_text", "number", "integer", "boolean", "date", "datetime",
+               "url", "email", "select", "reference", "asset", "json")
+CAMPAIGN_STATUSES = ("draft", "scheduled", "active", "paused", "completed")
+POST_STATUSES = ("draft", "scheduled", "published")
+FieldKey = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+Channel = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+LowerDomain = Annotated[Domain, AfterValidator(str.lower)]  # domains compare case-insensitively
+
+
+class SiteCreate(Body):
+    key: Key
+    name: Name
+    primary_domain: LowerDomain | None = None
+    description: Text | None = None
+
+
+class CollectionField(Body):
+    """One field of a collection's schema; entries are validated against these."""
+
+    key: FieldKey
+    type: Literal[FIELD_TYPES]  # type: ignore[valid-type]
+    required: bool = False
+    label: Name | None = None
+    description: Text | None = None
+    options: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(default=None, max_length=200)
+    reference_collection_key: Key | None = None
+
+
+class CollectionSchema(Body):
+    fields: list[CollectionField] = Field(default_factory=list, max_length=200)
+
+
+class CollectionCreate(Body):
+    # `schema` would shadow a BaseModel attribute, so the field is `schema_` and always dumps as `schema`.
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True)
+
+    name: Name
+    key: Key
+    description: Text | None = None
+    schema_: CollectionSchema = Field(default_factory=CollectionSchema, alias="schema")
+
+
+class CampaignCreate(Body):
+    key: Key
+    name: Name
+    channel: Channel | None = None
+    status: Literal[CAMPAIGN_STATUSES] = "draft"  # type: ignore[valid-type]
+    description: Text | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
+    budget_cents: Cents | None = None
+    currency: Currency | None = None
+
+
+class PostCreate(Body):
+    channel: Channel
+    title: Name | None = None
+    body: Text
+    campaign_id: Id | None = None
+    status: Literal[POST_STATUSES] = "draft"  # type: ignore[valid-type]
+    scheduled_at: Timestamp | None = None
+    url: str | None = Field(default=None, max_length=2048)
+
+
+CMS_SITE = ResourceContract(
+    name="cms_site", prefix="site", path="/v1/cms/sites", collection="cms_sites", create_model=SiteCreate,
+    operations=Operations(list="listCmsSites", create="createCmsSite"), read_scope="cms:read",
+    write_scope="cms:write", search_fields=("key", "name", "primary_domain"), tag="CMS")
+CMS_COLLECTION = ResourceContract(
+    name="cms_collection", prefix="col", path="/v1/cms/collections", collection="cms_collections",
+    create_model=CollectionCreate, operations=Operations(create="createCmsCollection"), read_scope="cms:read",
+    write_scope="cms:write", search_fields=("key", "name", "description"), tag="CMS")
+MARKETING_CAMPAIGN = ResourceContract(
+    name="marketing_campaign", prefix="camp", path="/v1/marketing/campaigns", collection="marketing_campaigns",
+    create_model=CampaignCreate,
+    operations=Operations(list="listMarketingCampaigns", create="createMarketingCampaign"),
+    read_scope="cms:read", write_scope="cms:write",
+    filters=(Filter("status", CAMPAIGN_STATUSES), Filter("channel")),
+    search_fields=("key", "name", "description"), tag="CMS")
+MARKETING_POST = ResourceContract(
+    name="marketing_post", prefix="post", path="/v1/marketing/posts", collection="marketing_posts",
+    create_model=PostCreate, operations=Operations(list="listMarketingPosts", create="createMarketingPost"),
+    read_scope="cms:read", write_scope="cms:write",
+    filters=(Filter("campaign_id"), Filter("channel"), Filter("status", POST_STATUSES)),
+    search_fields=("title", "body"), tag="CMS")
+
+CMS_RESOURCES: tuple[ResourceContract, ...] = (CMS_SITE, CMS_COLLECTION, MARKETING_CAMPAIGN, MARKETING_POST)

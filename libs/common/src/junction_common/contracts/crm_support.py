@@ -1,0 +1,80 @@
+"""Support resource contracts (workspace-api.txt, group Support): queues and tickets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from junction_common.contracts.crm_common import Body, CustomFields, Id, Key, Name, Text
+from junction_common.contracts.resources import Filter, Operations, ResourceContract
+
+QUEUE_STATUSES = ("active", "paused", "archived")
+TICKET_STATUSES = ("new", "open", "pending", "waiting_on_customer", "resolved", "closed")
+TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
+TICKET_SOURCES = ("manual", "email", "chat", "phone", "web", "api", "mcp", "slack", "other")
+# Links a ticket may carry; each must name an existing record of this workspace.
+TICKET_LINKS = ("queue_id", "contact_id", "company_id", "deal_id", "lead_id", "invoice_id")
+Minutes = Annotated[int, Field(ge=1, le=525600)]  # at most a year
+Category = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SupportQueueCreate(Body):
+    key: Key
+    name: Name
+    description: Text | None = None
+    first_response_target_minutes: Minutes | None = None
+    status: Literal["active", "paused"] = "active"
+    custom_fields: CustomFields | None = None
+
+
+class TicketCreate(Body):
+    subject: Name
+    description: Text | None = None
+    status: Literal[TICKET_STATUSES] = "new"  # type: ignore[valid-type]
+    priority: Literal[TICKET_PRIORITIES] = "normal"  # type: ignore[valid-type]
+    source: Literal[TICKET_SOURCES] = "manual"  # type: ignore[valid-type]
+    category: Category | None = None
+    queue_id: Id | None = None
+    assignee_id: str | None = Field(default=None, max_length=64)
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    deal_id: Id | None = None
+    lead_id: Id | None = None
+    invoice_id: Id | None = None
+    custom_fields: CustomFields | None = None
+
+
+class TicketUpdate(Body):
+    subject: Name | None = None
+    description: Text | None = None
+    status: Literal[TICKET_STATUSES] | None = None  # type: ignore[valid-type]
+    priority: Literal[TICKET_PRIORITIES] | None = None  # type: ignore[valid-type]
+    source: Literal[TICKET_SOURCES] | None = None  # type: ignore[valid-type]
+    category: Category | None = None
+    queue_id: Id | None = None
+    assignee_id: str | None = Field(default=None, max_length=64)
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    deal_id: Id | None = None
+    lead_id: Id | None = None
+    invoice_id: Id | None = None
+    custom_fields: CustomFields | None = None
+
+
+SUPPORT_QUEUE = ResourceContract(
+    name="support_queue", prefix="queue", path="/v1/support/queues", collection="support_queues",
+    create_model=SupportQueueCreate, operations=Operations(list="listSupportQueues", create="createSupportQueue"),
+    read_scope="support:read", write_scope="support:write", filters=(Filter("status", QUEUE_STATUSES),),
+    search_fields=("key", "name", "description"), custom_fields=True, tag="Support")
+TICKET = ResourceContract(
+    name="ticket", prefix="ticket", path="/v1/support/tickets", collection="tickets",
+    create_model=TicketCreate, update_model=TicketUpdate,
+    operations=Operations(list="listSupportTickets", create="createSupportTicket", update="updateSupportTicket"),
+    read_scope="support:read", write_scope="support:write",
+    filters=(Filter("status", TICKET_STATUSES), Filter("priority", TICKET_PRIORITIES),
+             Filter("source", TICKET_SOURCES), Filter("category"), Filter("assignee_id"),
+             *(Filter(link) for link in TICKET_LINKS)),
+    search_fields=("subject", "description", "category"), custom_fields=True, tag="Support")
+
+SUPPORT_RESOURCES: tuple[ResourceContract, ...] = (SUPPORT_QUEUE, TICKET)

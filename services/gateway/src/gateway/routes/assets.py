@@ -1,0 +1,95 @@
+"""Assets: upload intents with signed URLs served by Junction itself, verified completion, signed downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse, Response
+
+from gateway import objects
+from gateway.auth import require_scope
+from gateway.context import request_id_of
+from gateway.deps import Resources, ResourcesDep
+from gateway.error_docs import ERROR_RESPONSES
+from gateway.listing import present
+from gateway.responses import ApiError, json_response, ok_body
+from gateway.writes import WriteSpec, execute_write
+from junction_common.contracts.crm_assets import ASSET, MAX_ASSET_BYTES, AssetComplete, AssetCreate
+from junction_common.identity import Principal
+from junction_common.ids import new_id
+
+router = APIRouter(prefix="/v1", tags=["Assets"], responses=ERROR_RESPONSES)
+AssetId = Annotated[str, Path(max_length=64, pattern=r"^asset_[A-Za-z0-9]+$")]
+Writer = Annotated[Principal, Depends(require_scope("assets:write"))]
+Reader = Annotated[Principal, Depends(require_scope("assets:read"))]
+URL_TTL_S = 900
+
+
+def store(res: Resources) -> objects.LocalObjectStore:
+    return objects.LocalObjectStore(res.settings.home / "objects")
+
+
+def _url(request: Request, res: Resources, action: str, workspace_id: str, asset_id: str) -> str:
+    query = objects.signed_query(res.settings.signing_secret, action, workspace_id, asset_id, URL_TTL_S)
+    return f"{str(request.base_url).rstrip('/')}/v1/assets/{asset_id}/{action}?{query}"
+
+
+@router.post("/assets", operation_id="createAssetUploadIntent", status_code=201)
+async def create_upload_intent(body: AssetCreate, request: Request, res: ResourcesDep, principal: Writer) -> Response:
+    """Register an asset and answer a signed, expiring `upload_url` (PUT the bytes there)."""
+    asset_id = new_id(ASSET.prefix)
+
+    def shape(doc: dict[str, Any]) -> dict[str, Any]:
+        return {**present(doc), "upload_url": _url(request, res, "upload", principal.workspace_id, asset_id),
+                "upload_expires_in": URL_TTL_S}
+
+    spec = WriteSpec("crm", ASSET.commands_topic, ASSET.command("create"), ASSET.collection, "asset", shape)
+    return await execute_write(request, res, principal, spec, asset_id, body.model_dump(exclude_none=True))
+
+
+@router.put("/assets/{asset_id}/upload", include_in_schema=False)
+async def upload_bytes(asset_id: AssetId, request: Request, res: ResourcesDep, ws: Annotated[str, Query()],
+                       expires: Annotated[int, Query()], sig: Annotated[str, Query()]) -> Response:
+    """The signed URL is the credential; at most MAX_ASSET_BYTES are accepted."""
+    objects.verify(res.settings.signing_secret, "upload", ws, asset_id, expires, sig)
+    doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id, "workspace_id": ws})
+    if doc is None or doc.get("status") != "upload_pending":
+        raise ApiError("NOT_FOUND", "No upload is pending for this asset.")
+    stored = await store(res).put(ws, asset_id, request.stream(), MAX_ASSET_BYTES)
+    return json_response(ok_body({"id": asset_id, "byte_size": stored.byte_size,
+                                  "checksum_sha256": stored.checksum_sha256}, request_id_of(request)))
+
+
+@router.post("/assets/{asset_id}/complete", operation_id="completeAssetUpload")
+async def complete_upload(asset_id: AssetId, body: AssetComplete, request: Request, res: ResourcesDep,
+                          principal: Writer) -> Response:
+    """Check the uploaded bytes against the declared size and SHA-256; then the asset is available."""
+    stored = await store(res).stat(principal.workspace_id, asset_id)
+    data = {"declared": body.model_dump(), "stored": stored.__dict__ if stored else None}
+    spec = WriteSpec("crm", ASSET.commands_topic, "asset.complete", ASSET.collection, "asset", present, 200)
+    return await execute_write(request, res, principal, spec, asset_id, data, new_resource=False)
+
+
+@router.get("/assets/{asset_id}", operation_id="getAsset")
+async def get_asset(asset_id: AssetId, request: Request, res: ResourcesDep, principal: Reader) -> Response:
+    """The asset with a signed, expiring `download_url` once its bytes are available."""
+    doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id,
+                                                                  "workspace_id": principal.workspace_id})
+    if doc is None:
+        raise ApiError("NOT_FOUND", "The asset could not be found.")
+    data = present(doc)
+    if doc.get("status") == "available":
+        data["download_url"] = _url(request, res, "download", principal.workspace_id, asset_id)
+    return json_response(ok_body(data, request_id_of(request)))
+
+
+@router.get("/assets/{asset_id}/download", include_in_schema=False)
+async def download(asset_id: AssetId, res: ResourcesDep, ws: Annotated[str, Query()],
+                   expires: Annotated[int, Query()], sig: Annotated[str, Query()]) -> Response:
+    objects.verify(res.settings.signing_secret, "download", ws, asset_id, expires, sig)
+    doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id, "workspace_id": ws})
+    if doc is None or doc.get("status") != "available":
+        raise ApiError("NOT_FOUND", "The asset is not available.")
+    return FileResponse(store(res).path(ws, asset_id), media_type=doc.get("mime_type"),
+                        filename=doc.get("file_name"))
