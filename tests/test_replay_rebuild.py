@@ -50,6 +50,6 @@ async def test_replay_topic_moves_a_stopped_group(crm_service):
     assert code == 0, err
     assert "crm.contact.events[0]" in out
     code, _, err = await run_cli(crm_service.settings, "replay", "topic", "--topic", "crm.contact.events",
-                                 "--group", crm_service.settings.topic("crm.projection.contacts"),
+                                 "--group", crm_service.settings.topic("crm.projections"),
                                  "--from-offset", "0")
     assert code == 2 and "stop its consumers first" in err  # a live group is never moved under its feet

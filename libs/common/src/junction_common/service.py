@@ -71,10 +71,15 @@ class ServiceRuntime:
     def _wire(self) -> None:
         subscribe(self.broker, self.settings, self.spec.command_topic, f"{self.spec.name}.commands",
                   self.handle_command)
+        writers: dict[str, list[ProjectionWriter]] = {}
         for projection in self.spec.projections:
-            writer = ProjectionWriter(projection, self.db)
             for topic in projection.topics:
-                subscribe(self.broker, self.settings, topic, projection.group_id, _projection_handler(writer))
+                writers.setdefault(self.settings.topic(topic), []).append(ProjectionWriter(projection, self.db))
+        if writers:
+            # One consumer group folds every projection of the service; failures share one retry path.
+            subscribe(self.broker, self.settings, [t.removeprefix(self.settings.topic_prefix) for t in writers],
+                      projections_group(self.spec.name), _projection_handler(writers),
+                      retry_base=projections_group(self.spec.name))
 
     async def handle_command(self, delivery: Delivery) -> None:
         cmd = CommandEnvelope.from_bytes(delivery.value)
@@ -107,13 +112,20 @@ class ServiceRuntime:
         await self.client.close()
 
 
-def _projection_handler(writer: ProjectionWriter) -> Callable[[Delivery], Awaitable[None]]:
+def projections_group(service: str) -> str:
+    """The consumer group (and retry base) of a service's projections, e.g. `crm.projections`."""
+    return f"{service}.projections"
+
+
+def _projection_handler(writers: dict[str, list[ProjectionWriter]]) -> Callable[[Delivery], Awaitable[None]]:
     async def handle(delivery: Delivery) -> None:
-        await writer.handle(EventEnvelope.from_bytes(delivery.value))
-        # Kafka's committed offsets are the resume point; the recorded position is for operators,
-        # so it is written every POSITION_EVERY offsets rather than once per event.
-        if delivery.attempt == 1 and delivery.offset % POSITION_EVERY == 0:
-            await writer.record_position(delivery.topic, delivery.partition, delivery.offset)
+        event = EventEnvelope.from_bytes(delivery.value)
+        for writer in writers.get(delivery.topic, ()):
+            await writer.handle(event)
+            # Kafka's committed offsets are the resume point; the recorded position is for operators,
+            # so it is written every POSITION_EVERY offsets rather than once per event.
+            if delivery.attempt == 1 and delivery.offset % POSITION_EVERY == 0:
+                await writer.record_position(delivery.topic, delivery.partition, delivery.offset)
 
     return handle
 

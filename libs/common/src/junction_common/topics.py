@@ -21,6 +21,9 @@ class TopicSpec:
     partitions: int = 3
     retention_ms: int = -1
     retries: bool = True
+    # False for a retry base shared by several topics (a service's projections): only its retry and DLQ
+    # topics exist.
+    main: bool = True
 
     def retry_topic(self, attempt: int) -> str:
         return f"{self.name}.retry.{attempt}"
@@ -30,9 +33,10 @@ class TopicSpec:
         return f"{self.name}.dlq"
 
     def all_names(self, levels: int = len(RETRY_DELAYS_S)) -> list[str]:
+        base = [self.name] if self.main else []
         if not self.retries:
-            return [self.name]
-        return [self.name, *(self.retry_topic(n) for n in range(1, levels + 1)), self.dlq]
+            return base
+        return [*base, *(self.retry_topic(n) for n in range(1, levels + 1)), self.dlq]
 
 
 def retry_topic(topic: str, attempt: int) -> str:

@@ -74,3 +74,26 @@ async def test_permanent_failure_is_dead_lettered_with_error_then_redriven():
         assert await redrive(settings, "jobs") == 0  # each parked message is redriven once
     finally:
         await broker.stop()
+
+
+async def test_topics_sharing_a_retry_base_keep_their_own_topic_through_retries():
+    settings = isolated(JunctionSettings)
+    await ensure_topics(settings, [TopicSpec("a.events", retries=False), TopicSpec("b.events", retries=False),
+                                   TopicSpec("shared", main=False)])
+    seen: list[tuple[str, int]] = []
+
+    async def broken(d: Delivery) -> None:
+        seen.append((d.topic, d.attempt))
+        raise RuntimeError("always")
+
+    broker = create_broker(settings, "test")
+    subscribe(broker, settings, ["a.events", "b.events"], "folders", broken, delays=DELAYS, retry_base="shared")
+    await broker.start()
+    try:
+        await broker.publish(b"from-b", settings.topic("b.events"), key=b"k")
+        parked = await eventually(lambda: list_dlq(settings, "shared", 10), timeout=30)
+        b_topic = settings.topic("b.events")
+        assert seen == [(b_topic, 1), (b_topic, 2), (b_topic, 3)]
+        assert parked[0]["headers"][h.ORIGINAL_TOPIC] == b_topic
+    finally:
+        await broker.stop()

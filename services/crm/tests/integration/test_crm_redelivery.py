@@ -68,5 +68,5 @@ async def _no_lag(runtime) -> bool:
     from junction_common.bus.lag import consumer_lag
 
     lag = await consumer_lag(runtime.settings.kafka_bootstrap, runtime.settings.topic_prefix)
-    group = runtime.settings.topic("crm.projection.contacts")
+    group = runtime.settings.topic("crm.projections")
     return group in lag and sum(lag[group].values()) == 0

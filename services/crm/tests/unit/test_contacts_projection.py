@@ -95,5 +95,5 @@ def test_apply_does_not_mutate_the_event() -> None:
 def test_projection_declaration() -> None:
     assert PROJECTION.apply is apply
     assert PROJECTION.collection == "contacts"
-    assert PROJECTION.group_id == "crm.projection.contacts"
+    assert PROJECTION.group_id == "crm.projections"
     assert PROJECTION.topics == ("crm.contact.events",)

@@ -48,20 +48,23 @@ Handler = Callable[[Delivery], Awaitable[None]]
 def subscribe(
     broker: KafkaBroker,
     settings: JunctionSettings,
-    topic: str,
+    topic: str | list[str],
     group_id: str,
     handler: Handler,
     delays: tuple[float, ...] = RETRY_DELAYS_S,
+    retry_base: str | None = None,
 ) -> None:
-    """Subscribe `handler` to `topic` and its retry topics within one consumer group."""
-    full = settings.topic(topic)
+    """Subscribe `handler` to `topic` (or several topics sharing `retry_base`) and the retry topics."""
+    topics = [topic] if isinstance(topic, str) else topic
+    base = settings.topic(retry_base or topics[0])
     group_id = settings.topic(group_id)  # the prefix isolates groups exactly as it isolates topics
-    names = [full, *(settings.topic(retry_topic(topic, n)) for n in range(1, len(delays) + 1))]
-    for level, name in enumerate(names):
-        consume = _make_consumer(broker, full, level, handler, delays)
+    levels = [[settings.topic(t) for t in topics],
+              *([retry_topic(base, n)] for n in range(1, len(delays) + 1))]
+    for level, names in enumerate(levels):
+        consume = _make_consumer(broker, base, level, handler, delays)
         # One group per retry level: a slow retry never rebalances or blocks the main consumer.
         broker.subscriber(
-            name,
+            *names,
             group_id=group_id if level == 0 else f"{group_id}.retry.{level}",
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -72,9 +75,11 @@ def subscribe(
         )(consume)
 
 
-def _delivery(base: str, level: int, record: Any) -> Delivery:
+def _delivery(level: int, record: Any) -> Delivery:
     headers = h.as_str_map(dict(record.headers or ()))
-    return Delivery(base, record.key, record.value or b"", headers, level + 1, record.partition, record.offset)
+    # On a retry topic the message's own topic is the one it was first published to.
+    topic = headers.get(h.ORIGINAL_TOPIC, record.topic) if level else record.topic
+    return Delivery(topic, record.key, record.value or b"", headers, level + 1, record.partition, record.offset)
 
 
 def _make_consumer(
@@ -84,7 +89,7 @@ def _make_consumer(
         try:
             await handler(delivery)
         except Exception as exc:
-            await _route_failure(broker, delivery, level, delays, exc)
+            await _route_failure(broker, base, delivery, level, delays, exc)
 
     async def handle_key(deliveries: list[Delivery], gate: asyncio.Semaphore) -> None:
         async with gate:
@@ -95,7 +100,7 @@ def _make_consumer(
     async def consume(msg: KafkaMessage) -> None:
         by_key: dict[bytes | None, list[Delivery]] = {}
         for record in msg.raw_message:
-            delivery = _delivery(base, level, record)
+            delivery = _delivery(level, record)
             by_key.setdefault(delivery.key, []).append(delivery)
         gate = asyncio.Semaphore(KEY_CONCURRENCY)
         await asyncio.gather(*(handle_key(items, gate) for items in by_key.values()))
@@ -112,17 +117,17 @@ async def _wait_until(not_before: str | None) -> None:
 
 
 async def _route_failure(
-    broker: KafkaBroker, delivery: Delivery, level: int, delays: tuple[float, ...], exc: Exception
+    broker: KafkaBroker, base: str, delivery: Delivery, level: int, delays: tuple[float, ...], exc: Exception
 ) -> None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     headers = {**delivery.headers, h.ORIGINAL_TOPIC: delivery.topic, h.ERROR: error}
     if level < len(delays):
-        target = retry_topic(delivery.topic, level + 1)
+        target = retry_topic(base, level + 1)
         headers[h.NOT_BEFORE] = str(time.time() + delays[level])
         headers[h.ATTEMPT] = str(level + 1)
         log.warning("message_retry_scheduled", topic=delivery.topic, attempt=level + 1, error=error)
     else:
-        target = dlq_topic(delivery.topic)
+        target = dlq_topic(base)
         headers.pop(h.NOT_BEFORE, None)
         log.error("message_dead_lettered", topic=delivery.topic, error=error,
                   trace="".join(traceback.format_exception(exc))[-4000:])

@@ -42,7 +42,7 @@ class Projection:
 
     @property
     def group_id(self) -> str:
-        return f"{self.service}.projection.{self.name}"
+        return f"{self.service}.projections"
 
 
 class ProjectionWriter:
