@@ -6,14 +6,11 @@ import hashlib
 
 import pytest
 
+from tests.api import call
+
 pytestmark = pytest.mark.integration
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
-
-
-async def call(http, method, url, key, body=None):
-    async with http.request(method, url, json=body, headers={"Authorization": f"Bearer {key}"}) as resp:
-        return resp.status, await resp.json()
 
 
 async def test_upload_complete_download_and_refusals(gateway, crm_service, workspace, http):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api import call
+
 pytestmark = pytest.mark.integration
 
 INVOICE = {
@@ -13,11 +15,6 @@ INVOICE = {
         {"kind": "product", "name": "Hosting", "quantity": 3, "unit_amount_cents": 1000, "tax_cents": 600},
     ],
 }
-
-
-async def call(http, method, url, key, body=None):
-    async with http.request(method, url, json=body, headers={"Authorization": f"Bearer {key}"}) as resp:
-        return resp.status, await resp.json()
 
 
 async def pay(http, base, key, invoice_id, cents):

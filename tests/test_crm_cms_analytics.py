@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api import call, ids
+
 pytestmark = pytest.mark.integration
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-async def call(http, method, url, key, body=None):
-    async with http.request(method, url, json=body, headers=bearer(key)) as resp:
-        return resp.status, await resp.json()
-
-
-async def ids(http, url, key):
-    status, body = await call(http, "GET", url, key)
-    assert status == 200, body
-    return sorted(d["id"] for d in body["data"])
 
 
 def assert_refused(status, body, pointer):

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api import call
+
 pytestmark = pytest.mark.integration
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-async def call(http, method, url, key, body=None):
-    async with http.request(method, url, json=body, headers=bearer(key)) as resp:
-        return resp.status, await resp.json()
 
 
 async def test_companies_and_leads_filters_search_custom_fields(gateway, crm_service, workspace, http):

@@ -5,12 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import create_workspace
+from tests.api import bearer
 
 pytestmark = pytest.mark.integration
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 async def test_key_lifecycle_scope_subset_and_revocation(gateway, crm_service, workspace, http):

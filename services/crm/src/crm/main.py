@@ -8,6 +8,7 @@ from crm import topics
 from crm.app.conversion import convert_lead
 from crm.app.payments import PAYMENT_CREATE, record_payment
 from crm.app.routing import decider_for, topic_for
+from crm.app.ticket_messages import CREATE_MESSAGE, add_ticket_message
 from crm.domain.lead import CONVERT
 from crm.projections.contacts import PROJECTION as CONTACTS
 from crm.projections.records import PROJECTIONS as RECORDS
@@ -23,7 +24,7 @@ def create_spec() -> ServiceSpec:
         decider_for=decider_for,
         topic_for=topic_for,
         projections=[CONTACTS, *RECORDS],
-        handlers={CONVERT: convert_lead, PAYMENT_CREATE: record_payment},
+        handlers={CONVERT: convert_lead, PAYMENT_CREATE: record_payment, CREATE_MESSAGE: add_ticket_message},
     )
 
 

@@ -16,7 +16,7 @@ from gateway.responses import json_response, ok_body
 from junction_common.identity import Principal
 
 Doc = dict[str, Any]
-HIDDEN = ("_id", "_version", "workspace_id")
+HIDDEN = ("_id", "_version", "workspace_id", "search_text")
 
 
 def present(doc: Doc) -> Doc:

@@ -16,7 +16,19 @@ from gateway.idempotency import IdempotencyStore
 from gateway.jwt_auth import JwtVerifier
 from gateway.members import MemberStore
 from gateway.ratelimit import RateLimiter
-from gateway.routes import api_keys, assets, contacts, health, leads, members, operations, resources, workspace
+from gateway.routes import (
+    analytics,
+    api_keys,
+    assets,
+    cms,
+    contacts,
+    health,
+    leads,
+    members,
+    operations,
+    resources,
+    workspace,
+)
 from gateway.routes.catalogue_routes import register_catalogue_routes
 from gateway.safety import SafetyMiddleware
 from gateway.settings import GatewaySettings
@@ -76,8 +88,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                            allow_methods=["*"], allow_headers=["*"],
                            expose_headers=["X-Request-Id", "X-Trace-Id", "X-RateLimit-Limit",
                                            "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"])
-    for router in (health.router, contacts.router, operations.router, api_keys.router, members.router,
-                   workspace.router, leads.router, assets.router, resources.router_for(CRM_RESOURCES)):
+    routers = (health.router, contacts.router, operations.router, api_keys.router, members.router, workspace.router,
+               leads.router, assets.router, analytics.router, cms.router, resources.router_for(CRM_RESOURCES))
+    for router in routers:
         app.include_router(router)
     register_catalogue_routes(app)
     return app

@@ -43,3 +43,36 @@ ANALYTICS_PROPERTY = ResourceContract(
     tag="Analytics Governance")
 
 ANALYTICS_RESOURCES: tuple[ResourceContract, ...] = (ANALYTICS_EVENT, ANALYTICS_PROPERTY)
+
+
+class EventPayload(Body):
+    name: EventName
+    properties: dict[PropertyKey, object] = Field(default_factory=dict)
+
+
+def _type_ok(kind: str, value: object) -> bool:
+    checks: dict[str, tuple[type, ...]] = {"string": (str,), "date": (str,), "datetime": (str,),
+                                           "number": (int, float), "integer": (int,), "boolean": (bool,),
+                                           "object": (dict,), "array": (list,)}
+    if kind in ("number", "integer") and isinstance(value, bool):
+        return False
+    return isinstance(value, checks.get(kind, (object,)))
+
+
+def validate_payload(event: dict[str, object] | None, properties: dict[str, dict[str, object]],
+                     payload: EventPayload) -> list[dict[str, object]]:
+    """Every missing required property, unknown property and type mismatch of `payload` (pure)."""
+    if event is None:
+        return [{"code": "unknown_event", "event": payload.name, "pointer": "/name"}]
+    allowed = [str(k) for k in event.get("properties", []) or []]  # type: ignore[attr-defined]
+    errors: list[dict[str, object]] = []
+    for key in allowed:
+        if properties.get(key, {}).get("required") and key not in payload.properties:
+            errors.append({"code": "missing_required_property", "property": key, "pointer": f"/properties/{key}"})
+    for key, value in payload.properties.items():
+        if key not in allowed:
+            errors.append({"code": "unknown_property", "property": key, "pointer": f"/properties/{key}"})
+        elif key in properties and not _type_ok(str(properties[key].get("type")), value):
+            errors.append({"code": "type_mismatch", "property": key, "expected": properties[key].get("type"),
+                           "pointer": f"/properties/{key}"})
+    return errors

@@ -6,7 +6,18 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from junction_common.contracts.crm_common import Body, Cents, Currency, Domain, Id, Key, Name, Text, Timestamp
+from junction_common.contracts.crm_common import (
+    Body,
+    Cents,
+    Currency,
+    CustomFields,
+    Domain,
+    Id,
+    Key,
+    Name,
+    Text,
+    Timestamp,
+)
 from junction_common.contracts.resources import Filter, Operations, ResourceContract
 
 FIELD_TYPES = ("string", "text", "markdown", "rich_text", "number", "integer", "boolean", "date", "datetime",
@@ -95,4 +106,39 @@ MARKETING_POST = ResourceContract(
     filters=(Filter("campaign_id"), Filter("channel"), Filter("status", POST_STATUSES)),
     search_fields=("title", "body"), tag="CMS")
 
-CMS_RESOURCES: tuple[ResourceContract, ...] = (CMS_SITE, CMS_COLLECTION, MARKETING_CAMPAIGN, MARKETING_POST)
+ENTRY_STATUSES = ("draft", "review", "published", "archived")
+CONTENT_TYPES = ("website_page", "landing_page", "blog_post", "article", "social_post", "email", "case_study",
+                 "asset_brief", "other")
+EntryFields = dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")], object]
+
+
+class EntryCreate(Body):
+    collection_id: Id
+    title: Name
+    status: Literal["draft", "review", "published"] = "draft"
+    content_type: Literal[CONTENT_TYPES] | None = None  # type: ignore[valid-type]
+    site_id: Id | None = None
+    campaign_id: Id | None = None
+    fields: EntryFields = Field(default_factory=dict)
+    custom_fields: CustomFields | None = None
+
+
+class EntryUpdate(Body):
+    title: Name | None = None
+    status: Literal[ENTRY_STATUSES] | None = None  # type: ignore[valid-type]
+    content_type: Literal[CONTENT_TYPES] | None = None  # type: ignore[valid-type]
+    fields: EntryFields | None = None
+    custom_fields: CustomFields | None = None
+
+
+CMS_ENTRY = ResourceContract(
+    name="cms_entry", prefix="ent", path="/v1/cms/entries", collection="cms_entries", create_model=EntryCreate,
+    update_model=EntryUpdate, operations=Operations(list="listCmsEntries", create="createCmsEntry",
+                                                    update="updateCmsEntry"),
+    read_scope="cms:read", write_scope="cms:write",
+    filters=(Filter("collection_id"), Filter("site_id"), Filter("campaign_id"), Filter("content_type", CONTENT_TYPES),
+             Filter("status", ENTRY_STATUSES)),
+    search_fields=("title", "search_text"), custom_fields=True, tag="CMS")
+
+CMS_RESOURCES: tuple[ResourceContract, ...] = (CMS_SITE, CMS_COLLECTION, MARKETING_CAMPAIGN, MARKETING_POST,
+                                               CMS_ENTRY)

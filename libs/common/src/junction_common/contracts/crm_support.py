@@ -77,4 +77,36 @@ TICKET = ResourceContract(
              *(Filter(link) for link in TICKET_LINKS)),
     search_fields=("subject", "description", "category"), custom_fields=True, tag="Support")
 
-SUPPORT_RESOURCES: tuple[ResourceContract, ...] = (SUPPORT_QUEUE, TICKET)
+MESSAGE_DIRECTIONS = ("inbound", "outbound")
+MESSAGE_CHANNELS = ("email", "chat", "phone", "sms", "whatsapp", "web", "api", "other")
+
+
+class TicketMessageCreate(Body):
+    direction: Literal[MESSAGE_DIRECTIONS]  # type: ignore[valid-type]
+    channel: Literal[MESSAGE_CHANNELS] = "email"  # type: ignore[valid-type]
+    body: Text
+    author_id: str | None = Field(default=None, max_length=64)
+    custom_fields: CustomFields | None = None
+
+
+class TicketCommentCreate(Body):
+    body: Text
+    pinned: bool = False
+    author_id: str | None = Field(default=None, max_length=64)
+    custom_fields: CustomFields | None = None
+
+
+TICKET_MESSAGE = ResourceContract(
+    name="ticket_message", prefix="msg", path="/v1/support/tickets/{ticket_id}/messages",
+    collection="ticket_messages", create_model=TicketMessageCreate, parent_param="ticket_id",
+    operations=Operations(list="listSupportTicketMessages", create="addSupportTicketMessage"),
+    read_scope="support:read", write_scope="support:write", search_fields=("body",), custom_fields=True,
+    tag="Support")
+TICKET_COMMENT = ResourceContract(
+    name="ticket_comment", prefix="comment", path="/v1/support/tickets/{ticket_id}/comments",
+    collection="ticket_comments", create_model=TicketCommentCreate, parent_param="ticket_id",
+    operations=Operations(list="listSupportTicketComments", create="addSupportTicketComment"),
+    read_scope="support:read", write_scope="support:write", search_fields=("body",), custom_fields=True,
+    tag="Support")
+
+SUPPORT_RESOURCES: tuple[ResourceContract, ...] = (SUPPORT_QUEUE, TICKET, TICKET_MESSAGE, TICKET_COMMENT)

@@ -54,6 +54,9 @@ class ResourceContract:
     defaults: dict[str, Any] = field(default_factory=dict)
     service: str = "crm"
     tag: str = ""
+    # A nested resource (`/v1/support/tickets/{ticket_id}/messages`): the path parameter naming its parent,
+    # stored under the same field name and used to scope its list.
+    parent_param: str | None = None
 
     @property
     def events_topic(self) -> str:

@@ -60,6 +60,18 @@ async def _missing_links(db: AsyncDatabase[Doc], workspace_id: str, links: list[
     return [{"pointer": link.pointer, "id": link.id} for link in links if (link.target, link.id) not in found]
 
 
+async def _entry_collection(db: AsyncDatabase[Doc], cmd: CommandEnvelope) -> Doc | None:
+    """The collection (with its schema) an entry belongs to: named by a create, stored on the entry after."""
+    collection_id = cmd.data.get("collection_id")
+    if collection_id is None:
+        entry = await db["cms_entries"].find_one({"_id": cmd.aggregate_id}, {"collection_id": 1})
+        collection_id = entry["collection_id"] if entry else None
+    if collection_id is None:
+        return None
+    return await db["cms_collections"].find_one({"_id": collection_id, "workspace_id": cmd.workspace_id,
+                                                 "archived": False})
+
+
 async def load_context(contract: ResourceContract, cmd: CommandEnvelope, db: AsyncDatabase[Doc]) -> dict[str, Any]:
     """Facts from this workspace's read models that `contract`'s rules need."""
     context: dict[str, Any] = {}
@@ -71,6 +83,8 @@ async def load_context(contract: ResourceContract, cmd: CommandEnvelope, db: Asy
         context["related_exists"] = await _related_exists(db, cmd.workspace_id, str(related))
     if contract.name in rules.UNIQUE:
         context["taken"] = await _taken(db, contract, cmd, rules.UNIQUE[contract.name])
+    if contract.name == "cms_entry":
+        context["collection"] = await _entry_collection(db, cmd)
     links = rules.links_of(contract.name, cmd.data)
     if links:
         context["missing_links"] = await _missing_links(db, cmd.workspace_id, links)

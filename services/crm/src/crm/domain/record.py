@@ -24,6 +24,15 @@ class Record:
     archived: bool = False
 
 
+def merge_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """PATCH semantics: a dict value (`fields`, `custom_fields`) merges one level deep; others replace."""
+    merged = dict(current)
+    for key, value in patch.items():
+        old = merged.get(key)
+        merged[key] = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+    return merged
+
+
 def evolve(state: Record | None, event: EventEnvelope) -> Record | None:
     verb = event.type.rsplit(".", 1)[-1]
     if verb == "created":
@@ -32,7 +41,7 @@ def evolve(state: Record | None, event: EventEnvelope) -> Record | None:
         return None
     if verb == "archived":
         return Record(state.record_id, {**state.fields, **event.data}, archived=True)
-    return Record(state.record_id, {**state.fields, **event.data.get("fields", event.data)}, state.archived)
+    return Record(state.record_id, merge_patch(state.fields, event.data), state.archived)
 
 
 def fold(events: list[EventEnvelope]) -> Record | None:
@@ -58,6 +67,7 @@ def decide(contract: ResourceContract, cmd: CommandEnvelope, state: Record | Non
     if verb == "update":
         if state.archived:
             raise CommandRejected("VALIDATION_ERROR", f"An archived {contract.name} cannot be changed.")
-        changed = {k: v for k, v in cmd.data.items() if state.fields.get(k) != v}
+        after = merge_patch(state.fields, cmd.data)
+        changed = {k: after[k] for k in cmd.data if state.fields.get(k) != after[k]}
         return [NewEvent(type=f"{contract.name}.updated", data=changed)] if changed else []
     raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from crm.domain.record import merge_patch
 from junction_common.contracts.crm import CRM_RESOURCES
 from junction_common.contracts.resources import ResourceContract
 from junction_common.envelope import EventEnvelope
@@ -19,12 +20,21 @@ def apply(doc: Doc | None, event: EventEnvelope) -> Doc:
     at = event.occurred_at.isoformat()
     verb = event.type.rsplit(".", 1)[-1]
     if verb == "created":
-        return {**copy.deepcopy(event.data), "id": event.stream_id, "workspace_id": event.workspace_id,
-                "archived": False, "created_at": at, "updated_at": at}
+        return _with_search_text({**copy.deepcopy(event.data), "id": event.stream_id,
+                                  "workspace_id": event.workspace_id, "archived": False, "created_at": at,
+                                  "updated_at": at})
     current = dict(doc or {})
     if verb == "archived":
         return {**current, **copy.deepcopy(event.data), "archived": True, "archived_at": at, "updated_at": at}
-    return {**current, **copy.deepcopy(event.data), "updated_at": at}
+    return _with_search_text({**merge_patch(current, copy.deepcopy(event.data)), "updated_at": at})
+
+
+def _with_search_text(doc: Doc) -> Doc:
+    """Records with free-form `fields` (CMS entries) are searched through their title and field values."""
+    if isinstance(doc.get("fields"), dict):
+        values = [str(v) for v in doc["fields"].values() if isinstance(v, str | int | float)]
+        doc["search_text"] = " ".join([str(doc.get("title", "")), *values])
+    return doc
 
 
 def _projection(contract: ResourceContract, fold: Callable[[Doc | None, EventEnvelope], Doc]) -> Projection:

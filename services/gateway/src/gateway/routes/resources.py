@@ -49,8 +49,16 @@ def _filter_params(contract: ResourceContract) -> list[inspect.Parameter]:
     return params
 
 
+def _parent(contract: ResourceContract) -> list[inspect.Parameter]:
+    if contract.parent_param is None:
+        return []
+    return [_param(contract.parent_param, Annotated[str, Path(max_length=64, pattern=_ID)], inspect.Parameter.empty)]
+
+
 def _list_filter(contract: ResourceContract, args: dict[str, Any]) -> dict[str, Any]:
     filt: dict[str, Any] = text_filter(args.get("query"), contract.search_fields)
+    if contract.parent_param:
+        filt[contract.parent_param] = args[contract.parent_param]
     if not (contract.archived_status and args.get("status")):  # archived records only when asked for
         filt["archived"] = False
     for f in contract.filters:
@@ -70,7 +78,7 @@ def _list_endpoint(contract: ResourceContract) -> Any:
                                _list_filter(contract, args), args["limit"], args["cursor"])
 
     endpoint.__signature__ = inspect.Signature([*_common(contract, contract.read_scope),  # type: ignore[attr-defined]
-                                                *_filter_params(contract)])
+                                                *_parent(contract), *_filter_params(contract)])
     return endpoint
 
 
@@ -81,11 +89,13 @@ def _write_endpoint(contract: ResourceContract, verb: str, model: type[BaseModel
     async def endpoint(**args: Any) -> Response:
         body: BaseModel | None = args.get("body")
         data = body.model_dump(exclude_unset=verb != "create", exclude_none=verb == "create") if body else {}
+        if contract.parent_param and verb == "create":
+            data[contract.parent_param] = args[contract.parent_param]
         target = args.get("resource_id") or new_id(contract.prefix)
         return await execute_write(args["request"], args["res"], args["principal"], spec, target, data,
                                    new_resource=verb == "create")
 
-    params = _common(contract, contract.write_scope)
+    params = [*_common(contract, contract.write_scope), *_parent(contract)]
     if verb != "create":
         params.append(_param("resource_id", Annotated[str, Path(max_length=64, pattern=_ID)],
                              inspect.Parameter.empty))

@@ -14,4 +14,6 @@ TICKET_LINK_TARGETS = {"queue_id": "support_queue", "contact_id": "contact", "co
 
 RULES: dict[str, list[Rule]] = {}
 UNIQUE: dict[str, tuple[str, ...]] = {"support_queue": ("key",)}
-LINKS: dict[str, Linker] = {"ticket": field_links(TICKET_LINK_TARGETS)}
+LINKS: dict[str, Linker] = {"ticket": field_links(TICKET_LINK_TARGETS),
+                            "ticket_message": field_links({"ticket_id": "ticket"}),
+                            "ticket_comment": field_links({"ticket_id": "ticket"})}
