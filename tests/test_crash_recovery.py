@@ -14,9 +14,9 @@ from junction_common.testing.infra import drop_databases, env_of, eventually
 
 pytestmark = pytest.mark.integration
 
-TOTAL = 500
+TOTAL = int(os.environ.get("CRASH_TOTAL", "500"))  # `make chaos` runs it with thousands
 CONCURRENCY = 16
-KILL_AFTER = 150
+KILL_AFTER = TOTAL * 3 // 10
 
 
 def open_log(path: str):
