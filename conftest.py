@@ -29,12 +29,16 @@ class Stack:
     crm: CrmSettings
 
 
-@pytest.fixture
-def stack_settings() -> Stack:
+@pytest_asyncio.fixture
+async def stack_settings() -> AsyncIterator[Stack]:
+    """Isolated names for one test; its topics, groups and databases are removed afterwards."""
     gw = isolated(GatewaySettings, command_timeout_s=20.0)
     crm = CrmSettings(**{k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home",
                                                        "topic_prefix", "db_prefix", "log_json")})
-    return Stack(gw, crm)
+    yield Stack(gw, crm)
+    with contextlib.suppress(Exception):
+        await drop_databases(gw)
+        await drop_kafka(gw)
 
 
 @pytest_asyncio.fixture
@@ -43,8 +47,6 @@ async def crm_service(stack_settings: Stack) -> AsyncIterator[ServiceRuntime]:
     await runtime.start()
     yield runtime
     await runtime.stop()
-    await drop_databases(stack_settings.crm)
-    await drop_kafka(stack_settings.crm)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from junction_common.bus.broker import create_broker
 from junction_common.bus.consumer import Delivery, subscribe
 from junction_common.bus.dlq import list_dlq, redrive
 from junction_common.settings import JunctionSettings
-from junction_common.testing.infra import eventually, isolated
+from junction_common.testing.infra import drop_kafka, eventually, isolated
 from junction_common.topics import TopicSpec, ensure_topics
 
 pytestmark = pytest.mark.integration
@@ -44,6 +44,7 @@ async def test_transient_failure_is_retried_then_handled():
         assert attempts == [1, 2]
     finally:
         await broker.stop()
+        await drop_kafka(settings)
 
 
 async def test_permanent_failure_is_dead_lettered_with_error_then_redriven():
@@ -74,6 +75,7 @@ async def test_permanent_failure_is_dead_lettered_with_error_then_redriven():
         assert await redrive(settings, "jobs") == 0  # each parked message is redriven once
     finally:
         await broker.stop()
+        await drop_kafka(settings)
 
 
 async def test_topics_sharing_a_retry_base_keep_their_own_topic_through_retries():
@@ -97,3 +99,4 @@ async def test_topics_sharing_a_retry_base_keep_their_own_topic_through_retries(
         assert parked[0]["headers"][h.ORIGINAL_TOPIC] == b_topic
     finally:
         await broker.stop()
+        await drop_kafka(settings)
