@@ -24,3 +24,12 @@ class CommandRejected(Exception):
 
     def as_error(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "details": self.details}
+
+
+def rejecting(error: CommandRejected) -> Decider:
+    """A decision that refuses with `error` (to record a rejection found before deciding)."""
+
+    def decide(_: CommandEnvelope, __: list[EventEnvelope]) -> list[NewEvent]:
+        raise error
+
+    return decide

@@ -77,6 +77,13 @@ class CommandEnvelope(BaseModel):
     def correlation(self) -> str:
         return self.correlation_id or self.request_id or self.command_id
 
+    def derive(self, suffix: str, type: str, aggregate_id: str, data: dict[str, Any]) -> CommandEnvelope:
+        """A step of this command on another aggregate; its id derives from ours, so a retry repeats nothing."""
+        return CommandEnvelope(command_id=f"{self.command_id}.{suffix}", type=type, aggregate_id=aggregate_id,
+                               workspace_id=self.workspace_id, actor=self.actor, request_id=self.request_id,
+                               correlation_id=self.correlation(), causation_id=self.command_id,
+                               traceparent=self.traceparent, data=data)
+
 
 class NewEvent(BaseModel):
     """An event a decision produced, before the store gives it a version and an envelope."""

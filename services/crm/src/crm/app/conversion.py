@@ -12,8 +12,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.app.records import BY_NAME
 from crm.domain import contact, lead, record
-from junction_common.decisions import CommandRejected
-from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
+from junction_common.decisions import CommandRejected, rejecting
+from junction_common.envelope import CommandEnvelope
 from junction_common.service import ServiceRuntime
 
 Doc = dict[str, Any]
@@ -36,20 +36,6 @@ async def _facts(db: AsyncDatabase[Doc], workspace_id: str, fields: dict[str, An
     return facts
 
 
-def _step(cmd: CommandEnvelope, suffix: str, kind: str, aggregate_id: str, data: dict[str, Any]) -> CommandEnvelope:
-    return CommandEnvelope(command_id=f"{cmd.command_id}.{suffix}", type=kind, aggregate_id=aggregate_id,
-                           workspace_id=cmd.workspace_id, actor=cmd.actor, request_id=cmd.request_id,
-                           correlation_id=cmd.correlation(), causation_id=cmd.command_id,
-                           traceparent=cmd.traceparent, data=data)
-
-
-def _reject(error: CommandRejected) -> Any:
-    def decide(_: CommandEnvelope, __: list[EventEnvelope]) -> list[NewEvent]:
-        raise error
-
-    return decide
-
-
 async def convert_lead(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     """Handle `lead.convert`."""
     events, _ = await runtime.store.load(cmd.aggregate_id)
@@ -63,7 +49,7 @@ async def convert_lead(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
         if p is None:
             lead.check_convertible(None)
     except CommandRejected as rejected:
-        await runtime.executor.execute(cmd, _reject(rejected))
+        await runtime.executor.execute(cmd, rejecting(rejected))
         return
     assert state is not None and p is not None
     await _run_steps(runtime, cmd, state.fields, p)
@@ -74,17 +60,17 @@ async def _run_steps(runtime: ServiceRuntime, cmd: CommandEnvelope, fields: dict
                      p: lead.ConversionPlan) -> None:
     company = BY_NAME["company"]
     if p.create_company and p.company_id:
-        step = _step(cmd, "company", company.command("create"), p.company_id, {"name": fields["company_name"]})
+        step = cmd.derive("company", company.command("create"), p.company_id, {"name": fields["company_name"]})
         await runtime.executor.execute(step, lambda c, e: record.decide(company, c, record.fold(e)))
     if p.create_contact:
         data = {k: fields[k] for k in ("name", "email", "company_name", "notes") if fields.get(k)}
         if p.company_id:
             data["company_id"] = p.company_id
-        await runtime.executor.execute(_step(cmd, "contact", contact.CREATE_CONTACT, p.contact_id, data),
+        await runtime.executor.execute(cmd.derive("contact", contact.CREATE_CONTACT, p.contact_id, data),
                                        contact.decide)
     if p.deal_id:
         deal = BY_NAME["deal"]
         data = {"name": cmd.data.get("deal_name") or f"{fields['name']} deal", "stage": p.deal_stage,
                 "contact_id": p.contact_id, "company_id": p.company_id}
-        step = _step(cmd, "deal", deal.command("create"), p.deal_id, {k: v for k, v in data.items() if v})
+        step = cmd.derive("deal", deal.command("create"), p.deal_id, {k: v for k, v in data.items() if v})
         await runtime.executor.execute(step, lambda c, e: record.decide(deal, c, record.fold(e)))

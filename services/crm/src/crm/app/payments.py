@@ -9,8 +9,8 @@ from typing import Any
 
 from crm.app.routing import contract_named
 from crm.domain import invoice, record
-from junction_common.decisions import CommandRejected
-from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
+from junction_common.decisions import CommandRejected, rejecting
+from junction_common.envelope import CommandEnvelope
 from junction_common.service import ServiceRuntime
 from junction_common.store.outcomes import REJECTED
 
@@ -19,22 +19,15 @@ PAYMENT_CREATE = "payment.create"
 
 async def record_payment(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     """Handle `payment.create`."""
-    step = CommandEnvelope(
-        command_id=f"{cmd.command_id}.invoice", type=invoice.APPLY_PAYMENT, aggregate_id=cmd.data["invoice_id"],
-        workspace_id=cmd.workspace_id, actor=cmd.actor, request_id=cmd.request_id,
-        correlation_id=cmd.correlation(), causation_id=cmd.command_id, traceparent=cmd.traceparent,
-        data={"payment_id": cmd.aggregate_id, "amount_cents": cmd.data["amount_cents"]})
+    step = cmd.derive("invoice", invoice.APPLY_PAYMENT, cmd.data["invoice_id"],
+                      {"payment_id": cmd.aggregate_id, "amount_cents": cmd.data["amount_cents"]})
     await runtime.executor.execute(step, lambda c, e: invoice.decide(c, e, {}))
     outcome = await runtime.db["command_outcomes"].find_one({"_id": step.command_id})
     if outcome is not None and outcome["status"] == REJECTED:
         error: dict[str, Any] = outcome.get("error") or {}
         rejected = CommandRejected(error.get("code", "VALIDATION_ERROR"), error.get("message", "rejected"),
                                    error.get("details") or {})
-
-        def refuse(_: CommandEnvelope, __: list[EventEnvelope]) -> list[NewEvent]:
-            raise rejected
-
-        await runtime.executor.execute(cmd, refuse)
+        await runtime.executor.execute(cmd, rejecting(rejected))
         return
     payment = contract_named("payment")
     await runtime.executor.execute(cmd, lambda c, e: record.decide(payment, c, record.fold(e)))

@@ -42,8 +42,5 @@ async def _record_first_response(runtime: ServiceRuntime, cmd: CommandEnvelope) 
             data["first_response_target_minutes"] = target
             data["first_response_breached"] = minutes > int(target)
     ticket = records.BY_NAME["ticket"]
-    step = CommandEnvelope(command_id=f"{cmd.command_id}.first_response", type=ticket.command("update"),
-                           aggregate_id=ticket_id, workspace_id=cmd.workspace_id, actor=cmd.actor,
-                           request_id=cmd.request_id, correlation_id=cmd.correlation(),
-                           causation_id=cmd.command_id, traceparent=cmd.traceparent, data=data)
+    step = cmd.derive("first_response", ticket.command("update"), ticket_id, data)
     await runtime.executor.execute(step, records.decider(ticket, {}))
