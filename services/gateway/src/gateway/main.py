@@ -20,6 +20,7 @@ from gateway.routes import (
     analytics,
     api_keys,
     assets,
+    bi,
     cms,
     contacts,
     health,
@@ -89,7 +90,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                            expose_headers=["X-Request-Id", "X-Trace-Id", "X-RateLimit-Limit",
                                            "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"])
     routers = (health.router, contacts.router, operations.router, api_keys.router, members.router, workspace.router,
-               leads.router, assets.router, analytics.router, cms.router, resources.router_for(CRM_RESOURCES))
+               leads.router, assets.router, analytics.router, cms.router, bi.router,
+               resources.router_for(CRM_RESOURCES))
     for router in routers:
         app.include_router(router)
     register_catalogue_routes(app)

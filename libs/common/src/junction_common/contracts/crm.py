@@ -9,6 +9,7 @@ from pydantic import Field
 from junction_common.contracts.crm_accounting import ACCOUNTING_RESOURCES
 from junction_common.contracts.crm_analytics import ANALYTICS_RESOURCES
 from junction_common.contracts.crm_assets import ASSET
+from junction_common.contracts.crm_bi import BI_RESOURCES
 from junction_common.contracts.crm_billing import BILLING_RESOURCES
 from junction_common.contracts.crm_cms import CMS_RESOURCES
 from junction_common.contracts.crm_common import Body as _Body
@@ -121,4 +122,5 @@ ACTIVITY = ResourceContract(
 
 CRM_RESOURCES: tuple[ResourceContract, ...] = (
     COMPANY, LEAD, DEAL_STAGE, DEAL, TASK, ACTIVITY,
-    *SUPPORT_RESOURCES, *ACCOUNTING_RESOURCES, *CMS_RESOURCES, *ANALYTICS_RESOURCES, *BILLING_RESOURCES, ASSET)
+    *SUPPORT_RESOURCES, *ACCOUNTING_RESOURCES, *CMS_RESOURCES, *ANALYTICS_RESOURCES, *BILLING_RESOURCES, ASSET,
+    *BI_RESOURCES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from junction_common.contracts.crm import CRM_RESOURCES
+from junction_common.contracts.crm_bi import BI_EVENTS
 from junction_common.contracts.resources import ResourceContract
 
 # Categories by resource family; anything else in the CRM service is `crm`.
@@ -14,6 +15,7 @@ _SPECIAL = {
     "contact": ("contact.created",),
     "lead": ("lead.converted",),
     "invoice": ("invoice.payment_applied", "invoice.paid"),
+    **BI_EVENTS,
 }
 
 

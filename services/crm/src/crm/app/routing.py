@@ -7,8 +7,9 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm import topics
+from crm.app import bi as bi_app
 from crm.app import records
-from crm.domain import asset, contact, invoice
+from crm.domain import asset, bi, contact, invoice
 from junction_common.contracts.resources import ResourceContract
 from junction_common.decisions import CommandRejected, Decider
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
@@ -29,10 +30,15 @@ async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -
     if cmd.type in (invoice.CREATE, invoice.APPLY_PAYMENT):
         context = await _invoice_context(cmd, db) if cmd.type == invoice.CREATE else {}
         return lambda c, e: invoice.decide(c, e, context)
+    if cmd.type in (bi.COMPLETE_EXPORT, bi.FAIL_EXPORT):
+        return bi.decide_export_result
     contract = records.BY_NAME.get(cmd.type.rsplit(".", 1)[0])
     if contract is None:
         return _unknown
-    return records.decider(contract, await records.load_context(contract, cmd, db))
+    context = await records.load_context(contract, cmd, db)
+    if contract.name in bi.NAMES:
+        return bi_app.decider(contract, {**context, **await bi_app.load_context(contract, cmd, db)})
+    return records.decider(contract, context)
 
 
 async def _invoice_context(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> dict[str, Any]:

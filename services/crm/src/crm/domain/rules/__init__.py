@@ -10,11 +10,11 @@ from __future__ import annotations
 from types import ModuleType
 
 from crm.domain.record import Record
-from crm.domain.rules import accounting, analytics, cms, cms_entries, deals, support
+from crm.domain.rules import accounting, analytics, bi, cms, cms_entries, deals, support
 from crm.domain.rules.base import Context, Data, Link, Linker, Rule, links_exist, unique
 from junction_common.envelope import CommandEnvelope
 
-AREAS: tuple[ModuleType, ...] = (deals, support, accounting, cms, cms_entries, analytics)
+AREAS: tuple[ModuleType, ...] = (deals, support, accounting, cms, cms_entries, analytics, bi)
 UNIQUE: dict[str, tuple[str, ...]] = {k: v for area in AREAS for k, v in area.UNIQUE.items()}
 LINKS: dict[str, Linker] = {k: v for area in AREAS for k, v in area.LINKS.items()}
 

@@ -1,0 +1,126 @@
+"""What a BI query reads: a CRM source, a saved dataset or a saved metric of the caller's workspace, resolved
+into its rows, their columns and the complete query; then computed by gateway.bi_compute.
+
+Rows are read from the crm service's read models with a bounded scan (at most SCAN_LIMIT live records of the
+workspace after equality filters, else VALIDATION_ERROR): computation is in Python, not in the database, so it
+behaves the same on MongoDB and on the MongoDB-protocol servers without `$group` support.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from gateway.bi_compute import Result, compute
+from gateway.listing import present
+from gateway.responses import ApiError
+from junction_common.contracts.crm_bi import BI_DATASET, BI_METRIC, Aggregation, Condition, QueryRun, QueryShape
+from junction_common.contracts.crm_bi_fields import SOURCES, Base, dataset_base, query_errors, source_error
+
+Doc = dict[str, Any]
+SCAN_LIMIT = 50_000
+METRIC_COLUMN = "value"  # a metric's own aggregate, in the result of running it
+
+
+@dataclass
+class Plan:
+    base: Base
+    shape: QueryShape
+    source: str | None = None  # a CRM collection; None for a mock dataset
+    rows: list[Doc] = field(default_factory=list)  # a mock dataset's own rows
+    ran: Doc = field(default_factory=dict)  # what ran, for the answer
+
+
+async def _live(db: AsyncDatabase[Doc], collection: str, object_id: str, workspace_id: str, label: str) -> Doc:
+    doc = await db[collection].find_one({"_id": object_id, "workspace_id": workspace_id, "archived": False})
+    if doc is None:
+        raise ApiError("NOT_FOUND", f"The {label} could not be found.", {"id": object_id})
+    return doc
+
+
+def _conditions(saved: list[Doc] | None) -> list[Condition]:
+    return [Condition.model_validate(c) for c in saved or []]
+
+
+def _shape(query: QueryShape, **changes: Any) -> QueryShape:
+    fields = {name: getattr(query, name) for name in QueryShape.model_fields}
+    return QueryShape.model_construct(**{**fields, **changes})
+
+
+async def plan(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun) -> Plan:
+    """Resolve `query` within `workspace_id`; unknown ids are NOT_FOUND, unknown fields VALIDATION_ERROR."""
+    if query.source is not None:
+        problem = source_error(query.source)
+        if problem:
+            raise ApiError("VALIDATION_ERROR", problem, {"pointer": "/source", "source": query.source})
+        resolved = Plan(SOURCES[query.source], query, query.source, ran={"source": query.source})
+    else:
+        metric = None
+        if query.metric_id is not None:
+            metric = await _live(db, BI_METRIC.collection, query.metric_id, workspace_id, "metric")
+        dataset_id = metric["dataset_id"] if metric else str(query.dataset_id)
+        dataset = await _live(db, BI_DATASET.collection, dataset_id, workspace_id, "dataset")
+        resolved = Plan(dataset_base(dataset), query, dataset.get("source"), list(dataset.get("rows") or []),
+                        {"dataset_id": dataset_id, "kind": dataset["kind"]})
+        resolved.shape = _shape(query, filters=[*_conditions(dataset.get("filters")), *query.filters])
+        if metric is not None:
+            _add_metric(resolved, metric, query)
+    _check(query, resolved)
+    return resolved
+
+
+def _add_metric(resolved: Plan, metric: Doc, query: QueryRun) -> None:
+    """A metric's filters and groups come first; its aggregate is the `value` column."""
+    resolved.ran["metric_id"] = metric["id"]
+    own = Aggregation(aggregation=metric["aggregation"], field=metric.get("field"), alias=METRIC_COLUMN)
+    saved = list(metric.get("group_by", []))
+    resolved.shape = _shape(resolved.shape, filters=[*_conditions(metric.get("filters")), *resolved.shape.filters],
+                            group_by=[*saved, *(g for g in query.group_by if g not in saved)],
+                            aggregations=[own, *query.aggregations])
+
+
+def _check(query: QueryRun, resolved: Plan) -> None:
+    """The caller's fields against the columns; order_by against the result's columns (a metric adds `value`)."""
+    errors = query_errors(_shape(query, order_by=[]), resolved.base)
+    errors += [e for e in query_errors(resolved.shape, resolved.base)
+               if e["pointer"].startswith("/order_by") or (e["pointer"] == "/fields" and e not in errors)]
+    if errors:
+        raise ApiError("VALIDATION_ERROR", errors[0]["message"], {"pointer": errors[0]["pointer"], "errors": errors})
+
+
+def _pushdown(shape: QueryShape) -> Doc:
+    """Equality on top-level text and number fields narrows the scan; every filter is still applied in Python."""
+    return {c.field: c.value for c in shape.filters
+            if c.op == "eq" and "." not in c.field and isinstance(c.value, str | int | float)
+            and not isinstance(c.value, bool)}
+
+
+async def rows_of(db: AsyncDatabase[Doc], workspace_id: str, resolved: Plan, scan_limit: int = SCAN_LIMIT) -> list[Doc]:
+    """The live records of the workspace the plan reads (a mock dataset's own rows)."""
+    if resolved.source is None:
+        return resolved.rows
+    filt = {**_pushdown(resolved.shape), "workspace_id": workspace_id, "archived": {"$ne": True}}
+    docs = await db[resolved.source].find(filt).sort("_id", 1).limit(scan_limit + 1).to_list()
+    if len(docs) > scan_limit:
+        raise ApiError("VALIDATION_ERROR", f"More than {scan_limit} records match; add equality filters.",
+                       {"pointer": "/filters", "scan_limit": scan_limit})
+    return [present(d) for d in docs]
+
+
+async def run(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun, limit: int | None = None) -> Result:
+    resolved = await plan(db, workspace_id, query)
+    if limit is not None:
+        resolved.shape = _shape(resolved.shape, limit=limit)
+    return compute(await rows_of(db, workspace_id, resolved), resolved.shape, resolved.base)
+
+
+async def run_described(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun) -> Doc:
+    """The answer of `POST /v1/bi/queries/run`."""
+    resolved = await plan(db, workspace_id, query)
+    result = compute(await rows_of(db, workspace_id, resolved), resolved.shape, resolved.base)
+    return {"columns": result.columns, "rows": result.rows, "row_count": result.row_count,
+            "returned": len(result.rows), "truncated": result.row_count > len(result.rows),
+            "scanned_rows": result.scanned, **resolved.ran,
+            "query": resolved.shape.model_dump(exclude_defaults=True)}
