@@ -46,7 +46,7 @@ infra-down: sync
 
 lint: sync
 	$(RUN) ruff check .
-	$(RUN) mypy -p junction_common -p crm -p gateway
+	$(RUN) mypy -p junction_common -p crm -p gateway -p webhooks
 	$(RUN) lint-imports
 
 unit: sync

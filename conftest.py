@@ -21,21 +21,29 @@ from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import drop_databases, drop_kafka, free_port, isolated
+from webhooks.main import create_spec as create_webhooks_spec
+from webhooks.settings import WebhooksSettings
+
+# A short retry schedule for tests (the default is 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+TEST_WEBHOOK_SCHEDULE = "0,0.3,0.6,1,1.5"
 
 
 @dataclass
 class Stack:
     gateway: GatewaySettings
     crm: CrmSettings
+    webhooks: WebhooksSettings
 
 
 @pytest_asyncio.fixture
 async def stack_settings() -> AsyncIterator[Stack]:
     """Isolated names for one test; its topics, groups and databases are removed afterwards."""
     gw = isolated(GatewaySettings, command_timeout_s=20.0)
-    crm = CrmSettings(**{k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home",
-                                                       "topic_prefix", "db_prefix", "log_json")})
-    yield Stack(gw, crm)
+    shared = {k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home", "topic_prefix",
+                                          "db_prefix", "log_json")}
+    webhooks = WebhooksSettings(**shared, webhook_retry_schedule=TEST_WEBHOOK_SCHEDULE, webhook_jitter=0.0,
+                                webhook_timeout_s=5.0, webhook_lease_s=20.0, webhook_sweep_interval_s=0.2)
+    yield Stack(gw, CrmSettings(**shared), webhooks)
     with contextlib.suppress(Exception):
         await drop_databases(gw)
         await drop_kafka(gw)
@@ -44,6 +52,14 @@ async def stack_settings() -> AsyncIterator[Stack]:
 @pytest_asyncio.fixture
 async def crm_service(stack_settings: Stack) -> AsyncIterator[ServiceRuntime]:
     runtime = ServiceRuntime(create_spec(), stack_settings.crm)
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+
+
+@pytest_asyncio.fixture
+async def webhooks_service(stack_settings: Stack) -> AsyncIterator[ServiceRuntime]:
+    runtime = ServiceRuntime(create_webhooks_spec(stack_settings.webhooks), stack_settings.webhooks)
     await runtime.start()
     yield runtime
     await runtime.stop()

@@ -9,6 +9,7 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from faststream.kafka import KafkaBroker
 from opentelemetry import context as otel_context
@@ -35,6 +36,19 @@ from junction_common.upcasting import UpcasterRegistry
 log = get_logger(__name__)
 
 POSITION_EVERY = 50
+T = TypeVar("T")
+
+
+class Component(Protocol):
+    """A service's own long-running part (a reactor, a scheduler); built with the runtime, before the broker
+    starts, so it can subscribe consumers in its constructor."""
+
+    async def prepare(self) -> None:
+        """Before the broker starts: topics and indexes it needs."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -52,6 +66,7 @@ class ServiceSpec:
     # Commands that span aggregates (a lead conversion creates a contact, a company and a deal) get a
     # handler of their own; it runs each step as its own idempotent command through the executor.
     handlers: dict[str, Callable[[ServiceRuntime, CommandEnvelope], Awaitable[None]]] = field(default_factory=dict)
+    components: list[Callable[[ServiceRuntime], Component]] = field(default_factory=list)
 
 
 class ServiceRuntime:
@@ -65,8 +80,17 @@ class ServiceRuntime:
         self.broker: KafkaBroker = create_broker(settings, client_id=f"junction-{spec.name}")
         self.store = EventStore(self.db, spec.upcasters)
         self.relay = OutboxRelay(self.store, self.broker, lambda e: settings.topic(spec.topic_for(e)))
-        self.executor = CommandExecutor(self.store, OutcomeStore(self.db), self.relay.wake)
+        self.outcomes = OutcomeStore(self.db)
+        self.executor = CommandExecutor(self.store, self.outcomes, self.relay.wake)
         self._wire()
+        self.components = [make(self) for make in spec.components]
+
+    def component(self, kind: type[T]) -> T:
+        """The running component of type `kind` (command handlers reach reactors through it)."""
+        for part in self.components:
+            if isinstance(part, kind):
+                return part
+        raise LookupError(kind.__name__)
 
     def _wire(self) -> None:
         subscribe(self.broker, self.settings, self.spec.command_topic, f"{self.spec.name}.commands",
@@ -99,14 +123,20 @@ class ServiceRuntime:
         await self.store.ensure_indexes()
         for projection in self.spec.projections:
             await ProjectionWriter(projection, self.db).ensure_indexes()
+        for part in self.components:
+            await part.prepare()
         await self.broker.start()
         self.relay.start()
+        for part in self.components:
+            await part.start()
         log.info("service_started", service=self.spec.name)
 
     def healthy(self) -> bool:
         return self.relay.running
 
     async def stop(self) -> None:
+        for part in reversed(self.components):
+            await part.stop()
         await self.relay.stop()
         await self.broker.stop()
         await self.client.close()

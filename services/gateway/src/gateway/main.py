@@ -24,10 +24,12 @@ from gateway.routes import (
     cms,
     contacts,
     health,
+    integration_events,
     leads,
     members,
     operations,
     resources,
+    webhooks,
     workspace,
 )
 from gateway.routes.catalogue_routes import register_catalogue_routes
@@ -90,7 +92,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                            expose_headers=["X-Request-Id", "X-Trace-Id", "X-RateLimit-Limit",
                                            "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"])
     routers = (health.router, contacts.router, operations.router, api_keys.router, members.router, workspace.router,
-               leads.router, assets.router, analytics.router, cms.router, bi.router,
+               leads.router, assets.router, analytics.router, cms.router, bi.router, webhooks.router,
+               integration_events.router,
                resources.router_for(CRM_RESOURCES))
     for router in routers:
         app.include_router(router)

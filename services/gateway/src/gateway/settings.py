@@ -25,3 +25,5 @@ class GatewaySettings(JunctionSettings):
     jwt_issuer: str = ""
     jwt_audience: str = ""
     jwt_leeway_s: int = 30
+    # After a webhook secret rotation the previous secret keeps signing (a second signature) this long.
+    webhook_secret_overlap_s: int = 24 * 3600

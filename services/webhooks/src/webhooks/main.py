@@ -1,11 +1,37 @@
-"""webhooks service entry point: `junction-webhooks`. The service is not built yet; it says so and exits."""
+"""webhooks service entry point: `junction-webhooks`."""
 
-import sys
+from __future__ import annotations
+
+import asyncio
+
+from junction_common.contracts import webhooks as wh
+from junction_common.service import ServiceSpec, serve
+from webhooks import topics
+from webhooks.app.delivery_commands import HANDLERS
+from webhooks.app.routing import decider_for_policy, topic_for
+from webhooks.delivery.address_policy import AddressPolicy
+from webhooks.delivery.engine import DeliveryEngine
+from webhooks.projections import PROJECTIONS
+from webhooks.settings import WebhooksSettings
+
+
+def create_spec(settings: WebhooksSettings) -> ServiceSpec:
+    policy = AddressPolicy.from_settings(settings.webhook_allow_networks, settings.webhook_require_https)
+    return ServiceSpec(
+        name=wh.SERVICE,
+        topics=topics.TOPICS,
+        command_topic=wh.COMMANDS,
+        decider_for=decider_for_policy(policy),
+        topic_for=topic_for,
+        projections=PROJECTIONS,
+        handlers=dict(HANDLERS),
+        components=[DeliveryEngine],
+    )
 
 
 def main() -> None:
-    sys.stderr.write("junction-webhooks: this service is not built yet; its API routes answer 501\n")
-    sys.exit(3)
+    settings = WebhooksSettings()
+    asyncio.run(serve(create_spec(settings), settings))
 
 
 if __name__ == "__main__":

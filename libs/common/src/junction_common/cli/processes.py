@@ -10,8 +10,9 @@ from pathlib import Path
 from junction_common.infra.process import pid_alive, stop_pid
 from junction_common.settings import JunctionSettings
 
-# Services with behaviour to run; connections, sync, flows and webhooks join as they are built.
-SERVICE_MODULES: tuple[tuple[str, str], ...] = (("crm", "crm.main"), ("gateway", "gateway.main"))
+# Services with behaviour to run; connections, sync and flows join as they are built.
+SERVICE_MODULES: tuple[tuple[str, str], ...] = (
+    ("crm", "crm.main"), ("webhooks", "webhooks.main"), ("gateway", "gateway.main"))
 
 
 @dataclass(frozen=True)

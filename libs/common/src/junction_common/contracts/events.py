@@ -1,4 +1,4 @@
-"""The catalogue of domain event types Junction publishes (served by the webhooks service once it exists)."""
+"""Every domain event type Junction publishes; each service declares its own, the webhooks service serves them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from junction_common.contracts.crm import CRM_RESOURCES
 from junction_common.contracts.crm_bi import BI_EVENTS
 from junction_common.contracts.resources import ResourceContract
+from junction_common.contracts.webhooks import WEBHOOK_EVENT_TYPES
 
 # Categories by resource family; anything else in the CRM service is `crm`.
 _CATEGORY = {"support": "support", "cms": "cms", "marketing": "cms", "analytics": "analytics",
@@ -47,4 +48,5 @@ def event_catalogue() -> list[EventType]:
         for key in _types(contract):
             noun, verb = (part.replace("_", " ") for part in key.rsplit(".", 1))
             found.append(EventType(key, _category(contract), f"A {noun} was {verb}."))
+    found += [EventType(key, "webhooks", description) for key, description in WEBHOOK_EVENT_TYPES]
     return found

@@ -1,0 +1,265 @@
+"""Webhook endpoints and their delivery logs (workspace-api.txt `/webhooks*`, workflow-api.txt `/webhooks`).
+
+One endpoint resource accepts both documented shapes: `{name, url, event_types}` and `{url, events, secret}`.
+The signing secret is generated here (or taken from the caller), sealed with the vault before it leaves
+the gateway, and shown in the creating response only (never in an idempotent replay or a read).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from gateway.auth import require_scope
+from gateway.context import request_id_of
+from gateway.deps import Resources, ResourcesDep
+from gateway.error_docs import ERROR_RESPONSES
+from gateway.listing import list_page, text_filter
+from gateway.responses import ApiError, json_response, ok_body
+from gateway.webhook_views import delivery_view, endpoint_view
+from gateway.writes import WriteSpec, execute_write
+from junction_common.contracts import webhooks as wh
+from junction_common.identity import Principal
+from junction_common.ids import new_id
+from junction_common.vault import Vault, parse_keys
+from junction_common.webhook_signing import new_secret, preview
+
+router = APIRouter(prefix="/v1", tags=["Integrations"], responses=ERROR_RESPONSES)
+READ, WRITE = require_scope("integrations:read"), require_scope("integrations:write")
+ReadP = Annotated[Principal, Depends(READ)]
+WriteP = Annotated[Principal, Depends(WRITE)]
+EndpointId = Annotated[str, Path(max_length=64, pattern=r"^wh_[A-Za-z0-9]+$")]
+DeliveryId = Annotated[str, Path(max_length=64, pattern=r"^whd_[A-Za-z0-9]+$")]
+EventKey = Annotated[str, Field(pattern=r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$", max_length=128)]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _spec(command: str, collection: str, present: Any, status: int = 200) -> WriteSpec:
+    return WriteSpec(wh.SERVICE, wh.COMMANDS, command, collection, "webhook", present, status)
+
+
+CREATE = _spec(wh.CREATE_ENDPOINT, wh.ENDPOINTS, endpoint_view, 201)
+UPDATE = _spec(wh.UPDATE_ENDPOINT, wh.ENDPOINTS, endpoint_view)
+DELETE = _spec(wh.DELETE_ENDPOINT, wh.ENDPOINTS, endpoint_view)
+ROTATE = _spec(wh.ROTATE_SECRET, wh.ENDPOINTS, endpoint_view)
+TEST = _spec(wh.SEND_TEST, wh.DELIVERIES, delivery_view)
+RETRY = _spec(wh.RETRY_DELIVERY, wh.DELIVERIES, delivery_view)
+RECOVER = _spec(wh.RECOVER_DELIVERIES, "delivery_operations",
+                lambda d: {k: v for k, v in d.items() if k not in ("_id", "workspace_id")})
+
+
+class _Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(default=None, max_length=500)
+    rate_limit_per_s: float | None = Field(default=None, gt=0, le=10000)
+    max_concurrency: int | None = Field(default=None, ge=1, le=256)
+    retry_schedule: list[Annotated[float, Field(ge=0, le=7 * 86400)]] | None = Field(default=None, min_length=1,
+                                                                                     max_length=20)
+
+
+class EndpointCreate(_Limits):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "CRM Ops Webhook", "url": "https://example.com/slab5/webhooks", "event_types": ["contact.created"]},
+        {"url": "https://yoursite.com/webhook", "events": ["workflow.executed"], "secret": "your-webhook-secret"}]})
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://")
+    event_types: list[EventKey] | None = Field(default=None, max_length=200)
+    events: list[EventKey] | None = Field(default=None, max_length=200)
+    secret: str | None = Field(default=None, min_length=8, max_length=256)
+
+    @model_validator(mode="after")
+    def _one_list(self) -> EndpointCreate:
+        if self.event_types is not None and self.events is not None and self.event_types != self.events:
+            raise ValueError("give event_types or events (the same list), not two different lists")
+        return self
+
+
+class EndpointUpdate(_Limits):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "paused"}]})
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    url: str | None = Field(default=None, min_length=8, max_length=2048, pattern=r"^https?://")
+    event_types: list[EventKey] | None = Field(default=None, max_length=200)
+    events: list[EventKey] | None = Field(default=None, max_length=200)
+    status: Literal["active", "paused", "disabled"] | None = None
+    # On re-enabling: held deliveries of events before this time are cancelled (default: all are sent).
+    catch_up_since: AwareDatetime | None = None
+
+
+class SecretRotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    secret: str | None = Field(default=None, min_length=8, max_length=256)
+    overlap_seconds: int | None = Field(default=None, ge=0, le=7 * 86400)
+
+
+class Recovery(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"since": "2026-01-01T00:00:00Z"}]})
+
+    since: AwareDatetime
+    until: AwareDatetime | None = None
+    statuses: list[Literal["failed", "cancelled", "succeeded"]] | None = Field(default=None, max_length=3)
+
+
+def _vault(res: Resources) -> Vault:
+    return Vault(parse_keys(res.settings.vault_keys), res.settings.vault_active_key)
+
+
+def _sealed(res: Resources, workspace_id: str, endpoint_id: str, secret: str) -> dict[str, str]:
+    aad = f"{workspace_id}:{endpoint_id}:signing".encode()
+    return _vault(res).seal(secret.encode(), aad).to_dict()
+
+
+def _with_secret(response: Response, secret: str) -> Response:
+    """Add the plaintext secret to a fresh 201/200 answer (the stored idempotent copy never holds it)."""
+    if response.status_code not in (200, 201) or response.headers.get("Idempotent-Replayed"):
+        return response
+    body = json.loads(bytes(response.body))
+    body["data"]["secret"] = secret
+    return Response(json.dumps(body).encode(), status_code=response.status_code, media_type="application/json",
+                    headers=NO_STORE)
+
+
+@router.get("/webhooks", operation_id="listWebhookEndpoints")
+async def list_endpoints(
+    request: Request, res: ResourcesDep, principal: ReadP,
+    query: Annotated[str | None, Query(max_length=200)] = None,
+    status: Literal["active", "paused", "disabled"] | None = None,
+    event_type: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    filt: dict[str, Any] = {**text_filter(query, ("name", "url")), "deleted": False}
+    if status:
+        filt["status"] = status
+    if event_type:
+        filt["event_types"] = event_type
+    return await list_page(request, res.service_db(wh.SERVICE)[wh.ENDPOINTS], principal, res.settings.signing_secret,
+                           filt, limit, cursor, endpoint_view)
+
+
+@router.post("/webhooks", operation_id="createWebhookEndpoint", status_code=201)
+async def create_endpoint(body: EndpointCreate, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
+    endpoint_id = new_id(wh.ENDPOINT_PREFIX)
+    secret = body.secret or new_secret()
+    data = body.model_dump(exclude_none=True, exclude={"events", "secret"})
+    data["event_types"] = body.event_types if body.event_types is not None else (body.events or [])
+    data["name"] = body.name or (body.url.split("//", 1)[-1].split("/", 1)[0])
+    data["secret_sealed"] = _sealed(res, principal.workspace_id, endpoint_id, secret)
+    data["signing_secret_preview"] = preview(secret)
+    return _with_secret(await execute_write(request, res, principal, CREATE, endpoint_id, data), secret)
+
+
+async def _owned_endpoint(res: Resources, principal: Principal, endpoint_id: str) -> dict[str, Any]:
+    doc = await res.service_db(wh.SERVICE)[wh.ENDPOINTS].find_one(
+        {"_id": endpoint_id, "workspace_id": principal.workspace_id, "deleted": False})
+    if doc is None:
+        raise ApiError("NOT_FOUND", "The webhook endpoint could not be found.")
+    return doc
+
+
+@router.get("/webhooks/{webhook_id}", operation_id="getWebhookEndpoint")
+async def get_endpoint(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: ReadP) -> Response:
+    doc = await _owned_endpoint(res, principal, webhook_id)
+    return json_response(ok_body(endpoint_view(doc), request_id_of(request)))
+
+
+@router.patch("/webhooks/{webhook_id}", operation_id="updateWebhookEndpoint")
+async def update_endpoint(
+    webhook_id: EndpointId, body: EndpointUpdate, request: Request, res: ResourcesDep, principal: WriteP,
+) -> Response:
+    data = body.model_dump(exclude_unset=True, exclude={"events", "catch_up_since"})
+    if body.events is not None and body.event_types is None:
+        data["event_types"] = body.events
+    if body.catch_up_since is not None:
+        data["catch_up_since"] = body.catch_up_since.isoformat()
+    if not data:
+        raise ApiError("VALIDATION_ERROR", "Nothing to change.", [{"pointer": "/", "message": "empty update"}])
+    return await execute_write(request, res, principal, UPDATE, webhook_id, data, new_resource=False)
+
+
+@router.delete("/webhooks/{webhook_id}", operation_id="deleteWebhook")
+async def delete_endpoint(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
+    return await execute_write(request, res, principal, DELETE, webhook_id, {}, new_resource=False)
+
+
+@router.post("/webhooks/{webhook_id}/secret/rotate", operation_id="rotateWebhookSecret")
+async def rotate_secret(
+    webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP,
+    body: SecretRotation | None = None,
+) -> Response:
+    """A new signing secret; the old one stays valid (both signatures are sent) for `overlap_seconds`."""
+    await _owned_endpoint(res, principal, webhook_id)
+    body = body or SecretRotation()
+    secret = body.secret or new_secret()
+    overlap = body.overlap_seconds if body.overlap_seconds is not None else res.settings.webhook_secret_overlap_s
+    data = {"secret_sealed": _sealed(res, principal.workspace_id, webhook_id, secret),
+            "signing_secret_preview": preview(secret), "overlap_s": overlap}
+    return _with_secret(await execute_write(request, res, principal, ROTATE, webhook_id, data, new_resource=False),
+                        secret)
+
+
+@router.post("/webhooks/{webhook_id}/test", operation_id="sendTestWebhookEvent")
+async def send_test(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
+    await _owned_endpoint(res, principal, webhook_id)
+    return await execute_write(request, res, principal, TEST, webhook_id, {"webhook_id": webhook_id},
+                               new_resource=False)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", operation_id="listWebhookDeliveries")
+async def list_deliveries(
+    webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: ReadP,
+    event_type: Annotated[str | None, Query(max_length=128)] = None,
+    status: Literal["pending", "retrying", "succeeded", "failed", "cancelled"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    await _owned_endpoint(res, principal, webhook_id)
+    query_id = request.query_params.get("webhook_id")
+    if query_id is not None and query_id != webhook_id:
+        raise ApiError("VALIDATION_ERROR", "webhook_id in the query must match the path.",
+                       [{"pointer": "/query/webhook_id", "message": "differs from the path"}])
+    filt: dict[str, Any] = {"webhook_id": webhook_id}
+    if event_type:
+        filt["event_type"] = event_type
+    if status:
+        filt["status"] = status
+    return await list_page(request, res.service_db(wh.SERVICE)[wh.DELIVERIES], principal,
+                           res.settings.signing_secret, filt, limit, cursor, delivery_view)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries/{delivery_id}", operation_id="getWebhookDelivery")
+async def get_delivery(
+    webhook_id: EndpointId, delivery_id: DeliveryId, request: Request, res: ResourcesDep, principal: ReadP,
+) -> Response:
+    doc = await res.service_db(wh.SERVICE)[wh.DELIVERIES].find_one(
+        {"_id": delivery_id, "webhook_id": webhook_id, "workspace_id": principal.workspace_id})
+    if doc is None:
+        raise ApiError("NOT_FOUND", "The delivery could not be found.")
+    return json_response(ok_body(delivery_view(doc, with_payload=True), request_id_of(request)))
+
+
+@router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", operation_id="retryWebhookDelivery")
+async def retry_delivery(
+    webhook_id: EndpointId, delivery_id: DeliveryId, request: Request, res: ResourcesDep, principal: WriteP,
+) -> Response:
+    """Send one delivery again now, with the same webhook-id."""
+    return await execute_write(request, res, principal, RETRY, delivery_id, {"webhook_id": webhook_id},
+                               new_resource=False)
+
+
+@router.post("/webhooks/{webhook_id}/recover", operation_id="recoverWebhookDeliveries")
+async def recover(
+    webhook_id: EndpointId, body: Recovery, request: Request, res: ResourcesDep, principal: WriteP,
+) -> Response:
+    """Resend every failed delivery (or the statuses given) whose event happened in [since, until]."""
+    data: dict[str, Any] = {"webhook_id": webhook_id, "since": body.since.isoformat()}
+    if body.until is not None:
+        data["until"] = body.until.isoformat()
+    if body.statuses:
+        data["statuses"] = body.statuses
+    return await execute_write(request, res, principal, RECOVER, webhook_id, data, new_resource=False)

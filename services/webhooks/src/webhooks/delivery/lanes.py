@@ -1,0 +1,63 @@
+"""One lane per endpoint: its own queue, worker pool and rate limit, so a slow receiver starves nobody else."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from webhooks.delivery.throttle import TokenBucket
+
+Doc = dict[str, Any]
+Work = Callable[[Doc, TokenBucket], Awaitable[None]]
+
+
+class Lane:
+    def __init__(self, work: Work, concurrency: int, rate_per_s: float) -> None:
+        self.queue: asyncio.Queue[Doc] = asyncio.Queue()
+        self.bucket = TokenBucket(rate_per_s)
+        self.concurrency, self.rate_per_s = concurrency, rate_per_s
+        self.workers = [asyncio.create_task(self._run(work)) for _ in range(max(1, concurrency))]
+
+    async def _run(self, work: Work) -> None:
+        while True:
+            doc = await self.queue.get()
+            try:
+                await work(doc, self.bucket)
+            finally:
+                self.queue.task_done()
+
+    async def stop(self) -> None:
+        for task in self.workers:
+            task.cancel()
+        for task in self.workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+class Lanes:
+    def __init__(self, work: Work) -> None:
+        self.work = work
+        self.lanes: dict[str, Lane] = {}
+
+    def submit(self, endpoint_id: str, doc: Doc, concurrency: int, rate_per_s: float) -> None:
+        lane = self.lanes.get(endpoint_id)
+        if lane is None or (lane.concurrency, lane.rate_per_s) != (concurrency, rate_per_s):
+            if lane is not None:  # limits changed: the old lane finishes what it holds
+                old = lane
+                asyncio.get_running_loop().create_task(_retire(old))
+            lane = self.lanes[endpoint_id] = Lane(self.work, concurrency, rate_per_s)
+        lane.queue.put_nowait(doc)
+
+    def queued(self) -> int:
+        return sum(lane.queue.qsize() for lane in self.lanes.values())
+
+    async def stop(self) -> None:
+        for lane in self.lanes.values():
+            await lane.stop()
+
+
+async def _retire(lane: Lane) -> None:
+    await lane.queue.join()
+    await lane.stop()

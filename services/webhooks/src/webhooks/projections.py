@@ -1,0 +1,45 @@
+"""Read models of the webhooks service: endpoints (with their sealed secrets, for delivery) and event types."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from junction_common.contracts import webhooks as wh
+from junction_common.envelope import EventEnvelope
+from junction_common.projections.runner import Projection
+
+Doc = dict[str, Any]
+
+
+def apply_endpoint(doc: Doc | None, event: EventEnvelope) -> Doc:
+    """Pure: the endpoint document after `event`; time comes from `occurred_at`."""
+    at = event.occurred_at.isoformat()
+    verb = event.type.rsplit(".", 1)[-1]
+    data = copy.deepcopy(event.data)
+    if verb == "created":
+        return {**data, "id": event.stream_id, "workspace_id": event.workspace_id, "deleted": False,
+                "previous_secrets": [], "created_at": at, "updated_at": at,
+                "created_ts": event.occurred_at.timestamp(), "status_changed_at": at}
+    current = dict(doc or {})
+    if verb == "deleted":
+        return {**current, **data, "deleted": True, "deleted_at": at, "updated_at": at}
+    new = {**current, **data, "updated_at": at}
+    if "status" in data and data["status"] != current.get("status"):
+        new["status_changed_at"] = at
+    return new
+
+
+def apply_event_type(doc: Doc | None, event: EventEnvelope) -> Doc:
+    at = event.occurred_at.isoformat()
+    return {**copy.deepcopy(event.data), "id": event.stream_id, "workspace_id": event.workspace_id,
+            "created_at": at, "updated_at": at}
+
+
+ENDPOINTS = Projection(name="webhooks.endpoints", service=wh.SERVICE, topics=(wh.ENDPOINT_EVENTS,),
+                       collection=wh.ENDPOINTS, apply=apply_endpoint,
+                       indexes=((("workspace_id", 1),), (("workspace_id", 1), ("status", 1))))
+EVENT_TYPES = Projection(name="webhooks.event_types", service=wh.SERVICE, topics=(wh.EVENT_TYPE_EVENTS,),
+                         collection=wh.EVENT_TYPES, apply=apply_event_type,
+                         indexes=((("workspace_id", 1), ("key", 1)),))
+PROJECTIONS = [ENDPOINTS, EVENT_TYPES]
