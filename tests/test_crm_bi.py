@@ -167,7 +167,9 @@ async def test_scheduled_artifacts_validate_cron_and_compute_next_run(gateway, c
 
     assert_invalid(*await call(http, "POST", url, key, {**schedule, "cron": "61 9 * * 1"}), "/cron")
     assert_invalid(*await call(http, "POST", url, key, {**schedule, "cron": "every monday"}), "/cron")
+    assert_invalid(*await call(http, "POST", url, key, {**schedule, "cron": "0 0 31 2 *"}), "/cron")  # never fires
     assert_invalid(*await call(http, "POST", url, key, {**schedule, "timezone": "Mars/Olympus"}), "/timezone")
+    assert_invalid(*await call(http, "POST", url, key, {**schedule, "timezone": "Europe"}), "/timezone")
     assert_invalid(*await call(http, "POST", url, key, {**schedule, "artifact_type": "report"}), "/artifact_id")
 
     status, body = await call(

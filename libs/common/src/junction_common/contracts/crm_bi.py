@@ -114,7 +114,7 @@ class DatasetCreate(Body):
     status: Status = "draft"
     source: SourceName | None = None  # table, view, semantic: a CRM collection (`deals`)
     filters: list[Condition] = Field(default_factory=list, max_length=20)  # view: applied to every query
-    fields: list[FieldName] | None = Field(default=None, max_length=100)  # the columns it exposes (None: all)
+    fields: list[FieldName] | None = Field(default=None, max_length=50)  # the columns it exposes (None: all)
     dimensions: list[FieldName] = Field(default_factory=list, max_length=20)  # semantic
     measures: list[Measure] = Field(default_factory=list, max_length=20)  # semantic
     rows: list[dict[Alias, Scalar]] | None = Field(default=None, max_length=MAX_MOCK_ROWS)  # mock: the data itself
@@ -253,13 +253,20 @@ BI_EVENTS: dict[str, tuple[str, ...]] = {
 }
 
 
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a fixed reference keeps the check pure
+
+
 def schedule_error(cron: str, timezone: str) -> str | None:
     """Why `cron` in `timezone` is not a valid schedule, or None (five-field cron, IANA time zone)."""
     if len(cron.split()) != 5 or not croniter.is_valid(cron):
         return "cron must be a valid five-field expression (minute hour day month weekday)"
     try:
+        croniter(cron, _EPOCH).get_next(datetime)
+    except ValueError:  # valid syntax that never fires, such as 31 February
+        return "cron must be an expression that fires (this one never does)"
+    try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder such as "Europe" is an OSError
         return f"unknown time zone {timezone!r}"
     return None
 
