@@ -120,7 +120,9 @@ async def retry_event(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
                        occurred_ts=float(original["occurred_ts"]), payload=original["payload"], now=now, lease_s=0,
                        lease_token=None, source="retry", retry_of=original["_id"])
     await engine.add_and_submit(doc)
-    await engine.store.deliveries.update_one({"_id": original["_id"]}, {"$addToSet": {"retried_by": new_id}})
+    # Retries of one event are commands keyed by its id, so handled one at a time: set the whole list
+    # (nx-27017 mishandles $addToSet on a missing field).
+    await engine.store.deliveries.update_one({"_id": original["_id"]}, {"$set": {"retried_by": [*earlier, new_id]}})
     await _done(runtime, cmd, new_id)
 
 

@@ -58,6 +58,15 @@ class AddressPolicy:
             raise UnsafeTarget("credentials in the URL are not allowed")
         return parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
+    def check_literal(self, url: str) -> None:
+        """Check the URL's form and, when its host is an IP address, that address (no resolver runs then)."""
+        host, _ = self.check_url(url)
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return
+        self.check_address(host.strip("[]"))
+
     def check_address(self, address: str) -> Address:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from junction_common.webhook_signing import signature_header
-from webhooks.delivery.address_policy import AddressPolicy, PinnedResolver
+from webhooks.delivery.address_policy import AddressPolicy, PinnedResolver, UnsafeTarget
 
 USER_AGENT = "Junction-Webhooks/1.0"
 
@@ -55,11 +55,11 @@ class Sender:
                    "webhook-signature": signature_header(keys, msg_id, int(at), body)}
         start = time.monotonic()
         try:
-            self.policy.check_url(url)
+            self.policy.check_literal(url)  # aiohttp does not ask the resolver about IP literals
             async with self.session().post(url, data=body, headers=headers, allow_redirects=False) as resp:
                 raw = await resp.content.read(self.body_limit)
                 return AttemptResult(at, (time.monotonic() - start) * 1000, resp.status,
                                      raw.decode("utf-8", errors="replace"), resp.headers.get("Retry-After"))
-        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError, UnsafeTarget) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
             return AttemptResult(at, (time.monotonic() - start) * 1000, None, "", error=error)
