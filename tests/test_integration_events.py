@@ -25,7 +25,8 @@ async def test_event_type_catalogue_and_registration(stack_settings, crm_service
     status, body = await call(http, "POST", f"{gw}/v1/integrations/events", key,
                               {"key": "external.publish.completed", "category": "publishing",
                                "description": "External publishing workflow completed."})
-    assert status == 201 and body["data"]["id"].startswith("iet_") and body["data"]["key"] == "external.publish.completed"
+    assert status == 201 and body["data"]["id"].startswith("iet_")
+    assert body["data"]["key"] == "external.publish.completed"
     for duplicate in ("external.publish.completed", "contact.created"):
         status, body = await call(http, "POST", f"{gw}/v1/integrations/events", key,
                                   {"key": duplicate, "category": "publishing"})
