@@ -60,9 +60,11 @@ test: lint infra-up
 
 bench: infra-up
 	$(RUN) python -m tests.bench.contacts_bench
+	$(RUN) python -m tests.bench.webhooks_bench
 
 chaos: infra-up
-	CRASH_TOTAL=$${CRASH_TOTAL:-3000} $(RUN) pytest -q tests/test_crash_recovery.py $(PYTEST_ARGS)
+	CRASH_TOTAL=$${CRASH_TOTAL:-3000} WEBHOOK_CRASH_TOTAL=$${WEBHOOK_CRASH_TOTAL:-10000} \
+		$(RUN) pytest -q tests/test_crash_recovery.py tests/test_webhooks_crash.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ class Receiver:
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # how long each answer takes
 
     def of_type(self, event_type: str) -> list[Received]:
         return [r for r in self.received if r.json.get("type") == event_type]
@@ -49,7 +51,10 @@ async def receiver(path: str = "/hook") -> AsyncIterator[Receiver]:
     state = Receiver(f"http://127.0.0.1:{port}{path}")
 
     async def handle(request: web.Request) -> web.Response:
-        state.received.append(Received(time.time(), request.path, dict(request.headers), await request.read()))
+        body = await request.read()
+        if state.delay_s:
+            await asyncio.sleep(state.delay_s)
+        state.received.append(Received(time.time(), request.path, dict(request.headers), body))
         status, headers = state.script.pop(0) if state.script else (state.status, state.headers)
         return web.Response(status=status, headers=headers, text="ok" if status < 300 else f"no: {status}")
 
