@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from crm import topics
 from crm.app.conversion import convert_lead
 from crm.app.payments import PAYMENT_CREATE, record_payment
@@ -13,7 +11,7 @@ from crm.domain.lead import CONVERT
 from crm.projections.contacts import PROJECTION as CONTACTS
 from crm.projections.records import PROJECTIONS as RECORDS
 from crm.settings import CrmSettings
-from junction_common.service import ServiceSpec, serve
+from junction_common.service import ServiceSpec, run
 
 
 def create_spec() -> ServiceSpec:
@@ -29,7 +27,7 @@ def create_spec() -> ServiceSpec:
 
 
 def main() -> None:
-    asyncio.run(serve(create_spec(), CrmSettings()))
+    run(create_spec(), CrmSettings())
 
 
 if __name__ == "__main__":

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from junction_common.contracts import webhooks as wh
-from junction_common.service import ServiceSpec, serve
+from junction_common.service import ServiceSpec, run
 from webhooks import topics
 from webhooks.app.delivery_commands import HANDLERS
 from webhooks.app.routing import decider_for_policy, topic_for
@@ -31,7 +29,7 @@ def create_spec(settings: WebhooksSettings) -> ServiceSpec:
 
 def main() -> None:
     settings = WebhooksSettings()
-    asyncio.run(serve(create_spec(settings), settings))
+    run(create_spec(settings), settings)
 
 
 if __name__ == "__main__":
