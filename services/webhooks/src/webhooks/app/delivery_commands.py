@@ -159,7 +159,7 @@ async def change_endpoint(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None
         if since:
             await engine.store.cancel({**open_ones, "occurred_ts": {"$lt": datetime.fromisoformat(since).timestamp()}},
                                       now)
-        engine.enabled(cmd.aggregate_id)
+        await engine.enabled(cmd.aggregate_id)
     engine.directory.forget(cmd.aggregate_id)
 
 

@@ -226,9 +226,12 @@ class DeliveryEngine:
                     reason=reason)
         self.directory.forget(target.endpoint_id)
 
-    def enabled(self, endpoint_id: str) -> None:
+    async def enabled(self, endpoint_id: str) -> None:
+        """Re-enabled by its owner: the failure streak starts again from zero."""
         self._disabling.discard(endpoint_id)
         self._failing.pop(endpoint_id, None)
+        self._healthy.discard(endpoint_id)
+        await self.health.update_one({"_id": endpoint_id}, {"$set": {"failing_since": None}}, upsert=True)
         self.directory.forget(endpoint_id)
 
     # -- sweeper ---------------------------------------------------------------------------------------
