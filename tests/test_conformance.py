@@ -23,15 +23,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 # Where our implementation disagrees with a reference and the test cannot fix it: (seed, operation id) -> why.
 # Each entry must still fail (an entry that passes is reported), so the list stays true.
-KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
-    (WORKSPACE, "createCmsEntry"): (
-        "422 /fields/title 'A required field is missing': the documented collection declares a required field "
-        "`title` and the documented entry gives its title as the top-level `title` (as every CMS response example "
-        "shows it); crm's cms_entries rule only looks in `fields`"),
-    (WORKSPACE, "listAssets"): (
-        "items lack `name` (documented item: id, name 'acme-hero.png', asset_type); assets carry the upload "
-        "intent's `file_name` only"),
-}
+KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {}
 
 ASSET_BYTES = bytes(range(256)) * 8  # the 2048 bytes completeAssetUpload's example declares
 
@@ -94,7 +86,7 @@ async def replay_content(r: Replayer) -> None:
     for op in ("createCmsSite", "listCmsSites", "createCmsCollection", "createCmsEntry"):
         await r.replay(WORKSPACE, op)
     if "ent_123" not in r.ids:
-        # createCmsEntry disagrees (KNOWN_DISAGREEMENTS); an entry with `title` in `fields` too lets the operations
+        # Should createCmsEntry ever disagree again, an entry with `title` in `fields` too lets the operations
         # on an entry (update, asset attached to it) still be replayed.
         entry = operation(WORKSPACE, "createCmsEntry").request_example
         entry = substitute({**entry, "fields": {**entry["fields"], "title": entry["title"]}}, r.ids)

@@ -45,7 +45,9 @@ async def create_upload_intent(body: AssetCreate, request: Request, res: Resourc
                 "upload_expires_in": URL_TTL_S}
 
     spec = WriteSpec("crm", ASSET.commands_topic, ASSET.command("create"), ASSET.collection, "asset", shape)
-    return await execute_write(request, res, principal, spec, asset_id, body.model_dump(exclude_none=True))
+    data = body.model_dump(exclude_none=True)
+    data.setdefault("name", body.file_name)  # the reference lists assets by `name`; the file's name by default
+    return await execute_write(request, res, principal, spec, asset_id, data)
 
 
 @router.put("/assets/{asset_id}/upload", include_in_schema=False)

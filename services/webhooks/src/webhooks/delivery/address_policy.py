@@ -89,8 +89,15 @@ class AddressPolicy:
         return addresses
 
     async def check(self, url: str) -> None:
+        """At save time: the form, and every address the host resolves to now. A name that does not resolve
+        (yet) is accepted: every connection resolves and checks again, so it can never reach a refused one."""
         host, port = self.check_url(url)
-        await self.resolve(host, port)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror:
+            return
+        for info in infos:
+            self.check_address(str(info[4][0]))
 
 
 class PinnedResolver(AbstractResolver):

@@ -1,7 +1,8 @@
 """CMS entries: validated against their collection's field schema.
 
 - The collection exists in the workspace (context `collection`).
-- Every required field is present (on create; an update may not remove one), no unknown field is given,
+- Every required field is present (on create; an update may not remove one; the entry's own `title` and
+  `slug` count for fields of those names), no unknown field is given,
   and every value has its field's type (`select` values among the options, `reference` an id).
 """
 
@@ -47,7 +48,10 @@ def _matches_schema(cmd: CommandEnvelope, state: Record | None, context: Context
         if value is not None and not _type_ok(specs[key], value):
             raise reject(f"The field must be a {specs[key]['type']}.", f"/fields/{key}", field=key,
                          expected=specs[key]["type"])
-    merged = {**((state.fields.get("fields") or {}) if state else {}), **fields}
+    # The entry's own title and slug satisfy schema fields of those names (the reference sends `title` at
+    # the top level while its collection declares a required `title` field).
+    own = {k: v for k, v in {**(state.fields if state else {}), **cmd.data}.items() if k in ("title", "slug")}
+    merged = {**own, **((state.fields.get("fields") or {}) if state else {}), **fields}
     for key, spec in specs.items():
         if spec.get("required") and merged.get(key) in (None, ""):
             raise reject("A required field is missing.", f"/fields/{key}", field=key)
