@@ -18,13 +18,14 @@ from fastapi import Request
 from fastapi.responses import Response
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gateway import bi_plan, objects
+from gateway import bi_plan
 from gateway import idempotency as idem
 from gateway.bi_compute import Result
 from gateway.context import request_id_of
 from gateway.deps import Resources
 from gateway.dispatch import Dispatcher
 from gateway.listing import present
+from gateway.object_store import signed_urls
 from gateway.responses import ApiError, dumps, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.crm_bi import BI_EXPORT, BI_REPORT, ExportCreate, QueryRun
@@ -38,16 +39,13 @@ ACTION = "bi_export"
 MAX_EXPORT_BYTES = 200 * 1024 * 1024
 
 
-def store(res: Resources) -> objects.LocalObjectStore:
-    return objects.LocalObjectStore(res.settings.home / "objects")
-
-
 def view(request: Request, res: Resources, doc: Doc) -> Doc:
     """The export as answered: a completed one carries a signed `download_url` valid for URL_TTL_S seconds."""
     data = present(doc)
     if doc.get("status") == "completed":
-        query = objects.signed_query(res.settings.signing_secret, ACTION, doc["workspace_id"], doc["_id"], URL_TTL_S)
-        data["download_url"] = f"{str(request.base_url).rstrip('/')}/v1/bi/exports/{doc['_id']}/download?{query}"
+        data["download_url"] = signed_urls.signed_url(str(request.base_url), f"/v1/bi/exports/{doc['_id']}/download",
+                                                      res.settings.signing_secret, ACTION, doc["workspace_id"],
+                                                      doc["_id"], URL_TTL_S)
         data["download_expires_in"] = URL_TTL_S
     return data
 
@@ -95,7 +93,7 @@ async def _generate(res: Resources, workspace_id: str, export_id: str, query: Qu
     limit = None if "limit" in query.model_fields_set else bi_plan.SCAN_LIMIT
     try:
         result = await bi_plan.run(res.service_db("crm"), workspace_id, query, limit)
-        stored = await store(res).put(workspace_id, export_id, _one_chunk(to_csv(result)), MAX_EXPORT_BYTES)
+        stored = await res.objects.put(workspace_id, export_id, _one_chunk(to_csv(result)), MAX_EXPORT_BYTES)
     except ApiError as exc:
         return "fail", {"error": {"code": exc.code, "message": exc.message}}
     except OSError:

@@ -11,6 +11,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.jwt_auth import JwtVerifier
+from gateway.object_store import ObjectStore
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from junction_common.identity import IdentityStore
@@ -27,6 +28,7 @@ class Resources:
     gateway_db: AsyncDatabase[Doc]
     limiter: RateLimiter
     jwt: JwtVerifier
+    objects: ObjectStore
 
     @property
     def identity_db(self) -> AsyncDatabase[Doc]:

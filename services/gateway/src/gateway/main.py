@@ -15,6 +15,7 @@ from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
 from gateway.jwt_auth import JwtVerifier
 from gateway.members import MemberStore
+from gateway.object_store import open_object_store
 from gateway.ratelimit import RateLimiter
 from gateway.routes import (
     analytics,
@@ -74,10 +75,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         await MemberStore(client[settings.db_name("identity")]).ensure_indexes()
         limiter = RateLimiter(gateway_db)
         await limiter.ensure_indexes()
-        app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, JwtVerifier(settings))
+        objects = open_object_store(settings)
+        app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, JwtVerifier(settings),
+                                        objects)
         sweeper = asyncio.create_task(_sweep(idem, limiter))
         yield
         sweeper.cancel()
+        await objects.close()
         await broker.stop()
         await client.close()
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
-from gateway import objects
 from gateway.auth import require_scope
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.listing import present
+from gateway.object_store import signed_urls
 from gateway.responses import ApiError, json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.crm_assets import ASSET, MAX_ASSET_BYTES, AssetComplete, AssetCreate
@@ -26,13 +26,9 @@ Reader = Annotated[Principal, Depends(require_scope("assets:read"))]
 URL_TTL_S = 900
 
 
-def store(res: Resources) -> objects.LocalObjectStore:
-    return objects.LocalObjectStore(res.settings.home / "objects")
-
-
 def _url(request: Request, res: Resources, action: str, workspace_id: str, asset_id: str) -> str:
-    query = objects.signed_query(res.settings.signing_secret, action, workspace_id, asset_id, URL_TTL_S)
-    return f"{str(request.base_url).rstrip('/')}/v1/assets/{asset_id}/{action}?{query}"
+    return signed_urls.signed_url(str(request.base_url), f"/v1/assets/{asset_id}/{action}", res.settings.signing_secret,
+                                  action, workspace_id, asset_id, URL_TTL_S)
 
 
 @router.post("/assets", operation_id="createAssetUploadIntent", status_code=201)
@@ -54,11 +50,11 @@ async def create_upload_intent(body: AssetCreate, request: Request, res: Resourc
 async def upload_bytes(asset_id: AssetId, request: Request, res: ResourcesDep, ws: Annotated[str, Query()],
                        expires: Annotated[int, Query()], sig: Annotated[str, Query()]) -> Response:
     """The signed URL is the credential; at most MAX_ASSET_BYTES are accepted."""
-    objects.verify(res.settings.signing_secret, "upload", ws, asset_id, expires, sig)
+    signed_urls.verify(res.settings.signing_secret, "upload", ws, asset_id, expires, sig)
     doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id, "workspace_id": ws})
     if doc is None or doc.get("status") != "upload_pending":
         raise ApiError("NOT_FOUND", "No upload is pending for this asset.")
-    stored = await store(res).put(ws, asset_id, request.stream(), MAX_ASSET_BYTES)
+    stored = await res.objects.put(ws, asset_id, request.stream(), MAX_ASSET_BYTES)
     return json_response(ok_body({"id": asset_id, "byte_size": stored.byte_size,
                                   "checksum_sha256": stored.checksum_sha256}, request_id_of(request)))
 
@@ -67,7 +63,7 @@ async def upload_bytes(asset_id: AssetId, request: Request, res: ResourcesDep, w
 async def complete_upload(asset_id: AssetId, body: AssetComplete, request: Request, res: ResourcesDep,
                           principal: Writer) -> Response:
     """Check the uploaded bytes against the declared size and SHA-256; then the asset is available."""
-    stored = await store(res).stat(principal.workspace_id, asset_id)
+    stored = await res.objects.stat(principal.workspace_id, asset_id)
     data = {"declared": body.model_dump(), "stored": stored.__dict__ if stored else None}
     spec = WriteSpec("crm", ASSET.commands_topic, "asset.complete", ASSET.collection, "asset", present, 200)
     return await execute_write(request, res, principal, spec, asset_id, data, new_resource=False)
@@ -89,9 +85,8 @@ async def get_asset(asset_id: AssetId, request: Request, res: ResourcesDep, prin
 @router.get("/assets/{asset_id}/download", include_in_schema=False)
 async def download(asset_id: AssetId, res: ResourcesDep, ws: Annotated[str, Query()],
                    expires: Annotated[int, Query()], sig: Annotated[str, Query()]) -> Response:
-    objects.verify(res.settings.signing_secret, "download", ws, asset_id, expires, sig)
+    signed_urls.verify(res.settings.signing_secret, "download", ws, asset_id, expires, sig)
     doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id, "workspace_id": ws})
     if doc is None or doc.get("status") != "available":
         raise ApiError("NOT_FOUND", "The asset is not available.")
-    return FileResponse(store(res).path(ws, asset_id), media_type=doc.get("mime_type"),
-                        filename=doc.get("file_name"))
+    return await res.objects.response(ws, asset_id, doc.get("mime_type"), doc.get("file_name") or asset_id)

@@ -8,14 +8,15 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
-from gateway import bi_exports, bi_plan, objects
+from gateway import bi_exports, bi_plan
 from gateway.auth import require_scope
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.listing import list_page, present
+from gateway.object_store import signed_urls
 from gateway.responses import ApiError, json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.crm_bi import (
@@ -87,12 +88,11 @@ async def create_export(body: ExportCreate, request: Request, res: ResourcesDep,
 async def download_export(export_id: Annotated[str, Path(max_length=64, pattern=r"^exp_[A-Za-z0-9]+$")],
                           res: ResourcesDep, ws: Annotated[str, Query()], expires: Annotated[int, Query()],
                           sig: Annotated[str, Query()]) -> Response:
-    objects.verify(res.settings.signing_secret, bi_exports.ACTION, ws, export_id, expires, sig)
+    signed_urls.verify(res.settings.signing_secret, bi_exports.ACTION, ws, export_id, expires, sig)
     doc = await res.service_db("crm")[BI_EXPORT.collection].find_one({"_id": export_id, "workspace_id": ws})
     if doc is None or doc.get("status") != "completed":
         raise ApiError("NOT_FOUND", "The export is not available.")
-    return FileResponse(bi_exports.store(res).path(ws, export_id), media_type="text/csv",
-                        filename=f"{doc.get('name') or export_id}.csv")
+    return await res.objects.response(ws, export_id, "text/csv", f"{doc.get('name') or export_id}.csv")
 
 
 @router.get("/scheduled-artifacts", operation_id="listBiScheduledArtifacts")

@@ -1,0 +1,41 @@
+"""What every object store offers the gateway: bytes kept per workspace and object id, with their size and SHA-256."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from fastapi.responses import Response
+
+
+@dataclass(frozen=True)
+class Stored:
+    byte_size: int
+    checksum_sha256: str
+
+
+class ObjectStore(Protocol):
+    backend: str
+
+    async def put(self, workspace_id: str, object_id: str, chunks: AsyncIterator[bytes], limit: int) -> Stored:
+        """Keep the bytes (replacing earlier ones); more than `limit` bytes are refused (413) and nothing is kept."""
+        ...
+
+    async def stat(self, workspace_id: str, object_id: str) -> Stored | None:
+        """The size and SHA-256 of the stored bytes, None when there are none."""
+        ...
+
+    def get(self, workspace_id: str, object_id: str) -> AsyncIterator[bytes]:
+        """The stored bytes in chunks (raises FileNotFoundError when there are none)."""
+        ...
+
+    async def delete(self, workspace_id: str, object_id: str) -> None:
+        """Remove the bytes; removing what is not there is not an error."""
+        ...
+
+    async def response(self, workspace_id: str, object_id: str, media_type: str | None, filename: str) -> Response:
+        """The bytes as an HTTP download (attachment named `filename`)."""
+        ...
+
+    async def close(self) -> None: ...
