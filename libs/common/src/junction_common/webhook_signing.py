@@ -20,14 +20,27 @@ def new_secret() -> str:
 
 def key_bytes(secret: str) -> bytes:
     if secret.startswith(PREFIX):
-        return base64.b64decode(secret[len(PREFIX):])
+        return base64.b64decode(secret[len(PREFIX):], validate=True)
     return secret.encode()
 
 
+def secret_problem(secret: str) -> str | None:
+    """Why a caller-chosen secret cannot sign, or None: a `whsec_` one must be base64 of 24 to 64 bytes."""
+    if not secret.startswith(PREFIX):
+        return None
+    try:
+        size = len(key_bytes(secret))
+    except ValueError:
+        return "a secret starting with whsec_ must be base64 after the prefix"
+    return None if 24 <= size <= 64 else "a whsec_ secret must hold 24 to 64 bytes"
+
+
 def preview(secret: str) -> str:
-    """`whsec_abcd...wxyz`: enough to tell secrets apart, never enough to use one."""
-    body = secret[len(PREFIX):] if secret.startswith(PREFIX) else secret
-    return f"{PREFIX}{body[:4]}...{body[-4:]}" if len(body) >= 12 else f"{PREFIX}..."
+    """`whsec_abcd...wxyz` for generated secrets; for a caller's own secret only its last two characters."""
+    if secret.startswith(PREFIX) and len(secret) >= len(PREFIX) + 32:
+        body = secret[len(PREFIX):]
+        return f"{PREFIX}{body[:4]}...{body[-4:]}"
+    return f"...{secret[-2:]}" if len(secret) >= 16 else "..."
 
 
 def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:

@@ -27,6 +27,8 @@ class WebhooksSettings(JunctionSettings):
     webhook_disable_after_s: float = 5 * 86400.0
     webhook_response_body_limit: int = 2048
     webhook_max_retry_after_s: float = 86400.0
+    # Finished deliveries (succeeded, failed, cancelled) are deleted after this long; 0 keeps them forever.
+    webhook_delivery_retention_s: float = 30 * 86400.0
 
     @model_validator(mode="after")
     def _defaults_by_env(self) -> WebhooksSettings:

@@ -8,7 +8,7 @@ import time
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from junction_common.webhook_signing import key_bytes, new_secret, preview, signature_header
+from junction_common.webhook_signing import key_bytes, new_secret, preview, secret_problem, signature_header
 
 
 def test_signature_verifies_with_standardwebhooks() -> None:
@@ -38,3 +38,15 @@ def test_preview_never_reveals_the_secret() -> None:
     secret = new_secret()
     shown = preview(secret)
     assert shown.startswith("whsec_") and "..." in shown and len(shown) < 20 and secret not in shown
+
+
+def test_a_callers_secret_preview_shows_only_its_end() -> None:
+    assert preview("your-webhook-secret") == "...et"
+    assert preview("short-secret") == "..."
+
+
+def test_a_whsec_secret_must_be_base64_of_24_to_64_bytes() -> None:
+    assert secret_problem(new_secret()) is None
+    assert secret_problem("your-webhook-secret") is None
+    assert secret_problem("whsec_not base64!") is not None
+    assert secret_problem("whsec_" + base64.b64encode(b"x" * 8).decode()) is not None

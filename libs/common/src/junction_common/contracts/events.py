@@ -16,6 +16,7 @@ _SPECIAL = {
     "contact": ("contact.created",),
     "lead": ("lead.converted",),
     "invoice": ("invoice.payment_applied", "invoice.paid"),
+    "asset": ("asset.completed",),
     **BI_EVENTS,
 }
 

@@ -26,7 +26,7 @@ from junction_common.contracts import webhooks as wh
 from junction_common.identity import Principal
 from junction_common.ids import new_id
 from junction_common.vault import Vault, parse_keys
-from junction_common.webhook_signing import new_secret, preview
+from junction_common.webhook_signing import new_secret, preview, secret_problem
 
 router = APIRouter(prefix="/v1", tags=["Integrations"], responses=ERROR_RESPONSES)
 READ, WRITE = require_scope("integrations:read"), require_scope("integrations:write")
@@ -77,6 +77,8 @@ class EndpointCreate(_Limits):
     def _one_list(self) -> EndpointCreate:
         if self.event_types is not None and self.events is not None and self.event_types != self.events:
             raise ValueError("give event_types or events (the same list), not two different lists")
+        if self.secret is not None and (problem := secret_problem(self.secret)):
+            raise ValueError(problem)
         return self
 
 
@@ -98,6 +100,12 @@ class SecretRotation(BaseModel):
     secret: str | None = Field(default=None, min_length=8, max_length=256)
     overlap_seconds: int | None = Field(default=None, ge=0, le=7 * 86400)
 
+    @model_validator(mode="after")
+    def _usable(self) -> SecretRotation:
+        if self.secret is not None and (problem := secret_problem(self.secret)):
+            raise ValueError(problem)
+        return self
+
 
 class Recovery(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"since": "2026-01-01T00:00:00Z"}]})
@@ -117,8 +125,9 @@ def _sealed(res: Resources, workspace_id: str, endpoint_id: str, secret: str) ->
 
 
 def _with_secret(response: Response, secret: str) -> Response:
-    """Add the plaintext secret to a fresh 201/200 answer (the stored idempotent copy never holds it)."""
-    if response.status_code not in (200, 201) or response.headers.get("Idempotent-Replayed"):
+    """Add the plaintext secret to a fresh answer (201/200, or 202 while the service is slow); the stored
+    idempotent copy never holds it."""
+    if response.status_code not in (200, 201, 202) or response.headers.get("Idempotent-Replayed"):
         return response
     body = json.loads(bytes(response.body))
     body["data"]["secret"] = secret
@@ -138,7 +147,10 @@ async def list_endpoints(
     if status:
         filt["status"] = status
     if event_type:
-        filt["event_types"] = event_type
+        # Endpoints that would receive this type: listed exactly, by its family (`contact.*`), or everything.
+        family = event_type.split(".", 1)[0] + ".*"
+        filt["$or"] = [{"event_types": event_type}, {"event_types": family}, {"event_types": "*"},
+                       {"event_types": []}]
     return await list_page(request, res.service_db(wh.SERVICE)[wh.ENDPOINTS], principal, res.settings.signing_secret,
                            filt, limit, cursor, endpoint_view)
 

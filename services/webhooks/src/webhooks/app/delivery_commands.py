@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -145,6 +146,7 @@ async def cancel_event(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
 async def change_endpoint(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     """The endpoint decision, then its effect on held deliveries (catch-up window, cancel on delete)."""
     engine = runtime.component(DeliveryEngine)
+    before = await runtime.db[wh.ENDPOINTS].find_one({"_id": cmd.aggregate_id}, {"status": 1})
     decide = await decider_for_policy(engine.policy)(cmd, runtime.db)
     await runtime.executor.execute(cmd, decide)
     outcome = await runtime.outcomes.outcomes.find_one({"_id": cmd.command_id})
@@ -154,7 +156,7 @@ async def change_endpoint(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None
     open_ones = {"workspace_id": cmd.workspace_id, "webhook_id": cmd.aggregate_id, "status": {"$in": list(OPEN)}}
     if cmd.type == wh.DELETE_ENDPOINT:
         await engine.store.cancel(open_ones, now)
-    elif cmd.data.get("status") == "active":
+    elif cmd.data.get("status") == "active" and (before or {}).get("status") != "active":
         since = cmd.data.get("catch_up_since")
         if since:
             await engine.store.cancel({**open_ones, "occurred_ts": {"$lt": datetime.fromisoformat(since).timestamp()}},
@@ -163,6 +165,20 @@ async def change_endpoint(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None
     engine.directory.forget(cmd.aggregate_id)
 
 
-HANDLERS = {wh.SEND_TEST: send_test, wh.RETRY_DELIVERY: retry_delivery, wh.RECOVER_DELIVERIES: recover,
-            wh.RETRY_EVENT: retry_event, wh.CANCEL_EVENT: cancel_event, wh.UPDATE_ENDPOINT: change_endpoint,
+Handler = Callable[[ServiceRuntime, CommandEnvelope], Awaitable[None]]
+
+
+def once(handler: Handler) -> Handler:
+    """A command already answered is not handled again (a redelivered retry must not make a second retry)."""
+
+    async def handle(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
+        if await runtime.outcomes.outcomes.find_one({"_id": cmd.command_id}, {"_id": 1}) is None:
+            await handler(runtime, cmd)
+
+    return handle
+
+
+HANDLERS = {wh.SEND_TEST: once(send_test), wh.RETRY_DELIVERY: once(retry_delivery),
+            wh.RECOVER_DELIVERIES: once(recover), wh.RETRY_EVENT: once(retry_event),
+            wh.CANCEL_EVENT: once(cancel_event), wh.UPDATE_ENDPOINT: change_endpoint,
             wh.DELETE_ENDPOINT: change_endpoint, wh.ROTATE_SECRET: change_endpoint}

@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from junction_common.contracts import webhooks as wh
 from junction_common.timefmt import as_datetime
-from junction_common.vault import SealedSecret, Vault
+from junction_common.vault import SealedSecret, Vault, VaultError
 from junction_common.webhook_signing import key_bytes
 
 Doc = dict[str, Any]
@@ -47,6 +47,7 @@ class Target:
     rate_per_s: float
     concurrency: int
     schedule: tuple[float, ...] | None
+    key_error: str | None = None  # the sealed secret could not be opened (vault keys, or a bad secret)
     loaded_at: float = field(default_factory=time.monotonic)
 
 
@@ -83,12 +84,19 @@ class EndpointDirectory:
         if doc is None:
             self._targets.pop(endpoint_id, None)
             return None
+        keys, key_error = self._opened(doc)
         target = Target(endpoint_id, doc["workspace_id"], doc["url"], "deleted" if doc.get("deleted") else
-                        doc.get("status", "active"), self._keys(doc), float(doc.get("rate_limit_per_s") or
+                        doc.get("status", "active"), keys, float(doc.get("rate_limit_per_s") or
                         default_rate), int(doc.get("max_concurrency") or default_concurrency),
-                        tuple(doc["retry_schedule"]) if doc.get("retry_schedule") else None)
+                        tuple(doc["retry_schedule"]) if doc.get("retry_schedule") else None, key_error)
         self._targets[endpoint_id] = target
         return target
+
+    def _opened(self, doc: Doc) -> tuple[list[bytes], str | None]:
+        try:
+            return self._keys(doc), None
+        except (VaultError, ValueError, KeyError) as exc:
+            return [], f"the signing secret could not be opened: {type(exc).__name__}"
 
     def _keys(self, doc: Doc) -> list[bytes]:
         aad = secret_aad(doc["workspace_id"], doc["_id"])
@@ -101,9 +109,9 @@ class EndpointDirectory:
         return keys
 
     async def inactive_ids(self) -> list[str]:
-        """Endpoints whose deliveries wait (paused, disabled) or are never sent (deleted)."""
-        docs = await self.endpoints.find({"$or": [{"status": {"$ne": "active"}}, {"deleted": True}]},
-                                         {"_id": 1}).to_list()
+        """Endpoints whose deliveries wait (paused, disabled). A deleted endpoint's deliveries are cancelled
+        with it (and any left over are cancelled when next attempted), so they need no skipping."""
+        docs = await self.endpoints.find({"status": {"$ne": "active"}, "deleted": False}, {"_id": 1}).to_list()
         return [d["_id"] for d in docs]
 
     def forget(self, endpoint_id: str) -> None:

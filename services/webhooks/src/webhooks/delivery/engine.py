@@ -38,6 +38,9 @@ from webhooks.settings import WebhooksSettings
 log = get_logger(__name__)
 Doc = dict[str, Any]
 SWEEP_BATCH = 500
+HOUSEKEEPING_EVERY_S = 300.0
+LANE_IDLE_S = 600.0
+FAILING_RECHECK_S = 5.0  # how long a replica trusts its own memory of an endpoint's failure streak
 MAX_ATTEMPTS_KEPT = 50  # the log keeps the latest attempts; attempt_count counts them all
 
 
@@ -68,7 +71,8 @@ class DeliveryEngine:
         self.lanes = Lanes(self._attempt)
         self.token = new_ulid()  # this process's lease token for the deliveries it creates
         self.health = runtime.db[wh.ENDPOINT_HEALTH]
-        self._failing: dict[str, float] = {}
+        self._failing: dict[str, tuple[float, float]] = {}  # endpoint -> (failing since, read at)
+        self._housekept = time.monotonic()
         self._healthy: set[str] = set()
         self._disabling: set[str] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -111,7 +115,7 @@ class DeliveryEngine:
         inserted = await asyncio.gather(*(self.store.add(d) for d in docs))
         for doc, new in zip(docs, inserted, strict=True):
             if new and doc["lease_token"]:
-                await self.submit(doc)
+                await self.submit_safely(doc)
 
     async def add_and_submit(self, doc: Doc) -> bool:
         """Insert a delivery made by a command (test event, retry) and send it at once if its endpoint is on."""
@@ -123,6 +127,13 @@ class DeliveryEngine:
         if new and active:
             await self.submit(doc)
         return new
+
+    async def submit_safely(self, doc: Doc) -> None:
+        """Hand on one delivery; a failure here leaves it leased, so the sweeper takes it up again later."""
+        try:
+            await self.submit(doc)
+        except Exception:
+            log.exception("webhook_submit_failed", delivery_id=doc.get("_id"))
 
     async def submit(self, doc: Doc) -> None:
         target = await self.directory.target(doc["webhook_id"], *self._defaults())
@@ -138,13 +149,19 @@ class DeliveryEngine:
     async def _attempt(self, doc: Doc, bucket: TokenBucket) -> None:
         try:
             target = await self.directory.target(doc["webhook_id"], *self._defaults())
-            if target is None or target.status != "active":
+            if target is None or target.status == "deleted":
+                await self.store.cancel({"_id": doc["_id"], "status": {"$in": ["pending", "retrying"]}}, time.time())
+                return
+            if target.status != "active":
                 await self.store.record(doc["_id"], {"$set": {"lease_until": 0.0, "lease_token": None}})
                 return
             await bucket.take()
             if not await self._still_ours(doc):
                 return
-            result = await self.sender.send(target.url, doc["_id"], doc["payload"].encode(), target.keys)
+            if target.key_error:  # counted as a failed attempt: retried on schedule, visible in the log
+                result = AttemptResult(time.time(), 0.0, None, "", error=target.key_error)
+            else:
+                result = await self.sender.send(target.url, doc["_id"], doc["payload"].encode(), target.keys)
             await self.store.record(doc["_id"], self._outcome(doc, target, result))
             await self._after(target, result)
         except Exception:  # the lease expires and the sweeper tries again; the lane keeps going
@@ -189,6 +206,8 @@ class DeliveryEngine:
     async def _after(self, target: Target, result: AttemptResult) -> None:
         """Track each endpoint's failure streak; 410, or failing longer than allowed, disables it."""
         endpoint = target.endpoint_id
+        if target.status == "active":
+            self._disabling.discard(endpoint)  # re-enabled since (by its owner, perhaps through another replica)
         if result.ok:
             if endpoint in self._failing or endpoint not in self._healthy:
                 self._failing.pop(endpoint, None)
@@ -201,11 +220,13 @@ class DeliveryEngine:
         if result.status == 410:
             await self.disable(target, "the receiver answered 410 Gone")
             return
-        since = self._failing.get(endpoint)
-        if since is None:
+        known = self._failing.get(endpoint)
+        if known is not None and time.monotonic() - known[1] < FAILING_RECHECK_S:
+            since = known[0]
+        else:
             found = await self.health.find_one({"_id": endpoint})
             since = float(found["failing_since"]) if found and found.get("failing_since") else time.time()
-            self._failing[endpoint] = since
+            self._failing[endpoint] = (since, time.monotonic())
             if not (found and found.get("failing_since")):
                 await self.health.update_one({"_id": endpoint}, {"$set": {"failing_since": since}}, upsert=True)
         if time.time() - since >= self.settings.webhook_disable_after_s:
@@ -215,7 +236,7 @@ class DeliveryEngine:
         if target.endpoint_id in self._disabling:
             return
         self._disabling.add(target.endpoint_id)
-        since = int(self._failing.get(target.endpoint_id, time.time()))
+        since = int(self._failing.get(target.endpoint_id, (time.time(), 0.0))[0])
         cmd = CommandEnvelope(command_id=f"cmd_disable_{target.endpoint_id}_{since}", type=wh.DISABLE_ENDPOINT,
                               aggregate_id=target.endpoint_id, workspace_id=target.workspace_id,
                               data={"reason": reason})
@@ -253,5 +274,16 @@ class DeliveryEngine:
         skip = await self.directory.inactive_ids()
         docs = await self.store.claim_due(time.time(), self.settings.webhook_lease_s, skip, SWEEP_BATCH)
         for doc in docs:
-            await self.submit(doc)
+            await self.submit_safely(doc)
+        if time.monotonic() - self._housekept > HOUSEKEEPING_EVERY_S:
+            await self.housekeep()
         return len(docs)
+
+    async def housekeep(self) -> None:
+        """Forget idle lanes; delete finished deliveries older than the retention."""
+        self._housekept = time.monotonic()
+        self.lanes.prune(idle_s=LANE_IDLE_S)
+        if self.settings.webhook_delivery_retention_s > 0:
+            cutoff = time.time() - self.settings.webhook_delivery_retention_s
+            await self.store.deliveries.delete_many(
+                {"status": {"$in": ["succeeded", "failed", "cancelled"]}, "created_ts": {"$lt": cutoff}})

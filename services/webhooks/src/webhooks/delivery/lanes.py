@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,8 @@ Work = Callable[[Doc, TokenBucket], Awaitable[None]]
 
 class Lane:
     def __init__(self, work: Work, concurrency: int, rate_per_s: float) -> None:
+        self.used = time.monotonic()
+        self.busy = 0
         self.queue: asyncio.Queue[Doc] = asyncio.Queue()
         self.bucket = TokenBucket(rate_per_s)
         self.concurrency, self.rate_per_s = concurrency, rate_per_s
@@ -23,9 +26,11 @@ class Lane:
     async def _run(self, work: Work) -> None:
         while True:
             doc = await self.queue.get()
+            self.busy += 1
             try:
                 await work(doc, self.bucket)
             finally:
+                self.busy -= 1
                 self.queue.task_done()
 
     async def stop(self) -> None:
@@ -48,7 +53,16 @@ class Lanes:
                 old = lane
                 asyncio.get_running_loop().create_task(_retire(old))
             lane = self.lanes[endpoint_id] = Lane(self.work, concurrency, rate_per_s)
+        lane.used = time.monotonic()
         lane.queue.put_nowait(doc)
+
+    def prune(self, idle_s: float) -> None:
+        """Stop the lanes of endpoints with nothing queued and no work given for `idle_s`."""
+        now = time.monotonic()
+        for endpoint_id, lane in list(self.lanes.items()):
+            if lane.queue.empty() and lane.busy == 0 and now - lane.used > idle_s:
+                del self.lanes[endpoint_id]
+                asyncio.get_running_loop().create_task(lane.stop())
 
     def queued(self) -> int:
         return sum(lane.queue.qsize() for lane in self.lanes.values())
