@@ -124,5 +124,22 @@ async def test_filter_detail_retry_and_cancel(stack_settings, crm_service, webho
         assert down.received[-1].json["type"] == "webhook.test"  # the cancelled one never went out
 
 
+async def test_endpoints_listed_by_the_event_types_they_receive(stack_settings, webhooks_service, gateway,
+                                                                workspace, http) -> None:
+    _, key = workspace
+    gw = gateway.url
+    made = {}
+    for name, types in (("exact", ["contact.created"]), ("family", ["contact.*"]), ("other", ["deal.*"]),
+                        ("all", None)):
+        body = {"url": f"https://hooks.example.com/{name}", **({"event_types": types} if types else {})}
+        status, created = await call(http, "POST", f"{gw}/v1/webhooks", key, body)
+        assert status == 201, created
+        made[name] = created["data"]["id"]
+    _, listed = await call(http, "GET", f"{gw}/v1/webhooks?event_type=contact.created", key)
+    assert sorted(e["id"] for e in listed["data"]) == sorted([made["exact"], made["family"], made["all"]])
+    _, listed = await call(http, "GET", f"{gw}/v1/webhooks?event_type=deal.updated&query=hooks", key)
+    assert sorted(e["id"] for e in listed["data"]) == sorted([made["other"], made["all"]])
+
+
 async def _truthy(value: Any) -> Any:
     return value
