@@ -267,3 +267,32 @@ async def test_test_event_and_validation(stack_settings, crm_service, webhooks_s
         assert status == 200, body
         status, body = await call(http, "GET", f"{gw}/v1/webhooks", key)
         assert body["data"] == []
+
+
+async def test_idempotent_create_and_rotation_show_the_secret_once(stack_settings, webhooks_service, gateway,
+                                                                   workspace, http) -> None:
+    _, key = workspace
+    gw = gateway.url
+    body = {"name": "Idem", "url": "https://hooks.example.com/idem", "event_types": ["contact.created"]}
+    answers = []
+    for _ in range(2):
+        async with http.post(f"{gw}/v1/webhooks", json=body,
+                             headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "create-idem-1"}) as resp:
+            answers.append((resp.status, resp.headers.get("Idempotent-Replayed"), await resp.json()))
+    (first_status, _, first), (second_status, replayed, second) = answers
+    assert first_status == second_status == 201 and replayed == "true", answers
+    assert first["data"]["id"] == second["data"]["id"] and first["data"]["secret"].startswith("whsec_")
+    assert "secret" not in second["data"]  # shown once: a replay does not repeat it
+    status, listed = await call(http, "GET", f"{gw}/v1/webhooks", key)
+    assert [e["id"] for e in listed["data"]] == [first["data"]["id"]]
+    url = f"{gw}/v1/webhooks/{first['data']['id']}/secret/rotate"
+    rotations = []
+    for _ in range(2):
+        async with http.post(url, json={"overlap_seconds": 60},
+                             headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "rotate-1"}) as resp:
+            rotations.append((resp.status, await resp.json()))
+    assert rotations[0][0] == rotations[1][0] == 200 and "secret" in rotations[0][1]["data"]
+    assert "secret" not in rotations[1][1]["data"]
+    assert rotations[0][1]["data"]["signing_secret_preview"] == rotations[1][1]["data"]["signing_secret_preview"]
+    status, body = await call(http, "POST", f"{gw}/v1/webhooks", key, {**body, "secret": "whsec_not base64!"})
+    assert status == 422

@@ -46,9 +46,15 @@ def _idempotency_key(request: Request) -> str | None:
 
 async def execute_write(
     request: Request, res: Resources, principal: Principal, spec: WriteSpec, aggregate_id: str, data: Doc,
-    *, new_resource: bool = True,
+    *, new_resource: bool = True, caller_body: Doc | None = None,
+    on_fresh: Callable[[Response], Response] | None = None,
 ) -> Response:
-    """Publish the command and answer with the readable resource, or 202 with an operation id."""
+    """Publish the command and answer with the readable resource, or 202 with an operation id.
+
+    `caller_body` is what the Idempotency-Key fingerprint covers when `data` holds values made here (a
+    sealed secret differs every time); `on_fresh` adjusts only the answer to a newly published command
+    (never a replay or a resumed one), e.g. to show a generated secret once.
+    """
     key = _idempotency_key(request)
     store = idem.IdempotencyStore(res.gateway_db, res.settings.idempotency_ttl_s, res.settings.idempotency_stale_s)
     # A create's command id follows from its new resource id; any other write gets a fresh one.
@@ -57,7 +63,8 @@ async def execute_write(
     resume = False
     if key is not None:
         claim = await store.begin(principal.workspace_id, key,
-                                  idem.fingerprint(request.method, request.url.path, data), ids, utcnow())
+                                  idem.fingerprint(request.method, request.url.path,
+                                                   data if caller_body is None else caller_body), ids, utcnow())
         if claim.outcome == idem.CONFLICT:
             raise ApiError("IDEMPOTENCY_CONFLICT", "The idempotency key was reused with a different request body.")
         if claim.outcome == idem.IN_FLIGHT:
@@ -80,7 +87,8 @@ async def execute_write(
     if result is None:
         await dispatcher.record_operation(spec.service, cmd,
                                           {"resource_type": spec.resource_type, "resource_id": cmd.aggregate_id})
-    return await _answer(request, store, key, principal, spec, cmd, result)
+    answer = await _answer(request, store, key, principal, spec, cmd, result)
+    return on_fresh(answer) if on_fresh is not None and not resume else answer
 
 
 async def _answer(

@@ -57,3 +57,17 @@ async def test_the_pinned_resolver_refuses_at_connect_time() -> None:
     finally:
         await sender.close()
     assert result.status is None and "private" in (result.error or "")
+
+
+@pytest.mark.parametrize("url", ["http://\U0001fbf1\U0001fbf2\U0001fbf7.\U0001fbf0.\U0001fbf0.\U0001fbf1:8080/",
+                                 "http://ex\u00e4mple.com/", "http://127.0.0.1\u3002/"])
+def test_non_ascii_hosts_are_refused(url: str) -> None:
+    """yarl would normalise these (segmented digits to 127.0.0.1) after our check; they never get that far."""
+    with pytest.raises(UnsafeTarget):
+        LOCAL.check_url(url) if "\U0001fbf1" not in url else PRODUCTION.check_url(url)
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::a00:1", "64:ff9b:1::a00:1", "2002:a00:1::1", "::a00:1"])
+def test_ipv6_forms_carrying_an_ipv4_address_are_refused(address: str) -> None:
+    with pytest.raises(UnsafeTarget):
+        PRODUCTION.check_address(address)

@@ -56,8 +56,9 @@ class _Limits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str | None = Field(default=None, max_length=500)
-    rate_limit_per_s: float | None = Field(default=None, gt=0, le=10000)
-    max_concurrency: int | None = Field(default=None, ge=1, le=256)
+    # Per process (each webhooks replica applies them); bounded so one tenant cannot take the egress.
+    rate_limit_per_s: float | None = Field(default=None, gt=0, le=1000)
+    max_concurrency: int | None = Field(default=None, ge=1, le=64)
     retry_schedule: list[Annotated[float, Field(ge=0, le=7 * 86400)]] | None = Field(default=None, min_length=1,
                                                                                      max_length=20)
 
@@ -127,7 +128,7 @@ def _sealed(res: Resources, workspace_id: str, endpoint_id: str, secret: str) ->
 def _with_secret(response: Response, secret: str) -> Response:
     """Add the plaintext secret to a fresh answer (201/200, or 202 while the service is slow); the stored
     idempotent copy never holds it."""
-    if response.status_code not in (200, 201, 202) or response.headers.get("Idempotent-Replayed"):
+    if response.status_code not in (200, 201, 202):
         return response
     body = json.loads(bytes(response.body))
     body["data"]["secret"] = secret
@@ -148,9 +149,10 @@ async def list_endpoints(
         filt["status"] = status
     if event_type:
         # Endpoints that would receive this type: listed exactly, by its family (`contact.*`), or everything.
-        family = event_type.split(".", 1)[0] + ".*"
-        filt["$or"] = [{"event_types": event_type}, {"event_types": family}, {"event_types": "*"},
-                       {"event_types": []}]
+        parts = event_type.split(".")
+        families = [".".join(parts[:n]) + ".*" for n in range(1, len(parts))]
+        filt["$or"] = [{"event_types": event_type}, *({"event_types": f} for f in families),
+                       {"event_types": "*"}, {"event_types": []}]
     return await list_page(request, res.service_db(wh.SERVICE)[wh.ENDPOINTS], principal, res.settings.signing_secret,
                            filt, limit, cursor, endpoint_view)
 
@@ -164,7 +166,9 @@ async def create_endpoint(body: EndpointCreate, request: Request, res: Resources
     data["name"] = body.name or (body.url.split("//", 1)[-1].split("/", 1)[0])
     data["secret_sealed"] = _sealed(res, principal.workspace_id, endpoint_id, secret)
     data["signing_secret_preview"] = preview(secret)
-    return _with_secret(await execute_write(request, res, principal, CREATE, endpoint_id, data), secret)
+    return await execute_write(request, res, principal, CREATE, endpoint_id, data,
+                               caller_body=body.model_dump(exclude_unset=True),
+                               on_fresh=lambda answer: _with_secret(answer, secret))
 
 
 async def _owned_endpoint(res: Resources, principal: Principal, endpoint_id: str) -> dict[str, Any]:
@@ -212,8 +216,9 @@ async def rotate_secret(
     overlap = body.overlap_seconds if body.overlap_seconds is not None else res.settings.webhook_secret_overlap_s
     data = {"secret_sealed": _sealed(res, principal.workspace_id, webhook_id, secret),
             "signing_secret_preview": preview(secret), "overlap_s": overlap}
-    return _with_secret(await execute_write(request, res, principal, ROTATE, webhook_id, data, new_resource=False),
-                        secret)
+    return await execute_write(request, res, principal, ROTATE, webhook_id, data, new_resource=False,
+                               caller_body=body.model_dump(exclude_unset=True),
+                               on_fresh=lambda answer: _with_secret(answer, secret))
 
 
 @router.post("/webhooks/{webhook_id}/test", operation_id="sendTestWebhookEvent")

@@ -146,7 +146,6 @@ async def cancel_event(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
 async def change_endpoint(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     """The endpoint decision, then its effect on held deliveries (catch-up window, cancel on delete)."""
     engine = runtime.component(DeliveryEngine)
-    before = await runtime.db[wh.ENDPOINTS].find_one({"_id": cmd.aggregate_id}, {"status": 1})
     decide = await decider_for_policy(engine.policy)(cmd, runtime.db)
     await runtime.executor.execute(cmd, decide)
     outcome = await runtime.outcomes.outcomes.find_one({"_id": cmd.command_id})
@@ -156,7 +155,7 @@ async def change_endpoint(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None
     open_ones = {"workspace_id": cmd.workspace_id, "webhook_id": cmd.aggregate_id, "status": {"$in": list(OPEN)}}
     if cmd.type == wh.DELETE_ENDPOINT:
         await engine.store.cancel(open_ones, now)
-    elif cmd.data.get("status") == "active" and (before or {}).get("status") != "active":
+    elif await _re_enabled(runtime, cmd):
         since = cmd.data.get("catch_up_since")
         if since:
             await engine.store.cancel({**open_ones, "occurred_ts": {"$lt": datetime.fromisoformat(since).timestamp()}},
@@ -176,6 +175,14 @@ def once(handler: Handler) -> Handler:
             await handler(runtime, cmd)
 
     return handle
+
+
+async def _re_enabled(runtime: ServiceRuntime, cmd: CommandEnvelope) -> bool:
+    """Whether this command's own commit turned the endpoint back on (also right on a redelivery)."""
+    if cmd.type != wh.UPDATE_ENDPOINT or cmd.data.get("status") != "active":
+        return False
+    commit = await runtime.store.find_commit(cmd.command_id)
+    return commit is not None and any("catch_up_since" in e.data for e in commit.events)
 
 
 HANDLERS = {wh.SEND_TEST: once(send_test), wh.RETRY_DELIVERY: once(retry_delivery),

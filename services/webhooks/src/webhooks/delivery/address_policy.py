@@ -15,9 +15,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# IPv6 ranges that carry an IPv4 address (NAT64, 6to4, IPv4-compatible): refused unless allowed, since
+# the IPv4 address inside may be a private one.
+_EMBEDDING = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "::/96"))
 
 
 class UnsafeTarget(Exception):
@@ -43,9 +47,13 @@ class AddressPolicy:
 
     def check_url(self, url: str) -> tuple[str, int]:
         """The host and port of `url`, or UnsafeTarget when its form is not allowed."""
+        if not url.isascii():
+            raise UnsafeTarget("the URL must be ASCII (write an international host name in its xn-- form)")
         try:
             parts = urlsplit(url)
             port = parts.port
+            # The host exactly as aiohttp will connect to it (yarl normalises it).
+            connect_host = URL(url).raw_host
         except ValueError as exc:
             raise UnsafeTarget(f"not a valid URL: {exc}") from exc
         if parts.scheme not in ("http", "https"):
@@ -56,6 +64,8 @@ class AddressPolicy:
             raise UnsafeTarget("the URL has no host")
         if parts.username or parts.password:
             raise UnsafeTarget("credentials in the URL are not allowed")
+        if not connect_host or connect_host.strip("[]").lower() != parts.hostname.lower():
+            raise UnsafeTarget("the URL's host is ambiguous")
         return parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
     def check_literal(self, url: str) -> None:
@@ -73,6 +83,8 @@ class AddressPolicy:
             ip = ip.ipv4_mapped
         if any(ip in net for net in self.allow):
             return ip
+        if ip.version == 6 and any(ip in net for net in _EMBEDDING):
+            raise UnsafeTarget(f"{ip} carries an IPv4 address (NAT64, 6to4 or IPv4-compatible)")
         if not ip.is_global or ip.is_multicast:
             raise UnsafeTarget(f"{ip} is a private, loopback, link-local or reserved address")
         return ip

@@ -40,6 +40,7 @@ Doc = dict[str, Any]
 SWEEP_BATCH = 500
 HOUSEKEEPING_EVERY_S = 300.0
 LANE_IDLE_S = 600.0
+LANE_FULL = 200  # queued deliveries per endpoint beyond which the sweeper hands that endpoint no more
 FAILING_RECHECK_S = 5.0  # how long a replica trusts its own memory of an endpoint's failure streak
 MAX_ATTEMPTS_KEPT = 50  # the log keeps the latest attempts; attempt_count counts them all
 
@@ -51,7 +52,8 @@ def event_topics() -> list[str]:
 
 def render(event: EventEnvelope) -> str:
     """The body receivers get (Standard Webhooks shape: type, timestamp, data), secrets never included."""
-    data = {k: v for k, v in event.data.items() if k not in wh.SECRET_FIELDS}
+    hidden = wh.SECRET_FIELDS + (("url",) if event.type.startswith("webhook_endpoint.") else ())
+    data = {k: v for k, v in event.data.items() if k not in hidden}
     return json.dumps({"id": event.event_id, "type": event.type, "timestamp": event.occurred_at.isoformat(),
                        "workspace_id": event.workspace_id, "object_id": event.stream_id, "data": data},
                       separators=(",", ":"), default=str)
@@ -155,9 +157,9 @@ class DeliveryEngine:
             if target.status != "active":
                 await self.store.record(doc["_id"], {"$set": {"lease_until": 0.0, "lease_token": None}})
                 return
-            await bucket.take()
             if not await self._still_ours(doc):
                 return
+            await bucket.take()
             if target.key_error:  # counted as a failed attempt: retried on schedule, visible in the log
                 result = AttemptResult(time.time(), 0.0, None, "", error=target.key_error)
             else:
@@ -182,6 +184,8 @@ class DeliveryEngine:
     def _outcome(self, doc: Doc, target: Target, result: AttemptResult) -> Doc:
         now = time.time()
         made = int(doc.get("attempt_count", 0)) + 1
+        # The schedule counts attempts since the delivery was last (re)queued by hand.
+        in_round = int(doc.get("round_attempts") or 0) + 1
         fields: Doc = {"lease_until": 0.0, "lease_token": None, "updated_at": iso(now),
                        "last_attempt_at": iso(result.at), "last_status_code": result.status,
                        "last_error": result.error}
@@ -190,7 +194,7 @@ class DeliveryEngine:
         elif result.status == 410:
             fields.update(status="failed", next_attempt_at=None, failed_reason="410 Gone: endpoint disabled")
         else:
-            delay = next_delay(target.schedule or self.schedule, made, self.settings.webhook_jitter)
+            delay = next_delay(target.schedule or self.schedule, in_round, self.settings.webhook_jitter)
             asked = retry_after_s(result.retry_after, self.settings.webhook_max_retry_after_s) \
                 if result.status in (429, 503) else None
             if delay is None:
@@ -200,8 +204,8 @@ class DeliveryEngine:
         # Only the lease holder writes a delivery, so the whole list is set (nx-27017 stores `$push`ed
         # documents as strings).
         attempts = [*doc.get("attempts", [])[-(MAX_ATTEMPTS_KEPT - 1):], result.as_log()]
-        doc["attempts"], doc["attempt_count"] = attempts, made
-        return {"$set": {**fields, "attempt_count": made, "attempts": attempts}}
+        doc["attempts"], doc["attempt_count"], doc["round_attempts"] = attempts, made, in_round
+        return {"$set": {**fields, "attempt_count": made, "round_attempts": in_round, "attempts": attempts}}
 
     async def _after(self, target: Target, result: AttemptResult) -> None:
         """Track each endpoint's failure streak; 410, or failing longer than allowed, disables it."""
@@ -240,8 +244,12 @@ class DeliveryEngine:
         cmd = CommandEnvelope(command_id=f"cmd_disable_{target.endpoint_id}_{since}", type=wh.DISABLE_ENDPOINT,
                               aggregate_id=target.endpoint_id, workspace_id=target.workspace_id,
                               data={"reason": reason})
-        await self.runtime.broker.publish(cmd.to_bytes(), self.settings.topic(wh.COMMANDS),
-                                          key=target.endpoint_id.encode())
+        try:
+            await self.runtime.broker.publish(cmd.to_bytes(), self.settings.topic(wh.COMMANDS),
+                                              key=target.endpoint_id.encode())
+        except Exception:
+            self._disabling.discard(target.endpoint_id)  # the next failed attempt tries again
+            raise
         # The notification: a warning for operators and a `webhook_endpoint.disabled` event for subscribers.
         log.warning("webhook_endpoint_disabled", endpoint_id=target.endpoint_id, workspace_id=target.workspace_id,
                     reason=reason)
@@ -271,7 +279,9 @@ class DeliveryEngine:
 
     async def sweep(self) -> int:
         """Lease every due delivery (retries, orphans of a crashed process) and hand it to its lane."""
-        skip = await self.directory.inactive_ids()
+        # Paused/disabled endpoints wait; an endpoint whose lane already holds plenty is not given more
+        # (its queued deliveries keep their leases; the rest wait in the log until the lane drains).
+        skip = await self.directory.inactive_ids() + self.lanes.full(LANE_FULL)
         docs = await self.store.claim_due(time.time(), self.settings.webhook_lease_s, skip, SWEEP_BATCH)
         for doc in docs:
             await self.submit_safely(doc)

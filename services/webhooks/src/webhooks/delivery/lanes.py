@@ -64,6 +64,10 @@ class Lanes:
                 del self.lanes[endpoint_id]
                 asyncio.get_running_loop().create_task(lane.stop())
 
+    def full(self, limit: int) -> list[str]:
+        """Endpoints with at least `limit` deliveries waiting in their lane."""
+        return [endpoint_id for endpoint_id, lane in self.lanes.items() if lane.queue.qsize() >= limit]
+
     def queued(self) -> int:
         return sum(lane.queue.qsize() for lane in self.lanes.values())
 

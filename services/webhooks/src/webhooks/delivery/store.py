@@ -49,7 +49,7 @@ def new_delivery(*, delivery: str, workspace_id: str, endpoint_id: str, event_id
     return {
         "_id": delivery, "id": delivery, "workspace_id": workspace_id, "webhook_id": endpoint_id,
         "event_id": event_id, "event_type": event_type, "payload": payload, "source": source,
-        "retry_of": retry_of, "status": "pending", "attempt_count": 0, "attempts": [],
+        "retry_of": retry_of, "status": "pending", "attempt_count": 0, "round_attempts": 0, "attempts": [],
         "occurred_at": iso(occurred_ts), "occurred_ts": occurred_ts, "created_at": iso(now), "created_ts": now,
         "updated_at": iso(now), "next_attempt_at": now,
         "lease_until": now + lease_s if lease_token else 0.0, "lease_token": lease_token,
@@ -104,7 +104,7 @@ class DeliveryStore:
         """Make matching deliveries due now (manual retry, bulk recovery, catch-up)."""
         result = await self.deliveries.update_many(query, {"$set": {
             "status": "pending", "next_attempt_at": now, "lease_until": 0.0, "lease_token": None,
-            "updated_at": iso(now)}})
+            "round_attempts": 0, "updated_at": iso(now)}})
         return result.modified_count
 
     async def cancel(self, query: Doc, now: float) -> int:
