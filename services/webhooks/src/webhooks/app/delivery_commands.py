@@ -96,12 +96,19 @@ async def recover(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     await _done(runtime, cmd, cmd.command_id)
 
 
+async def _integration_event(runtime: ServiceRuntime, cmd: CommandEnvelope) -> Doc | None:
+    """The event the command names, or None after recording NOT_FOUND."""
+    doc = await runtime.component(DeliveryEngine).store.get(cmd.workspace_id, cmd.aggregate_id)
+    if doc is None:
+        await _reject(runtime, cmd, CommandRejected("NOT_FOUND", "The integration event could not be found."))
+    return doc
+
+
 async def retry_event(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     """A new integration event linked to the original, queued at once; while it is open, it is the answer."""
     engine = runtime.component(DeliveryEngine)
-    original = await engine.store.get(cmd.workspace_id, cmd.aggregate_id)
+    original = await _integration_event(runtime, cmd)
     if original is None:
-        await _reject(runtime, cmd, CommandRejected("NOT_FOUND", "The integration event could not be found."))
         return
     if original["status"] in OPEN:
         await _reject(runtime, cmd, CommandRejected(
@@ -129,9 +136,8 @@ async def retry_event(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
 
 async def cancel_event(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     engine = runtime.component(DeliveryEngine)
-    doc = await engine.store.get(cmd.workspace_id, cmd.aggregate_id)
+    doc = await _integration_event(runtime, cmd)
     if doc is None:
-        await _reject(runtime, cmd, CommandRejected("NOT_FOUND", "The integration event could not be found."))
         return
     if doc["status"] in OPEN:
         await engine.store.cancel({"_id": doc["_id"], "status": {"$in": list(OPEN)}}, time.time())
