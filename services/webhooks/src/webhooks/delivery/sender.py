@@ -40,7 +40,9 @@ class Sender:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(resolver=PinnedResolver(self.policy), limit=0, limit_per_host=0,
                                              ttl_dns_cache=None, use_dns_cache=False, keepalive_timeout=30)
+            # No cookie jar: a receiver's cookies must never ride along with another workspace's delivery.
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
+                                                  cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False,
                                                   timeout=aiohttp.ClientTimeout(total=self.timeout_s))
         return self._session
 
