@@ -23,12 +23,12 @@ async def test_no_cookie_or_redirect_is_followed_between_deliveries() -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    sender = Sender(AddressPolicy.from_settings("127.0.0.0/8", False), timeout_s=5, body_limit=10)
+    await web.TCPSite(runner, "localhost", port).start()
+    sender = Sender(AddressPolicy.from_settings("127.0.0.0/8,::1/128", False), timeout_s=5, body_limit=10)
     try:
-        first = await sender.send(f"http://127.0.0.1:{port}/a", "whd_1", b"{}", [b"key"])
-        second = await sender.send(f"http://127.0.0.1:{port}/b", "whd_2", b"{}", [b"key"])
-        moved = await sender.send(f"http://127.0.0.1:{port}/moved", "whd_3", b"{}", [b"key"])
+        first = await sender.send(f"http://localhost:{port}/a", "whd_1", b"{}", [b"key"])
+        second = await sender.send(f"http://localhost:{port}/b", "whd_2", b"{}", [b"key"])
+        moved = await sender.send(f"http://localhost:{port}/moved", "whd_3", b"{}", [b"key"])
     finally:
         await sender.close()
         await runner.cleanup()
