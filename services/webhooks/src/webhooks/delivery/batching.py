@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from pymongo import InsertOne, UpdateOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-Op = InsertOne[Any] | UpdateOne
+Op = InsertOne[Any] | UpdateOne | ReplaceOne[Any]
 DUPLICATE_KEY = 11000
 
 

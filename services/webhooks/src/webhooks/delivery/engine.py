@@ -164,7 +164,7 @@ class DeliveryEngine:
                 result = AttemptResult(time.time(), 0.0, None, "", error=target.key_error)
             else:
                 result = await self.sender.send(target.url, doc["_id"], doc["payload"].encode(), target.keys)
-            await self.store.record(doc["_id"], self._outcome(doc, target, result))
+            await self.store.settle(doc["_id"], doc["lease_token"], self._outcome(doc, target, result))
             await self._after(target, result)
         except Exception:  # the lease expires and the sweeper tries again; the lane keeps going
             log.exception("webhook_attempt_crashed", delivery_id=doc.get("_id"))
@@ -201,11 +201,11 @@ class DeliveryEngine:
                 fields.update(status="failed", next_attempt_at=None, failed_reason="retry schedule exhausted")
             else:
                 fields.update(status="retrying", next_attempt_at=now + (asked if asked is not None else delay))
-        # Only the lease holder writes a delivery, so the whole list is set (nx-27017 stores `$push`ed
-        # documents as strings).
+        # Only the lease holder writes a delivery, so it replaces the whole document: cheaper than an
+        # update on nx-27017 (which also stores `$push`ed documents as strings).
         attempts = [*doc.get("attempts", [])[-(MAX_ATTEMPTS_KEPT - 1):], result.as_log()]
-        doc["attempts"], doc["attempt_count"], doc["round_attempts"] = attempts, made, in_round
-        return {"$set": {**fields, "attempt_count": made, "round_attempts": in_round, "attempts": attempts}}
+        doc.update(fields, attempts=attempts, attempt_count=made, round_attempts=in_round)
+        return {k: v for k, v in doc.items() if k != "_id"}
 
     async def _after(self, target: Target, result: AttemptResult) -> None:
         """Track each endpoint's failure streak; 410, or failing longer than allowed, disables it."""

@@ -14,7 +14,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, InsertOne, UpdateOne
+from pymongo import ASCENDING, InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from junction_common.contracts import webhooks as wh
@@ -71,6 +71,12 @@ class DeliveryStore:
     async def add(self, doc: Doc) -> bool:
         """Insert a new delivery; False when it already existed (the event was seen before)."""
         return await self.inserts.write(InsertOne(doc))
+
+    async def settle(self, delivery: str, lease_token: str, replacement: Doc) -> bool:
+        """Write an attempt's result: the holder of the lease replaces the document, unless it was
+        cancelled or taken over meanwhile."""
+        return await self.updates.write(ReplaceOne(
+            {"_id": delivery, "lease_token": lease_token, "status": {"$ne": "cancelled"}}, replacement))
 
     async def record(self, delivery: str, change: Doc) -> bool:
         """Apply an attempt's result unless the delivery was cancelled meanwhile."""
