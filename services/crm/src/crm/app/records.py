@@ -18,16 +18,7 @@ BY_NAME = {c.name: c for c in CRM_RESOURCES}
 # Read models kept outside the declared resources that a record may still name.
 OTHER_COLLECTIONS = {"contact": "contacts", "invoice": "invoices"}
 COLLECTION_BY_NAME = {**OTHER_COLLECTIONS, **{c.name: c.collection for c in CRM_RESOURCES}}
-COLLECTION_BY_PREFIX = {**{c.prefix: c.collection for c in CRM_RESOURCES}, "con": "contacts", "inv": "invoices"}
 LIVE = {"archived": {"$ne": True}}
-
-
-async def _related_exists(db: AsyncDatabase[Doc], workspace_id: str, resource_id: str) -> bool:
-    collection = COLLECTION_BY_PREFIX.get(resource_id.split("_", 1)[0])
-    if collection is None:
-        return False
-    doc = await db[collection].find_one({"_id": resource_id, "workspace_id": workspace_id}, {"_id": 1})
-    return doc is not None
 
 
 async def _taken(db: AsyncDatabase[Doc], contract: ResourceContract, cmd: CommandEnvelope,
@@ -46,18 +37,19 @@ async def _taken(db: AsyncDatabase[Doc], contract: ResourceContract, cmd: Comman
 
 
 async def _missing_links(db: AsyncDatabase[Doc], workspace_id: str, links: list[rules.Link]) -> list[Doc]:
-    """Every link whose target is not a live record of the workspace, in the command's order."""
-    ids_by_target: dict[str, set[str]] = defaultdict(set)
+    """Every link whose target is not a record of the workspace (nor live, if it must be), in the command's order."""
+    ids_by_target: dict[tuple[str, bool], set[str]] = defaultdict(set)
     for link in links:
-        ids_by_target[link.target].add(link.id)
-    found: set[tuple[str, str]] = set()
-    for target, ids in ids_by_target.items():
+        ids_by_target[link.target, link.live].add(link.id)
+    found: set[tuple[str, bool, str]] = set()
+    for (target, live), ids in ids_by_target.items():
         collection = COLLECTION_BY_NAME.get(target)
         if collection is None:
             continue
-        docs = db[collection].find({"_id": {"$in": sorted(ids)}, "workspace_id": workspace_id, **LIVE}, {"_id": 1})
-        found |= {(target, doc["_id"]) async for doc in docs}
-    return [{"pointer": link.pointer, "id": link.id} for link in links if (link.target, link.id) not in found]
+        query = {"_id": {"$in": sorted(ids)}, "workspace_id": workspace_id, **(LIVE if live else {})}
+        found |= {(target, live, doc["_id"]) async for doc in db[collection].find(query, {"_id": 1})}
+    return [{"pointer": link.pointer, "id": link.id} for link in links
+            if (link.target, link.live, link.id) not in found]
 
 
 async def _entry_collection(db: AsyncDatabase[Doc], cmd: CommandEnvelope) -> Doc | None:
@@ -78,9 +70,6 @@ async def load_context(contract: ResourceContract, cmd: CommandEnvelope, db: Asy
     if contract.name in ("deal", "deal_stage"):
         stages = db["deal_stages"].find({"workspace_id": cmd.workspace_id, "archived": False}, {"key": 1})
         context["stage_keys"] = {doc["key"] async for doc in stages}
-    related = cmd.data.get("related_resource_id")
-    if related:
-        context["related_exists"] = await _related_exists(db, cmd.workspace_id, str(related))
     if contract.name in rules.UNIQUE:
         context["taken"] = await _taken(db, contract, cmd, rules.UNIQUE[contract.name])
     if contract.name == "cms_entry":

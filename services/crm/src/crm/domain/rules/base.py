@@ -2,7 +2,8 @@
 
 Facts come from read models and are gathered by the application layer (crm.app.records.load_context):
 - `taken`: {field: values already used by another live record of the workspace} for declared unique fields;
-- `missing_links`: [{"pointer", "id"}] for every declared link whose target is not a live record of the workspace.
+- `missing_links`: [{"pointer", "id"}] for every declared link whose target is not a record of the workspace (not
+  an archived one either, unless the link allows it); a link to a resource no collection holds is always missing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from crm.domain.record import Record
+from junction_common.contracts.crm import CRM_RESOURCES
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope
 
@@ -20,14 +22,20 @@ Rule = Callable[[CommandEnvelope, Record | None, Context], None]
 
 
 class Link(NamedTuple):
-    """A reference in a command to another record: where it sits, which resource it names, and its id."""
+    """A reference in a command to another record: where it sits, which resource it names, and its id.
+
+    `live`: the record must not be archived either.
+    """
 
     pointer: str
     target: str
     id: str
+    live: bool = True
 
 
 Linker = Callable[[Data], list[Link]]
+# Every id starts with its resource's prefix (`con_…` is a contact), so an id alone names its resource.
+RESOURCE_BY_PREFIX: dict[str, str] = {"con": "contact", **{c.prefix: c.name for c in CRM_RESOURCES}}
 
 
 def reject(message: str, pointer: str, **details: Any) -> CommandRejected:
@@ -39,6 +47,21 @@ def field_links(targets: Mapping[str, str]) -> Linker:
 
     def links(data: Data) -> list[Link]:
         return [Link(f"/{name}", target, str(data[name])) for name, target in targets.items() if data.get(name)]
+
+    return links
+
+
+def prefixed_link(name: str, type_field: str | None = None, *, live: bool = True) -> Linker:
+    """A link in field `name` to a record of any resource, told by the id's prefix; when the command also sets
+    `type_field`, it must name that same resource. An unknown prefix or a contradicting type links to no record."""
+
+    def links(data: Data) -> list[Link]:
+        if not data.get(name):
+            return []
+        record_id = str(data[name])
+        target = RESOURCE_BY_PREFIX.get(record_id.split("_", 1)[0], "")
+        declared = data.get(type_field) if type_field else None
+        return [Link(f"/{name}", target if not declared or declared == target else "", record_id, live)]
 
     return links
 

@@ -2,13 +2,14 @@
 
 - deal: its stage must be an existing deal stage key of the workspace.
 - deal_stage: its key is unique in the workspace.
-- task, activity: a related resource, when named, must exist in the workspace.
+- task, activity: a related resource, when named, exists in the workspace (archived or not) and is of the
+  related_resource_type, when that is given too.
 """
 
 from __future__ import annotations
 
 from crm.domain.record import Record
-from crm.domain.rules.base import Context, Linker, Rule, reject
+from crm.domain.rules.base import Context, Linker, Rule, prefixed_link, reject
 from junction_common.envelope import CommandEnvelope
 
 
@@ -24,17 +25,12 @@ def _stage_key_unique(cmd: CommandEnvelope, state: Record | None, context: Conte
         raise reject("A deal stage with this key already exists.", "/key", key=cmd.data.get("key"))
 
 
-def _related_exists(cmd: CommandEnvelope, _: Record | None, context: Context) -> None:
-    if cmd.data.get("related_resource_id") and not context.get("related_exists", False):
-        raise reject("The related resource does not exist in this workspace.", "/related_resource_id",
-                     id=cmd.data.get("related_resource_id"))
-
+# A task or activity may still be about an archived record (a closed deal, an archived contact).
+_RELATED = prefixed_link("related_resource_id", "related_resource_type", live=False)
 
 RULES: dict[str, list[Rule]] = {
     "deal": [_deal_stage_exists],
     "deal_stage": [_stage_key_unique],
-    "task": [_related_exists],
-    "activity": [_related_exists],
 }
 UNIQUE: dict[str, tuple[str, ...]] = {}
-LINKS: dict[str, Linker] = {}
+LINKS: dict[str, Linker] = {"task": _RELATED, "activity": _RELATED}
