@@ -54,6 +54,7 @@ def _run_up(args: argparse.Namespace) -> int:
         return 1
     _say(f"Junction is up: http://127.0.0.1:{port} (API docs: /api/docs); logs in {settings.home / 'logs'}")
     _say("create a workspace: junction workspace create --name Acme --plan free")
+    _say(_webhook_targets(settings.env))
     if args.detach:
         return 0
     _say("press Ctrl-C to stop everything")
@@ -84,3 +85,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     down = sub.add_parser("down", help="stop every service and the infrastructure")
     down.add_argument("--keep-infra", action="store_true", help="leave Kafka and MongoDB running")
     down.set_defaults(func=_run_down)
+
+
+def _webhook_targets(env: str) -> str:
+    """Where webhooks may go with these settings (the webhooks service logs the same at start)."""
+    allowed = os.environ.get("JUNCTION_WEBHOOK_ALLOW_NETWORKS")
+    if allowed is None:
+        allowed = "127.0.0.0/8,::1/128" if env in ("development", "test") else ""
+    if allowed:
+        return f"webhooks may target these private networks (JUNCTION_WEBHOOK_ALLOW_NETWORKS): {allowed}" + (
+            " - the local default, so an endpoint can point at a receiver on this machine" if env == "development"
+            else "")
+    return "webhooks go to public addresses only (no private network admitted)"
