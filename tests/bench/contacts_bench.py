@@ -90,7 +90,8 @@ async def main() -> None:
         print(f"latency ms: p50 {q[49] * 1000:.1f}  p95 {q[94] * 1000:.1f}  p99 {q[98] * 1000:.1f}")
     finally:
         for proc in procs:
-            proc.terminate()
+            if proc.returncode is None:  # one that died early has said why on stderr already
+                proc.terminate()
             await proc.wait()
         await drop_databases(settings)
 

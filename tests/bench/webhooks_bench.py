@@ -113,7 +113,8 @@ async def main() -> None:
         await client.close()
         await runner.cleanup()
         for proc in procs:
-            proc.terminate()
+            if proc.returncode is None:  # one that died early has said why on stderr already
+                proc.terminate()
             await proc.wait()
         await drop_databases(settings)
 
