@@ -48,12 +48,14 @@ async def execute_write(
     request: Request, res: Resources, principal: Principal, spec: WriteSpec, aggregate_id: str, data: Doc,
     *, new_resource: bool = True, caller_body: Doc | None = None,
     on_fresh: Callable[[Response], Response] | None = None,
+    reshape: Callable[[Response], Response] | None = None,
 ) -> Response:
     """Publish the command and answer with the readable resource, or 202 with an operation id.
 
     `caller_body` is what the Idempotency-Key fingerprint covers when `data` holds values made here (a
     sealed secret differs every time); `on_fresh` adjusts only the answer to a newly published command
-    (never a replay or a resumed one), e.g. to show a generated secret once.
+    (never a replay or a resumed one), e.g. to show a generated secret once; `reshape` adjusts every answer,
+    replays included, after the stored body was kept (e.g. to sign an expiring URL afresh).
     """
     key = _idempotency_key(request)
     store = idem.IdempotencyStore(res.gateway_db, res.settings.idempotency_ttl_s, res.settings.idempotency_stale_s)
@@ -71,8 +73,9 @@ async def execute_write(
             raise ApiError("IDEMPOTENCY_CONFLICT", "A request with this idempotency key is still in progress.",
                            status=409)
         if claim.outcome == idem.REPLAY and claim.response is not None:
-            return Response(claim.response["body"].encode(), status_code=claim.response["status"],
-                            media_type="application/json", headers={"Idempotent-Replayed": "true"})
+            replayed = Response(claim.response["body"].encode(), status_code=claim.response["status"],
+                                media_type="application/json", headers={"Idempotent-Replayed": "true"})
+            return reshape(replayed) if reshape is not None else replayed
         ids, resume = claim.ids, claim.outcome == idem.RESUME
     cmd = CommandEnvelope(
         command_id=ids["command_id"], type=spec.command_type, aggregate_id=ids["aggregate_id"],
@@ -88,7 +91,8 @@ async def execute_write(
         await dispatcher.record_operation(spec.service, cmd,
                                           {"resource_type": spec.resource_type, "resource_id": cmd.aggregate_id})
     answer = await _answer(request, store, key, principal, spec, cmd, result)
-    return on_fresh(answer) if on_fresh is not None and not resume else answer
+    answer = on_fresh(answer) if on_fresh is not None and not resume else answer
+    return reshape(answer) if reshape is not None else answer
 
 
 async def _answer(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -13,7 +14,7 @@ from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.listing import present
 from gateway.object_store import signed_urls
-from gateway.responses import ApiError, json_response, ok_body
+from gateway.responses import ApiError, dumps, json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.crm_assets import ASSET, MAX_ASSET_BYTES, AssetComplete, AssetCreate
 from junction_common.identity import Principal
@@ -31,19 +32,28 @@ def _url(request: Request, res: Resources, action: str, workspace_id: str, asset
                                   action, workspace_id, asset_id, URL_TTL_S)
 
 
+def _with_upload_url(request: Request, res: Resources, workspace_id: str, answer: Response) -> Response:
+    """Sign the upload URL for the answered asset itself, now: a replayed or resumed answer names the asset of the
+    first request, and its stored copy (kept 24 h) holds no URL that could have expired."""
+    if answer.status_code not in (200, 201):
+        return answer
+    body = json.loads(bytes(answer.body))
+    asset = body.get("data")
+    if not body.get("success") or not isinstance(asset, dict) or not isinstance(asset.get("id"), str):
+        return answer
+    asset.update(upload_url=_url(request, res, "upload", workspace_id, asset["id"]), upload_expires_in=URL_TTL_S)
+    headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return Response(dumps(body), status_code=answer.status_code, media_type="application/json", headers=headers)
+
+
 @router.post("/assets", operation_id="createAssetUploadIntent", status_code=201)
 async def create_upload_intent(body: AssetCreate, request: Request, res: ResourcesDep, principal: Writer) -> Response:
     """Register an asset and answer a signed, expiring `upload_url` (PUT the bytes there)."""
-    asset_id = new_id(ASSET.prefix)
-
-    def shape(doc: dict[str, Any]) -> dict[str, Any]:
-        return {**present(doc), "upload_url": _url(request, res, "upload", principal.workspace_id, asset_id),
-                "upload_expires_in": URL_TTL_S}
-
-    spec = WriteSpec("crm", ASSET.commands_topic, ASSET.command("create"), ASSET.collection, "asset", shape)
+    spec = WriteSpec("crm", ASSET.commands_topic, ASSET.command("create"), ASSET.collection, "asset", present)
     data = body.model_dump(exclude_none=True)
     data.setdefault("name", body.file_name)  # the reference lists assets by `name`; the file's name by default
-    return await execute_write(request, res, principal, spec, asset_id, data)
+    return await execute_write(request, res, principal, spec, new_id(ASSET.prefix), data,
+                               reshape=lambda answer: _with_upload_url(request, res, principal.workspace_id, answer))
 
 
 @router.put("/assets/{asset_id}/upload", include_in_schema=False)
