@@ -3,8 +3,10 @@ rows), then order and limit.
 
 Semantics: a missing field is null; comparisons (gt/gte/lt/lte) hold only between two numbers or two strings
 (ISO timestamps compare as text); `true` equals only `true`, never `1`; `contains` is a case-insensitive
-substring of a text field (or membership in a list field). count counts rows (or rows where its field is set);
-sum, avg, min and max ignore nulls and are null when nothing is left, as in SQL.
+substring of a text field (or membership in a list field, with the same equality). Groups are told apart by
+type and value (`true` and `1` are two groups). Rows are ordered before the selected fields are taken, so plain
+rows may be ordered by a field they do not show. count counts rows (or rows where its field is set); sum, avg,
+min and max ignore nulls and are null when nothing is left, as in SQL.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def matches(row: Row, cond: Condition) -> bool:
     if cond.op == "contains":
         if isinstance(have, str) and isinstance(want, str):
             return want.lower() in have.lower()
-        return isinstance(have, list) and want in have
+        return isinstance(have, list) and any(_equal(item, want) for item in have)
     comparable = (_number(have) and _number(want)) or (isinstance(have, str) and isinstance(want, str))
     return comparable and _COMPARE[cond.op](have, want)
 
@@ -81,8 +83,13 @@ def aggregate(agg: Aggregation, rows: list[Row]) -> Any:
     return min(candidates) if agg.aggregation == "min" else max(candidates)
 
 
-def _group_key(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
+def _group_key(value: Any) -> tuple[str, Any]:
+    """(type tag, value): `true` and `1` (or `"1"`) are different groups; 1 and 1.0 are the same number."""
+    if isinstance(value, dict | list):
+        return "json", json.dumps(value, sort_keys=True, default=str)
+    if isinstance(value, bool):
+        return "boolean", value
+    return ("number", value) if _number(value) else (type(value).__name__, value)
 
 
 def _grouped(rows: list[Row], group_by: list[str], aggs: list[Aggregation]) -> list[Row]:
@@ -106,9 +113,10 @@ def _sort_value(value: Any) -> tuple[int, Any]:
 def _ordered(rows: list[Row], orders: Iterable[OrderBy]) -> list[Row]:
     """Stable multi-key sort; nulls last in either direction."""
     for order in reversed(list(orders)):
-        nulls = [r for r in rows if r.get(order.field) is None]
-        rest = [r for r in rows if r.get(order.field) is not None]
-        rows = sorted(rest, key=lambda r: _sort_value(r[order.field]), reverse=order.direction == "desc") + nulls
+        nulls = [r for r in rows if value_of(r, order.field) is None]
+        rest = [r for r in rows if value_of(r, order.field) is not None]
+        rows = sorted(rest, key=lambda r: _sort_value(value_of(r, order.field)),
+                      reverse=order.direction == "desc") + nulls
     return rows
 
 
@@ -119,9 +127,9 @@ def compute(rows: list[Row], shape: QueryShape, base: Base) -> Result:
     aggs = [*shape.aggregations, *(base.measures[m] for m in shape.measures)]
     if shape.group_by or aggs:
         out = _grouped(kept, shape.group_by, aggs or [Aggregation(aggregation="count")])
-        orders = shape.order_by or [OrderBy(field=g) for g in shape.group_by]
-    else:
-        out = [{c: value_of(r, c) for c in columns} for r in kept]
-        orders = shape.order_by
-    out = _ordered(out, orders)
-    return Result(columns, out[: shape.limit], len(out), len(rows))
+        out = _ordered(out, shape.order_by or [OrderBy(field=g) for g in shape.group_by])
+        return Result(columns, out[: shape.limit], len(out), len(rows))
+    # Ordered before projecting: the order may name a field that is not shown.
+    ordered = _ordered(kept, shape.order_by)
+    return Result(columns, [{c: value_of(r, c) for c in columns} for r in ordered[: shape.limit]], len(ordered),
+                  len(rows))

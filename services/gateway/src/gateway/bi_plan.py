@@ -2,8 +2,11 @@
 into its rows, their columns and the complete query; then computed by gateway.bi_compute.
 
 Rows are read from the crm service's read models with a bounded scan (at most SCAN_LIMIT live records of the
-workspace after equality filters, else VALIDATION_ERROR): computation is in Python, not in the database, so it
-behaves the same on MongoDB and on the MongoDB-protocol servers without `$group` support.
+workspace after equality filters, else VALIDATION_ERROR, refused as soon as the scan passes it), each record
+holding only the top-level fields the query needs: computation is in Python, not in the database, so it behaves
+the same on MongoDB and on the MongoDB-protocol servers without `$group` support.
+
+Reading a CRM source needs the read scope of its resource (`crm:read`, `support:read`...) besides the BI scope.
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ from gateway.bi_compute import Result, compute
 from gateway.listing import present
 from gateway.responses import ApiError
 from junction_common.contracts.crm_bi import BI_DATASET, BI_METRIC, Aggregation, Condition, QueryRun, QueryShape
-from junction_common.contracts.crm_bi_fields import SOURCES, Base, dataset_base, query_errors, source_error
+from junction_common.contracts.crm_bi_fields import (
+    SOURCE_SCOPES,
+    SOURCES,
+    Base,
+    columns_of,
+    dataset_base,
+    duplicate_columns,
+    query_errors,
+    source_error,
+)
+from junction_common.identity import Principal
 
 Doc = dict[str, Any]
 SCAN_LIMIT = 50_000
@@ -81,11 +94,21 @@ def _add_metric(resolved: Plan, metric: Doc, query: QueryRun) -> None:
                             aggregations=[own, *query.aggregations])
 
 
+def require_source_scope(principal: Principal, source: str | None) -> None:
+    """Reading a CRM source's records needs its resource's read scope (a mock dataset's own rows need none)."""
+    scope = SOURCE_SCOPES.get(source or "")
+    if scope is not None and not principal.has_scope(scope):
+        raise ApiError("FORBIDDEN", "The token does not include the scope required for this operation.",
+                       {"required_scope": scope, "source": source})
+
+
 def _check(query: QueryRun, resolved: Plan) -> None:
     """The caller's fields against the columns; order_by against the result's columns (a metric adds `value`)."""
     errors = query_errors(_shape(query, order_by=[]), resolved.base)
     errors += [e for e in query_errors(resolved.shape, resolved.base)
                if e["pointer"].startswith("/order_by") or (e["pointer"] == "/fields" and e not in errors)]
+    errors += [e for e in duplicate_columns(resolved.shape, columns_of(resolved.shape, resolved.base))
+               if e is not None and e not in errors]
     if errors:
         raise ApiError("VALIDATION_ERROR", errors[0]["message"], {"pointer": errors[0]["pointer"], "errors": errors})
 
@@ -97,28 +120,47 @@ def _pushdown(shape: QueryShape) -> Doc:
             and not isinstance(c.value, bool)}
 
 
+def needed_fields(shape: QueryShape, base: Base) -> set[str]:
+    """The top-level fields the query reads (`custom_fields.tier` reads `custom_fields`)."""
+    names = [c.field for c in shape.filters] + list(shape.group_by) + [o.field for o in shape.order_by]
+    aggs = [*shape.aggregations, *(base.measures[m] for m in shape.measures if m in base.measures)]
+    names += [a.field for a in aggs if a.field]
+    if not (shape.group_by or shape.aggregations or shape.measures):
+        names += columns_of(shape, base)
+    return {name.partition(".")[0] for name in names}
+
+
 async def rows_of(db: AsyncDatabase[Doc], workspace_id: str, resolved: Plan, scan_limit: int = SCAN_LIMIT) -> list[Doc]:
-    """The live records of the workspace the plan reads (a mock dataset's own rows)."""
+    """The live records of the workspace the plan reads (a mock dataset's own rows), with only the fields it needs;
+    more than `scan_limit` is refused as soon as the scan passes it."""
     if resolved.source is None:
         return resolved.rows
     filt = {**_pushdown(resolved.shape), "workspace_id": workspace_id, "archived": {"$ne": True}}
-    docs = await db[resolved.source].find(filt).sort("_id", 1).limit(scan_limit + 1).to_list()
-    if len(docs) > scan_limit:
-        raise ApiError("VALIDATION_ERROR", f"More than {scan_limit} records match; add equality filters.",
-                       {"pointer": "/filters", "scan_limit": scan_limit})
-    return [present(d) for d in docs]
+    projection = {"_id": 1, **{name: 1 for name in needed_fields(resolved.shape, resolved.base)}}
+    rows: list[Doc] = []
+    async with db[resolved.source].find(filt, projection).sort("_id", 1).limit(scan_limit + 1) as cursor:
+        async for doc in cursor:
+            if len(rows) == scan_limit:
+                raise ApiError("VALIDATION_ERROR", f"More than {scan_limit} records match; add equality filters.",
+                               {"pointer": "/filters", "scan_limit": scan_limit})
+            rows.append(present(doc))
+    return rows
 
 
-async def run(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun, limit: int | None = None) -> Result:
+async def run_plan(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun,
+                   limit: int | None = None) -> tuple[Plan, Result]:
+    """The resolved plan and its result; `limit` replaces the query's own."""
     resolved = await plan(db, workspace_id, query)
     if limit is not None:
         resolved.shape = _shape(resolved.shape, limit=limit)
-    return compute(await rows_of(db, workspace_id, resolved), resolved.shape, resolved.base)
+    return resolved, compute(await rows_of(db, workspace_id, resolved), resolved.shape, resolved.base)
 
 
-async def run_described(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun) -> Doc:
-    """The answer of `POST /v1/bi/queries/run`."""
+async def run_described(db: AsyncDatabase[Doc], principal: Principal, query: QueryRun) -> Doc:
+    """The answer of `POST /v1/bi/queries/run`: a CRM source needs its read scope too."""
+    workspace_id = principal.workspace_id
     resolved = await plan(db, workspace_id, query)
+    require_source_scope(principal, resolved.source)
     result = compute(await rows_of(db, workspace_id, resolved), resolved.shape, resolved.base)
     return {"columns": result.columns, "rows": result.rows, "row_count": result.row_count,
             "returned": len(result.rows), "truncated": result.row_count > len(result.rows),

@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import context, errors
+from gateway import bi_exports, context, errors
 from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
 from gateway.jwt_auth import JwtVerifier
@@ -48,14 +48,16 @@ from junction_common.tracing import configure_tracing
 log = get_logger("gateway")
 
 
-async def _sweep(idem: IdempotencyStore, limiter: RateLimiter) -> None:
-    """Expired Idempotency-Keys and rate-limit windows are removed by this sweeper (no TTL indexes)."""
+async def _sweep(idem: IdempotencyStore, limiter: RateLimiter, res: Resources) -> None:
+    """Expired Idempotency-Keys and rate-limit windows are removed by this sweeper (no TTL indexes); BI exports
+    left pending (their gateway stopped, or the crm service answered late) are generated."""
     while True:
         await asyncio.sleep(600)
         with contextlib.suppress(Exception):
             removed = await idem.sweep(utcnow())
             windows = await limiter.sweep(utcnow())
-            log.info("gateway_swept", idempotency_keys=removed, rate_windows=windows)
+            exports = await bi_exports.sweep_stale(res, utcnow())
+            log.info("gateway_swept", idempotency_keys=removed, rate_windows=windows, bi_exports=exports)
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -78,7 +80,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         objects = open_object_store(settings)
         app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, JwtVerifier(settings),
                                         objects)
-        sweeper = asyncio.create_task(_sweep(idem, limiter))
+        sweeper = asyncio.create_task(_sweep(idem, limiter, app.state.resources))
         yield
         sweeper.cancel()
         await objects.close()

@@ -85,6 +85,10 @@ SOURCES: dict[str, Base] = {
 }
 
 
+# The scope a key needs to read each source's records, besides the BI scope (a source is a CRM resource).
+SOURCE_SCOPES: dict[str, str] = {c.collection: c.read_scope for c in CRM_RESOURCES if c.collection in SOURCES}
+
+
 def source_error(source: str) -> str | None:
     """Why `source` cannot be read, or None."""
     if source.startswith(("sync.", "sync:")):
@@ -131,9 +135,9 @@ def aggregation_error(base: Base, agg: Aggregation, pointer: str) -> Error | Non
     if agg.aggregation in ("sum", "avg") and kind not in (NUMBER, ANY):
         return {"pointer": f"{pointer}/field", "field": agg.field,
                 "message": f"{agg.aggregation} needs a numeric field; {agg.field!r} is a {kind}."}
-    if agg.aggregation in ("min", "max") and kind in (OBJECT, ARRAY):
+    if agg.aggregation in ("min", "max") and kind in (OBJECT, ARRAY, BOOLEAN):
         return {"pointer": f"{pointer}/field", "field": agg.field,
-                "message": f"{agg.aggregation} needs a number or a text field; {agg.field!r} is an {kind}."}
+                "message": f"{agg.aggregation} needs a number or a text field; {agg.field!r} is a {kind}."}
     return None
 
 
@@ -143,6 +147,17 @@ def columns_of(shape: QueryShape, base: Base) -> list[str]:
     if shape.group_by or aggregates:
         return [*shape.group_by, *(aggregates or ["count"])]
     return list(shape.fields) or [k for k in base.fields if k != "custom_fields"]
+
+
+def duplicate_columns(shape: QueryShape, columns: list[str], pointer: str = "") -> list[Error | None]:
+    """Each result column appears once: a group and an aggregate (or two aggregates) may not share a name."""
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if not repeated or not (shape.group_by or shape.aggregations or shape.measures):
+        return []
+    at = "/aggregations" if shape.aggregations else "/group_by"
+    return [{"pointer": f"{pointer}{at}", "field": name,
+             "message": f"The result would have two columns named {name!r}; give an aggregation another alias."}
+            for name in repeated]
 
 
 def query_errors(shape: QueryShape, base: Base, pointer: str = "") -> list[Error]:
@@ -159,6 +174,7 @@ def query_errors(shape: QueryShape, base: Base, pointer: str = "") -> list[Error
         found.append({"pointer": f"{pointer}/fields", "message": "fields selects plain rows; a grouped or "
                       "aggregated result has its groups and aggregates as columns."})
     columns = columns_of(shape, base)
+    found += duplicate_columns(shape, columns, pointer)
     grouped = bool(shape.group_by or shape.aggregations or shape.measures)
     for i, order in enumerate(shape.order_by):
         if order.field not in columns and (grouped or base.type_of(order.field) is None):

@@ -1,6 +1,7 @@
 """BI routes written by hand: queries/run, exports (CSV with signed downloads), scheduled artifacts (next run on
-read), and the metadata PATCH / archiving DELETE of any BI object. Datasets, metrics, reports and dashboards
-are routed from their declarations (junction_common.contracts.crm_bi)."""
+read), dataset and metric creation (they need the read scope of their CRM source), and the metadata PATCH /
+archiving DELETE of any BI object. The other routes of datasets, metrics, reports and dashboards are routed from
+their declarations (junction_common.contracts.crm_bi)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,15 @@ from gateway.responses import ApiError, json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.crm_bi import (
     BI_COLLECTIONS,
+    BI_DATASET,
     BI_EXPORT,
+    BI_METRIC,
     BI_SCHEDULED_ARTIFACT,
     TAG,
     BiObjectUpdate,
+    DatasetCreate,
     ExportCreate,
+    MetricCreate,
     QueryRun,
     ScheduledArtifactCreate,
     next_run_at,
@@ -42,6 +47,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=512)]
 ObjectId = Annotated[str, Path(alias="id", max_length=64, pattern=r"^[a-z]+_[A-Za-z0-9]+$")]
 Doc = dict[str, Any]
+ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"description": "Accepted; poll GET /v1/operations/{operation_id}."}}
 
 
 def _schedule_view(doc: Doc) -> Doc:
@@ -54,9 +60,9 @@ def _schedule_view(doc: Doc) -> Doc:
     return data
 
 
-def _shape(request: Request, res: Resources, contract: ResourceContract) -> Any:
+def _shape(request: Request, res: Resources, contract: ResourceContract, principal: Principal) -> Any:
     if contract is BI_EXPORT:
-        return lambda doc: bi_exports.view(request, res, doc)
+        return lambda doc: bi_exports.view(request, res, doc, principal)
     return _schedule_view if contract is BI_SCHEDULED_ARTIFACT else present
 
 
@@ -64,8 +70,29 @@ def _shape(request: Request, res: Resources, contract: ResourceContract) -> Any:
 async def run_query(body: QueryRun, request: Request, res: ResourcesDep, principal: Writer) -> Response:
     """Compute a query over a CRM source, a saved dataset or a saved metric of this workspace: filters, then
     group_by with count/sum/avg/min/max (or plain rows), then order_by and limit."""
-    data = await bi_plan.run_described(res.service_db("crm"), principal.workspace_id, body)
+    data = await bi_plan.run_described(res.service_db("crm"), principal, body)
     return json_response(ok_body(data, request_id_of(request)))
+
+
+async def _create(request: Request, res: Resources, principal: Principal, c: ResourceContract, data: Doc) -> Response:
+    spec = WriteSpec(c.service, c.commands_topic, c.command("create"), c.collection, c.name, present)
+    return await execute_write(request, res, principal, spec, new_id(c.prefix), data)
+
+
+@router.post("/datasets", operation_id="createBiDataset", status_code=201, responses=ACCEPTED)
+async def create_dataset(body: DatasetCreate, request: Request, res: ResourcesDep, principal: Writer) -> Response:
+    """Save a dataset over a CRM source (the key needs that source's read scope too) or of inline rows."""
+    bi_plan.require_source_scope(principal, body.source)
+    return await _create(request, res, principal, BI_DATASET, body.model_dump(exclude_none=True))
+
+
+@router.post("/metrics", operation_id="createBiMetric", status_code=201, responses=ACCEPTED)
+async def create_metric(body: MetricCreate, request: Request, res: ResourcesDep, principal: Writer) -> Response:
+    """Save a metric over a dataset of this workspace (the key needs the read scope of its CRM source too)."""
+    dataset = await res.service_db("crm")[BI_DATASET.collection].find_one(
+        {"_id": body.dataset_id, "workspace_id": principal.workspace_id})
+    bi_plan.require_source_scope(principal, (dataset or {}).get("source"))
+    return await _create(request, res, principal, BI_METRIC, body.model_dump(exclude_none=True))
 
 
 @router.get("/exports", operation_id="listBiExports")
@@ -74,7 +101,7 @@ async def list_exports(request: Request, res: ResourcesDep, principal: Reader, l
     """Exports newest first with their status; completed ones carry a signed, expiring download URL."""
     coll = res.service_db("crm")[BI_EXPORT.collection]
     return await list_page(request, coll, principal, res.settings.signing_secret, {"archived": False}, limit,
-                           cursor, _shape(request, res, BI_EXPORT))
+                           cursor, _shape(request, res, BI_EXPORT, principal))
 
 
 @router.post("/exports", operation_id="createBiExport", status_code=201)
@@ -92,7 +119,8 @@ async def download_export(export_id: Annotated[str, Path(max_length=64, pattern=
     doc = await res.service_db("crm")[BI_EXPORT.collection].find_one({"_id": export_id, "workspace_id": ws})
     if doc is None or doc.get("status") != "completed":
         raise ApiError("NOT_FOUND", "The export is not available.")
-    return await res.objects.response(ws, export_id, "text/csv", f"{doc.get('name') or export_id}.csv")
+    return await res.objects.response(ws, bi_exports.object_key(doc), "text/csv",
+                                      f"{doc.get('name') or export_id}.csv")
 
 
 @router.get("/scheduled-artifacts", operation_id="listBiScheduledArtifacts")
@@ -128,7 +156,8 @@ async def update_object(collection: Annotated[str, Path(max_length=64)], object_
     """Change a BI object's name, description or status (`archived` archives it); a schedule's cron and time
     zone too. Another workspace's object is NOT_FOUND."""
     c = _contract(collection, object_id)
-    spec = WriteSpec("crm", c.commands_topic, c.command("update"), c.collection, c.name, _shape(request, res, c), 200)
+    spec = WriteSpec("crm", c.commands_topic, c.command("update"), c.collection, c.name,
+                     _shape(request, res, c, principal), 200)
     return await execute_write(request, res, principal, spec, object_id, body.model_dump(exclude_unset=True),
                                new_resource=False)
 
@@ -138,5 +167,6 @@ async def archive_object(collection: Annotated[str, Path(max_length=64)], object
                          res: ResourcesDep, principal: Writer) -> Response:
     """Archive a BI object (status `archived`; no longer listed unless asked for by status)."""
     c = _contract(collection, object_id)
-    spec = WriteSpec("crm", c.commands_topic, c.command("archive"), c.collection, c.name, _shape(request, res, c), 200)
+    spec = WriteSpec("crm", c.commands_topic, c.command("archive"), c.collection, c.name,
+                     _shape(request, res, c, principal), 200)
     return await execute_write(request, res, principal, spec, object_id, {}, new_resource=False)
