@@ -241,7 +241,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 async def test_store_contract_put_stat_get_delete(store: ObjectStore):
     """Both backends: put answers size and SHA-256, stat agrees, get returns the bytes, delete removes them,
-    an oversize put keeps nothing (nor the earlier bytes' replacement), odd object ids are just keys."""
+    an oversize put keeps nothing (nor the earlier bytes' replacement), odd object ids are just keys, a download of
+    missing bytes is 404 NOT_FOUND."""
     data = b"hello " * 1000
     stored = await store.put("wrk_a", "obj 1+é", _chunks(data[:10], data[10:]), limit=len(data))
     assert stored.byte_size == len(data) and stored.checksum_sha256 == hashlib.sha256(data).hexdigest()
@@ -259,3 +260,6 @@ async def test_store_contract_put_stat_get_delete(store: ObjectStore):
     assert await store.stat("wrk_a", "obj 1+é") is None
     with pytest.raises(FileNotFoundError):
         _ = [c async for c in store.get("wrk_a", "obj 1+é")]
+    with pytest.raises(ApiError) as missing:
+        await store.response("wrk_a", "obj 1+é", "text/plain", "gone.txt")
+    assert missing.value.status == 404 and missing.value.code == "NOT_FOUND"

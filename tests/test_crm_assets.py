@@ -105,3 +105,39 @@ async def test_a_replayed_intent_carries_a_freshly_signed_upload_url(gateway, cr
     async with http.put(replayed["upload_url"], data=PNG) as resp:
         assert resp.status == 200, await resp.text()
 
+
+async def _slowly(first: bytes, sent: asyncio.Event, gate: asyncio.Event, rest: bytes) -> AsyncIterator[bytes]:
+    yield first
+    sent.set()
+    await gate.wait()
+    yield rest
+
+
+async def test_checked_bytes_are_never_replaced_and_missing_ones_are_404(gateway, crm_service, workspace, http):
+    """An upload still running when the asset completes is refused (409) and the checked bytes stay; a later upload
+    too; bytes gone from the store download as 404 in the error shape."""
+    workspace_id, key = workspace
+    base = gateway.url
+    status, body = await call(http, "POST", f"{base}/v1/assets", key, INTENT)
+    asset = body["data"]
+    async with http.put(asset["upload_url"], data=PNG) as resp:
+        assert resp.status == 200, await resp.text()
+    sent, gate = asyncio.Event(), asyncio.Event()
+    late = asyncio.create_task(http.put(asset["upload_url"], data=_slowly(b"evil", sent, gate, b" bytes")))
+    await asyncio.wait_for(sent.wait(), 10)
+    await asyncio.sleep(0.2)  # the gateway has begun receiving the late upload
+    status, body = await call(http, "POST", f"{base}/v1/assets/{asset['id']}/complete", key,
+                              {"byte_size": len(PNG), "checksum_sha256": hashlib.sha256(PNG).hexdigest()})
+    assert status == 200 and body["data"]["status"] == "available", body
+    gate.set()
+    async with await late as resp:
+        refused = await resp.json()
+        assert resp.status == 409 and refused["error"]["code"] == "VALIDATION_ERROR", refused
+    async with http.put(asset["upload_url"], data=b"after") as resp:
+        assert resp.status == 409 and (await resp.json())["error"]["details"] == {"status": "available"}
+    status, body = await call(http, "GET", f"{base}/v1/assets/{asset['id']}", key)
+    async with http.get(body["data"]["download_url"]) as resp:
+        assert resp.status == 200 and await resp.read() == PNG
+    (gateway.settings.home / "objects" / workspace_id / asset["id"]).unlink()
+    async with http.get(body["data"]["download_url"]) as resp:
+        assert resp.status == 404 and (await resp.json())["error"]["code"] == "NOT_FOUND"

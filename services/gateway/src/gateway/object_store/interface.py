@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import quote
 
 from fastapi.responses import Response
+
+# Called once all the bytes were received and before they replace the object's; raising keeps nothing.
+Commit = Callable[[], Awaitable[None]]
+
+
+def disposition(filename: str) -> str:
+    """Content-Disposition of a download named `filename` (RFC 6266/5987 when it is not plain ASCII)."""
+    quoted = quote(filename)
+    return f"attachment; filename*=utf-8''{quoted}" if quoted != filename else f'attachment; filename="{filename}"'
 
 
 @dataclass(frozen=True)
@@ -18,8 +28,10 @@ class Stored:
 class ObjectStore(Protocol):
     backend: str
 
-    async def put(self, workspace_id: str, object_id: str, chunks: AsyncIterator[bytes], limit: int) -> Stored:
-        """Keep the bytes (replacing earlier ones); more than `limit` bytes are refused (413) and nothing is kept."""
+    async def put(self, workspace_id: str, object_id: str, chunks: AsyncIterator[bytes], limit: int,
+                  before_commit: Commit | None = None) -> Stored:
+        """Keep the bytes (replacing earlier ones, atomically); more than `limit` bytes are refused (413) and nothing
+        is kept; `before_commit` may still refuse them once received."""
         ...
 
     async def stat(self, workspace_id: str, object_id: str) -> Stored | None:
@@ -35,7 +47,7 @@ class ObjectStore(Protocol):
         ...
 
     async def response(self, workspace_id: str, object_id: str, media_type: str | None, filename: str) -> Response:
-        """The bytes as an HTTP download (attachment named `filename`)."""
+        """The bytes as an HTTP download (attachment named `filename`); none stored is 404 NOT_FOUND."""
         ...
 
     async def close(self) -> None: ...

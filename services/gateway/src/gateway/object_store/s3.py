@@ -15,14 +15,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 from fastapi.responses import Response, StreamingResponse
 from yarl import URL
 
 from gateway.object_store.intake import receive
-from gateway.object_store.interface import Stored
+from gateway.object_store.interface import Commit, Stored, disposition
 from gateway.object_store.sigv4 import EMPTY_SHA256, Credentials, Request, sign_s3, uri_encode
 from gateway.responses import ApiError
 from gateway.settings import GatewaySettings
@@ -56,11 +56,6 @@ def _store_error(op: str, status: int, code: str) -> ApiError:
     log.warning("object_store_error", op=op, status=status, code=code)
     return ApiError("INTERNAL_ERROR", "The object store refused the request.",
                     {"store_status": status, "store_code": code}, status=502)
-
-
-def _disposition(filename: str) -> str:
-    quoted = quote(filename)
-    return f"attachment; filename*=utf-8''{quoted}" if quoted != filename else f'attachment; filename="{filename}"'
 
 
 async def _read(spool: IO[bytes]) -> AsyncIterator[bytes]:
@@ -123,10 +118,13 @@ class S3ObjectStore:
         found = re.search(r"<Code>([^<]{1,100})</Code>", await resp.text(errors="replace"))
         raise _store_error(op, resp.status, found.group(1) if found else "")
 
-    async def put(self, workspace_id: str, object_id: str, chunks: AsyncIterator[bytes], limit: int) -> Stored:
+    async def put(self, workspace_id: str, object_id: str, chunks: AsyncIterator[bytes], limit: int,
+                  before_commit: Commit | None = None) -> Stored:
         """Spool and hash the upload (refusing more than `limit` bytes), then PUT it with its SHA-256 as metadata."""
         with tempfile.SpooledTemporaryFile(max_size=CHUNK) as spool:
             stored = await receive(chunks, spool, limit)
+            if before_commit is not None:
+                await before_commit()
             spool.seek(0)
             headers = {"Content-Type": "application/octet-stream", META_SHA256: stored.checksum_sha256}
             async with await self._request("PUT", self.key(workspace_id, object_id), headers,
@@ -180,7 +178,7 @@ class S3ObjectStore:
             resp = await self._open(workspace_id, object_id)
         except FileNotFoundError as exc:
             raise ApiError("NOT_FOUND", "The stored bytes could not be found.") from exc
-        headers = {"Content-Disposition": _disposition(filename)}
+        headers = {"Content-Disposition": disposition(filename)}
         if "Content-Length" in resp.headers:
             headers["Content-Length"] = resp.headers["Content-Length"]
         return StreamingResponse(_body(resp), media_type=media_type, headers=headers)

@@ -56,15 +56,24 @@ async def create_upload_intent(body: AssetCreate, request: Request, res: Resourc
                                reshape=lambda answer: _with_upload_url(request, res, principal.workspace_id, answer))
 
 
+async def _require_pending(res: Resources, workspace_id: str, asset_id: str) -> None:
+    """Bytes are taken only while the asset waits for them: once completed, its checked bytes stay as they are."""
+    doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id, "workspace_id": workspace_id})
+    if doc is None:
+        raise ApiError("NOT_FOUND", "No upload is pending for this asset.")
+    if doc.get("status") != "upload_pending":
+        raise ApiError("VALIDATION_ERROR", "The asset no longer accepts an upload.", {"status": doc.get("status")},
+                       status=409)
+
+
 @router.put("/assets/{asset_id}/upload", include_in_schema=False)
 async def upload_bytes(asset_id: AssetId, request: Request, res: ResourcesDep, ws: Annotated[str, Query()],
                        expires: Annotated[int, Query()], sig: Annotated[str, Query()]) -> Response:
-    """The signed URL is the credential; at most MAX_ASSET_BYTES are accepted."""
+    """The signed URL is the credential; at most MAX_ASSET_BYTES are accepted, and only while the upload is pending."""
     signed_urls.verify(res.settings.signing_secret, "upload", ws, asset_id, expires, sig)
-    doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id, "workspace_id": ws})
-    if doc is None or doc.get("status") != "upload_pending":
-        raise ApiError("NOT_FOUND", "No upload is pending for this asset.")
-    stored = await res.objects.put(ws, asset_id, request.stream(), MAX_ASSET_BYTES)
+    await _require_pending(res, ws, asset_id)
+    stored = await res.objects.put(ws, asset_id, request.stream(), MAX_ASSET_BYTES,
+                                   before_commit=lambda: _require_pending(res, ws, asset_id))
     return json_response(ok_body({"id": asset_id, "byte_size": stored.byte_size,
                                   "checksum_sha256": stored.checksum_sha256}, request_id_of(request)))
 
