@@ -28,10 +28,12 @@ from typing import Any
 import boto3
 import pytest
 import pytest_asyncio
+from aiohttp import web
 from pydantic import SecretStr
 
 from conftest import Stack
 from gateway.object_store import LocalObjectStore, ObjectStore, S3Config, S3ObjectStore
+from gateway.object_store import s3 as s3_module
 from gateway.object_store.sigv4 import Credentials
 from gateway.responses import ApiError
 from junction_common.contracts.crm_assets import MAX_ASSET_BYTES
@@ -41,6 +43,7 @@ from tests.api import call
 pytestmark = pytest.mark.integration
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+PAD, HUGE = b" " * (1 << 16), 256 << 20
 REGION = "us-east-1"
 S3_ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
 
@@ -211,15 +214,61 @@ async def test_the_secret_is_never_shown(gateway, s3_server):
         assert s3_server.secret_access_key not in shown
 
 
-async def test_a_wrong_secret_is_refused_by_the_bucket(s3_server):
+class _Log:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self.events.append((event, fields))
+
+
+async def test_a_wrong_secret_is_refused_by_the_bucket_and_its_code_is_only_logged(s3_server, monkeypatch):
+    logged = _Log()
+    monkeypatch.setattr(s3_module, "log", logged)
     store = S3ObjectStore(s3_config(s3_server, "wrong-secret/", secret="not-the-secret"))
     try:
         with pytest.raises(ApiError) as refused:
             await store.put("wrk_x", "asset_x", _chunks(PNG), limit=len(PNG))
-        assert refused.value.status == 502 and refused.value.details["store_code"] == "SignatureDoesNotMatch"
+        assert refused.value.status == 502 and refused.value.code == "INTERNAL_ERROR"
+        assert refused.value.details is None and "SignatureDoesNotMatch" not in refused.value.message
+        assert logged.events == [("object_store_error", {"op": "put", "status": 403, "code": "SignatureDoesNotMatch"})]
         assert s3_server.keys("wrong-secret/") == []
     finally:
         await store.close()
+
+
+async def test_only_the_head_of_an_error_answer_is_read():
+    """A store answering an error with an endless body costs the gateway a few KB, not the whole body."""
+    sent = 0
+
+    async def refuse(request: web.Request) -> web.StreamResponse:
+        nonlocal sent
+        resp = web.StreamResponse(status=403, headers={"Content-Type": "application/xml"})
+        await resp.prepare(request)
+        await resp.write(b"<Error><Code>AccessDenied</Code>")
+        with contextlib.suppress(ConnectionError):
+            for _ in range(HUGE // len(PAD)):
+                await resp.write(PAD)
+                sent += len(PAD)
+        return resp
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", refuse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    config = S3Config(f"http://127.0.0.1:{port}", "bucket", REGION, Credentials("AKID", "secret"), path_style=True)
+    store = S3ObjectStore(config)
+    try:
+        with pytest.raises(ApiError) as refused:
+            await store.put("wrk_x", "asset_x", _chunks(PNG), limit=len(PNG))
+        assert refused.value.status == 502 and refused.value.details is None
+        await asyncio.sleep(0.5)
+        assert sent < HUGE // 2
+    finally:
+        await store.close()
+        await runner.cleanup()
 
 
 async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:

@@ -32,6 +32,7 @@ log = get_logger("gateway.object_store")
 CHUNK = 1 << 20
 META_SHA256 = "x-amz-meta-sha256"
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+ERROR_BODY_LIMIT = 8192
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,17 @@ class S3Config:
 
 
 def _store_error(op: str, status: int, code: str) -> ApiError:
+    """The store's own status and code are for the operator's log; the client learns only that storage failed."""
     log.warning("object_store_error", op=op, status=status, code=code)
-    return ApiError("INTERNAL_ERROR", "The object store refused the request.",
-                    {"store_status": status, "store_code": code}, status=502)
+    return ApiError("INTERNAL_ERROR", "The object store refused the request.", status=502)
+
+
+async def _error_head(resp: aiohttp.ClientResponse) -> str:
+    """At most ERROR_BODY_LIMIT bytes of an error answer: enough for its <Code>, never a whole hostile body."""
+    head = b""
+    while len(head) < ERROR_BODY_LIMIT and (block := await resp.content.read(ERROR_BODY_LIMIT - len(head))):
+        head += block
+    return head.decode(errors="replace")
 
 
 async def _read(spool: IO[bytes]) -> AsyncIterator[bytes]:
@@ -115,7 +124,7 @@ class S3ObjectStore:
     async def _check(self, resp: aiohttp.ClientResponse, op: str) -> None:
         if 200 <= resp.status < 300:
             return
-        found = re.search(r"<Code>([^<]{1,100})</Code>", await resp.text(errors="replace"))
+        found = re.search(r"<Code>([^<]{1,100})</Code>", await _error_head(resp))
         raise _store_error(op, resp.status, found.group(1) if found else "")
 
     async def put(self, workspace_id: str, object_id: str, chunks: AsyncIterator[bytes], limit: int,
