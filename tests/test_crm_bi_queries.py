@@ -4,12 +4,25 @@ files behind signed, expiring download URLs."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from conftest import create_workspace
+from gateway import bi_exports, bi_plan
+from gateway.deps import Resources
+from gateway.object_store import open_object_store
+from gateway.responses import ApiError
+from junction_common.bus.broker import create_broker
+from junction_common.contracts.crm_bi import QueryRun
+from junction_common.envelope import utcnow
+from junction_common.identity import IdentityStore
+from junction_common.mongo import create_client
 from tests.api import bearer, call, ids
 from tests.test_crm_bi import DEALS, assert_invalid, seed_deals
 
@@ -241,3 +254,151 @@ async def test_export_produces_a_signed_downloadable_csv(gateway, crm_service, w
     assert status == 404
     async with http.get(f"{base}/v1/bi/exports", headers=bearer(other)) as resp:
         assert (await resp.json())["data"] == []
+
+
+async def scoped_key(settings, workspace_id: str, scopes: list[str]) -> str:
+    client = create_client(settings)
+    try:
+        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
+        return await store.create_key(workspace_id, "bi only", "MEMBER", scopes, utcnow())
+    finally:
+        await client.close()
+
+
+@contextlib.asynccontextmanager
+async def gateway_resources(settings) -> AsyncIterator[Resources]:
+    """What the gateway's sweeper works with, outside a request."""
+    client = create_client(settings)
+    broker = create_broker(settings, client_id="bi-test")
+    await broker.start()
+    try:
+        yield Resources(settings, client, broker, None, client[settings.db_name("gateway")], None, None,  # type: ignore[arg-type]
+                        open_object_store(settings))
+    finally:
+        await broker.stop()
+        await client.close()
+
+
+class GatewayStopped(RuntimeError):
+    """Stands for a gateway that stops after creating the export, before recording its outcome."""
+
+
+class StoppingDispatcher:
+    def __init__(self, res) -> None:
+        pass
+
+    async def publish(self, *_: object) -> None:
+        raise GatewayStopped
+
+
+async def test_a_source_needs_its_read_scope_besides_the_bi_scope(gateway, crm_service, workspace, http):
+    workspace_id, key = workspace
+    base = gateway.url
+    await seed_deals(http, base, key)
+    bi_only = await scoped_key(gateway.settings, workspace_id, ["bi:read", "bi:write"])
+    with_crm = await scoped_key(gateway.settings, workspace_id, ["bi:read", "bi:write", "crm:read"])
+    _, ds = await call(http, "POST", f"{base}/v1/bi/datasets", key, {"name": "D", "kind": "table", "source": "deals"})
+    _, mock = await call(http, "POST", f"{base}/v1/bi/datasets", key, {"name": "M", "kind": "mock", "rows": [{"a": 1}]})
+    _, done = await call(http, "POST", f"{base}/v1/bi/exports", key, {"dataset_id": ds["data"]["id"]})
+    assert done["data"]["status"] == "completed", done
+    refused = (
+        ("/v1/bi/queries/run", {"source": "contacts"}, "crm:read"),
+        ("/v1/bi/queries/run", {"source": "tickets"}, "support:read"),
+        ("/v1/bi/queries/run", {"dataset_id": ds["data"]["id"]}, "crm:read"),
+        ("/v1/bi/exports", {"query": {"source": "tasks"}}, "tasks:read"),
+        ("/v1/bi/exports", {"dataset_id": ds["data"]["id"]}, "crm:read"),
+        ("/v1/bi/datasets", {"name": "x", "kind": "table", "source": "deals"}, "crm:read"),
+        ("/v1/bi/metrics", {"name": "x", "dataset_id": ds["data"]["id"], "aggregation": "count"}, "crm:read"),
+    )
+    for path, payload, scope in refused:
+        status, body = await call(http, "POST", f"{base}{path}", bi_only, payload)
+        assert status == 403 and body["error"]["code"] == "FORBIDDEN", (path, body)
+        assert body["error"]["details"]["required_scope"] == scope, (path, body)
+    status, body = await run(http, base, bi_only, {"dataset_id": mock["data"]["id"]})
+    assert status == 200 and body["data"]["rows"] == [{"a": 1}], body  # inline rows need no other scope
+    status, body = await run(http, base, with_crm, {"source": "deals", "aggregations": [{"aggregation": "count"}]})
+    assert status == 200 and body["data"]["rows"] == [{"count": 6}], body
+    status, body = await call(http, "GET", f"{base}/v1/bi/exports", bi_only)
+    assert status == 200 and "download_url" not in body["data"][0], body  # no CRM scope, no file
+    status, body = await call(http, "GET", f"{base}/v1/bi/exports", with_crm)
+    assert body["data"][0]["download_url"], body
+
+
+async def test_a_report_export_has_every_row_unless_its_query_sets_limit(gateway, crm_service, workspace, http):
+    _, key = workspace
+    base = gateway.url
+    _, mock = await call(http, "POST", f"{base}/v1/bi/datasets", key,
+                         {"name": "M", "kind": "mock", "rows": [{"n": i} for i in range(150)]})
+    reports = {}
+    for name, query in (("all", {"fields": ["n"]}), ("ten", {"fields": ["n"], "limit": 10})):
+        status, body = await call(http, "POST", f"{base}/v1/bi/reports", key,
+                                  {"name": name, "dataset_id": mock["data"]["id"], "query": query})
+        assert status == 201 and body["data"]["query"] == query, body
+        reports[name] = body["data"]["id"]
+    for name, rows in (("all", 150), ("ten", 10)):
+        status, body = await call(http, "POST", f"{base}/v1/bi/exports", key, {"report_id": reports[name]})
+        assert status == 201 and body["data"]["row_count"] == rows, body
+
+
+async def test_a_scan_reads_only_the_fields_it_needs_and_stops_past_the_limit(gateway, crm_service, workspace, http):
+    workspace_id, key = workspace
+    await seed_deals(http, gateway.url, key)
+    db = create_client(gateway.settings)[gateway.settings.db_name("crm")]
+    query = QueryRun.model_validate({"source": "deals", "group_by": ["stage"]})
+    resolved = await bi_plan.plan(db, workspace_id, query)
+    rows = await bi_plan.rows_of(db, workspace_id, resolved)
+    assert len(rows) == 6 and all(set(r) <= {"stage"} for r in rows), rows
+    with pytest.raises(ApiError) as refused:
+        await bi_plan.rows_of(db, workspace_id, resolved, scan_limit=5)
+    assert refused.value.code == "VALIDATION_ERROR"
+
+
+async def test_an_export_left_pending_is_finished_by_a_retry_or_the_sweeper(gateway, crm_service, workspace, http,
+                                                                            monkeypatch):
+    _, key = workspace
+    base = gateway.url
+    await seed_deals(http, base, key)
+    payload = {"name": "stages", "query": {"source": "deals", "group_by": ["stage"]}}
+    retry, close = {"Idempotency-Key": "export-stuck"}, {"Connection": "close"}  # a 500 ends its connection
+    with monkeypatch.context() as patched:
+        patched.setattr(bi_exports, "Dispatcher", StoppingDispatcher)
+        status, _ = await call(http, "POST", f"{base}/v1/bi/exports", key, payload, {**retry, **close})
+        assert status == 500
+        status, _ = await call(http, "POST", f"{base}/v1/bi/exports", key, payload, close)
+        assert status == 500
+    pending = await ids(http, f"{base}/v1/bi/exports", key)
+    status, body = await call(http, "POST", f"{base}/v1/bi/exports", key, payload, retry)
+    assert status == 201 and body["data"]["status"] == "completed" and body["data"]["row_count"] == 3, body
+    async with http.get(body["data"]["download_url"]) as resp:
+        assert resp.status == 200 and (await resp.text()).startswith("stage,count")
+    stuck = [i for i in pending if i != body["data"]["id"]]
+    assert len(stuck) == 1
+    async with gateway_resources(gateway.settings) as res:
+        assert await bi_exports.sweep_stale(res, utcnow()) == 0  # not stale yet
+        assert await bi_exports.sweep_stale(res, utcnow() + timedelta(seconds=bi_exports.STALE_PENDING_S + 1)) == 1
+    _, listed = await call(http, "GET", f"{base}/v1/bi/exports", key)
+    assert {e["id"]: e["status"] for e in listed["data"]} == dict.fromkeys(pending, "completed"), listed
+
+    def broken(*_: object) -> None:
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(bi_plan, "compute", broken)
+    status, body = await call(http, "POST", f"{base}/v1/bi/exports", key, payload)
+    assert status == 201 and body["data"]["status"] == "failed", body
+    assert body["data"]["error"]["code"] == "INTERNAL_ERROR", body
+
+
+async def test_every_answer_signs_a_fresh_download_url(gateway, crm_service, workspace, http, monkeypatch):
+    _, key = workspace
+    base = gateway.url
+    await seed_deals(http, base, key)
+    payload, retry = {"query": {"source": "deals", "fields": ["name"]}}, {"Idempotency-Key": "export-fresh"}
+    status, first = await call(http, "POST", f"{base}/v1/bi/exports", key, payload, retry)
+    assert status == 201 and first["data"]["download_expires_in"] == bi_exports.URL_TTL_S, first
+    monkeypatch.setattr(bi_exports, "URL_TTL_S", 5)
+    async with http.post(f"{base}/v1/bi/exports", json=payload, headers={**bearer(key), **retry}) as resp:
+        assert resp.status == 201 and resp.headers["Idempotent-Replayed"] == "true"
+        again = (await resp.json())["data"]
+    assert again["id"] == first["data"]["id"] and again["download_expires_in"] == 5, again
+    expires = int(parse_qs(urlsplit(again["download_url"]).query)["expires"][0])
+    assert expires <= utcnow().timestamp() + 10
