@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -143,3 +144,39 @@ async def test_endpoints_listed_by_the_event_types_they_receive(stack_settings, 
 
 async def _truthy(value: Any) -> Any:
     return value
+
+
+async def test_cancel_stops_an_event_already_waiting_in_its_endpoints_lane(stack_settings, crm_service,
+                                                                           gateway, workspace, http) -> None:
+    from junction_common.service import ServiceRuntime
+    from webhooks.main import create_spec
+    from webhooks.settings import WebhooksSettings
+
+    settings = WebhooksSettings(**{**stack_settings.webhooks.model_dump(), "webhook_endpoint_concurrency": 1})
+    runtime = ServiceRuntime(create_spec(settings), settings)
+    await runtime.start()
+    _, key = workspace
+    gw = gateway.url
+    try:
+        async with receiver() as rx:
+            rx.delay_s = 1.5
+            _, body = await call(http, "POST", f"{gw}/v1/webhooks", key,
+                                 {"url": rx.url, "event_types": ["contact.created"]})
+            endpoint_id = body["data"]["id"]
+            for n in range(3):
+                await call(http, "POST", f"{gw}/v1/contacts", key, {"name": f"Lane {n}", "email": f"l{n}@x.io"})
+
+            async def three() -> list[dict[str, Any]]:
+                found = (await _events(http, gw, key, {"integrationId": endpoint_id}))["data"]
+                return list(found) if len(found) == 3 else []
+
+            events = await eventually(three)
+            # One at a time, 1.5 s each: the newest waits in the lane, already handed to this process.
+            newest = max(events, key=lambda e: e["createdAt"])
+            status, body = await call(http, "POST", f"{gw}/v1/integrations/events/{newest['id']}/cancel", key)
+            assert status == 200 and body["data"]["status"] == "cancelled", body
+            await eventually(lambda: _truthy(len(rx.received) == 2), timeout=20)
+            await asyncio.sleep(2.0)
+            assert newest["id"] not in rx.ids() and len(rx.received) == 2
+    finally:
+        await runtime.stop()

@@ -141,6 +141,7 @@ async def cancel_event(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
         return
     if doc["status"] in OPEN:
         await engine.store.cancel({"_id": doc["_id"], "status": {"$in": list(OPEN)}}, time.time())
+        engine.cancelled(doc["_id"])
     elif doc["status"] != "cancelled":
         await _reject(runtime, cmd, CommandRejected(
             "VALIDATION_ERROR", f"Only a queued or processing event can be cancelled; this one {doc['status']}.",

@@ -75,6 +75,9 @@ class DeliveryEngine:
         self.health = runtime.db[wh.ENDPOINT_HEALTH]
         self._failing: dict[str, tuple[float, float]] = {}  # endpoint -> (failing since, read at)
         self._housekept = time.monotonic()
+        # Deliveries cancelled lately (by any replica): a worker holding one drops it instead of sending.
+        self._cancelled: dict[str, float] = {}
+        self._cancels_read_at = time.time() - settings.webhook_lease_s
         self._healthy: set[str] = set()
         self._disabling: set[str] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -170,7 +173,10 @@ class DeliveryEngine:
             log.exception("webhook_attempt_crashed", delivery_id=doc.get("_id"))
 
     async def _still_ours(self, doc: Doc) -> bool:
-        """Renew a lease that could expire during the attempt (the delivery waited long in its lane)."""
+        """Not cancelled meanwhile; and renew a lease that could expire during the attempt (the delivery
+        waited long in its lane)."""
+        if doc["_id"] in self._cancelled:
+            return False
         now = time.time()
         if doc["lease_until"] - now >= self.settings.webhook_timeout_s + 5:
             return True
@@ -282,12 +288,24 @@ class DeliveryEngine:
         # Paused/disabled endpoints wait; an endpoint whose lane already holds plenty is not given more
         # (its queued deliveries keep their leases; the rest wait in the log until the lane drains).
         skip = await self.directory.inactive_ids() + self.lanes.full(LANE_FULL)
+        await self._read_cancels()
         docs = await self.store.claim_due(time.time(), self.settings.webhook_lease_s, skip, SWEEP_BATCH)
         for doc in docs:
             await self.submit_safely(doc)
         if time.monotonic() - self._housekept > HOUSEKEEPING_EVERY_S:
             await self.housekeep()
         return len(docs)
+
+    def cancelled(self, delivery: str) -> None:
+        self._cancelled[delivery] = time.time()
+
+    async def _read_cancels(self) -> None:
+        now = time.time()
+        for delivery in await self.store.cancelled_since(self._cancels_read_at - 1.0):
+            self._cancelled.setdefault(delivery, now)
+        self._cancels_read_at = now
+        horizon = now - 2 * self.settings.webhook_lease_s  # nothing is held longer than a lease
+        self._cancelled = {k: v for k, v in self._cancelled.items() if v > horizon}
 
     async def housekeep(self) -> None:
         """Forget idle lanes; delete finished deliveries older than the retention."""

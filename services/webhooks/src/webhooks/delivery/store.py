@@ -67,6 +67,7 @@ class DeliveryStore:
         await self.deliveries.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
         await self.deliveries.create_index([("workspace_id", ASCENDING), ("webhook_id", ASCENDING)])
         await self.deliveries.create_index([("lease_token", ASCENDING)])
+        await self.deliveries.create_index([("cancelled_ts", ASCENDING)])
 
     async def add(self, doc: Doc) -> bool:
         """Insert a new delivery; False when it already existed (the event was seen before)."""
@@ -116,8 +117,13 @@ class DeliveryStore:
     async def cancel(self, query: Doc, now: float) -> int:
         result = await self.deliveries.update_many(query, {"$set": {
             "status": "cancelled", "lease_until": 0.0, "lease_token": None, "updated_at": iso(now),
-            "cancelled_at": iso(now)}})
+            "cancelled_at": iso(now), "cancelled_ts": now}})
         return result.modified_count
+
+    async def cancelled_since(self, ts: float) -> list[str]:
+        """Deliveries cancelled after `ts` (workers drop them even if they hold them already)."""
+        docs = await self.deliveries.find({"status": "cancelled", "cancelled_ts": {"$gt": ts}}, {"_id": 1}).to_list()
+        return [d["_id"] for d in docs]
 
     async def drain(self) -> None:
         await self.inserts.drain()
