@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import pytest
@@ -57,10 +58,17 @@ async def crm_service(stack_settings: Stack) -> AsyncIterator[ServiceRuntime]:
     await runtime.stop()
 
 
+async def start_webhooks(stack: Stack, **overrides: Any) -> ServiceRuntime:
+    """A running webhooks service on the test's names, with settings changed by `overrides`."""
+    settings = WebhooksSettings(**{**stack.webhooks.model_dump(), **overrides})
+    runtime = ServiceRuntime(create_webhooks_spec(settings), settings)
+    await runtime.start()
+    return runtime
+
+
 @pytest_asyncio.fixture
 async def webhooks_service(stack_settings: Stack) -> AsyncIterator[ServiceRuntime]:
-    runtime = ServiceRuntime(create_webhooks_spec(stack_settings.webhooks), stack_settings.webhooks)
-    await runtime.start()
+    runtime = await start_webhooks(stack_settings)
     yield runtime
     await runtime.stop()
 

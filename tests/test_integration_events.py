@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from conftest import start_webhooks
 from junction_common.testing.infra import eventually
 from tests.api import call
 from tests.receivers import receiver
@@ -148,13 +149,7 @@ async def _truthy(value: Any) -> Any:
 
 async def test_cancel_stops_an_event_already_waiting_in_its_endpoints_lane(stack_settings, crm_service,
                                                                            gateway, workspace, http) -> None:
-    from junction_common.service import ServiceRuntime
-    from webhooks.main import create_spec
-    from webhooks.settings import WebhooksSettings
-
-    settings = WebhooksSettings(**{**stack_settings.webhooks.model_dump(), "webhook_endpoint_concurrency": 1})
-    runtime = ServiceRuntime(create_spec(settings), settings)
-    await runtime.start()
+    runtime = await start_webhooks(stack_settings, webhook_endpoint_concurrency=1)
     _, key = workspace
     gw = gateway.url
     try:

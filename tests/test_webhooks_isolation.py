@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 
-from junction_common.service import ServiceRuntime
+from conftest import start_webhooks
 from junction_common.testing.infra import eventually
 from tests.api import call
 from tests.receivers import receiver
-from webhooks.main import create_spec
-from webhooks.settings import WebhooksSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -23,9 +21,7 @@ async def _true(value: Any) -> Any:
 
 async def test_a_slow_receiver_does_not_delay_a_fast_one(stack_settings, crm_service, gateway, workspace,
                                                          http) -> None:
-    settings = WebhooksSettings(**{**stack_settings.webhooks.model_dump(), "webhook_endpoint_concurrency": 2})
-    runtime = ServiceRuntime(create_spec(settings), settings)
-    await runtime.start()
+    runtime = await start_webhooks(stack_settings, webhook_endpoint_concurrency=2)
     _, key = workspace
     gw = gateway.url
     try:
@@ -59,10 +55,8 @@ async def test_a_slow_receiver_does_not_delay_a_fast_one(stack_settings, crm_ser
 
 async def test_an_endpoint_failing_longer_than_allowed_is_disabled(stack_settings, crm_service, gateway, workspace,
                                                                    http) -> None:
-    settings = WebhooksSettings(**{**stack_settings.webhooks.model_dump(), "webhook_disable_after_s": 1.5,
-                                   "webhook_retry_schedule": "0,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5"})
-    runtime = ServiceRuntime(create_spec(settings), settings)
-    await runtime.start()
+    runtime = await start_webhooks(stack_settings, webhook_disable_after_s=1.5,
+                                   webhook_retry_schedule="0,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5")
     _, key = workspace
     gw = gateway.url
     try:

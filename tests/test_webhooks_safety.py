@@ -6,13 +6,10 @@ from typing import Any
 
 import pytest
 
-from conftest import create_workspace
-from junction_common.service import ServiceRuntime
+from conftest import create_workspace, start_webhooks
 from junction_common.testing.infra import eventually
 from tests.api import call
 from tests.receivers import receiver
-from webhooks.main import create_spec
-from webhooks.settings import WebhooksSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -60,10 +57,7 @@ async def test_private_targets_are_refused_and_redirects_not_followed(stack_sett
 async def test_production_policy_refuses_loopback_names_and_plain_http(stack_settings, crm_service, gateway,
                                                                        workspace, http) -> None:
     """With no allow-list (the production default) a name resolving to loopback is refused, as is http."""
-    strict = WebhooksSettings(**{**stack_settings.webhooks.model_dump(), "webhook_allow_networks": "",
-                                 "webhook_require_https": True})
-    runtime = ServiceRuntime(create_spec(strict), strict)
-    await runtime.start()
+    runtime = await start_webhooks(stack_settings, webhook_allow_networks="", webhook_require_https=True)
     try:
         _, key = workspace
         for url in ("https://localhost:8443/hook", "https://127.0.0.1/hook", "http://example.com/hook"):

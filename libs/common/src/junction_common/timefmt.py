@@ -21,6 +21,11 @@ def as_datetime(value: Any) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def from_epoch(ts: float) -> str:
+    """Epoch seconds (what queues store, since floats compare exactly on every server) as ISO 8601 UTC."""
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
 def iso(value: Any) -> str | None:
     parsed = as_datetime(value)
     return parsed.isoformat() if parsed is not None else None

@@ -14,6 +14,11 @@ import os
 PREFIX = "whsec_"
 
 
+def secret_aad(workspace_id: str, endpoint_id: str) -> bytes:
+    """What a sealed signing secret is bound to (vault AAD): sealed by the gateway, opened by the service."""
+    return f"{workspace_id}:{endpoint_id}:signing".encode()
+
+
 def new_secret() -> str:
     return PREFIX + base64.b64encode(os.urandom(24)).decode()
 

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 from typing import Any
+
+from junction_common.contracts import webhooks as wh
+from junction_common.timefmt import from_epoch
 
 Doc = dict[str, Any]
 _ENDPOINT_HIDDEN = {"_id", "_version", "workspace_id", "secret_sealed", "previous_secrets", "created_ts",
                     "catch_up_since", "status_changed_at"}
-OPEN = ("pending", "retrying")
+OPEN = wh.OPEN_DELIVERY_STATUSES
 
 
 def _iso(ts: Any) -> str | None:
-    return datetime.fromtimestamp(float(ts), UTC).isoformat() if isinstance(ts, int | float) and ts else None
+    return from_epoch(float(ts)) if isinstance(ts, int | float) and ts else None
 
 
 def endpoint_view(doc: Doc) -> Doc:

@@ -36,6 +36,7 @@ CANCEL_EVENT = "integration_event.cancel"
 
 ENDPOINT_STATUSES = ("active", "paused", "disabled")
 DELIVERY_STATUSES = ("pending", "retrying", "succeeded", "failed", "cancelled")
+OPEN_DELIVERY_STATUSES = ("pending", "retrying")  # still to be sent (queued or processing as events)
 # The integration-event view of a delivery (integrations-api.txt).
 EVENT_STATUSES = ("queued", "processing", "succeeded", "failed", "cancelled")
 

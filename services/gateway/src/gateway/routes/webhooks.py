@@ -26,7 +26,7 @@ from junction_common.contracts import webhooks as wh
 from junction_common.identity import Principal
 from junction_common.ids import new_id
 from junction_common.vault import Vault, parse_keys
-from junction_common.webhook_signing import new_secret, preview, secret_problem
+from junction_common.webhook_signing import new_secret, preview, secret_aad, secret_problem
 
 router = APIRouter(prefix="/v1", tags=["Integrations"], responses=ERROR_RESPONSES)
 READ, WRITE = require_scope("integrations:read"), require_scope("integrations:write")
@@ -121,8 +121,7 @@ def _vault(res: Resources) -> Vault:
 
 
 def _sealed(res: Resources, workspace_id: str, endpoint_id: str, secret: str) -> dict[str, str]:
-    aad = f"{workspace_id}:{endpoint_id}:signing".encode()
-    return _vault(res).seal(secret.encode(), aad).to_dict()
+    return _vault(res).seal(secret.encode(), secret_aad(workspace_id, endpoint_id)).to_dict()
 
 
 def _with_secret(response: Response, secret: str) -> Response:

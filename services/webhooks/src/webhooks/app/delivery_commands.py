@@ -18,9 +18,10 @@ from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, utcnow
 from junction_common.service import ServiceRuntime
 from junction_common.store.outcomes import REJECTED, SUCCEEDED
+from junction_common.timefmt import from_epoch as iso
 from webhooks.app.routing import decider_for_policy
 from webhooks.delivery.engine import DeliveryEngine
-from webhooks.delivery.store import OPEN, delivery_id, iso, new_delivery
+from webhooks.delivery.store import OPEN, delivery_id, new_delivery
 
 Doc = dict[str, Any]
 

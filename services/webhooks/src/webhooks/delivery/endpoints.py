@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from junction_common.contracts import webhooks as wh
 from junction_common.timefmt import as_datetime
 from junction_common.vault import SealedSecret, Vault, VaultError
-from junction_common.webhook_signing import key_bytes
+from junction_common.webhook_signing import key_bytes, secret_aad
 
 Doc = dict[str, Any]
 
@@ -29,10 +29,6 @@ def subscribed(endpoint: Doc, event_type: str) -> bool:
     if not types or "*" in types:
         return event_type != wh.TEST_EVENT
     return any(t == event_type or (t.endswith(".*") and event_type.startswith(t[:-1])) for t in types)
-
-
-def secret_aad(workspace_id: str, endpoint_id: str) -> bytes:
-    return f"{workspace_id}:{endpoint_id}:signing".encode()
 
 
 @dataclass

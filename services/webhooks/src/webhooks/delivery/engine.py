@@ -23,6 +23,7 @@ from junction_common.envelope import CommandEnvelope, EventEnvelope
 from junction_common.ids import new_ulid
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
+from junction_common.timefmt import from_epoch as iso
 from junction_common.topics import declared_topics, ensure_topics
 from junction_common.vault import Vault, parse_keys
 from webhooks import topics
@@ -31,7 +32,7 @@ from webhooks.delivery.endpoints import EndpointDirectory, Target, subscribed
 from webhooks.delivery.lanes import Lanes
 from webhooks.delivery.schedule import next_delay, retry_after_s
 from webhooks.delivery.sender import AttemptResult, Sender
-from webhooks.delivery.store import DeliveryStore, delivery_id, iso, new_delivery
+from webhooks.delivery.store import DeliveryStore, delivery_id, new_delivery
 from webhooks.delivery.throttle import TokenBucket
 from webhooks.settings import WebhooksSettings
 

@@ -11,7 +11,6 @@ Times used in queries are epoch seconds (floats compare exactly on every MongoDB
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, InsertOne, ReplaceOne, UpdateOne
@@ -19,15 +18,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from junction_common.contracts import webhooks as wh
 from junction_common.ids import new_ulid
+from junction_common.timefmt import from_epoch as iso
 from webhooks.delivery.batching import BulkWriter
 
 Doc = dict[str, Any]
-OPEN = ("pending", "retrying")
+OPEN = wh.OPEN_DELIVERY_STATUSES
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 def delivery_id(at: float, *parts: str) -> str:
