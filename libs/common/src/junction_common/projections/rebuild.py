@@ -1,5 +1,8 @@
 """Rebuild a projection from the start of its topics into a new collection, then swap it in.
 
+The swap merges the rebuilt collection into the live one document by document (see
+`swap_collections`): it needs no rename, so it behaves the same on MongoDB, FerretDB and nx-27017.
+
 Events that arrive during the rebuild are applied by a catch-up pass after the swap; versioned apply
 makes any overlap with the live consumer a no-op.
 """
@@ -9,16 +12,29 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import Any
 
 from aiokafka import ConsumerRecord
+from pymongo import ReplaceOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.errors import BulkWriteError
 
 from junction_common.bus.ranges import read_range
 from junction_common.envelope import EventEnvelope
 from junction_common.mongo import Doc, create_client
 from junction_common.projections.runner import Projection, ProjectionWriter
 from junction_common.settings import JunctionSettings
+
+_BATCH = 500
+_DUPLICATE_KEY = 11000
+STAGING_MARK = "__rebuild_"
+
+
+@dataclass(frozen=True)
+class SwapReport:
+    replaced: int
+    deleted: int
 
 
 @dataclass(frozen=True)
@@ -39,43 +55,63 @@ def registered_projections() -> dict[str, Projection]:
     return found
 
 
-async def _rename_works(db: AsyncDatabase[Doc]) -> bool:
-    """Probe: does this server's renameCollection keep documents? (nx-27017's does not.)"""
-    probe = f"_junction_rename_probe_{int(time.time() * 1000)}"
-    await db[probe].insert_one({"_id": 1})
-    try:
-        await db[probe].rename(probe + "_to")
-        return await db[probe + "_to"].count_documents({}) == 1
-    except OperationFailure:
-        return False
-    finally:
-        await db.drop_collection(probe)
-        await db.drop_collection(probe + "_to")
+async def live_ids(db: AsyncDatabase[Doc], collection: str) -> set[Any]:
+    """The ids a collection holds now (taken before a rebuild reads its topics)."""
+    return {doc["_id"] async for doc in db[collection].find({}, {"_id": 1})}
 
 
-async def _swap(db: AsyncDatabase[Doc], source: str, target: str) -> None:
-    """Make `source` the live `target`: an atomic rename where the server has one, else a copy."""
-    if await _rename_works(db):
-        await db[source].rename(target, dropTarget=True)
-        return
-    await db[target].delete_many({})
+async def swap_collections(db: AsyncDatabase[Doc], staging: str, target: str, before: set[Any]) -> SwapReport:
+    """Make the rebuilt `staging` the content of the live `target`, on every server, without a rename.
+
+    Each rebuilt document replaces its live one unless the live one is at a newer version (the live
+    consumer kept folding meanwhile); then ids that were live before the rebuild (`before`) and that no
+    event recreated are deleted, and `staging` is dropped. No step removes a document that is not
+    replaced by its rebuilt version first, so a crash at any point leaves every live document at either
+    its old or its rebuilt version (never missing), and running the rebuild again completes it.
+    MongoDB's `renameCollection(dropTarget=True)` is not used: FerretDB refuses it and nx-27017's
+    rename loses documents.
+    """
+    replaced = 0
+    rebuilt: set[Any] = set()
     batch: list[Doc] = []
-    async for doc in db[source].find():
+    async for doc in db[staging].find():
+        rebuilt.add(doc["_id"])
         batch.append(doc)
-        if len(batch) >= 500:
-            await _insert_new(db, target, batch)
+        if len(batch) >= _BATCH:
+            replaced += await _replace_older(db[target], batch)
             batch = []
     if batch:
-        await _insert_new(db, target, batch)
-    await db.drop_collection(source)
+        replaced += await _replace_older(db[target], batch)
+    stale = sorted(before - rebuilt, key=str)
+    deleted = 0
+    for i in range(0, len(stale), _BATCH):
+        deleted += (await db[target].delete_many({"_id": {"$in": stale[i : i + _BATCH]}})).deleted_count
+    await db.drop_collection(staging)
+    return SwapReport(replaced=replaced, deleted=deleted)
 
 
-async def _insert_new(db: AsyncDatabase[Doc], target: str, docs: list[Doc]) -> None:
-    # A document the live consumer wrote meanwhile is at least as new: keep it.
+async def _replace_older(target: AsyncCollection[Doc], docs: list[Doc]) -> int:
+    """Upsert each document over a live one at the same or an older version; a newer live one stays."""
+    ops = [ReplaceOne({"_id": d["_id"], "_version": {"$lte": d.get("_version", 0)}}, d, upsert=True) for d in docs]
     try:
-        await db[target].insert_many(docs, ordered=False)
-    except BulkWriteError:
-        pass
+        result = await target.bulk_write(ops, ordered=False)
+    except BulkWriteError as exc:
+        # A duplicate key is the upsert meeting a newer live document: keep that one.
+        fatal = [e for e in exc.details.get("writeErrors", []) if e.get("code") != _DUPLICATE_KEY]
+        if fatal:
+            raise
+        details = exc.details
+        return int(details.get("nModified", 0)) + int(details.get("nUpserted", 0))
+    return result.modified_count + result.upserted_count
+
+
+async def drop_leftovers(db: AsyncDatabase[Doc], collection: str) -> list[str]:
+    """Drop staging collections an interrupted rebuild of `collection` left behind."""
+    prefix = f"{collection}{STAGING_MARK}"
+    names = [n for n in await db.list_collection_names() if n.startswith(prefix)]
+    for name in names:
+        await db.drop_collection(name)
+    return names
 
 
 async def rebuild(settings: JunctionSettings, projection: Projection) -> RebuildReport:
@@ -83,7 +119,9 @@ async def rebuild(settings: JunctionSettings, projection: Projection) -> Rebuild
     client = create_client(settings)
     try:
         db = client[settings.db_name(projection.service)]
-        staging = f"{projection.collection}__rebuild_{int(time.time() * 1000)}"
+        await drop_leftovers(db, projection.collection)
+        staging = f"{projection.collection}{STAGING_MARK}{int(time.time() * 1000)}"
+        before = await live_ids(db, projection.collection)
         writer = ProjectionWriter(projection, db, staging)
         await writer.ensure_indexes()
         count = 0
@@ -95,7 +133,7 @@ async def rebuild(settings: JunctionSettings, projection: Projection) -> Rebuild
 
         topics = [settings.topic(t) for t in projection.topics]
         end = await read_range(settings.kafka_bootstrap, topics, lambda r: apply_to(writer, r))
-        await _swap(db, staging, projection.collection)
+        await swap_collections(db, staging, projection.collection, before)
         live = ProjectionWriter(projection, db)
         await live.ensure_indexes()
         await read_range(settings.kafka_bootstrap, topics, lambda r: apply_to(live, r), start=end)
