@@ -32,7 +32,7 @@ async def test_rebuild_over_a_drifted_live_projection(gateway, crm_service, work
     await contacts.update_one({"_id": tampered}, {"$set": {"name": "tampered"}})
     await contacts.insert_one({**original[0], "_id": "con_no_event_made_this"})
     await crm_service.db["contacts__rebuild_1"].insert_one({"_id": "leftover"})  # an interrupted rebuild's
-    code, out, err = await run_cli(crm_service.settings, "replay", "projection", "crm.contacts")
+    code, _, err = await run_cli(crm_service.settings, "replay", "projection", "crm.contacts")
     assert code == 0, err
     assert await contacts.find().sort("_id", 1).to_list() == original
     assert "contacts__rebuild_1" not in await crm_service.db.list_collection_names()
