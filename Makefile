@@ -56,6 +56,7 @@ integration: infra-up
 	$(RUN) pytest -q -m integration $(PYTEST_ARGS)
 
 test: lint infra-up
+	@echo "[make] testing on:"; $(RUN) junction infra status
 	$(RUN) pytest -q -m "not slow" --durations=10 $(PYTEST_ARGS)
 
 bench: infra-up

@@ -144,7 +144,8 @@ def _mongo_status(settings: JunctionSettings, paths: InfraPaths) -> dict[str, An
     addresses = mongo_addresses(settings.mongodb_url)
     if is_external(settings, "mongodb_url"):
         reachable = any(tcp_reachable(host, port) for host, port in addresses)
-        return _external(_redacted(settings.mongodb_url), reachable)
+        entry = _external(_redacted(settings.mongodb_url), reachable)
+        return {**entry, **mongo.identify(settings.mongodb_url)} if reachable else entry
     record = live_record(
         paths.state_file("mongo"), paths.pid_file("mongo"), mongo.MARKERS, forget_stale=False
     )

@@ -120,6 +120,21 @@ def _ping(url: str) -> None:
         client.admin.command("ping")
 
 
+def identify(url: str) -> dict[str, str]:
+    """What the server at `url` says it is: {"kind", "version"} (FerretDB and MongoDB tell apart)."""
+    client: MongoClient[dict[str, Any]] = MongoClient(url, serverSelectionTimeoutMS=2000, connectTimeoutMS=2000)
+    try:
+        with client:
+            info = client.admin.command("buildInfo")
+    except PyMongoError:
+        return {}
+    if "ferretdbVersion" in info:
+        return {"kind": ferretdb.KIND, "version": str(info["ferretdbVersion"])}
+    if info.get("process") == "nx_27017":
+        return {"kind": nx27017.KIND, "version": f"(speaks MongoDB {info.get('version', '?')})"}
+    return {"kind": "mongodb", "version": str(info.get("version", "?"))}
+
+
 def _logs(paths: InfraPaths | None) -> str:
     return log_tail(paths.log("mongo")) if paths is not None else ""
 
