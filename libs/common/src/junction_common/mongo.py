@@ -13,7 +13,8 @@ Doc = dict[str, Any]
 
 
 def create_client(settings: JunctionSettings) -> AsyncMongoClient[Doc]:
-    return AsyncMongoClient(settings.mongodb_url, tz_aware=True, serverSelectionTimeoutMS=15000)
+    timeout_ms = int(settings.mongo_selection_timeout_s * 1000)
+    return AsyncMongoClient(settings.mongodb_url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms)
 
 
 def service_db(client: AsyncMongoClient[Doc], settings: JunctionSettings, service: str) -> AsyncDatabase[Doc]:

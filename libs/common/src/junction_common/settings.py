@@ -24,6 +24,8 @@ class JunctionSettings(BaseSettings):
     home: Path = Field(default_factory=default_home)
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongodb_url: str = "mongodb://127.0.0.1:27017/?directConnection=true"
+    # How long a database call waits for a reachable server before it fails (pymongo's server selection).
+    mongo_selection_timeout_s: float = 15.0
     # Prefixes let tests and parallel installs share one broker and one server.
     topic_prefix: str = ""
     db_prefix: str = "junction_"

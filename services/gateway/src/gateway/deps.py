@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.availability import PublishBreaker
 from gateway.jwt_auth import JwtVerifier
 from gateway.object_store import ObjectStore
 from gateway.ratelimit import RateLimiter
@@ -29,6 +30,7 @@ class Resources:
     limiter: RateLimiter
     jwt: JwtVerifier
     objects: ObjectStore
+    breaker: PublishBreaker = field(default_factory=lambda: PublishBreaker(2.0))
 
     @property
     def identity_db(self) -> AsyncDatabase[Doc]:

@@ -6,12 +6,17 @@ import asyncio
 import time
 from typing import Any
 
+from aiokafka.errors import KafkaError
+
+from gateway.availability import unavailable
 from gateway.deps import Resources
 from junction_common.envelope import CommandEnvelope, utcnow
+from junction_common.logconfig import get_logger
 from junction_common.store.outcomes import SUCCEEDED
 from junction_common.tracing import inject_headers
 
 Doc = dict[str, Any]
+log = get_logger("gateway.dispatch")
 
 
 async def _poll(fetch: Any, deadline: float) -> Any:
@@ -39,11 +44,26 @@ class Dispatcher:
         )
 
     async def publish(self, topic: str, cmd: CommandEnvelope) -> None:
-        """Publish the command keyed by its aggregate id."""
-        await self.res.broker.publish(
-            cmd.to_bytes(), self.res.settings.topic(topic), key=cmd.aggregate_id.encode(),
+        """Publish the command keyed by its aggregate id; return only once Kafka acknowledged it (acks=all).
+
+        Raises the 503 `ApiError` when Kafka does not acknowledge within `publish_timeout_s`, or at once while
+        the breaker is open after such a failure. A send given up on may still reach Kafka later: the command
+        keeps its id, and the owning service handles a command id once.
+        """
+        settings, breaker = self.res.settings, self.res.breaker
+        if breaker.open:
+            raise unavailable("Kafka", settings.unavailable_retry_after_s)
+        send = self.res.broker.publish(
+            cmd.to_bytes(), settings.topic(topic), key=cmd.aggregate_id.encode(),
             headers=inject_headers({"junction-type": cmd.type}),
         )
+        try:
+            await asyncio.wait_for(send, settings.publish_timeout_s)
+        except (TimeoutError, KafkaError) as exc:
+            breaker.failed()
+            log.warning("command_not_published", command_id=cmd.command_id, topic=topic, error=type(exc).__name__)
+            raise unavailable("Kafka", settings.unavailable_retry_after_s) from None
+        breaker.succeeded()
 
     async def wait(self, service: str, cmd: CommandEnvelope, collection: str, timeout: float) -> Doc | None:
         """The outcome once the resource is readable at the committed version, or None on timeout."""

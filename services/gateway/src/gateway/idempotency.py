@@ -1,7 +1,10 @@
 """Idempotency-Key: the first response is stored per workspace and key and replayed byte for byte.
 
 Same key + different body is IDEMPOTENCY_CONFLICT; same key while the first is in flight is 409; an
-in-flight record whose gateway went silent is taken over so the command (same id) is awaited again.
+in-flight record whose gateway went silent is taken over so the command (same id) is awaited again. A
+record whose command Kafka did not acknowledge is `unpublished`: the next request with the key takes it
+over at once. Whoever resumes a key publishes the command again (same ids): the owning service handles a
+command id once, so this never makes a second resource, and a lost publish is never mistaken for a sent one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from junction_common.timefmt import as_datetime
 Doc = dict[str, Any]
 
 NEW, REPLAY, RESUME, CONFLICT, IN_FLIGHT = "new", "replay", "resume", "conflict", "in_flight"
+UNPUBLISHED = "unpublished"
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -69,6 +73,11 @@ class IdempotencyStore:
             return Claim(REPLAY, existing["ids"], existing["response"])
         if existing["state"] == "accepted":
             return Claim(RESUME, existing["ids"])
+        if existing["state"] == UNPUBLISHED:
+            taken = await self.records.update_one(
+                {"_id": existing["_id"], "state": UNPUBLISHED}, {"$set": {"state": IN_FLIGHT, "claimed_at": now}}
+            )
+            return Claim(RESUME, existing["ids"]) if taken.modified_count else Claim(IN_FLIGHT)
         claimed = as_datetime(existing["claimed_at"]) or now
         if now - claimed < self._stale:
             return Claim(IN_FLIGHT)
@@ -87,9 +96,11 @@ class IdempotencyStore:
             {"_id": f"{workspace_id}:{key}"}, {"$set": {"state": "done", "response": response}}
         )
 
-    async def release(self, workspace_id: str, key: str) -> None:
-        """Forget a claim whose request failed before anything was published."""
-        await self.records.delete_one({"_id": f"{workspace_id}:{key}", "state": IN_FLIGHT})
+    async def unpublished(self, workspace_id: str, key: str) -> None:
+        """Kafka did not acknowledge the command: free the key for a retry, which keeps the same ids."""
+        await self.records.update_one(
+            {"_id": f"{workspace_id}:{key}", "state": IN_FLIGHT}, {"$set": {"state": UNPUBLISHED}}
+        )
 
     async def sweep(self, now: datetime) -> int:
         result = await self.records.delete_many({"expires_at": {"$lt": now}})

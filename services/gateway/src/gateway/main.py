@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from gateway import bi_exports, context, errors
+from gateway.availability import DependencyErrors, PublishBreaker
 from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
 from gateway.jwt_auth import JwtVerifier
@@ -79,7 +80,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         await limiter.ensure_indexes()
         objects = open_object_store(settings)
         app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, JwtVerifier(settings),
-                                        objects)
+                                        objects, PublishBreaker(settings.publish_breaker_s))
         sweeper = asyncio.create_task(_sweep(idem, limiter, app.state.resources))
         yield
         sweeper.cancel()
@@ -90,6 +91,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app = FastAPI(title="Junction API", version="0.1.0", lifespan=lifespan,
                   docs_url="/api/docs", redoc_url="/api/redoc", openapi_url="/openapi.json")
     errors.install(app)
+    app.add_middleware(DependencyErrors, retry_after_s=settings.unavailable_retry_after_s)
     app.add_middleware(SafetyMiddleware, max_body_bytes=settings.max_body_bytes)
     context.install(app)  # outside the safety checks, so refusals carry a request id too
     if settings.cors_origins:

@@ -14,6 +14,14 @@ class GatewaySettings(JunctionSettings):
     gateway_port: int = 8000
     # How long a write waits for its result to be readable before answering 202.
     command_timeout_s: float = 8.0
+    # A command Kafka has not acknowledged (acks=all) within this many seconds is answered 503 + Retry-After.
+    publish_timeout_s: float = 5.0
+    # After a failed publish, writes are answered 503 at once for this long (then one is tried again).
+    publish_breaker_s: float = 2.0
+    # A database call fails over to 503 + Retry-After after this long without a reachable server.
+    mongo_selection_timeout_s: float = 3.0
+    # The Retry-After (seconds) of a 503 answered while Kafka or the database is unreachable.
+    unavailable_retry_after_s: int = 5
     idempotency_ttl_s: int = 24 * 3600
     # An in-flight Idempotency-Key older than this is taken over by a retry (its gateway died).
     idempotency_stale_s: int = 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from gateway import idempotency as idem
+from gateway.availability import DATABASE_ERRORS
 from gateway.context import request_id_of
 from gateway.deps import Resources
 from gateway.dispatch import Dispatcher
@@ -84,15 +86,38 @@ async def execute_write(
         traceparent=inject_headers().get("traceparent"), data=data,
     )
     dispatcher = Dispatcher(res)
-    if not resume:
-        await dispatcher.publish(spec.topic, cmd)
-    result = await dispatcher.wait(spec.service, cmd, spec.collection, res.settings.command_timeout_s)
-    if result is None:
-        await dispatcher.record_operation(spec.service, cmd,
-                                          {"resource_type": spec.resource_type, "resource_id": cmd.aggregate_id})
+    await _publish(dispatcher, store, key, principal, spec, cmd)
+    result = await _outcome(dispatcher, spec, cmd, res.settings.command_timeout_s)
     answer = await _answer(request, store, key, principal, spec, cmd, result)
     answer = on_fresh(answer) if on_fresh is not None and not resume else answer
     return reshape(answer) if reshape is not None else answer
+
+
+async def _publish(
+    dispatcher: Dispatcher, store: idem.IdempotencyStore, key: str | None, principal: Principal, spec: WriteSpec,
+    cmd: CommandEnvelope,
+) -> None:
+    """Publish (again, when resuming a key: never assume an earlier attempt did); on failure free the key."""
+    try:
+        await dispatcher.publish(spec.topic, cmd)
+    except ApiError:
+        if key is not None:
+            with contextlib.suppress(*DATABASE_ERRORS):
+                await store.unpublished(principal.workspace_id, key)
+        raise
+
+
+async def _outcome(dispatcher: Dispatcher, spec: WriteSpec, cmd: CommandEnvelope, timeout: float) -> Doc | None:
+    """The command's outcome once readable; None (answer 202) when slow or when the database is unreachable."""
+    try:
+        result = await dispatcher.wait(spec.service, cmd, spec.collection, timeout)
+    except DATABASE_ERRORS:
+        result = None  # the command is in Kafka: it will be handled; the caller gets an operation id
+    if result is None:
+        with contextlib.suppress(*DATABASE_ERRORS):
+            await dispatcher.record_operation(spec.service, cmd,
+                                              {"resource_type": spec.resource_type, "resource_id": cmd.aggregate_id})
+    return result
 
 
 async def _answer(
@@ -101,8 +126,9 @@ async def _answer(
 ) -> Response:
     rid = request_id_of(request)
     if result is None:
-        if key is not None:
-            await store.accepted(principal.workspace_id, key)
+        if key is not None:  # if this is lost too, the key goes stale and a retry resumes (and republishes)
+            with contextlib.suppress(*DATABASE_ERRORS):
+                await store.accepted(principal.workspace_id, key)
         body = ok_body({"operation_id": cmd.command_id, "status": "pending", "resource_id": cmd.aggregate_id},
                        rid)
         return json_response(body, 202, {"Location": f"/v1/operations/{cmd.command_id}"})
@@ -114,5 +140,6 @@ async def _answer(
         payload = error_body(err["code"], err["message"], err.get("details"), rid)
     raw = dumps(payload)
     if key is not None:
-        await store.finish(principal.workspace_id, key, status, raw)
+        with contextlib.suppress(*DATABASE_ERRORS):
+            await store.finish(principal.workspace_id, key, status, raw)
     return Response(raw, status_code=status, media_type="application/json")
