@@ -30,6 +30,8 @@ _DESCRIPTIONS = {
     415: "The request body must be JSON.",
     422: "The request payload failed schema validation, or the idempotency key was reused with another body.",
     429: "The workspace exceeded the current rate limit.",
+    503: "Kafka or the database is unreachable; nothing was changed. Retry after Retry-After seconds with the "
+    "same Idempotency-Key.",
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
