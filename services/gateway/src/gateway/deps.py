@@ -40,7 +40,8 @@ class Resources:
         return self.client[self.settings.db_name(service)]
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
+    """Async, so FastAPI calls it in the event loop rather than in its thread pool."""
     res: Resources = request.app.state.resources
     return res
 
