@@ -1,6 +1,9 @@
 """Command execution: load the aggregate's events, decide, append atomically, record the outcome.
 
 A redelivered command finds its first commit (or its recorded rejection) and changes nothing.
+
+A create does not load: it is decided against an empty stream and appended at version 0, whose commit id
+(`<stream>@0`) exists whenever the stream does; only then is it handled the usual way (find, load, decide).
 """
 
 from __future__ import annotations
@@ -17,15 +20,28 @@ log = get_logger(__name__)
 
 MAX_CONFLICT_RETRIES = 8
 
+CreatesFn = Callable[[CommandEnvelope], bool]
+
+
+def names_a_create(cmd: CommandEnvelope) -> bool:
+    """`deal.create`, `CreateContact`: a command whose type says it creates its aggregate."""
+    return cmd.type.rsplit(".", 1)[-1] == "create" or cmd.type.startswith("Create")
+
 
 class CommandExecutor:
     """Runs decisions against the event store with optimistic concurrency and command idempotency."""
 
-    def __init__(self, store: EventStore, outcomes: OutcomeStore, on_commit: Callable[[], None]) -> None:
+    def __init__(
+        self, store: EventStore, outcomes: OutcomeStore, on_commit: Callable[[], None],
+        creates: CreatesFn = names_a_create,
+    ) -> None:
         self._store, self._outcomes, self._on_commit = store, outcomes, on_commit
+        self._creates = creates
 
     async def execute(self, cmd: CommandEnvelope, decide: Decider) -> None:
         """Handle `cmd` exactly once in effect, however many times it is delivered."""
+        if self._creates(cmd) and await self._create_unloaded(cmd, decide):
+            return
         first = await self._store.find_commit(cmd.command_id)
         if first is not None:
             await self._succeeded(cmd, first)
@@ -57,6 +73,27 @@ class CommandExecutor:
             await self._succeeded(cmd, commit)
             return
         raise ConcurrencyError(cmd.aggregate_id)
+
+    async def _create_unloaded(self, cmd: CommandEnvelope, decide: Decider) -> bool:
+        """Commit a create at version 0 without reading the stream; False when it must go the usual way."""
+        try:
+            new = decide(cmd, [])
+        except CommandRejected:
+            return False  # decided again on the stream as stored, which may reject it otherwise
+        if not new:
+            return False
+        now = utcnow()
+        commit = Commit(cmd.aggregate_id, 0, cmd.command_id, cmd.workspace_id,
+                        stamp(cmd, new, cmd.aggregate_id, 0, now), cmd.traceparent)
+        try:
+            await self._store.append(commit, now)
+        except DuplicateCommandError as dup:
+            commit = dup.commit
+        except ConcurrencyError:
+            return False  # the stream exists (this workspace's or another's)
+        self._on_commit()
+        await self._succeeded(cmd, commit)
+        return True
 
     async def _succeeded(self, cmd: CommandEnvelope, commit: Commit) -> None:
         await self._outcomes.record(

@@ -1,9 +1,13 @@
 """Event store on MongoDB: one document per atomic commit, optimistic concurrency, command idempotency.
 
 Invariants:
-- `_id` is `<stream_id>@<base_version>`: two writers deciding from the same version cannot both commit.
+- `_id` is `<stream_id>@<base_version>`: two writers deciding from the same version cannot both commit, and a
+  stream that exists holds `<stream_id>@0`, so a create appended at version 0 without loading fails if it does.
 - `command_id` is unique: a redelivered command finds the first commit instead of writing a second.
 - A commit is also its own outbox entry (`published: false` until the relay has sent it).
+
+Every query is served by `_id` or a single-field index (nx-27017 scans for a compound index or for `$in` on
+another field): its cost does not grow with the number of commits stored.
 """
 
 from __future__ import annotations
@@ -60,6 +64,22 @@ class Commit:
         )
 
 
+def commit_document(commit: Commit, committed_at: datetime) -> Doc:
+    """The stored form of a commit (one document, written atomically)."""
+    return {
+        "_id": f"{commit.stream_id}@{commit.base_version}",
+        "stream_id": commit.stream_id,
+        "base_version": commit.base_version,
+        "version": commit.version,
+        "command_id": commit.command_id,
+        "workspace_id": commit.workspace_id,
+        "committed_at": committed_at,
+        "published": False,
+        "traceparent": commit.traceparent,
+        "events": [e.model_dump(mode="json") for e in commit.events],
+    }
+
+
 class EventStore:
     """Append-only streams of events in the `event_commits` collection of a service's database."""
 
@@ -69,11 +89,13 @@ class EventStore:
 
     async def ensure_indexes(self) -> None:
         await self.commits.create_index([("command_id", ASCENDING)], unique=True)
-        await self.commits.create_index([("stream_id", ASCENDING), ("base_version", ASCENDING)])
+        await self.commits.create_index([("stream_id", ASCENDING)])
         await self.commits.create_index([("published", ASCENDING)])
 
     async def load(self, stream_id: str) -> tuple[list[EventEnvelope], int]:
-        """All events of a stream, upcast to current schema versions, and the stream's version."""
+        """All events of a stream, upcast to current schema versions, and the stream's version.
+
+        Found through the `stream_id` index; the few commits of one stream are sorted after that."""
         events: list[EventEnvelope] = []
         cursor = self.commits.find({"stream_id": stream_id}).sort("base_version", ASCENDING)
         async for doc in cursor:
@@ -86,20 +108,8 @@ class EventStore:
 
     async def append(self, commit: Commit, committed_at: datetime) -> Commit:
         """Write the commit atomically, or raise ConcurrencyError / DuplicateCommandError."""
-        doc = {
-            "_id": f"{commit.stream_id}@{commit.base_version}",
-            "stream_id": commit.stream_id,
-            "base_version": commit.base_version,
-            "version": commit.version,
-            "command_id": commit.command_id,
-            "workspace_id": commit.workspace_id,
-            "committed_at": committed_at,
-            "published": False,
-            "traceparent": commit.traceparent,
-            "events": [e.model_dump(mode="json") for e in commit.events],
-        }
         try:
-            await self.commits.insert_one(doc)
+            await self.commits.insert_one(commit_document(commit, committed_at))
         except DuplicateKeyError as exc:
             first = await self.find_commit(commit.command_id)
             if first is not None:
