@@ -9,6 +9,10 @@ from typing import Any
 
 import structlog
 
+from junction_common.outage_logs import install as install_collapsing
+from junction_common.outage_logs import structlog_collapser
+from junction_common.outage_probes import configure_process_tracker
+
 _SECRET_KEYS = re.compile(r"(secret|password|token|api_key|authorization|credential)", re.I)
 
 
@@ -20,10 +24,18 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
-def configure_logging(level: str = "INFO", json_output: bool | None = None, service: str = "") -> None:
-    """Configure structlog and the stdlib root logger once per process."""
+def configure_logging(
+    level: str = "INFO", json_output: bool | None = None, service: str = "", outage_interval_s: float = 10.0
+) -> None:
+    """Configure structlog and the stdlib root logger once per process.
+
+    Kafka's and the database's connection errors are collapsed while they are away: one
+    `dependency_unreachable` warning per dependency every `outage_interval_s`, one `dependency_recovered`.
+    """
     as_json = (not sys.stderr.isatty()) if json_output is None else json_output
+    tracker = configure_process_tracker(outage_interval_s, service)
     processors: list[Any] = [
+        structlog_collapser(tracker),
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -41,6 +53,7 @@ def configure_logging(level: str = "INFO", json_output: bool | None = None, serv
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(levelname)s %(name)s %(message)s")
     for noisy in ("aiokafka", "kafka", "pymongo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    install_collapsing(tracker)
     if service:
         structlog.contextvars.bind_contextvars(service=service)
 

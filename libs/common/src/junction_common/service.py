@@ -168,7 +168,8 @@ def run(spec: ServiceSpec, settings: JunctionSettings) -> None:
 
 async def serve(spec: ServiceSpec, settings: JunctionSettings) -> None:
     """Run until SIGINT/SIGTERM."""
-    configure_logging(settings.log_level, settings.log_json, service=spec.name)
+    configure_logging(settings.log_level, settings.log_json, service=spec.name,
+                      outage_interval_s=settings.log_outage_interval_s)
     configure_tracing(spec.name, settings.otel_exporter)
     runtime = ServiceRuntime(spec, settings)
     await runtime.start()

@@ -31,6 +31,8 @@ class JunctionSettings(BaseSettings):
     db_prefix: str = "junction_"
     log_level: str = "INFO"
     log_json: bool | None = None
+    # While Kafka or the database is away, its connection errors become one warning per this many seconds.
+    log_outage_interval_s: float = 10.0
     signing_secret: str = DEV_SIGNING_SECRET
     vault_keys: str = DEV_VAULT_KEYS
     vault_active_key: str = "dev1"
