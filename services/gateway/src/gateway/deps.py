@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from gateway.availability import PublishBreaker
 from gateway.jwt_auth import JwtVerifier
 from gateway.object_store import ObjectStore
+from gateway.outcomes import OutcomePoller
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from junction_common.identity import IdentityStore
@@ -31,6 +32,13 @@ class Resources:
     jwt: JwtVerifier
     objects: ObjectStore
     breaker: PublishBreaker = field(default_factory=lambda: PublishBreaker(2.0))
+    outcomes: OutcomePoller | None = None
+
+    def outcome_poller(self) -> OutcomePoller:
+        """The process's one poller of command outcomes (made on first use)."""
+        if self.outcomes is None:
+            self.outcomes = OutcomePoller(self.client)
+        return self.outcomes
 
     @property
     def identity_db(self) -> AsyncDatabase[Doc]:

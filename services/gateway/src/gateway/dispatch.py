@@ -19,17 +19,6 @@ Doc = dict[str, Any]
 log = get_logger("gateway.dispatch")
 
 
-async def _poll(fetch: Any, deadline: float) -> Any:
-    """Call `fetch` with growing pauses until it returns something or the deadline passes."""
-    pause = 0.008
-    while True:
-        found = await fetch()
-        if found is not None or time.monotonic() >= deadline:
-            return found
-        await asyncio.sleep(min(pause, max(deadline - time.monotonic(), 0)))
-        pause = min(pause * 1.5, 0.06)
-
-
 class Dispatcher:
     def __init__(self, res: Resources) -> None:
         self.res = res
@@ -68,18 +57,11 @@ class Dispatcher:
     async def wait(self, service: str, cmd: CommandEnvelope, collection: str, timeout: float) -> Doc | None:
         """The outcome once the resource is readable at the committed version, or None on timeout."""
         deadline = time.monotonic() + timeout
-        db = self.res.service_db(service)
-
-        async def outcome() -> Doc | None:
-            return await db["command_outcomes"].find_one({"_id": cmd.command_id})
-
-        result: Doc | None = await _poll(outcome, deadline)
+        db_name = self.res.settings.db_name(service)
+        poller = self.res.outcome_poller()
+        result = await poller.outcome(db_name, cmd.command_id, timeout)
         if result is None or result["status"] != SUCCEEDED:
             return result
-
-        async def readable() -> Doc | None:
-            doc = await db[collection].find_one({"_id": result["resource_id"]})
-            return doc if doc is not None and doc.get("_version", 0) >= result["version"] else None
-
-        doc = await _poll(readable, deadline)
+        doc = await poller.readable(db_name, collection, result["resource_id"], result["version"],
+                                    deadline - time.monotonic())
         return None if doc is None else {**result, "resource": doc}
