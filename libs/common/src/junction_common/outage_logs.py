@@ -33,10 +33,10 @@ _ERROR_NAMES = {cls.__name__: KAFKA for cls in _KAFKA_ERRORS} | {
     name: MONGODB for name in ("ConnectionFailure", "AutoReconnect", "NetworkTimeout", "NotPrimaryError",
                                "ServerSelectionTimeoutError", "WaitQueueTimeoutError")}
 # What aiokafka and pymongo say when the other end is away (aiokafka logs most of these without exc_info).
+# Only these start an outage: a leader moving or a group rebalancing while the broker answers is no outage.
 _CONNECTION_TEXT = re.compile(
-    r"unable connect|unable to (update|request) metadata|failed fetch|connect|errno|timed? ?out|heartbeat"
-    r"|coordinator|not ?ready|no ?brokers|commit failed|cannot send|could not send|error produce response"
-    r"|leader|closed|reset by peer|broken pipe|unreachable",
+    r"unable connect|unable to (update|request) metadata|connection ?(refused|error|at .* closed|reset)"
+    r"|errno|timed? ?out|node ?not ?ready|no ?brokers|reset by peer|broken pipe|unreachable",
     re.I,
 )
 _QUIET_METHODS = {"debug", "info", "warning", "warn"}
@@ -55,10 +55,16 @@ def exception_dependency(exc: BaseException | None) -> str | None:
     return None
 
 
+def library_dependency(record: logging.LogRecord) -> str | None:
+    """The dependency whose client library wrote this WARNING-or-worse record, else None."""
+    library = LIBRARY_LOGGERS.get(record.name.split(".", 1)[0])
+    return library if library is not None and record.levelno >= logging.WARNING else None
+
+
 def record_dependency(record: logging.LogRecord) -> str | None:
     """The dependency a library's WARNING-or-worse record is a connection error of, else None."""
-    library = LIBRARY_LOGGERS.get(record.name.split(".", 1)[0])
-    if library is None or record.levelno < logging.WARNING:
+    library = library_dependency(record)
+    if library is None:
         return None
     if record.exc_info and record.exc_info[1] is not None:
         found = exception_dependency(record.exc_info[1])
@@ -68,14 +74,19 @@ def record_dependency(record: logging.LogRecord) -> str | None:
 
 
 class CollapsingHandler(logging.Handler):
-    """Gives a library's connection errors to the tracker; hands every other record to the root handlers."""
+    """Gives a library's connection errors to the tracker; hands every other record to the root handlers.
+
+    While its dependency is down, every warning or error of that library is counted: a broker away makes
+    its client complain about coordinators, leaders and commits as well, and the outage explains them all.
+    """
 
     def __init__(self, tracker: OutageTracker) -> None:
         super().__init__()
         self.tracker = tracker
 
     def emit(self, record: logging.LogRecord) -> None:
-        dependency = record_dependency(record)
+        library = library_dependency(record)
+        dependency = record_dependency(record) or (library if library and self.tracker.is_down(library) else None)
         if dependency is None:
             logging.getLogger().handle(record)
             return

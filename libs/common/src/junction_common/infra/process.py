@@ -138,6 +138,14 @@ def stop_pid(pid: int, timeout: float) -> bool:
     return True
 
 
+def kill_group(pid: int, timeout: float = 10.0) -> None:
+    """SIGKILL the process group of `pid` at once (a crash, not a shutdown) and wait until it is gone."""
+    _signal_group(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     try:
         os.killpg(pid, sig)

@@ -1,0 +1,64 @@
+"""`python -m tests.chaos.matrix [fault names...]`: run the fault matrix and print its table.
+
+Runs every fault of tests/chaos/faults.py (or those whose names contain one of the arguments) on one
+private Kafka and nx-27017, prints one table, writes it with the details as JSON under the run's home, and
+exits 1 unless every fault lost nothing, doubled nothing and delivered every webhook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from junction_common.infra.paths import paths_for
+from junction_common.infra.private import PrivateInfra
+from junction_common.settings import JunctionSettings
+from tests.chaos.faults import MATRIX, Fault, run_fault
+from tests.chaos.results import FaultResult, table
+
+
+def chosen(names: list[str]) -> list[Fault]:
+    if not names:
+        return list(MATRIX)
+    return [f for f in MATRIX if any(n.lower() in f.name.lower() for n in names)]
+
+
+async def run_matrix(faults: list[Fault], home: Path) -> list[FaultResult]:
+    infra = PrivateInfra.create(home / "infra", paths_for(JunctionSettings()))
+    await asyncio.to_thread(infra.start_kafka)
+    await asyncio.to_thread(infra.start_mongo)
+    results = []
+    try:
+        for fault in faults:
+            started = time.monotonic()
+            print(f"[chaos] {fault.name} ...", file=sys.stderr, flush=True)
+            result = await run_fault(fault, home, infra)
+            results.append(result)
+            print(f"[chaos] {fault.name}: {'ok' if result.ok else 'FAILED'} ({time.monotonic() - started:.0f} s)",
+                  file=sys.stderr, flush=True)
+    finally:
+        await asyncio.to_thread(infra.stop)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("faults", nargs="*", help="run only faults whose names contain one of these")
+    parser.add_argument("--home", type=Path, default=None, help="where servers, logs and results go")
+    args = parser.parse_args()
+    home = args.home or Path(tempfile.mkdtemp(prefix="junction-chaos-"))
+    results = asyncio.run(run_matrix(chosen(args.faults), home))
+    print(table(results))
+    (home / "results.json").write_text(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+    print(f"details: {home / 'results.json'}; logs under {home}", file=sys.stderr)
+    return 0 if results and all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
