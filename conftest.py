@@ -36,18 +36,26 @@ class Stack:
     webhooks: WebhooksSettings
 
 
-@pytest_asyncio.fixture
-async def stack_settings() -> AsyncIterator[Stack]:
-    """Isolated names for one test; its topics, groups and databases are removed afterwards."""
+@contextlib.asynccontextmanager
+async def isolated_stack() -> AsyncIterator[Stack]:
+    """Isolated names for one test (or one module); its topics, groups and databases are removed afterwards."""
     gw = isolated(GatewaySettings, command_timeout_s=20.0)
     shared = {k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home", "topic_prefix",
                                           "db_prefix", "log_json")}
     webhooks = WebhooksSettings(**shared, webhook_retry_schedule=TEST_WEBHOOK_SCHEDULE, webhook_jitter=0.0,
                                 webhook_timeout_s=5.0, webhook_lease_s=20.0, webhook_sweep_interval_s=0.2)
-    yield Stack(gw, CrmSettings(**shared), webhooks)
-    with contextlib.suppress(Exception):
-        await drop_databases(gw)
-        await drop_kafka(gw)
+    try:
+        yield Stack(gw, CrmSettings(**shared), webhooks)
+    finally:
+        with contextlib.suppress(Exception):
+            await drop_databases(gw)
+            await drop_kafka(gw)
+
+
+@pytest_asyncio.fixture
+async def stack_settings() -> AsyncIterator[Stack]:
+    async with isolated_stack() as stack:
+        yield stack
 
 
 @pytest_asyncio.fixture

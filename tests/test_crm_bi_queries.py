@@ -247,11 +247,11 @@ async def test_export_produces_a_signed_downloadable_csv(gateway, crm_service, w
         "/group_by/0",
     )
     status, body = await call(http, "POST", f"{base}/v1/bi/exports", key, {"dataset_id": "ds_missing"})
-    assert status == 404
+    assert status == 422 and body["error"]["details"]["pointer"] == "/dataset_id", body  # an id in a body
     assert len(await ids(http, f"{base}/v1/bi/exports", key)) == 2  # refused exports created nothing
     _, other = await create_workspace(gateway.settings, "Other", "business")
     status, body = await call(http, "POST", f"{base}/v1/bi/exports", other, {"dataset_id": ds["data"]["id"]})
-    assert status == 404
+    assert status == 422 and body["error"]["details"]["pointer"] == "/dataset_id", body
     async with http.get(f"{base}/v1/bi/exports", headers=bearer(other)) as resp:
         assert (await resp.json())["data"] == []
 

@@ -52,6 +52,6 @@ async def test_invoice_totals_unique_number_and_payments(gateway, crm_service, w
     status, body = await call(
         http, "POST", f"{base}/v1/payments", key, {"invoice_id": "inv_missing", "amount_cents": 1}
     )
-    assert status == 404
+    assert status == 422 and body["error"]["details"]["pointer"] == "/invoice_id", body  # an id in a body
     events = await crm_service.store.load(inv["id"])
     assert [e.type for e in events[0]][-2:] == ["invoice.payment_applied", "invoice.paid"]

@@ -158,13 +158,34 @@ async def sweep_stale(res: Resources, now: datetime) -> int:
     return len(stale)
 
 
+def _pointer(body: ExportCreate, missing: str) -> str:
+    """The body field that names `missing` (or, for a metric's own dataset, the metric's field)."""
+    named = [(f"/{name}", getattr(body, name)) for name in ("dataset_id", "metric_id", "report_id")]
+    if body.query is not None:
+        named += [(f"/query/{name}", getattr(body.query, name)) for name in ("dataset_id", "metric_id")]
+    given = [(pointer, value) for pointer, value in named if value is not None]
+    return next((pointer for pointer, value in given if value == missing), given[0][0] if given else "/")
+
+
+async def _resolve(db: AsyncDatabase[Doc], workspace_id: str, body: ExportCreate) -> bi_plan.Plan:
+    """The export's plan. A dataset, metric or report it names that is not in the workspace is a VALIDATION_ERROR
+    at the field naming it, like every id in a request body."""
+    try:
+        return await bi_plan.plan(db, workspace_id, await export_query(db, workspace_id, body))
+    except ApiError as error:
+        if error.code != "NOT_FOUND":
+            raise
+        missing = str((error.details or {}).get("id"))
+        raise ApiError("VALIDATION_ERROR", "A linked resource does not exist in this workspace.",
+                       {"pointer": _pointer(body, missing), "id": missing}) from None
+
+
 async def create(request: Request, res: Resources, principal: Principal, body: ExportCreate) -> Response:
     """Validate, create the export (pending), generate its CSV, record the outcome, answer the export.
 
     A replay of the same Idempotency-Key answers the export as it reads now (generating it if still pending)."""
     db, workspace_id = res.service_db("crm"), principal.workspace_id
-    query = await export_query(db, workspace_id, body)
-    resolved = await bi_plan.plan(db, workspace_id, query)  # an invalid query creates nothing
+    resolved = await _resolve(db, workspace_id, body)  # an invalid query creates nothing
     bi_plan.require_source_scope(principal, resolved.source)
     spec = WriteSpec("crm", BI_EXPORT.commands_topic, BI_EXPORT.command("create"), BI_EXPORT.collection,
                      BI_EXPORT.name, lambda doc: view(request, res, doc, principal))

@@ -15,13 +15,17 @@ from junction_common.contracts.crm_cms import CMS_RESOURCES
 from junction_common.contracts.crm_common import Body as _Body
 from junction_common.contracts.crm_common import Cents, Currency, CustomFields, Id, Name, Text
 from junction_common.contracts.crm_support import SUPPORT_RESOURCES
-from junction_common.contracts.resources import Filter, Operations, ResourceContract
+from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 LEAD_STATUSES = ("new", "working", "qualified", "disqualified", "converted")
 LEAD_SOURCES = ("manual", "website", "referral", "campaign", "import", "api", "mcp", "other")
 TASK_STATUSES = ("open", "completed", "canceled")
 ACTIVITY_TYPES = ("note", "call", "email", "meeting", "agent_action")
 RELATED_TYPES = ("contact", "company", "lead", "deal", "ticket", "invoice", "task")
+# A task or activity may still be about an archived record (a closed deal, an archived contact).
+RELATED = LinkField("/related_resource_id", type_field="related_resource_type", live=False)
+# Contacts are not a declared resource (their routes and aggregate are hand-written); their one link.
+CONTACT_LINKS = (LinkField("/company_id", "company"),)
 
 
 class CompanyCreate(_Body):
@@ -108,17 +112,19 @@ DEAL_STAGE = ResourceContract(
     search_fields=("key", "name"), tag="Deals")
 DEAL = ResourceContract(
     name="deal", prefix="deal", path="/v1/deals", collection="deals", create_model=DealCreate,
-    update_model=DealUpdate, operations=Operations(create="createDeal", update="updateDeal"), tag="Deals")
+    update_model=DealUpdate, operations=Operations(create="createDeal", update="updateDeal"),
+    links=(LinkField("/company_id", "company"), LinkField("/contact_id", "contact")), tag="Deals")
 TASK = ResourceContract(
     name="task", prefix="task", path="/v1/tasks", collection="tasks", create_model=TaskCreate,
     update_model=TaskUpdate, operations=Operations(list="listTasks", create="createTask", update="updateTask"),
     read_scope="tasks:read", write_scope="tasks:write",
-    filters=(Filter("status", TASK_STATUSES), Filter("assignee_id")), defaults={"status": "open"}, tag="Tasks")
+    filters=(Filter("status", TASK_STATUSES), Filter("assignee_id")), defaults={"status": "open"}, links=(RELATED,),
+    tag="Tasks")
 ACTIVITY = ResourceContract(
     name="activity", prefix="act", path="/v1/activities", collection="activities", create_model=ActivityCreate,
     operations=Operations(list="listActivities", create="createActivity"),
     read_scope="activity:read", write_scope="activity:write",
-    filters=(Filter("type", ACTIVITY_TYPES),), search_fields=("summary", "body"), tag="Activities")
+    filters=(Filter("type", ACTIVITY_TYPES),), search_fields=("summary", "body"), links=(RELATED,), tag="Activities")
 
 CRM_RESOURCES: tuple[ResourceContract, ...] = (
     COMPANY, LEAD, DEAL_STAGE, DEAL, TASK, ACTIVITY,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from junction_common.contracts.crm_common import Body, Cents, Currency, Day, Id, Name, Text
-from junction_common.contracts.resources import Filter, Operations, ResourceContract
+from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 ACCOUNT_TYPES = ("asset", "liability", "equity", "revenue", "expense")
 JOURNAL_STATUSES = ("draft", "posted")
@@ -49,6 +49,7 @@ JOURNAL_ENTRY = ResourceContract(
     name="journal_entry", prefix="je", path="/v1/accounting/journal-entries", collection="journal_entries",
     create_model=JournalEntryCreate,
     operations=Operations(list="listJournalEntries", create="createJournalEntry"),
-    filters=(Filter("status", JOURNAL_STATUSES),), search_fields=("memo", "reference"), tag="Deals")
+    filters=(Filter("status", JOURNAL_STATUSES),), search_fields=("memo", "reference"),
+    links=(LinkField("/lines/*/account_id", "accounting_account"),), tag="Deals")
 
 ACCOUNTING_RESOURCES: tuple[ResourceContract, ...] = (ACCOUNTING_ACCOUNT, JOURNAL_ENTRY)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from junction_common.contracts.resources import Filter, Operations, ResourceContract
+from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 ASSET_TYPES = ("document", "image", "video", "attachment")
 ASSET_STATUSES = ("upload_pending", "available", "archived")
@@ -43,4 +43,6 @@ ASSET = ResourceContract(
     filters=(Filter("asset_type", ASSET_TYPES), Filter("status", ASSET_STATUSES),
              Filter("related_resource_type", ASSET_RELATED), Filter("related_resource_id")),
     search_fields=("name", "file_name", "description", "mime_type"), custom_fields=True,
-    defaults={"status": "upload_pending"}, tag="Assets")
+    defaults={"status": "upload_pending"}, tag="Assets",
+    # Like a task, an asset may stay attached to a record that was archived since.
+    links=(LinkField("/related_resource_id", type_field="related_resource_type", live=False),))

@@ -14,7 +14,7 @@ from croniter import croniter
 from pydantic import Field, field_serializer, model_validator
 
 from junction_common.contracts.crm_common import Body, Id, Name, Text
-from junction_common.contracts.resources import Filter, Operations, ResourceContract
+from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 BI_STATUSES = ("draft", "active", "archived")
 DATASET_KINDS = ("mock", "table", "view", "semantic")
@@ -234,11 +234,14 @@ class BiObjectUpdate(Body):
 
 def _bi(name: str, prefix: str, collection: str, model: type[Body], ops: Operations,
         filters: tuple[Filter, ...] = (), search: bool = True, defaults: dict[str, str] | None = None,
-        ) -> ResourceContract:
+        links: tuple[LinkField, ...] = ()) -> ResourceContract:
     return ResourceContract(
         name=f"bi_{name}", prefix=prefix, path=f"/v1/bi/{collection}", collection=f"bi_{name}s",
         create_model=model, operations=ops, read_scope="bi:read", write_scope="bi:write", filters=filters,
-        search_fields=("name", "description") if search else (), defaults=defaults or {}, tag=TAG)
+        search_fields=("name", "description") if search else (), defaults=defaults or {}, tag=TAG, links=links)
+
+
+_DATASET, _METRIC = LinkField("/dataset_id", "bi_dataset"), LinkField("/metric_id", "bi_metric")
 
 
 _STATUS = Filter("status", BI_STATUSES)
@@ -247,15 +250,21 @@ _STATUS = Filter("status", BI_STATUSES)
 BI_DATASET = _bi("dataset", "ds", "datasets", DatasetCreate, Operations(list="listBiDatasets"),
                  (Filter("kind", DATASET_KINDS), _STATUS))
 BI_METRIC = _bi("metric", "met", "metrics", MetricCreate, Operations(list="listBiMetrics"),
-                (Filter("dataset_id"), _STATUS))
+                (Filter("dataset_id"), _STATUS), links=(_DATASET,))
 BI_REPORT = _bi("report", "rep", "reports", ReportCreate, Operations(list="listBiReports", create="createBiReport"),
-                (Filter("dashboard_id"), Filter("dataset_id"), _STATUS))
+                (Filter("dashboard_id"), Filter("dataset_id"), _STATUS),
+                links=(_DATASET, LinkField("/dashboard_id", "bi_dashboard"), LinkField("/metric_ids/*", "bi_metric")))
 BI_DASHBOARD = _bi("dashboard", "dash", "dashboards", DashboardCreate,
-                   Operations(list="listBiDashboards", create="createBiDashboard"), (_STATUS,))
+                   Operations(list="listBiDashboards", create="createBiDashboard"), (_STATUS,),
+                   links=(LinkField("/report_ids/*", "bi_report"), LinkField("/metric_ids/*", "bi_metric")))
 # Exports and schedules have hand-written routes (CSV generation, download URLs, next_run_at on read).
-BI_EXPORT = _bi("export", "exp", "exports", ExportCreate, Operations(), search=False, defaults={"status": "pending"})
+BI_EXPORT = _bi("export", "exp", "exports", ExportCreate, Operations(), search=False, defaults={"status": "pending"},
+                links=(_DATASET, _METRIC, LinkField("/report_id", "bi_report"),
+                       LinkField("/query/dataset_id", "bi_dataset"), LinkField("/query/metric_id", "bi_metric")))
+# The artifact is told by its id's prefix, and must be of the `artifact_type` given (`report` -> bi_report).
 BI_SCHEDULED_ARTIFACT = _bi("scheduled_artifact", "sched", "scheduled-artifacts", ScheduledArtifactCreate,
-                            Operations(), search=False)
+                            Operations(), search=False,
+                            links=(LinkField("/artifact_id", type_field="artifact_type", type_prefix="bi_"),))
 
 BI_RESOURCES: tuple[ResourceContract, ...] = (BI_DATASET, BI_METRIC, BI_REPORT, BI_DASHBOARD, BI_EXPORT,
                                               BI_SCHEDULED_ARTIFACT)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from junction_common.contracts.resources import Filter, Operations, ResourceContract
+from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 INVOICE_STATUSES = ("draft", "sent", "partially_paid", "paid", "void")
 LINE_KINDS = ("product", "service", "fee", "discount", "expense", "other")
@@ -51,9 +51,11 @@ INVOICE = ResourceContract(
     name="invoice", prefix="inv", path="/v1/invoices", collection="invoices", create_model=InvoiceCreate,
     operations=Operations(list="listInvoices", create="createInvoice"),
     filters=(Filter("status", INVOICE_STATUSES), Filter("company_id"), Filter("contact_id"), Filter("deal_id")),
+    links=(LinkField("/company_id", "company"), LinkField("/contact_id", "contact"), LinkField("/deal_id", "deal")),
     tag="Invoices")
 PAYMENT = ResourceContract(
     name="payment", prefix="pay", path="/v1/payments", collection="payments", create_model=PaymentCreate,
-    operations=Operations(create="recordPayment"), filters=(Filter("invoice_id"),), tag="Invoices")
+    operations=Operations(create="recordPayment"), filters=(Filter("invoice_id"),),
+    links=(LinkField("/invoice_id", "invoice"),), tag="Invoices")
 
 BILLING_RESOURCES: tuple[ResourceContract, ...] = (INVOICE, PAYMENT)

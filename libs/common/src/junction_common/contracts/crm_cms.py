@@ -18,7 +18,7 @@ from junction_common.contracts.crm_common import (
     Text,
     Timestamp,
 )
-from junction_common.contracts.resources import Filter, Operations, ResourceContract
+from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 FIELD_TYPES = ("string", "text", "markdown", "rich_text", "number", "integer", "boolean", "date", "datetime",
                "url", "email", "select", "reference", "asset", "json")
@@ -104,7 +104,7 @@ MARKETING_POST = ResourceContract(
     create_model=PostCreate, operations=Operations(list="listMarketingPosts", create="createMarketingPost"),
     read_scope="cms:read", write_scope="cms:write",
     filters=(Filter("campaign_id"), Filter("channel"), Filter("status", POST_STATUSES)),
-    search_fields=("title", "body"), tag="CMS")
+    search_fields=("title", "body"), links=(LinkField("/campaign_id", "marketing_campaign"),), tag="CMS")
 
 ENTRY_STATUSES = ("draft", "review", "published", "archived")
 CONTENT_TYPES = ("website_page", "landing_page", "blog_post", "article", "social_post", "email", "case_study",
@@ -138,7 +138,9 @@ CMS_ENTRY = ResourceContract(
     read_scope="cms:read", write_scope="cms:write",
     filters=(Filter("collection_id"), Filter("site_id"), Filter("campaign_id"), Filter("content_type", CONTENT_TYPES),
              Filter("status", ENTRY_STATUSES)),
-    search_fields=("title", "search_text"), custom_fields=True, tag="CMS")
+    search_fields=("title", "search_text"), custom_fields=True, tag="CMS",
+    links=(LinkField("/collection_id", "cms_collection"), LinkField("/site_id", "cms_site"),
+           LinkField("/campaign_id", "marketing_campaign")))
 
 CMS_RESOURCES: tuple[ResourceContract, ...] = (CMS_SITE, CMS_COLLECTION, MARKETING_CAMPAIGN, MARKETING_POST,
                                                CMS_ENTRY)

@@ -17,6 +17,9 @@ Timestamp = Annotated[str, Field(max_length=40, pattern=r"^\d{4}-\d{2}-\d{2}([T 
 Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Domain = Annotated[str, Field(max_length=253, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")]
 CustomFields = dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")], str | int | float | bool | None]
+# Fields naming a person (the user or agent a task or ticket is assigned to, a message's author) rather than a
+# record of the workspace: the CRM keeps them as given, so they are not links (see ResourceContract.links).
+PERSON_ID_FIELDS = ("assignee_id", "author_id")
 
 
 class Body(BaseModel):

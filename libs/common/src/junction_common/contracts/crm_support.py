@@ -7,14 +7,16 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from junction_common.contracts.crm_common import Body, CustomFields, Id, Key, Name, Text
-from junction_common.contracts.resources import Filter, Operations, ResourceContract
+from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 QUEUE_STATUSES = ("active", "paused", "archived")
 TICKET_STATUSES = ("new", "open", "pending", "waiting_on_customer", "resolved", "closed")
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 TICKET_SOURCES = ("manual", "email", "chat", "phone", "web", "api", "mcp", "slack", "other")
-# Links a ticket may carry; each must name an existing record of this workspace.
-TICKET_LINKS = ("queue_id", "contact_id", "company_id", "deal_id", "lead_id", "invoice_id")
+# Links a ticket may carry (field -> the resource it names); each must name a record of this workspace.
+TICKET_LINK_TARGETS = {"queue_id": "support_queue", "contact_id": "contact", "company_id": "company",
+                       "deal_id": "deal", "lead_id": "lead", "invoice_id": "invoice"}
+TICKET_LINKS = tuple(TICKET_LINK_TARGETS)
 Minutes = Annotated[int, Field(ge=1, le=525600)]  # at most a year
 Category = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -75,7 +77,8 @@ TICKET = ResourceContract(
     filters=(Filter("status", TICKET_STATUSES), Filter("priority", TICKET_PRIORITIES),
              Filter("source", TICKET_SOURCES), Filter("category"), Filter("assignee_id"),
              *(Filter(link) for link in TICKET_LINKS)),
-    search_fields=("subject", "description", "category"), custom_fields=True, tag="Support")
+    search_fields=("subject", "description", "category"), custom_fields=True,
+    links=tuple(LinkField(f"/{name}", target) for name, target in TICKET_LINK_TARGETS.items()), tag="Support")
 
 MESSAGE_DIRECTIONS = ("inbound", "outbound")
 MESSAGE_CHANNELS = ("email", "chat", "phone", "sms", "whatsapp", "web", "api", "other")
@@ -98,13 +101,13 @@ class TicketCommentCreate(Body):
 
 TICKET_MESSAGE = ResourceContract(
     name="ticket_message", prefix="msg", path="/v1/support/tickets/{ticket_id}/messages",
-    collection="ticket_messages", create_model=TicketMessageCreate, parent_param="ticket_id",
+    collection="ticket_messages", create_model=TicketMessageCreate, parent_param="ticket_id", parent="ticket",
     operations=Operations(list="listSupportTicketMessages", create="addSupportTicketMessage"),
     read_scope="support:read", write_scope="support:write", search_fields=("body",), custom_fields=True,
     tag="Support")
 TICKET_COMMENT = ResourceContract(
     name="ticket_comment", prefix="comment", path="/v1/support/tickets/{ticket_id}/comments",
-    collection="ticket_comments", create_model=TicketCommentCreate, parent_param="ticket_id",
+    collection="ticket_comments", create_model=TicketCommentCreate, parent_param="ticket_id", parent="ticket",
     operations=Operations(list="listSupportTicketComments", create="addSupportTicketComment"),
     read_scope="support:read", write_scope="support:write", search_fields=("body",), custom_fields=True,
     tag="Support")

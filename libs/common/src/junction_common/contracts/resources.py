@@ -5,6 +5,7 @@ The gateway builds routes from it; the owning service builds commands, events an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,36 @@ class Filter:
     @property
     def doc_field(self) -> str:
         return self.field or self.name
+
+
+@dataclass(frozen=True)
+class LinkField:
+    """A request field holding the id of another record, which must be a record of the caller's workspace.
+
+    `path` is a JSON pointer where `*` stands for every item of a list (`/metric_ids/*`, `/lines/*/account_id`).
+    `target` is the resource it names; empty when the id's prefix tells (`related_resource_id`): then `type_field`,
+    when the body sets it, must name that same resource (`type_prefix` + its value). `live`: an archived record
+    does not count.
+    """
+
+    path: str
+    target: str = ""
+    type_field: str | None = None
+    type_prefix: str = ""
+    live: bool = True
+
+    def ids(self, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(pointer, id) of every id this link holds in `data`; an absent or null field holds none."""
+        found: list[tuple[str, Any]] = [("", data)]
+        for part in self.path.strip("/").split("/"):
+            deeper: list[tuple[str, Any]] = []
+            for pointer, value in found:
+                if part == "*" and isinstance(value, list):
+                    deeper += [(f"{pointer}/{i}", item) for i, item in enumerate(value)]
+                elif isinstance(value, Mapping) and value.get(part) not in (None, ""):
+                    deeper.append((f"{pointer}/{part}", value[part]))
+            found = deeper
+        return [(pointer, str(value)) for pointer, value in found if value not in (None, "")]
 
 
 @dataclass(frozen=True)
@@ -54,9 +85,13 @@ class ResourceContract:
     defaults: dict[str, Any] = field(default_factory=dict)
     service: str = "crm"
     tag: str = ""
+    # Every field of its request bodies (create and update) that names another record of the workspace.
+    links: tuple[LinkField, ...] = ()
     # A nested resource (`/v1/support/tickets/{ticket_id}/messages`): the path parameter naming its parent,
-    # stored under the same field name and used to scope its list.
+    # stored under the same field name and used to scope its list, and the parent's resource name (a parent
+    # missing from the caller's workspace makes every nested route NOT_FOUND).
     parent_param: str | None = None
+    parent: str | None = None
 
     @property
     def events_topic(self) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm.app.records import links_refused
 from crm.app.routing import contract_named
 from crm.domain import invoice, record
 from junction_common.decisions import CommandRejected, rejecting
@@ -18,7 +19,12 @@ PAYMENT_CREATE = "payment.create"
 
 
 async def record_payment(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
-    """Handle `payment.create`."""
+    """Handle `payment.create`: a payment names an invoice of the workspace (else VALIDATION_ERROR at
+    /invoice_id, like every link)."""
+    refused = await links_refused("payment", cmd, runtime.db)
+    if refused is not None:
+        await runtime.executor.execute(cmd, rejecting(refused))
+        return
     step = cmd.derive("invoice", invoice.APPLY_PAYMENT, cmd.data["invoice_id"],
                       {"payment_id": cmd.aggregate_id, "amount_cents": cmd.data["amount_cents"]})
     await runtime.executor.execute(step, lambda c, e: invoice.decide(c, e, {}))

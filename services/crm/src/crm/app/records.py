@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from crm.domain import record, rules
 from junction_common.contracts.crm import CRM_RESOURCES
 from junction_common.contracts.resources import ResourceContract
-from junction_common.decisions import Decider
+from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
 Doc = dict[str, Any]
@@ -50,6 +50,19 @@ async def _missing_links(db: AsyncDatabase[Doc], workspace_id: str, links: list[
         found |= {(target, live, doc["_id"]) async for doc in db[collection].find(query, {"_id": 1})}
     return [{"pointer": link.pointer, "id": link.id} for link in links
             if (link.target, link.live, link.id) not in found]
+
+
+async def links_refused(resource: str, cmd: CommandEnvelope, db: AsyncDatabase[Doc]) -> CommandRejected | None:
+    """The refusal of `cmd` when a record it names (a declared link of `resource`) is not in the workspace."""
+    links = rules.links_of(resource, cmd.data)
+    missing = await _missing_links(db, cmd.workspace_id, links) if links else []
+    return rules.links_rejection(missing) if missing else None
+
+
+async def after_links(resource: str, cmd: CommandEnvelope, db: AsyncDatabase[Doc], decide: Decider) -> Decider:
+    """`decide`, for an aggregate decided outside the record rules (contacts, invoices), once its links resolve."""
+    refused = await links_refused(resource, cmd, db)
+    return rejecting(refused) if refused else decide
 
 
 async def _entry_collection(db: AsyncDatabase[Doc], cmd: CommandEnvelope) -> Doc | None:

@@ -24,12 +24,14 @@ def _unknown(cmd: CommandEnvelope, _: list[EventEnvelope]) -> list[NewEvent]:
 async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> Decider:
     """The decision for `cmd`, with the facts from read models its rules need already gathered."""
     if cmd.type == contact.CREATE_CONTACT:
-        return contact.decide
+        return await records.after_links("contact", cmd, db, contact.decide)
     if cmd.type == asset.COMPLETE:
         return asset.decide_complete
-    if cmd.type in (invoice.CREATE, invoice.APPLY_PAYMENT):
-        context = await _invoice_context(cmd, db) if cmd.type == invoice.CREATE else {}
-        return lambda c, e: invoice.decide(c, e, context)
+    if cmd.type == invoice.CREATE:
+        context = await _invoice_context(cmd, db)
+        return await records.after_links("invoice", cmd, db, lambda c, e: invoice.decide(c, e, context))
+    if cmd.type == invoice.APPLY_PAYMENT:
+        return lambda c, e: invoice.decide(c, e, {})
     if cmd.type in (bi.COMPLETE_EXPORT, bi.FAIL_EXPORT):
         return bi.decide_export_result
     contract = records.BY_NAME.get(cmd.type.rsplit(".", 1)[0])

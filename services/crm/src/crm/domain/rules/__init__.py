@@ -1,7 +1,9 @@
 """Resource rules beyond the generic record lifecycle, one module per area; each rule is pure.
 
 A resource's rules run in this order: its unique fields (`UNIQUE`), its own rules (`RULES`), then its links
-(`LINKS`: every record it names exists in the workspace). The facts they need arrive as `context`
+(every record it names exists in the workspace). Links are declared with the resource
+(`ResourceContract.links` and its `parent`; contacts: `CONTACT_LINKS`), so a field that names a record is
+checked on create and on every update that sets it. The facts the rules need arrive as `context`
 (see crm.domain.rules.base); `links_of` and `UNIQUE` tell the application layer which facts to gather.
 """
 
@@ -11,12 +13,25 @@ from types import ModuleType
 
 from crm.domain.record import Record
 from crm.domain.rules import accounting, analytics, bi, cms, cms_entries, deals, support
-from crm.domain.rules.base import Context, Data, Link, Linker, Rule, links_exist, unique
+from crm.domain.rules.base import Context, Data, Link, Rule, links_exist, links_in, links_rejection, unique
+from junction_common.contracts.crm import CONTACT_LINKS, CRM_RESOURCES
+from junction_common.contracts.resources import LinkField, ResourceContract
 from junction_common.envelope import CommandEnvelope
 
 AREAS: tuple[ModuleType, ...] = (deals, support, accounting, cms, cms_entries, analytics, bi)
 UNIQUE: dict[str, tuple[str, ...]] = {k: v for area in AREAS for k, v in area.UNIQUE.items()}
-LINKS: dict[str, Linker] = {k: v for area in AREAS for k, v in area.LINKS.items()}
+
+
+def _declared(contract: ResourceContract) -> tuple[LinkField, ...]:
+    parent = (LinkField(f"/{contract.parent_param}", contract.parent),) if contract.parent_param and contract.parent \
+        else ()
+    return (*contract.links, *parent)
+
+
+LINKS: dict[str, tuple[LinkField, ...]] = {
+    "contact": CONTACT_LINKS,
+    **{c.name: _declared(c) for c in CRM_RESOURCES if _declared(c)},
+}
 
 
 def _assemble() -> dict[str, list[Rule]]:
@@ -36,8 +51,7 @@ RULES = _assemble()
 
 def links_of(resource: str, data: Data) -> list[Link]:
     """The records a command for `resource` names, each of which must exist in the workspace."""
-    linker = LINKS.get(resource)
-    return linker(data) if linker else []
+    return links_in(LINKS.get(resource, ()), data)
 
 
 def check(resource: str, cmd: CommandEnvelope, state: Record | None, context: Context) -> None:
@@ -45,4 +59,4 @@ def check(resource: str, cmd: CommandEnvelope, state: Record | None, context: Co
         rule(cmd, state, context)
 
 
-__all__ = ["RULES", "UNIQUE", "Context", "Link", "check", "links_of"]
+__all__ = ["LINKS", "RULES", "UNIQUE", "Context", "Link", "check", "links_of", "links_rejection"]

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from crm.domain.record import Record
-from crm.domain.rules.base import Context, Data, Link, Linker, Rule, reject
+from crm.domain.rules.base import Context, Rule, reject
 from junction_common.envelope import CommandEnvelope
 
 
@@ -38,11 +38,5 @@ def _posted_entry_balances(cmd: CommandEnvelope, _: Record | None, __: Context) 
                      debits_cents=debits, credits_cents=credits, imbalance_cents=abs(debits - credits))
 
 
-def _line_accounts(data: Data) -> list[Link]:
-    return [Link(f"/lines/{i}/account_id", "accounting_account", str(line["account_id"]))
-            for i, line in enumerate(data.get("lines") or ()) if line.get("account_id")]
-
-
 RULES: dict[str, list[Rule]] = {"journal_entry": [_lines_one_sided, _posted_entry_balances]}
 UNIQUE: dict[str, tuple[str, ...]] = {"accounting_account": ("code",)}
-LINKS: dict[str, Linker] = {"journal_entry": _line_accounts}

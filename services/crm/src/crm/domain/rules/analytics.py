@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from crm.domain.record import Record
-from crm.domain.rules.base import Context, Linker, Rule, reject
+from crm.domain.rules.base import Context, Rule, reject
 from junction_common.envelope import CommandEnvelope
 
 
@@ -21,4 +21,3 @@ def _properties_listed_once(cmd: CommandEnvelope, _: Record | None, __: Context)
 
 RULES: dict[str, list[Rule]] = {"analytics_event": [_properties_listed_once]}
 UNIQUE: dict[str, tuple[str, ...]] = {"analytics_event": ("name",), "analytics_property": ("key",)}
-LINKS: dict[str, Linker] = {}

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from crm.domain.record import Record
 from junction_common.contracts.crm import CRM_RESOURCES
+from junction_common.contracts.resources import LinkField
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope
 
@@ -33,7 +34,6 @@ class Link(NamedTuple):
     live: bool = True
 
 
-Linker = Callable[[Data], list[Link]]
 # Every id starts with its resource's prefix (`con_…` is a contact), so an id alone names its resource.
 RESOURCE_BY_PREFIX: dict[str, str] = {"con": "contact", **{c.prefix: c.name for c in CRM_RESOURCES}}
 
@@ -42,28 +42,20 @@ def reject(message: str, pointer: str, **details: Any) -> CommandRejected:
     return CommandRejected("VALIDATION_ERROR", message, {"pointer": pointer, **details})
 
 
-def field_links(targets: Mapping[str, str]) -> Linker:
-    """Links held in top-level fields: `{"queue_id": "support_queue"}`; absent or null fields link nothing."""
+def _target(declared: LinkField, record_id: str, data: Data) -> str:
+    """The resource a link names: its declared target, or the one its id's prefix tells, which must agree with
+    the type the command gives; an unknown prefix or a contradicting type names no resource ("")."""
+    if declared.target:
+        return declared.target
+    target = RESOURCE_BY_PREFIX.get(record_id.split("_", 1)[0], "")
+    kind = data.get(declared.type_field) if declared.type_field else None
+    return target if not kind or f"{declared.type_prefix}{kind}" == target else ""
 
-    def links(data: Data) -> list[Link]:
-        return [Link(f"/{name}", target, str(data[name])) for name, target in targets.items() if data.get(name)]
 
-    return links
-
-
-def prefixed_link(name: str, type_field: str | None = None, *, live: bool = True) -> Linker:
-    """A link in field `name` to a record of any resource, told by the id's prefix; when the command also sets
-    `type_field`, it must name that same resource. An unknown prefix or a contradicting type links to no record."""
-
-    def links(data: Data) -> list[Link]:
-        if not data.get(name):
-            return []
-        record_id = str(data[name])
-        target = RESOURCE_BY_PREFIX.get(record_id.split("_", 1)[0], "")
-        declared = data.get(type_field) if type_field else None
-        return [Link(f"/{name}", target if not declared or declared == target else "", record_id, live)]
-
-    return links
+def links_in(declared: tuple[LinkField, ...], data: Data) -> list[Link]:
+    """Every link `data` holds in the `declared` fields, in declaration order; absent or null fields link nothing."""
+    return [Link(pointer, _target(field, record_id, data), record_id, field.live)
+            for field in declared for pointer, record_id in field.ids(data)]
 
 
 def unique(resource: str, fields: tuple[str, ...]) -> Rule:
@@ -81,10 +73,15 @@ def unique(resource: str, fields: tuple[str, ...]) -> Rule:
     return rule
 
 
+def links_rejection(missing: list[dict[str, Any]]) -> CommandRejected:
+    """The refusal of a command naming records that are not in the workspace: the first one's pointer, and all."""
+    first = missing[0]
+    return reject("A linked resource does not exist in this workspace.", first["pointer"], id=first["id"],
+                  missing=missing)
+
+
 def links_exist(cmd: CommandEnvelope, _: Record | None, context: Context) -> None:
     """Every record the command links to exists (and is not archived) in the workspace."""
     missing = context.get("missing_links", [])
     if missing:
-        first = missing[0]
-        raise reject("A linked resource does not exist in this workspace.", first["pointer"], id=first["id"],
-                     missing=missing)
+        raise links_rejection(missing)

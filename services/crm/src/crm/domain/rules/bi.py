@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm.domain.record import Record
-from crm.domain.rules.base import Context, Data, Link, Linker, Rule, field_links, reject
+from crm.domain.rules.base import Context, Rule, reject
 from junction_common.contracts.crm_bi import Aggregation, QueryShape, schedule_error
 from junction_common.contracts.crm_bi_fields import (
     SOURCES,
@@ -111,30 +111,6 @@ def _schedule_only(resource: str) -> Rule:
     return rule
 
 
-def _list_links(targets: dict[str, str]) -> Linker:
-    def links(data: Data) -> list[Link]:
-        return [Link(f"/{name}/{i}", target, str(value)) for name, target in targets.items()
-                for i, value in enumerate(data.get(name) or [])]
-
-    return links
-
-
-def _both(*linkers: Linker) -> Linker:
-    return lambda data: [link for linker in linkers for link in linker(data)]
-
-
-def _artifact(data: Data) -> list[Link]:
-    if not data.get("artifact_id"):
-        return []
-    return [Link("/artifact_id", f"bi_{data['artifact_type']}", str(data["artifact_id"]))]
-
-
-def _export_query(data: Data) -> list[Link]:
-    query = data.get("query") or {}
-    return [Link(f"/query/{name}", target, str(query[name]))
-            for name, target in (("dataset_id", "bi_dataset"), ("metric_id", "bi_metric")) if query.get(name)]
-
-
 RULES: dict[str, list[Rule]] = {
     "bi_dataset": [_schedule_only("bi_dataset"), _dataset],
     "bi_metric": [_schedule_only("bi_metric"), _metric],
@@ -144,12 +120,3 @@ RULES: dict[str, list[Rule]] = {
     SCHEDULE: [_schedule],
 }
 UNIQUE: dict[str, tuple[str, ...]] = {}
-LINKS: dict[str, Linker] = {
-    "bi_metric": field_links({"dataset_id": "bi_dataset"}),
-    "bi_report": _both(field_links({"dataset_id": "bi_dataset", "dashboard_id": "bi_dashboard"}),
-                       _list_links({"metric_ids": "bi_metric"})),
-    "bi_dashboard": _list_links({"report_ids": "bi_report", "metric_ids": "bi_metric"}),
-    "bi_export": _both(field_links({"dataset_id": "bi_dataset", "metric_id": "bi_metric", "report_id": "bi_report"}),
-                       _export_query),
-    SCHEDULE: _artifact,
-}

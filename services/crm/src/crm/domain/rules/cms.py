@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from crm.domain.record import Record
-from crm.domain.rules.base import Context, Linker, Rule, field_links, reject
+from crm.domain.rules.base import Context, Rule, reject
 from junction_common.envelope import CommandEnvelope
 
 
@@ -63,4 +63,3 @@ UNIQUE: dict[str, tuple[str, ...]] = {
     "cms_collection": ("key",),
     "marketing_campaign": ("key",),
 }
-LINKS: dict[str, Linker] = {"marketing_post": field_links({"campaign_id": "marketing_campaign"})}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm.domain.record import Record
-from crm.domain.rules.base import Context, Linker, Rule, field_links, reject
+from crm.domain.rules.base import Context, Rule, reject
 from junction_common.envelope import CommandEnvelope
 
 _TEXT = ("string", "text", "markdown", "rich_text", "url", "email", "date", "datetime", "asset")
@@ -59,4 +59,3 @@ def _matches_schema(cmd: CommandEnvelope, state: Record | None, context: Context
 
 RULES: dict[str, list[Rule]] = {"cms_entry": [_matches_schema]}
 UNIQUE: dict[str, tuple[str, ...]] = {}
-LINKS: dict[str, Linker] = {"cms_entry": field_links({"site_id": "cms_site", "campaign_id": "marketing_campaign"})}

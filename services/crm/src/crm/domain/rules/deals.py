@@ -2,14 +2,16 @@
 
 - deal: its stage must be an existing deal stage key of the workspace.
 - deal_stage: its key is unique in the workspace.
+- deal: its company and contact, when given, exist in the workspace (declared links, like every resource's:
+  see junction_common.contracts and crm.domain.rules).
 - task, activity: a related resource, when named, exists in the workspace (archived or not) and is of the
-  related_resource_type, when that is given too.
+  related_resource_type, when that is given too (a declared link).
 """
 
 from __future__ import annotations
 
 from crm.domain.record import Record
-from crm.domain.rules.base import Context, Linker, Rule, prefixed_link, reject
+from crm.domain.rules.base import Context, Rule, reject
 from junction_common.envelope import CommandEnvelope
 
 
@@ -25,12 +27,8 @@ def _stage_key_unique(cmd: CommandEnvelope, state: Record | None, context: Conte
         raise reject("A deal stage with this key already exists.", "/key", key=cmd.data.get("key"))
 
 
-# A task or activity may still be about an archived record (a closed deal, an archived contact).
-_RELATED = prefixed_link("related_resource_id", "related_resource_type", live=False)
-
 RULES: dict[str, list[Rule]] = {
     "deal": [_deal_stage_exists],
     "deal_stage": [_stage_key_unique],
 }
 UNIQUE: dict[str, tuple[str, ...]] = {}
-LINKS: dict[str, Linker] = {"task": _RELATED, "activity": _RELATED}

@@ -7,13 +7,8 @@
 
 from __future__ import annotations
 
-from crm.domain.rules.base import Linker, Rule, field_links
+from crm.domain.rules.base import Rule
 
-TICKET_LINK_TARGETS = {"queue_id": "support_queue", "contact_id": "contact", "company_id": "company",
-                       "deal_id": "deal", "lead_id": "lead", "invoice_id": "invoice"}
-
+# A ticket's links and a message's or comment's parent ticket are declared with their resources.
 RULES: dict[str, list[Rule]] = {}
 UNIQUE: dict[str, tuple[str, ...]] = {"support_queue": ("key",)}
-LINKS: dict[str, Linker] = {"ticket": field_links(TICKET_LINK_TARGETS),
-                            "ticket_message": field_links({"ticket_id": "ticket"}),
-                            "ticket_comment": field_links({"ticket_id": "ticket"})}
