@@ -39,13 +39,16 @@ class Stack:
 @contextlib.asynccontextmanager
 async def isolated_stack() -> AsyncIterator[Stack]:
     """Isolated names for one test (or one module); its topics, groups and databases are removed afterwards."""
-    gw = isolated(GatewaySettings, command_timeout_s=20.0)
+    crm_port, webhooks_port = free_port(), free_port()  # each service's internal API, known to the gateway
+    gw = isolated(GatewaySettings, command_timeout_s=20.0,
+                  service_urls={"crm": f"http://127.0.0.1:{crm_port}", "webhooks": f"http://127.0.0.1:{webhooks_port}"})
     shared = {k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home", "topic_prefix",
                                           "db_prefix", "log_json")}
     webhooks = WebhooksSettings(**shared, webhook_retry_schedule=TEST_WEBHOOK_SCHEDULE, webhook_jitter=0.0,
-                                webhook_timeout_s=5.0, webhook_lease_s=20.0, webhook_sweep_interval_s=0.2)
+                                webhook_timeout_s=5.0, webhook_lease_s=20.0, webhook_sweep_interval_s=0.2,
+                                internal_port=webhooks_port)
     try:
-        yield Stack(gw, CrmSettings(**shared), webhooks)
+        yield Stack(gw, CrmSettings(**shared, internal_port=crm_port), webhooks)
     finally:
         with contextlib.suppress(Exception):
             await drop_databases(gw)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 import uvloop
+from fastapi import APIRouter
 from faststream.kafka import KafkaBroker
 from opentelemetry import context as otel_context
 from pymongo import AsyncMongoClient
@@ -24,6 +25,7 @@ from junction_common.commands import CommandExecutor
 from junction_common.decisions import Decider
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 from junction_common.health import serve_health
+from junction_common.internal_api import InternalServer, create_internal_app
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import Doc, create_client, service_db
 from junction_common.projections.runner import Projection, ProjectionWriter
@@ -68,6 +70,8 @@ class ServiceSpec:
     # handler of their own; it runs each step as its own idempotent command through the executor.
     handlers: dict[str, Callable[[ServiceRuntime, CommandEnvelope], Awaitable[None]]] = field(default_factory=dict)
     components: list[Callable[[ServiceRuntime], Component]] = field(default_factory=list)
+    # The service's own internal API routes (reads, synchronous operations), beside the outcome long poll.
+    internal_routers: Callable[[ServiceRuntime], list[APIRouter]] | None = None
 
 
 class ServiceRuntime:
@@ -85,6 +89,7 @@ class ServiceRuntime:
         self.executor = CommandExecutor(self.store, self.outcomes, self.relay.wake)
         self._wire()
         self.components = [make(self) for make in spec.components]
+        self.internal: InternalServer | None = None
 
     def component(self, kind: type[T]) -> T:
         """The running component of type `kind` (command handlers reach reactors through it)."""
@@ -130,12 +135,28 @@ class ServiceRuntime:
         self.relay.start()
         for part in self.components:
             await part.start()
-        log.info("service_started", service=self.spec.name)
+        if self.settings.internal_port >= 0:
+            await self._serve_internal()
+        log.info("service_started", service=self.spec.name,
+                 internal_api=self.internal.url if self.internal else None)
+
+    async def _serve_internal(self) -> None:
+        routers = self.spec.internal_routers(self) if self.spec.internal_routers else []
+        app = create_internal_app(self.spec.name, self.settings.internal_secret, self.db, routers)
+        self.internal = InternalServer(app, self.settings.internal_host, self.settings.internal_port)
+        await self.internal.start()
+
+    @property
+    def internal_url(self) -> str | None:
+        """Where the internal API listens (None when the service serves none)."""
+        return self.internal.url if self.internal else None
 
     def healthy(self) -> bool:
         return self.relay.running
 
     async def stop(self) -> None:
+        if self.internal is not None:
+            await self.internal.stop()
         for part in reversed(self.components):
             await part.stop()
         await self.relay.stop()

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SIGNING_SECRET = "dev-only-signing-secret-change-me"
+DEV_INTERNAL_SECRET = "dev-only-internal-secret-change-me"
 DEV_VAULT_KEYS = "dev1:ZGV2LW9ubHktdmF1bHQta2V5LTMyLWJ5dGVzLWxvbmc="  # 32 bytes, development only
 
 
@@ -37,6 +38,11 @@ class JunctionSettings(BaseSettings):
     vault_keys: str = DEV_VAULT_KEYS
     vault_active_key: str = "dev1"
     otel_exporter: str = "none"
+    # Signs the gateway's calls to a service's internal API (see junction_common.internal_auth).
+    internal_secret: str = DEV_INTERNAL_SECRET
+    # Where a service serves its internal API: port 0 picks a free one, -1 serves none.
+    internal_host: str = "127.0.0.1"
+    internal_port: int = -1
     # A liveness endpoint (GET /healthz) for services without an HTTP API; 0 disables it.
     health_host: str = "127.0.0.1"
     health_port: int = 0
@@ -44,9 +50,12 @@ class JunctionSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> JunctionSettings:
         if self.env != "development" and self.env != "test":
-            if self.signing_secret == DEV_SIGNING_SECRET or self.vault_keys == DEV_VAULT_KEYS:
+            dev = (self.signing_secret == DEV_SIGNING_SECRET or self.vault_keys == DEV_VAULT_KEYS
+                   or self.internal_secret == DEV_INTERNAL_SECRET)
+            if dev:
                 raise ValueError(
-                    "JUNCTION_SIGNING_SECRET and JUNCTION_VAULT_KEYS must be set outside development"
+                    "JUNCTION_SIGNING_SECRET, JUNCTION_VAULT_KEYS and JUNCTION_INTERNAL_SECRET must be set "
+                    "outside development"
                 )
         return self
 

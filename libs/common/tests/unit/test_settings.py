@@ -12,6 +12,7 @@ from junction_common.settings import DEV_SIGNING_SECRET, DEV_VAULT_KEYS, Junctio
 
 REAL_KEYS = "prod1:" + base64.b64encode(b"p" * 32).decode()
 REAL_SECRET = "a-real-production-signing-secret"
+REAL_INTERNAL = "a-real-production-internal-secret"
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +44,11 @@ def test_dev_vault_keys_alone_are_refused_in_production() -> None:
         JunctionSettings(env="production", signing_secret=REAL_SECRET)
 
 
+def test_dev_internal_secret_alone_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="JUNCTION_INTERNAL_SECRET"):
+        JunctionSettings(env="production", signing_secret=REAL_SECRET, vault_keys=REAL_KEYS, vault_active_key="prod1")
+
+
 def test_production_from_environment_variables_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUNCTION_ENV", "production")
     with pytest.raises(ValidationError):
@@ -51,7 +57,8 @@ def test_production_from_environment_variables_is_refused(monkeypatch: pytest.Mo
 
 def test_production_with_real_secrets_is_accepted() -> None:
     settings = JunctionSettings(
-        env="production", signing_secret=REAL_SECRET, vault_keys=REAL_KEYS, vault_active_key="prod1"
+        env="production", signing_secret=REAL_SECRET, vault_keys=REAL_KEYS, vault_active_key="prod1",
+        internal_secret=REAL_INTERNAL,
     )
     assert settings.env == "production"
 
@@ -60,6 +67,7 @@ def test_production_with_real_secrets_from_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv("JUNCTION_ENV", "production")
     monkeypatch.setenv("JUNCTION_SIGNING_SECRET", REAL_SECRET)
     monkeypatch.setenv("JUNCTION_VAULT_KEYS", REAL_KEYS)
+    monkeypatch.setenv("JUNCTION_INTERNAL_SECRET", REAL_INTERNAL)
     settings = JunctionSettings()
     assert settings.signing_secret == REAL_SECRET
     assert settings.vault_keys == REAL_KEYS

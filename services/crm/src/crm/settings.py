@@ -4,4 +4,7 @@ from junction_common.settings import JunctionSettings
 
 
 class CrmSettings(JunctionSettings):
-    """The crm service needs nothing beyond the shared settings yet."""
+    """The crm service's settings."""
+
+    # Its internal API (the gateway's only way to its outcomes and, next, its reads).
+    internal_port: int = 8101

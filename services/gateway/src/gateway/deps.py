@@ -11,9 +11,9 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.availability import PublishBreaker
+from gateway.internal_client import ServiceClient
 from gateway.jwt_auth import JwtVerifier
 from gateway.object_store import ObjectStore
-from gateway.outcomes import OutcomePoller
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from junction_common.identity import IdentityStore
@@ -32,13 +32,13 @@ class Resources:
     jwt: JwtVerifier
     objects: ObjectStore
     breaker: PublishBreaker = field(default_factory=lambda: PublishBreaker(2.0))
-    outcomes: OutcomePoller | None = None
+    service_client: ServiceClient | None = None
 
-    def outcome_poller(self) -> OutcomePoller:
-        """The process's one poller of command outcomes (made on first use)."""
-        if self.outcomes is None:
-            self.outcomes = OutcomePoller(self.client)
-        return self.outcomes
+    def services(self) -> ServiceClient:
+        """The process's one client of the services' internal APIs (made on first use)."""
+        if self.service_client is None:
+            self.service_client = ServiceClient(self.settings)
+        return self.service_client
 
     @property
     def identity_db(self) -> AsyncDatabase[Doc]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from aiokafka.errors import KafkaError
@@ -12,7 +11,6 @@ from gateway.availability import unavailable
 from gateway.deps import Resources
 from junction_common.envelope import CommandEnvelope, utcnow
 from junction_common.logconfig import get_logger
-from junction_common.store.outcomes import SUCCEEDED
 from junction_common.tracing import inject_headers
 
 Doc = dict[str, Any]
@@ -55,13 +53,9 @@ class Dispatcher:
         breaker.succeeded()
 
     async def wait(self, service: str, cmd: CommandEnvelope, collection: str, timeout: float) -> Doc | None:
-        """The outcome once the resource is readable at the committed version, or None on timeout."""
-        deadline = time.monotonic() + timeout
-        db_name = self.res.settings.db_name(service)
-        poller = self.res.outcome_poller()
-        result = await poller.outcome(db_name, cmd.command_id, timeout)
-        if result is None or result["status"] != SUCCEEDED:
-            return result
-        doc = await poller.readable(db_name, collection, result["resource_id"], result["version"],
-                                    deadline - time.monotonic())
-        return None if doc is None else {**result, "resource": doc}
+        """The outcome once the resource is readable at the committed version, or None on timeout.
+
+        The owning service answers (its internal API's long poll); the gateway reads none of its data.
+        """
+        return await self.res.services().command_outcome(service, cmd.command_id, collection, timeout,
+                                                         cmd.request_id or "")

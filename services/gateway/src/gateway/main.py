@@ -84,8 +84,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         sweeper = asyncio.create_task(_sweep(idem, limiter, app.state.resources))
         yield
         sweeper.cancel()
-        if app.state.resources.outcomes is not None:
-            await app.state.resources.outcomes.close()
+        if app.state.resources.service_client is not None:
+            await app.state.resources.service_client.close()
         await objects.close()
         await broker.stop()
         await client.close()

@@ -14,6 +14,8 @@ class GatewaySettings(JunctionSettings):
     gateway_port: int = 8000
     # How long a write waits for its result to be readable before answering 202.
     command_timeout_s: float = 8.0
+    # Each service's internal API (JSON in JUNCTION_SERVICE_URLS): the gateway asks it for outcomes and, next, reads.
+    service_urls: dict[str, str] = {"crm": "http://127.0.0.1:8101", "webhooks": "http://127.0.0.1:8102"}
     # A command Kafka has not acknowledged (acks=all) within this many seconds is answered 503 + Retry-After.
     publish_timeout_s: float = 5.0
     # After a failed publish, writes are answered 503 at once for this long (then one is tried again).

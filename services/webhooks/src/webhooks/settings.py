@@ -12,6 +12,8 @@ LOOPBACK = "127.0.0.0/8,::1/128"
 
 
 class WebhooksSettings(JunctionSettings):
+    # Its internal API (the gateway's only way to its outcomes and, next, its reads).
+    internal_port: int = 8102
     # Networks a webhook URL may resolve to although they are not public (CIDRs, comma-separated).
     # Unset: loopback in development (so a receiver on the developer's machine works), none otherwise.
     webhook_allow_networks: str | None = None

@@ -43,6 +43,7 @@ def env_of(settings: JunctionSettings) -> dict[str, str]:
         "JUNCTION_DB_PREFIX": settings.db_prefix,
         "JUNCTION_LOG_JSON": "true",
         "JUNCTION_HOME": str(settings.home),
+        "JUNCTION_INTERNAL_PORT": str(settings.internal_port),
     }
 
 

@@ -26,7 +26,7 @@ async def get_operation(
     op = await res.gateway_db["operations"].find_one({"_id": operation_id, "workspace_id": principal.workspace_id})
     if op is None:
         raise ApiError("NOT_FOUND", "The operation could not be found.")
-    outcome = await res.service_db(op["service"])["command_outcomes"].find_one({"_id": operation_id})
+    outcome = await res.services().command_outcome(op["service"], operation_id, None, 0.0, request_id_of(request))
     data = {
         "operation_id": operation_id,
         "status": outcome["status"] if outcome else "pending",

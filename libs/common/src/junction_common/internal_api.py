@@ -1,0 +1,166 @@
+"""A service's internal HTTP API: only calls signed by the gateway are served (see internal_auth).
+
+Every service gets, for free, `GET /internal/commands/{command_id}`: the long poll a write's answer
+waits on (its outcome, and the resource once readable at the committed version), answered from the
+service's own database by one shared poller. Services add their own reads and synchronous operations
+as routers. `/healthz` is open (liveness probes carry no signature).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, Any
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import Response
+from pymongo.asynchronous.database import AsyncDatabase
+
+from junction_common.internal_auth import HEADER, InternalAuthError, InternalCall, verify
+from junction_common.logconfig import get_logger
+from junction_common.mongo import Doc
+from junction_common.store.outcome_waits import OutcomePoller
+from junction_common.store.outcomes import SUCCEEDED
+
+log = get_logger("junction.internal_api")
+
+MAX_WAIT_S = 30.0
+_COLLECTION = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, separators=(",", ":"), default=str), status_code=status,
+                    media_type="application/json")
+
+
+def internal_call(secret: str) -> Callable[[Request], InternalCall]:
+    """A dependency that refuses (401) any call without the gateway's valid signature for this request."""
+
+    def check(request: Request) -> InternalCall:
+        try:
+            return verify(secret, request.headers.get(HEADER), request.method, request.url.path)
+        except InternalAuthError as exc:
+            log.warning("internal_call_refused", path=request.url.path, reason=str(exc))
+            raise _Refused(str(exc)) from None
+
+    return check
+
+
+class _Refused(Exception):
+    pass
+
+
+def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller) -> APIRouter:
+    """`GET /internal/commands/{command_id}`: the outcome long poll of writes."""
+    router = APIRouter()
+
+    @router.get("/internal/commands/{command_id}")
+    async def command_outcome(
+        command_id: str,
+        collection: Annotated[str | None, Query()] = None,
+        timeout_s: Annotated[float, Query(ge=0, le=MAX_WAIT_S)] = 8.0,
+    ) -> Response:
+        """The command's outcome (and resource once readable), or `pending` after `timeout_s`."""
+        if collection is not None and not _COLLECTION.match(collection):
+            return _json({"error": "invalid collection"}, 422)
+        deadline = time.monotonic() + timeout_s
+        if timeout_s == 0:  # a status check: read once, wait for nothing
+            return _json(await _read_now(db, command_id, collection))
+        outcome = await waits.outcome(db.name, command_id, timeout_s)
+        if outcome is None:
+            return _json({"status": "pending"})
+        if outcome["status"] != SUCCEEDED or collection is None:
+            return _json({"status": outcome["status"], "outcome": outcome})
+        doc = await waits.readable(db.name, collection, outcome["resource_id"], outcome["version"],
+                                   deadline - time.monotonic())
+        if doc is None:
+            return _json({"status": "pending", "outcome": outcome})
+        return _json({"status": outcome["status"], "outcome": outcome, "resource": doc})
+
+    return router
+
+
+async def _read_now(db: AsyncDatabase[Doc], command_id: str, collection: str | None) -> Doc:
+    outcome = await db["command_outcomes"].find_one({"_id": command_id})
+    if outcome is None:
+        return {"status": "pending"}
+    if outcome["status"] != SUCCEEDED or collection is None:
+        return {"status": outcome["status"], "outcome": outcome}
+    doc = await db[collection].find_one({"_id": outcome["resource_id"]})
+    if doc is None or doc.get("_version", 0) < outcome["version"]:
+        return {"status": "pending", "outcome": outcome}
+    return {"status": outcome["status"], "outcome": outcome, "resource": doc}
+
+
+def create_internal_app(name: str, secret: str, db: AsyncDatabase[Doc], routers: list[APIRouter]) -> FastAPI:
+    """The service's internal FastAPI app: the commands long poll plus the service's own routers."""
+    waits = OutcomePoller(db.client)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await waits.close()
+
+    app = FastAPI(title=f"Junction {name} (internal)", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        return _json({"error": "unauthorized", "message": str(exc)}, 401)
+
+    app.add_exception_handler(_Refused, refused)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return _json({"status": "ok"})
+
+    guarded = [Depends(internal_call(secret))]
+    app.include_router(commands_router(db, waits), dependencies=guarded)
+    for router in routers:
+        app.include_router(router, dependencies=guarded)
+    return app
+
+
+class _Server(uvicorn.Server):
+    """uvicorn inside a process that handles its own signals (the service stops it on SIGTERM)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class InternalServer:
+    """Serves an internal app with uvicorn inside the service's event loop; port 0 picks a free port."""
+
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+        self.server = _Server(config)
+        self._task: Any = None
+        self.host = host
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()
+                raise RuntimeError("internal API did not start")
+            await asyncio.sleep(0.02)
+
+    @property
+    def port(self) -> int:
+        sockets = self.server.servers[0].sockets if self.server.servers else []
+        port: int = sockets[0].getsockname()[1] if sockets else 0
+        return port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task

@@ -1,0 +1,67 @@
+"""The gateway's calls to services' internal APIs, each signed for its request (see internal_auth)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from gateway.settings import GatewaySettings
+from junction_common.identity import Principal
+from junction_common.internal_auth import HEADER, sign
+from junction_common.logconfig import get_logger
+
+Doc = dict[str, Any]
+log = get_logger("gateway.internal_client")
+
+
+class ServiceClient:
+    """One pooled HTTP session for every internal call of this gateway process."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=256, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
+                                                  cookie_jar=aiohttp.DummyCookieJar())
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def get(self, service: str, path: str, request_id: str, principal: Principal | None = None,
+                  params: dict[str, str] | None = None, timeout_s: float = 10.0) -> tuple[int, Doc] | None:
+        """GET `path` on `service`'s internal API: (status, JSON body), or None when it cannot be reached."""
+        base = self.settings.service_urls.get(service)
+        if base is None:
+            return None
+        headers = {HEADER: sign(self.settings.internal_secret, request_id, "GET", path, principal),
+                   "X-Request-Id": request_id}
+        try:
+            async with self._http().get(base + path, params=params, headers=headers,
+                                        timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+                body: Doc = await resp.json(content_type=None)
+                return resp.status, body
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("internal_call_failed", service=service, path=path, error=type(exc).__name__)
+            return None
+
+    async def command_outcome(self, service: str, command_id: str, collection: str | None, timeout_s: float,
+                              request_id: str) -> Doc | None:
+        """The owning service's long poll: the outcome (with `resource` once readable), or None if pending."""
+        params = {"timeout_s": f"{max(timeout_s, 0.0):.3f}"}
+        if collection is not None:
+            params["collection"] = collection
+        answer = await self.get(service, f"/internal/commands/{quote(command_id, safe='')}", request_id,
+                                params=params, timeout_s=timeout_s + 5.0)
+        if answer is None or answer[0] != 200 or "outcome" not in answer[1]:
+            return None
+        body = answer[1]
+        if body.get("status") == "pending":
+            return None
+        return {**body["outcome"], **({"resource": body["resource"]} if "resource" in body else {})}
