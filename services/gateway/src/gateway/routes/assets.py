@@ -14,6 +14,7 @@ from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.listing import present
 from gateway.object_store import signed_urls
+from gateway.parents import in_read_model, parent_in_workspace
 from gateway.responses import ApiError, dumps, json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.crm_assets import ASSET, MAX_ASSET_BYTES, AssetComplete, AssetCreate
@@ -22,7 +23,8 @@ from junction_common.ids import new_id
 
 router = APIRouter(prefix="/v1", tags=["Assets"], responses=ERROR_RESPONSES)
 AssetId = Annotated[str, Path(max_length=64, pattern=r"^asset_[A-Za-z0-9]+$")]
-Writer = Annotated[Principal, Depends(require_scope("assets:write"))]
+WRITE = require_scope("assets:write")
+Writer = Annotated[Principal, Depends(WRITE)]
 Reader = Annotated[Principal, Depends(require_scope("assets:read"))]
 URL_TTL_S = 900
 
@@ -78,7 +80,8 @@ async def upload_bytes(asset_id: AssetId, request: Request, res: ResourcesDep, w
                                   "checksum_sha256": stored.checksum_sha256}, request_id_of(request)))
 
 
-@router.post("/assets/{asset_id}/complete", operation_id="completeAssetUpload")
+@router.post("/assets/{asset_id}/complete", operation_id="completeAssetUpload",
+             dependencies=[parent_in_workspace("asset_id", "asset", WRITE, in_read_model("crm", ASSET.collection))])
 async def complete_upload(asset_id: AssetId, body: AssetComplete, request: Request, res: ResourcesDep,
                           principal: Writer) -> Response:
     """Check the uploaded bytes against the declared size and SHA-256; then the asset is available."""

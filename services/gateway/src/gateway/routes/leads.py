@@ -12,12 +12,14 @@ from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.listing import present
+from gateway.parents import in_read_model, parent_in_workspace
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 
 router = APIRouter(prefix="/v1", tags=["Deals"], responses=ERROR_RESPONSES)
 CONVERT = WriteSpec("crm", "crm.commands", "lead.convert", "leads", "lead", present, 200)
 ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"description": "Accepted; poll GET /v1/operations/{id}."}}
+WRITER = require_scope("crm:write")
 
 
 class LeadConvert(BaseModel):
@@ -29,10 +31,11 @@ class LeadConvert(BaseModel):
     deal_stage: str | None = Field(default=None, min_length=1, max_length=64)
 
 
-@router.post("/leads/{lead_id}/convert", operation_id="convertLead", responses=ACCEPTED)
+@router.post("/leads/{lead_id}/convert", operation_id="convertLead", responses=ACCEPTED,
+             dependencies=[parent_in_workspace("lead_id", "lead", WRITER, in_read_model("crm", "leads"))])
 async def convert_lead(
     lead_id: Annotated[str, Path(max_length=64, pattern=r"^lead_[A-Za-z0-9]+$")], body: LeadConvert,
-    request: Request, res: ResourcesDep, principal: Annotated[Principal, Depends(require_scope("crm:write"))],
+    request: Request, res: ResourcesDep, principal: Annotated[Principal, Depends(WRITER)],
 ) -> Response:
     """Link or create the lead's contact and company (and a deal on request), then mark it converted."""
     return await execute_write(request, res, principal, CONVERT, lead_id, body.model_dump(exclude_none=True),

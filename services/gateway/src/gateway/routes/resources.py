@@ -1,8 +1,13 @@
-"""Routes built from resource declarations (junction_common.contracts): list, create, get, update, archive."""
+"""Routes built from resource declarations (junction_common.contracts): list, create, get, update, archive.
+
+A nested resource's routes answer NOT_FOUND, before anything else is checked, when its parent is not a record of
+the caller's workspace (gateway.parents).
+"""
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -14,6 +19,7 @@ from gateway.context import request_id_of
 from gateway.deps import ResourcesDep, get_resources
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.listing import list_page, present, text_filter
+from gateway.parents import in_read_model, parent_in_workspace
 from gateway.responses import ApiError, json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.resources import ResourceContract
@@ -23,16 +29,17 @@ from junction_common.ids import new_id
 _ID = r"^[a-z]+_[A-Za-z0-9]+$"
 _KEY = r"^[A-Za-z0-9_]{1,64}$"
 ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"description": "Accepted; poll GET /v1/operations/{operation_id}."}}
+Guard = Callable[..., Awaitable[Principal]]  # the route's scope check (solved once per request)
 
 
 def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
-def _common(contract: ResourceContract, scope: str) -> list[inspect.Parameter]:
+def _common(guard: Guard) -> list[inspect.Parameter]:
     return [_param("request", Request, inspect.Parameter.empty),
             _param("res", Annotated[Any, Depends(get_resources)], inspect.Parameter.empty),
-            _param("principal", Annotated[Principal, Depends(require_scope(scope))], inspect.Parameter.empty)]
+            _param("principal", Annotated[Principal, Depends(guard)], inspect.Parameter.empty)]
 
 
 def _filter_params(contract: ResourceContract) -> list[inspect.Parameter]:
@@ -70,19 +77,19 @@ def _list_filter(contract: ResourceContract, args: dict[str, Any]) -> dict[str, 
     return filt
 
 
-def _list_endpoint(contract: ResourceContract) -> Any:
+def _list_endpoint(contract: ResourceContract, guard: Guard) -> Any:
     async def endpoint(**args: Any) -> Response:
         res, principal = args["res"], args["principal"]
         coll = res.service_db(contract.service)[contract.collection]
         return await list_page(args["request"], coll, principal, res.settings.signing_secret,
                                _list_filter(contract, args), args["limit"], args["cursor"])
 
-    endpoint.__signature__ = inspect.Signature([*_common(contract, contract.read_scope),  # type: ignore[attr-defined]
+    endpoint.__signature__ = inspect.Signature([*_common(guard),  # type: ignore[attr-defined]
                                                 *_parent(contract), *_filter_params(contract)])
     return endpoint
 
 
-def _write_endpoint(contract: ResourceContract, verb: str, model: type[BaseModel] | None) -> Any:
+def _write_endpoint(contract: ResourceContract, verb: str, model: type[BaseModel] | None, guard: Guard) -> Any:
     spec = WriteSpec(contract.service, contract.commands_topic, contract.command(verb), contract.collection,
                      contract.name, present, 201 if verb == "create" else 200)
 
@@ -95,7 +102,7 @@ def _write_endpoint(contract: ResourceContract, verb: str, model: type[BaseModel
         return await execute_write(args["request"], args["res"], args["principal"], spec, target, data,
                                    new_resource=verb == "create")
 
-    params = [*_common(contract, contract.write_scope), *_parent(contract)]
+    params = [*_common(guard), *_parent(contract)]
     if verb != "create":
         params.append(_param("resource_id", Annotated[str, Path(max_length=64, pattern=_ID)],
                              inspect.Parameter.empty))
@@ -117,23 +124,37 @@ def _get_endpoint(contract: ResourceContract) -> Any:
     return endpoint
 
 
+def _parent_check(contract: ResourceContract, contracts: tuple[ResourceContract, ...], guard: Guard) -> list[Any]:
+    """For a nested resource's route: its parent must be a record of the caller's workspace (else NOT_FOUND)."""
+    if contract.parent_param is None:
+        return []
+    [parent] = [c for c in contracts if c.name == contract.parent]
+    lookup = in_read_model(parent.service, parent.collection)
+    return [parent_in_workspace(contract.parent_param, parent.name.replace("_", " "), guard, lookup)]
+
+
 def router_for(contracts: tuple[ResourceContract, ...]) -> APIRouter:
     """One router with every documented route of every declared resource."""
     router = APIRouter(responses=ERROR_RESPONSES)
     for c in contracts:
         item = c.path + "/{resource_id}"
         ops = c.operations
+        read, write = require_scope(c.read_scope), require_scope(c.write_scope)
+        reads, writes = _parent_check(c, contracts, read), _parent_check(c, contracts, write)
         if ops.list:
-            router.add_api_route(c.path, _list_endpoint(c), methods=["GET"], operation_id=ops.list, tags=[c.tag])
+            router.add_api_route(c.path, _list_endpoint(c, read), methods=["GET"], operation_id=ops.list,
+                                 tags=[c.tag], dependencies=reads)
         if ops.create:
-            router.add_api_route(c.path, _write_endpoint(c, "create", c.create_model), methods=["POST"],
-                                 operation_id=ops.create, status_code=201, tags=[c.tag], responses=ACCEPTED)
+            router.add_api_route(c.path, _write_endpoint(c, "create", c.create_model, write), methods=["POST"],
+                                 operation_id=ops.create, status_code=201, tags=[c.tag], responses=ACCEPTED,
+                                 dependencies=writes)
         if ops.get:
-            router.add_api_route(item, _get_endpoint(c), methods=["GET"], operation_id=ops.get, tags=[c.tag])
+            router.add_api_route(item, _get_endpoint(c), methods=["GET"], operation_id=ops.get, tags=[c.tag],
+                                 dependencies=reads)
         if ops.update and c.update_model is not None:
-            router.add_api_route(item, _write_endpoint(c, "update", c.update_model), methods=["PATCH"],
-                                 operation_id=ops.update, tags=[c.tag], responses=ACCEPTED)
+            router.add_api_route(item, _write_endpoint(c, "update", c.update_model, write), methods=["PATCH"],
+                                 operation_id=ops.update, tags=[c.tag], responses=ACCEPTED, dependencies=writes)
         if ops.archive:
-            router.add_api_route(item, _write_endpoint(c, "archive", None), methods=["DELETE"],
-                                 operation_id=ops.archive, tags=[c.tag], responses=ACCEPTED)
+            router.add_api_route(item, _write_endpoint(c, "archive", None, write), methods=["DELETE"],
+                                 operation_id=ops.archive, tags=[c.tag], responses=ACCEPTED, dependencies=writes)
     return router

@@ -19,6 +19,7 @@ from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.listing import list_page, text_filter
+from gateway.parents import in_read_model, parent_in_workspace
 from gateway.responses import ApiError, json_response, ok_body
 from gateway.webhook_views import delivery_view, endpoint_view
 from gateway.writes import WriteSpec, execute_write
@@ -36,6 +37,10 @@ EndpointId = Annotated[str, Path(max_length=64, pattern=r"^wh_[A-Za-z0-9]+$")]
 DeliveryId = Annotated[str, Path(max_length=64, pattern=r"^whd_[A-Za-z0-9]+$")]
 EventKey = Annotated[str, Field(pattern=r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$", max_length=128)]
 NO_STORE = {"Cache-Control": "no-store"}
+_ENDPOINT = in_read_model(wh.SERVICE, wh.ENDPOINTS, deleted=False)
+# Routes under /webhooks/{webhook_id}/...: another workspace's or a deleted endpoint is NOT_FOUND before the body.
+UNDER_READ = [parent_in_workspace("webhook_id", "webhook endpoint", READ, _ENDPOINT)]
+UNDER_WRITE = [parent_in_workspace("webhook_id", "webhook endpoint", WRITE, _ENDPOINT)]
 
 
 def _spec(command: str, collection: str, present: Any, status: int = 200) -> WriteSpec:
@@ -203,13 +208,12 @@ async def delete_endpoint(webhook_id: EndpointId, request: Request, res: Resourc
     return await execute_write(request, res, principal, DELETE, webhook_id, {}, new_resource=False)
 
 
-@router.post("/webhooks/{webhook_id}/secret/rotate", operation_id="rotateWebhookSecret")
+@router.post("/webhooks/{webhook_id}/secret/rotate", operation_id="rotateWebhookSecret", dependencies=UNDER_WRITE)
 async def rotate_secret(
     webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP,
     body: SecretRotation | None = None,
 ) -> Response:
     """A new signing secret; the old one stays valid (both signatures are sent) for `overlap_seconds`."""
-    await _owned_endpoint(res, principal, webhook_id)
     body = body or SecretRotation()
     secret = body.secret or new_secret()
     overlap = body.overlap_seconds if body.overlap_seconds is not None else res.settings.webhook_secret_overlap_s
@@ -220,21 +224,19 @@ async def rotate_secret(
                                on_fresh=lambda answer: _with_secret(answer, secret))
 
 
-@router.post("/webhooks/{webhook_id}/test", operation_id="sendTestWebhookEvent")
+@router.post("/webhooks/{webhook_id}/test", operation_id="sendTestWebhookEvent", dependencies=UNDER_WRITE)
 async def send_test(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
-    await _owned_endpoint(res, principal, webhook_id)
     return await execute_write(request, res, principal, TEST, webhook_id, {"webhook_id": webhook_id},
                                new_resource=False)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries", operation_id="listWebhookDeliveries")
+@router.get("/webhooks/{webhook_id}/deliveries", operation_id="listWebhookDeliveries", dependencies=UNDER_READ)
 async def list_deliveries(
     webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: ReadP,
     event_type: Annotated[str | None, Query(max_length=128)] = None,
     status: Literal["pending", "retrying", "succeeded", "failed", "cancelled"] | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    await _owned_endpoint(res, principal, webhook_id)
     query_id = request.query_params.get("webhook_id")
     if query_id is not None and query_id != webhook_id:
         raise ApiError("VALIDATION_ERROR", "webhook_id in the query must match the path.",
@@ -248,7 +250,8 @@ async def list_deliveries(
                            res.settings.signing_secret, filt, limit, cursor, delivery_view)
 
 
-@router.get("/webhooks/{webhook_id}/deliveries/{delivery_id}", operation_id="getWebhookDelivery")
+@router.get("/webhooks/{webhook_id}/deliveries/{delivery_id}", operation_id="getWebhookDelivery",
+            dependencies=UNDER_READ)
 async def get_delivery(
     webhook_id: EndpointId, delivery_id: DeliveryId, request: Request, res: ResourcesDep, principal: ReadP,
 ) -> Response:
@@ -259,7 +262,8 @@ async def get_delivery(
     return json_response(ok_body(delivery_view(doc, with_payload=True), request_id_of(request)))
 
 
-@router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", operation_id="retryWebhookDelivery")
+@router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", operation_id="retryWebhookDelivery",
+             dependencies=UNDER_WRITE)
 async def retry_delivery(
     webhook_id: EndpointId, delivery_id: DeliveryId, request: Request, res: ResourcesDep, principal: WriteP,
 ) -> Response:
@@ -268,7 +272,7 @@ async def retry_delivery(
                                new_resource=False)
 
 
-@router.post("/webhooks/{webhook_id}/recover", operation_id="recoverWebhookDeliveries")
+@router.post("/webhooks/{webhook_id}/recover", operation_id="recoverWebhookDeliveries", dependencies=UNDER_WRITE)
 async def recover(
     webhook_id: EndpointId, body: Recovery, request: Request, res: ResourcesDep, principal: WriteP,
 ) -> Response:
