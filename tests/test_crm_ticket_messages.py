@@ -51,4 +51,4 @@ async def test_messages_comments_and_first_response(gateway, crm_service, worksp
     _, listed = await call(http, "GET", f"{base}/tickets/{ticket_id}/comments", key)
     assert [c["pinned"] for c in listed["data"]] == [True]
     status, body = await call(http, "POST", f"{base}/tickets/ticket_missing/messages", key, inbound)
-    assert status == 422 and body["error"]["details"]["pointer"] == "/ticket_id"
+    assert status == 404 and body["error"]["code"] == "NOT_FOUND"  # the parent is checked first
