@@ -41,6 +41,7 @@ class Fault:
     rate: float = 8.0
     kill_after_s: float = 10.0
     tail_s: float = 15.0
+    services: tuple[str, ...] = ("crm", "webhooks", "gateway")
 
     @property
     def slug(self) -> str:
@@ -94,18 +95,20 @@ def recovery_s(writes: list[Write], restored_at: float) -> float | None:
 async def run_fault(fault: Fault, home: Path, infra: PrivateInfra | None = None) -> FaultResult:
     """One fault, from a fresh stack on `infra` (or private servers of its own) to its verdict."""
     run_home = home / f"{fault.slug}-{uuid.uuid4().hex[:6]}"
-    with chaos_stack(run_home, env=SERVICE_ENV, infra=infra) as stack:
+    with chaos_stack(run_home, services=fault.services, env=SERVICE_ENV, infra=infra) as stack:
         assert stack.settings is not None
         _, key = await create_workspace(stack.settings)
         async with _endpoints(stack, key, fault) as healthy:
             stream = WriteStream(stack.gateway_url, key, run=uuid.uuid4().hex[:8], count=fault.writes,
                                  rate=fault.rate)
             back = asyncio.Event()
+            # Logs are judged from here on: the fault and the recovery, not each process's start.
+            offsets = {name: proc.log.stat().st_size for name, proc in stack.services.items()}
             times, writes = await asyncio.gather(inject(stack, fault, back), stream.run_all(back))
             prefix = f"Chaos {stream.run} "
             verdict, settled_s = await settle(writes, stack.gateway_url, key, stack.settings, prefix)
             deliveries = await _deliveries(healthy, stack.gateway_url, key, prefix) if healthy else None
-        logs = LogCounts.scan({name: proc.log for name, proc in stack.services.items()})
+        logs = LogCounts.scan({name: proc.log for name, proc in stack.services.items()}, offsets)
     outage_s = None if times is None else round(times[1] - times[0], 1)
     recover_s = None if times is None else recovery_s(writes, times[1])
     return FaultResult(fault.name, verdict, TryStats.of(writes), logs, outage_s, recover_s, round(settled_s, 1),

@@ -46,7 +46,7 @@ class TryStats:
 
 @dataclass
 class LogCounts:
-    """Per service log: ERROR lines, WARNING lines, and the outage lines (unreachable, recovered)."""
+    """Per service log, from the fault on: ERROR lines, WARNING lines, the outage lines."""
 
     errors: dict[str, int] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
@@ -54,10 +54,13 @@ class LogCounts:
     recovered: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def scan(cls, logs: dict[str, Path]) -> LogCounts:
+    def scan(cls, logs: dict[str, Path], offsets: dict[str, int]) -> LogCounts:
+        """Count the lines each log got after its offset."""
         counts = cls()
         for name, path in logs.items():
-            lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+            with path.open("rb") as fh:
+                fh.seek(offsets.get(name, 0))
+                lines = fh.read().decode(errors="replace").splitlines()
             levels = [level_of(line) for line in lines]
             counts.errors[name] = sum(1 for level in levels if level in ("error", "critical", "exception"))
             counts.warnings[name] = sum(1 for level in levels if level == "warning")

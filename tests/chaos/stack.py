@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sys
 import time
@@ -126,12 +127,16 @@ def chaos_stack(home: Path, services: tuple[str, ...] = ("crm", "webhooks", "gat
         if own_infra:
             infra.start_kafka()
             infra.start_mongo()
+        internal = {name: free_port() for name in SERVICES if name != "gateway"}
         for name in services:
             port = free_port()
             if name == "gateway":
-                extra, url = {"JUNCTION_GATEWAY_PORT": str(port)}, f"http://127.0.0.1:{port}/readyz"
+                urls = {svc: f"http://127.0.0.1:{p}" for svc, p in internal.items()}
+                extra = {"JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_SERVICE_URLS": json.dumps(urls)}
+                url = f"http://127.0.0.1:{port}/readyz"
             else:
-                extra, url = {"JUNCTION_HEALTH_PORT": str(port)}, f"http://127.0.0.1:{port}/healthz"
+                extra = {"JUNCTION_HEALTH_PORT": str(port), "JUNCTION_INTERNAL_PORT": str(internal[name])}
+                url = f"http://127.0.0.1:{port}/healthz"
             stack.services[name] = ServiceProc(name, {**common, **extra}, logs / f"{name}.log", url)
             stack.start_service(name)
         stack.settings = JunctionSettings(env="test", kafka_bootstrap=infra.kafka_bootstrap,
