@@ -1,6 +1,6 @@
-"""`python -m tests.chaos.matrix [fault names...]`: run the fault matrix and print its table.
+"""`python -m tests.chaos.matrix [--only "kafka SIGKILL 10s,crm"]`: run the fault matrix, print its table.
 
-Runs every fault of tests/chaos/faults.py (or those whose names contain one of the arguments) on one
+Runs every fault of tests/chaos/faults.py (or those whose names contain one of the phrases) on one
 private Kafka and nx-27017, prints one table, writes it with the details as JSON under the run's home, and
 exits 1 unless every fault lost nothing, doubled nothing and delivered every webhook.
 """
@@ -23,10 +23,11 @@ from tests.chaos.faults import MATRIX, Fault, run_fault
 from tests.chaos.results import FaultResult, table
 
 
-def chosen(names: list[str]) -> list[Fault]:
-    if not names:
+def chosen(only: str) -> list[Fault]:
+    phrases = [p.strip().lower() for p in only.split(",") if p.strip()]
+    if not phrases:
         return list(MATRIX)
-    return [f for f in MATRIX if any(n.lower() in f.name.lower() for n in names)]
+    return [f for f in MATRIX if any(p in f.name.lower() for p in phrases)]
 
 
 async def run_matrix(faults: list[Fault], home: Path) -> list[FaultResult]:
@@ -49,11 +50,11 @@ async def run_matrix(faults: list[Fault], home: Path) -> list[FaultResult]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("faults", nargs="*", help="run only faults whose names contain one of these")
+    parser.add_argument("--only", default="", help="comma-separated phrases: run the faults whose names hold one")
     parser.add_argument("--home", type=Path, default=None, help="where servers, logs and results go")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="junction-chaos-"))
-    results = asyncio.run(run_matrix(chosen(args.faults), home))
+    results = asyncio.run(run_matrix(chosen(args.only), home))
     print(table(results))
     (home / "results.json").write_text(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
     print(f"details: {home / 'results.json'}; logs under {home}", file=sys.stderr)
