@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,6 +58,16 @@ def split_scope(scope: str) -> tuple[str, str]:
     if not family:
         return scope, ""
     return family, "read" if verb in ("view", "read", "list") else "write"
+
+
+def grantable_scopes(required: Iterable[str]) -> frozenset[str]:
+    """The scopes a key may carry, given every scope an operation requires: each of them, its `family:action`
+    form (`flows.view` -> `flows:read`), and the wildcards `has_scope` honours (`family:*`, `*:action`, `*`)."""
+    known = {"*", *(s for scopes in ROLE_SCOPES.values() for s in scopes)}
+    for scope in required:
+        family, action = split_scope(scope)
+        known |= {scope, f"{family}:{action}", f"{family}:*", f"*:{action}"}
+    return frozenset(known)
 
 
 def hash_key(api_key: str, pepper: str) -> str:

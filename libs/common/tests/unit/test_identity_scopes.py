@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from junction_common.identity import ROLE_SCOPES, Principal, hash_key
+from junction_common.identity import ROLE_SCOPES, Principal, grantable_scopes, hash_key
 
 
 def principal(*scopes: str, role: str = "MEMBER") -> Principal:
@@ -66,6 +66,13 @@ def test_role_scopes() -> None:
     assert member.has_scope("crm:read") and member.has_scope("crm:write")
     assert not member.has_scope("workspace:admin")
     assert owner.has_scope("workspace:admin")
+
+
+def test_grantable_scopes_are_the_required_ones_their_forms_and_wildcards() -> None:
+    known = grantable_scopes(["crm:read", "flows.view", "pipelines:admin"])
+    assert {"crm:read", "crm:*", "*:read", "flows.view", "flows:read", "flows:*", "pipelines:admin", "*:admin",
+            "*", "*:write"} <= known
+    assert not {"crm:teleport", "flows.teleport", "telepathy:read", "crm:write"} & known
 
 
 def test_hash_key_is_deterministic() -> None:

@@ -89,8 +89,14 @@ async def authenticate(request: Request, res: ResourcesDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 
+# Every scope a route of this gateway requires (recorded as the routes are built); with the catalogue's, they
+# are the scopes a key may be given (routes/api_keys.py).
+REQUIRED_SCOPES: set[str] = set()
+
+
 def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller's key must carry `scope`."""
+    REQUIRED_SCOPES.add(scope)
 
     async def check(principal: PrincipalDep) -> Principal:
         if not principal.has_scope(scope):

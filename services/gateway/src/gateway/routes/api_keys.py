@@ -10,14 +10,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway import audit
-from gateway.auth import forget_key, require_scope
+from gateway.auth import REQUIRED_SCOPES, forget_key, require_scope
+from gateway.catalogue import load_operations
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.members import check_can_grant
 from gateway.responses import ApiError, json_response, ok_body
 from junction_common.envelope import utcnow
-from junction_common.identity import Principal
+from junction_common.identity import Principal, grantable_scopes
 from junction_common.timefmt import iso
 
 router = APIRouter(prefix="/v1", tags=["API keys"], responses=ERROR_RESPONSES)
@@ -40,9 +41,22 @@ def present_key(doc: dict[str, Any]) -> dict[str, Any]:
             "last_used_at": iso(doc.get("last_used_at")), "revoked_at": iso(doc.get("revoked_at"))}
 
 
+def known_scopes() -> frozenset[str]:
+    """What a key may carry: every scope an operation requires (catalogued or the gateway's own), and its forms."""
+    return grantable_scopes({s for op in load_operations() for s in op.scopes} | REQUIRED_SCOPES)
+
+
 def _check_scopes(principal: Principal, scopes: list[str] | None) -> None:
+    """Unknown scopes are a VALIDATION_ERROR (a typo would otherwise grant nothing, silently); then a key never
+    gets a scope its creator lacks."""
     if scopes is None:
         return
+    known = known_scopes()
+    unknown = [{"pointer": f"/scopes/{i}", "message": "unknown scope", "scope": s}
+               for i, s in enumerate(scopes) if s not in known]
+    if unknown:
+        names = ", ".join(repr(u["scope"]) for u in unknown)
+        raise ApiError("VALIDATION_ERROR", f"Unknown scope{'s' if len(unknown) > 1 else ''}: {names}.", unknown)
     lacking = [s for s in scopes if (s == "*" and "*" not in principal.scopes) or not principal.has_scope(s)]
     if lacking:
         raise ApiError("FORBIDDEN", "A key cannot be given scopes its creator lacks.", {"scopes": lacking})
