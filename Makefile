@@ -8,12 +8,13 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap sync run down status infra-up infra-down lint unit integration test bench chaos clean
+.PHONY: help bootstrap sync run down status infra-up infra-down lint unit integration test test-storage bench chaos clean
 
 help:
 	@echo "make run    - install what is missing, start Kafka, the MongoDB-protocol server, every service, gateway :8000"
 	@echo "make test   - lint (ruff, mypy, import-linter), then unit and integration tests on real infrastructure"
 	@echo "make down   - stop services and infrastructure"
+	@echo "make test-storage - the storage contract suite alone; JUNCTION_MONGODB_URL=mongodb://host:port for any server"
 	@echo "make bench  - benchmarks (not part of make test)"
 	@echo "make chaos  - long fault-injection runs: SIGKILL during 3,000 creates, then the fault matrix (Kafka,"
 	@echo "              nx-27017, crm, webhooks killed; a hanging webhook receiver) with its table"
@@ -59,6 +60,11 @@ integration: infra-up
 test: lint infra-up
 	@echo "[make] testing on:"; $(RUN) junction infra status
 	$(RUN) pytest -q -m "not slow" --durations=10 $(PYTEST_ARGS)
+
+# The storage contract suite (tests/storage) against the server JUNCTION_MONGODB_URL names, else the managed one.
+test-storage: sync
+	@if [ -z "$$JUNCTION_MONGODB_URL" ]; then $(MAKE) --no-print-directory infra-up; fi
+	$(RUN) pytest -m integration --durations=5 tests/storage $(PYTEST_ARGS)
 
 bench: infra-up
 	$(RUN) python -m tests.bench.contacts_bench

@@ -19,6 +19,12 @@ from junction_common.testing.infra import drop_databases, isolated
 from tests.storage.server import Server, server_from
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    url = JunctionSettings().mongodb_url
+    info = identify(url)
+    return f"storage contract on: {server_from(info) if info else 'no server answering'} at {url}"
+
+
 @pytest_asyncio.fixture(scope="session")
 async def server() -> Server:
     """What the server under test says it is (its kind decides which quirks are expected)."""
