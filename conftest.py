@@ -13,15 +13,16 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
+from crm.domain.pipeline import DEFAULT_STAGES, stage_id
 from crm.main import create_spec
 from crm.settings import CrmSettings
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
+from junction_common import workspaces
 from junction_common.envelope import utcnow
-from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
-from junction_common.testing.infra import drop_databases, drop_kafka, free_port, isolated
+from junction_common.testing.infra import drop_databases, drop_kafka, eventually, free_port, isolated
 from webhooks.main import create_spec as create_webhooks_spec
 from webhooks.settings import WebhooksSettings
 
@@ -119,19 +120,34 @@ async def gateway(stack_settings: Stack) -> AsyncIterator[RunningGateway]:
 
 
 async def create_workspace(settings: GatewaySettings, name: str = "Acme", plan: str = "free") -> tuple[str, str]:
+    """A workspace made as `junction workspace create` makes it: its crm setup (the default sales pipeline) is
+    a command the crm handles once it runs (see wait_set_up)."""
+    workspace, key = await workspaces.create_workspace(settings, name, plan)
+    return workspace["_id"], key
+
+
+async def wait_set_up(settings: GatewaySettings, workspace_id: str, timeout: float = 30.0) -> None:
+    """Until the running crm service has set the workspace up and its default stages are readable."""
     client = create_client(settings)
+    ids = [stage_id(workspace_id, stage.key) for stage in DEFAULT_STAGES]
+    stages = client[settings.db_name("crm")]["deal_stages"]
+
+    async def readable() -> bool:
+        return await stages.count_documents({"_id": {"$in": ids}}) == len(ids)
+
     try:
-        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        await store.ensure_indexes()
-        workspace, key = await store.create_workspace(name, plan)
-        return workspace["_id"], key
+        await eventually(readable, timeout)
     finally:
         await client.close()
 
 
 @pytest_asyncio.fixture
-async def workspace(stack_settings: Stack) -> tuple[str, str]:
-    return await create_workspace(stack_settings.gateway, plan="business")
+async def workspace(request: pytest.FixtureRequest, stack_settings: Stack) -> tuple[str, str]:
+    """A new workspace; when the test runs the crm (requested before this fixture), already set up by it."""
+    workspace_id, key = await create_workspace(stack_settings.gateway, plan="business")
+    if "crm_service" in request.fixturenames:
+        await wait_set_up(stack_settings.gateway, workspace_id)
+    return workspace_id, key
 
 
 @pytest_asyncio.fixture

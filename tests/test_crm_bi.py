@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import create_workspace
+from crm.domain.pipeline import DEFAULT_STAGES
 from junction_common.contracts.events import event_catalogue
 from junction_common.projections.rebuild import registered_projections
 from tests.api import call, ids
@@ -19,14 +20,16 @@ pytestmark = pytest.mark.integration
 
 # stage -> amounts (cents); one open deal has no amount.
 DEALS = {"qualified": [100, 300], "won": [1000, 2000, 500], "open": [None]}
+DEFAULT_KEYS = {stage.key for stage in DEFAULT_STAGES}
 
 
 async def seed_deals(http, base: str, key: str) -> None:
     for position, stage in enumerate(DEALS):
-        status, body = await call(
-            http, "POST", f"{base}/v1/deal-stages", key, {"key": stage, "name": stage.title(), "position": position}
-        )
-        assert status == 201, body
+        if stage not in DEFAULT_KEYS:  # a new workspace has the default pipeline's stages (`qualified`)
+            status, body = await call(
+                http, "POST", f"{base}/v1/deal-stages", key, {"key": stage, "name": stage.title(), "position": position}
+            )
+            assert status == 201, body
         for i, amount in enumerate(DEALS[stage]):
             deal = {"name": f"{stage} {i}", "stage": stage, **({"amount_cents": amount} if amount else {})}
             status, body = await call(http, "POST", f"{base}/v1/deals", key, deal)

@@ -49,9 +49,9 @@ async def test_convert_links_existing_contact_and_refuses_disqualified(gateway, 
     assert body["data"]["company_id"] is None and body["data"]["deal_id"] is None
     _, contacts = await call(http, "GET", f"{base}/v1/contacts", key)
     assert len(contacts["data"]) == 1
-    _, lead = await call(http, "POST", f"{base}/v1/leads", key, {"name": "No deal stages"})
+    _, lead = await call(http, "POST", f"{base}/v1/leads", key, {"name": "Unknown deal stage"})
     status, body = await call(http, "POST", f"{base}/v1/leads/{lead['data']['id']}/convert", key,
-                              {"create_deal": True})
+                              {"create_deal": True, "deal_stage": "nowhere"})
     assert status == 422 and body["error"]["details"]["pointer"] == "/deal_stage"
     status, _ = await call(http, "POST", f"{base}/v1/leads/lead_unknown1/convert", key, {})
     assert status == 404

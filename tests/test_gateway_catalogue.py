@@ -15,6 +15,7 @@ from gateway.settings import GatewaySettings
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore, hash_key
 from junction_common.mongo import create_client
+from junction_common.workspaces import create_workspace
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +50,7 @@ async def business_workspace(settings: GatewaySettings, workspace_id: str | None
     async with identity(settings) as store:
         key = None
         if workspace_id is None:
-            workspace, key = await store.create_workspace("Catalogue", "business")
+            workspace, key = await create_workspace(settings, "Catalogue", "business")
             workspace_id = workspace["_id"]
         await store.workspaces.update_one({"_id": workspace_id}, {"$set": {"plan": "business"}})
         return workspace_id, key

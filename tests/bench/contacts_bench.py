@@ -2,11 +2,15 @@
 
 Runs the crm service and the gateway as real processes on the real infrastructure, on isolated
 topics and databases, then removes its databases. Figures depend on the machine: it prints cores.
+It measures twice: on a new database, then with BENCH_STORED (50,000) more event commits stored in the crm
+service's event store (written in bulk in the store's own format, one contact stream each), and prints the
+second figure as a ratio of the first: the write path's cost must not grow with the data.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -14,13 +18,15 @@ import time
 
 import aiohttp
 
-from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
 from junction_common.settings import JunctionSettings
 from junction_common.testing.infra import drop_databases, env_of, free_port, isolated
+from junction_common.workspaces import create_workspace
+from tests.storage.seeding import commit_docs, insert_in_batches
 
 TOTAL = int(os.environ.get("BENCH_TOTAL", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
+STORED = int(os.environ.get("BENCH_STORED", "50000"))
 
 
 async def _spawn(module: str, env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -30,11 +36,7 @@ async def _spawn(module: str, env: dict[str, str]) -> asyncio.subprocess.Process
 
 
 async def _workspace_key(settings: JunctionSettings) -> str:
-    client = create_client(settings)
-    store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-    await store.ensure_indexes()
-    _, key = await store.create_workspace("Bench", "business")
-    await client.close()
+    _, key = await create_workspace(settings, "Bench", "business")
     return key
 
 
@@ -69,25 +71,49 @@ async def _load(http: aiohttp.ClientSession, url: str, key: str) -> tuple[list[f
     return latencies, accepted
 
 
+async def _store_commits(settings: JunctionSettings, count: int) -> float:
+    """Write `count` published contact commits into the crm event store; returns the seconds it took."""
+    client = create_client(settings)
+    started = time.perf_counter()
+    docs = commit_docs(count, commits_per_stream=1, prefix="con_stored", workspace="wrk_stored",
+                       event_type="contact.created")
+    await insert_in_batches(client[settings.db_name("crm")], "event_commits", docs)
+    await client.close()
+    return time.perf_counter() - started
+
+
+async def _measure(http: aiohttp.ClientSession, url: str, key: str, label: str) -> float:
+    started = time.perf_counter()
+    latencies, accepted = await _load(http, url, key)
+    rate = TOTAL / (time.perf_counter() - started)
+    q = statistics.quantiles(latencies, n=100)
+    print(f"{label}: {rate:.0f} contacts/s (201 readable), 202s: {accepted}; "
+          f"latency ms p50 {q[49] * 1000:.1f}  p95 {q[94] * 1000:.1f}  p99 {q[98] * 1000:.1f}")
+    return rate
+
+
 async def main() -> None:
     settings = isolated(JunctionSettings)
     port = free_port()
     env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
            "JUNCTION_RATE_LIMIT_ENABLED": "false"}
-    procs = [await _spawn("crm.main", env), await _spawn("gateway.main", env)]
+    crm_port = free_port()  # the crm's internal API: the gateway long-polls command outcomes there
+    procs = [await _spawn("crm.main", {**env, "JUNCTION_INTERNAL_PORT": str(crm_port)}),
+             await _spawn("gateway.main", {**env, "JUNCTION_SERVICE_URLS": json.dumps(
+                 {"crm": f"http://127.0.0.1:{crm_port}"})})]
     url = f"http://127.0.0.1:{port}"
     try:
         key = await _workspace_key(settings)
+        print(f"machine: {os.cpu_count()} cores; {TOTAL} creates per run, concurrency {CONCURRENCY}")
         async with aiohttp.ClientSession() as http:
             await _wait_ready(http, url)
             await _load(http, url, key) if TOTAL > 200 else None  # warm-up pass, not measured
-            started = time.perf_counter()
-            latencies, accepted = await _load(http, url, key)
-            elapsed = time.perf_counter() - started
-        q = statistics.quantiles(latencies, n=100)
-        print(f"machine: {os.cpu_count()} cores; {TOTAL} creates, concurrency {CONCURRENCY}")
-        print(f"throughput: {TOTAL / elapsed:.0f} contacts/s (201 readable), 202s: {accepted}")
-        print(f"latency ms: p50 {q[49] * 1000:.1f}  p95 {q[94] * 1000:.1f}  p99 {q[98] * 1000:.1f}")
+            empty = await _measure(http, url, key, "new database")
+            if STORED:
+                seconds = await _store_commits(settings, STORED)
+                print(f"stored {STORED} event commits in {seconds:.1f} s")
+                stored = await _measure(http, url, key, f"{STORED} commits stored")
+                print(f"ratio with {STORED} commits stored / new database: {stored / empty:.2f}")
     finally:
         for proc in procs:
             if proc.returncode is None:  # one that died early has said why on stderr already

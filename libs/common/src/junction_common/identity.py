@@ -86,7 +86,8 @@ class IdentityStore:
         await self.keys.create_index("key_hash", unique=True)
 
     async def create_workspace(self, name: str, plan: str) -> tuple[Doc, str]:
-        """Create a workspace with an owner key; returns the workspace and the key (shown once)."""
+        """Create a workspace's identity with an owner key; returns the workspace and the key (shown once).
+        A new workspace is made with junction_common.workspaces.create_workspace, which also has it set up."""
         if plan not in PLANS:
             raise ValueError(f"plan must be one of {', '.join(PLANS)}")
         now = utcnow()

@@ -7,10 +7,12 @@ from crm.app.conversion import convert_lead
 from crm.app.payments import PAYMENT_CREATE, record_payment
 from crm.app.routing import decider_for, topic_for
 from crm.app.ticket_messages import CREATE_MESSAGE, add_ticket_message
+from crm.app.workspace_setup import provision_workspace
 from crm.domain.lead import CONVERT
 from crm.projections.contacts import PROJECTION as CONTACTS
 from crm.projections.records import PROJECTIONS as RECORDS
 from crm.settings import CrmSettings
+from junction_common.contracts.crm import PROVISION_WORKSPACE
 from junction_common.service import ServiceSpec, run
 
 
@@ -22,7 +24,8 @@ def create_spec() -> ServiceSpec:
         decider_for=decider_for,
         topic_for=topic_for,
         projections=[CONTACTS, *RECORDS],
-        handlers={CONVERT: convert_lead, PAYMENT_CREATE: record_payment, CREATE_MESSAGE: add_ticket_message},
+        handlers={CONVERT: convert_lead, PAYMENT_CREATE: record_payment, CREATE_MESSAGE: add_ticket_message,
+                  PROVISION_WORKSPACE: provision_workspace},
     )
 
 

@@ -1,4 +1,5 @@
-"""`junction workspace create --name N --plan P`: prints `{"workspace_id", "api_key"}` for scripts."""
+"""`junction workspace create --name N --plan P`: prints `{"workspace_id", "api_key"}` for scripts; the new
+workspace starts with the crm's default sales pipeline (see junction_common.workspaces)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,15 @@ import asyncio
 import json
 import sys
 
-from junction_common.identity import PLANS, IdentityStore
-from junction_common.mongo import create_client
+from junction_common.identity import PLANS
 from junction_common.settings import JunctionSettings
+from junction_common.workspaces import create_workspace
 
 
 async def _create(name: str, plan: str) -> dict[str, str]:
-    settings = JunctionSettings()
-    client = create_client(settings)
-    try:
-        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        await store.ensure_indexes()
-        workspace, api_key = await store.create_workspace(name, plan)
-        return {"workspace_id": workspace["_id"], "api_key": api_key}
-    finally:
-        await client.close()
+    """The workspace and its owner key; the crm sets it up (default sales pipeline) from the command it is sent."""
+    workspace, api_key = await create_workspace(JunctionSettings(), name, plan)
+    return {"workspace_id": workspace["_id"], "api_key": api_key}
 
 
 def _run_create(args: argparse.Namespace) -> int:

@@ -24,6 +24,10 @@ ACTIVITY_TYPES = ("note", "call", "email", "meeting", "agent_action")
 RELATED_TYPES = ("contact", "company", "lead", "deal", "ticket", "invoice", "task")
 # A task or activity may still be about an archived record (a closed deal, an archived contact).
 RELATED = LinkField("/related_resource_id", type_field="related_resource_type", live=False)
+# Sent on `crm.commands` (keyed by the workspace id) when a workspace is created: the crm gives the new workspace
+# its defaults (the default sales pipeline). Its command id is derived from the workspace id, so sending it again
+# is harmless (junction_common.workspaces).
+PROVISION_WORKSPACE = "workspace.provision"
 # Contacts are not a declared resource (their routes and aggregate are hand-written); their one link.
 CONTACT_LINKS = (LinkField("/company_id", "company"),)
 
@@ -50,6 +54,7 @@ class DealStageCreate(_Body):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
     name: Name
     position: int = Field(ge=0, le=100000)
+    probability: int | None = Field(default=None, ge=0, le=100)  # percent chance a deal here is won
 
 
 class DealCreate(_Body):

@@ -1,0 +1,57 @@
+"""Creating a workspace: its identity (the workspace and an owner key), then the command that sets it up in the
+crm (`workspace.provision`: the default sales pipeline), published like any command so it waits in Kafka until
+the crm service handles it.
+
+Every way of creating a workspace (`junction workspace create`, the test fixtures) goes through
+`create_workspace`. The setup command's id is derived from the workspace id: publishing it again is a no-op.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from junction_common.bus.broker import create_broker
+from junction_common.contracts.crm import COMPANY, PROVISION_WORKSPACE
+from junction_common.envelope import Actor, CommandEnvelope
+from junction_common.identity import IdentityStore
+from junction_common.mongo import create_client
+from junction_common.settings import JunctionSettings
+from junction_common.topics import declared_topics, ensure_topics
+from junction_common.tracing import inject_headers
+
+Doc = dict[str, Any]
+SETUP_TOPIC = COMPANY.commands_topic  # crm.commands
+
+
+def setup_command(workspace_id: str) -> CommandEnvelope:
+    """The crm setup of a new workspace; the same command (and id) however often it is built."""
+    return CommandEnvelope(command_id=f"cmd_provision_{workspace_id}", type=PROVISION_WORKSPACE,
+                           aggregate_id=workspace_id, workspace_id=workspace_id,
+                           actor=Actor(kind="system", id="workspace_setup"))
+
+
+async def publish_setup(settings: JunctionSettings, workspace_id: str) -> CommandEnvelope:
+    """Publish the setup command (creating the crm's command topic if no service has yet)."""
+    await ensure_topics(settings, [spec for spec in declared_topics() if spec.name == SETUP_TOPIC])
+    cmd = setup_command(workspace_id)
+    broker = create_broker(settings, client_id="junction-workspaces")
+    await broker.start()
+    try:
+        await broker.publish(cmd.to_bytes(), settings.topic(SETUP_TOPIC), key=workspace_id.encode(),
+                             headers=inject_headers({"junction-type": cmd.type}))
+    finally:
+        await broker.stop()
+    return cmd
+
+
+async def create_workspace(settings: JunctionSettings, name: str, plan: str) -> tuple[Doc, str]:
+    """Create a workspace with an owner key (shown once) and ask the crm to set it up; returns both."""
+    client = create_client(settings)
+    try:
+        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
+        await store.ensure_indexes()
+        workspace, api_key = await store.create_workspace(name, plan)
+    finally:
+        await client.close()
+    await publish_setup(settings, workspace["_id"])
+    return workspace, api_key
