@@ -1,4 +1,4 @@
-"""One poller per gateway process for every write waiting on its command's outcome and readability.
+"""One poller per process for every caller waiting on a command's outcome and its resource's readability.
 
 Instead of each request polling the database on its own (about 8 `find_one` per write), waiting
 requests register a future; one loop asks each service database for every pending command id with
@@ -17,7 +17,7 @@ from pymongo import AsyncMongoClient
 from junction_common.logconfig import get_logger
 
 Doc = dict[str, Any]
-log = get_logger("gateway.outcomes")
+log = get_logger("junction.outcome_waits")
 
 _BATCH = 500
 
