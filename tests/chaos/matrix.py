@@ -14,6 +14,7 @@ import json
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from junction_common.infra.paths import paths_for
@@ -30,7 +31,7 @@ def chosen(only: str) -> list[Fault]:
     return [f for f in MATRIX if any(p in f.name.lower() for p in phrases)]
 
 
-async def run_matrix(faults: list[Fault], home: Path) -> list[FaultResult]:
+async def run_matrix(faults: list[Fault], home: Path, failed: list[str]) -> list[FaultResult]:
     infra = PrivateInfra.create(home / "infra", paths_for(JunctionSettings()))
     await asyncio.to_thread(infra.start_kafka)
     await asyncio.to_thread(infra.start_mongo)
@@ -39,8 +40,15 @@ async def run_matrix(faults: list[Fault], home: Path) -> list[FaultResult]:
         for fault in faults:
             started = time.monotonic()
             print(f"[chaos] {fault.name} ...", file=sys.stderr, flush=True)
-            result = await run_fault(fault, home, infra)
+            try:
+                result = await run_fault(fault, home, infra)
+            except Exception:  # one broken run must not hide the others' rows
+                traceback.print_exc()
+                print(f"[chaos] {fault.name}: the run itself failed", file=sys.stderr, flush=True)
+                failed.append(fault.name)
+                continue
             results.append(result)
+            (home / "results.json").write_text(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
             print(f"[chaos] {fault.name}: {'ok' if result.ok else 'FAILED'} ({time.monotonic() - started:.0f} s)",
                   file=sys.stderr, flush=True)
     finally:
@@ -54,11 +62,13 @@ def main() -> int:
     parser.add_argument("--home", type=Path, default=None, help="where servers, logs and results go")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="junction-chaos-"))
-    results = asyncio.run(run_matrix(chosen(args.only), home))
+    failed: list[str] = []
+    results = asyncio.run(run_matrix(chosen(args.only), home, failed))
     print(table(results))
-    (home / "results.json").write_text(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+    for name in failed:
+        print(f"{name}: the run itself failed (see the traceback above)")
     print(f"details: {home / 'results.json'}; logs under {home}", file=sys.stderr)
-    return 0 if results and all(r.ok for r in results) else 1
+    return 0 if results and not failed and all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

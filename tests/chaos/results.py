@@ -16,6 +16,8 @@ class TryStats:
     """Every try of every write, by what came back."""
 
     tries: int
+    late: int  # 202: accepted, still being applied
+    slowest_accept_s: float  # the slowest 2xx answer
     unavailable: int  # 503s
     unavailable_max_s: float  # the slowest 503 answer
     unavailable_without_retry_after: int
@@ -30,8 +32,11 @@ class TryStats:
     def of(cls, writes: list[Write]) -> TryStats:
         tries = [a for w in writes for a in w.attempts]
         unavailable = [a for a in tries if a.status == 503]
+        accepts = [a for a in tries if a.status is not None and 200 <= a.status < 300]
         return cls(
             tries=len(tries),
+            late=sum(1 for a in accepts if a.status == 202),
+            slowest_accept_s=round(max((a.elapsed_s for a in accepts), default=0.0), 2),
             unavailable=len(unavailable),
             unavailable_max_s=round(max((a.elapsed_s for a in unavailable), default=0.0), 2),
             unavailable_without_retry_after=sum(1 for a in unavailable if not a.retry_after),
@@ -115,7 +120,7 @@ class FaultResult:
 
 
 HEADER = ("fault", "writes", "accepted", "lost", "doubled", "outage s", "recover s", "503s (max s)",
-          "timeouts", "gave up", "ERROR lines", "deliveries")
+          "202s", "slowest 2xx s", "timeouts", "gave up", "ERROR lines", "deliveries")
 
 
 def table(results: list[FaultResult]) -> str:
@@ -133,7 +138,8 @@ def _row(r: FaultResult) -> tuple[str, ...]:
         f"{r.deliveries.delivered}/{r.deliveries.expected} (resent {r.deliveries.resent})")
     return (r.fault, str(v.writes), str(v.accepted), str(len(v.lost)), str(len(v.doubled)),
             _seconds(r.outage_s), _seconds(r.recover_s), f"{s.unavailable} ({s.unavailable_max_s})",
-            str(s.timeouts), str(s.gave_up), str(sum(r.logs.errors.values())), deliveries)
+            str(s.late), f"{s.slowest_accept_s:.1f}", str(s.timeouts), str(s.gave_up),
+            str(sum(r.logs.errors.values())), deliveries)
 
 
 def _seconds(value: float | None) -> str:

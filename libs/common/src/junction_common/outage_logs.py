@@ -3,7 +3,8 @@
 aiokafka and pymongo log through stdlib logging: their loggers stop propagating and hand each record to a
 handler that gives connection errors to the tracker and passes every other record on to the root handlers.
 Our own code logs through structlog: a processor counts and drops an event whose exception is a connection
-error of either library (or, below ERROR, whose `error` field names one: a message scheduled for retry).
+error of either library (or, below ERROR, whose `error` field names one: a message scheduled for retry, or
+that says so itself with `unreachable="kafka"` / `unreachable="mongodb"`: a publish given up on).
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ def structlog_collapser(tracker: OutageTracker) -> Any:
         if dependency is None and method in _QUIET_METHODS:
             error = str(event_dict.get("error") or "")
             dependency, detail = _ERROR_NAMES.get(error.split(":", 1)[0].strip()), error
+            if dependency is None and event_dict.get("unreachable") in (KAFKA, MONGODB):
+                dependency = str(event_dict["unreachable"])
         if dependency is None:
             return event_dict
         tracker.failure(dependency, _first_line(f"{event_dict.get('event')}: {detail}"))
