@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 
 from junction_common.infra.private import PrivateInfra
-from tests.chaos.hanging_receiver import hanging_receiver
+from tests.chaos.hanging_receiver import Hanging, hanging_receiver
 from tests.chaos.ledger import listed_contacts, settle
 from tests.chaos.results import Deliveries, FaultResult, LogCounts, TryStats
 from tests.chaos.stack import ChaosStack, chaos_stack, create_workspace, wait_for
@@ -98,7 +98,7 @@ async def run_fault(fault: Fault, home: Path, infra: PrivateInfra | None = None)
     with chaos_stack(run_home, services=fault.services, env=SERVICE_ENV, infra=infra) as stack:
         assert stack.settings is not None
         _, key = await create_workspace(stack.settings)
-        async with _endpoints(stack, key, fault) as healthy:
+        async with _endpoints(stack, key, fault) as (healthy, hanging):
             stream = WriteStream(stack.gateway_url, key, run=uuid.uuid4().hex[:8], count=fault.writes,
                                  rate=fault.rate)
             back = asyncio.Event()
@@ -108,6 +108,8 @@ async def run_fault(fault: Fault, home: Path, infra: PrivateInfra | None = None)
             prefix = f"Chaos {stream.run} "
             verdict, settled_s = await settle(writes, stack.gateway_url, key, stack.settings, prefix)
             deliveries = await _deliveries(healthy, stack.gateway_url, key, prefix) if healthy else None
+            if deliveries is not None and hanging is not None:
+                deliveries.hung = hanging.connections
         logs = LogCounts.scan({name: proc.log for name, proc in stack.services.items()}, offsets)
     outage_s = None if times is None else round(times[1] - times[0], 1)
     recover_s = None if times is None else recovery_s(writes, times[1])
@@ -116,10 +118,11 @@ async def run_fault(fault: Fault, home: Path, infra: PrivateInfra | None = None)
 
 
 @contextlib.asynccontextmanager
-async def _endpoints(stack: ChaosStack, key: str, fault: Fault) -> AsyncIterator[Receiver | None]:
+async def _endpoints(stack: ChaosStack, key: str,
+                     fault: Fault) -> AsyncIterator[tuple[Receiver | None, Hanging | None]]:
     """For the webhook faults: a healthy endpoint (and the hanging one) subscribed to contact.created."""
     if fault.target not in ("webhooks", "hanging_receiver"):
-        yield None
+        yield None, None
         return
     async with receiver() as healthy, hanging_receiver() as hanging:
         urls = [healthy.url] + ([hanging.url] if fault.target == "hanging_receiver" else [])
@@ -128,7 +131,7 @@ async def _endpoints(stack: ChaosStack, key: str, fault: Fault) -> AsyncIterator
                 async with http.post(f"{stack.gateway_url}/v1/webhooks", headers={"Authorization": f"Bearer {key}"},
                                      json={"url": url, "event_types": ["contact.created"]}) as resp:
                     assert resp.status == 201, await resp.text()
-        yield healthy
+        yield healthy, (hanging if fault.target == "hanging_receiver" else None)
 
 
 async def _deliveries(healthy: Receiver, url: str, key: str, prefix: str, timeout_s: float = 120.0) -> Deliveries:

@@ -97,6 +97,7 @@ class Deliveries:
     expected: int
     delivered: int
     resent: int  # the same webhook-id received again (at-least-once; the receiver can tell)
+    hung: int | None = None  # connections the hanging endpoint held (none would mean it was never tried)
 
     @property
     def missing(self) -> int:
@@ -116,7 +117,8 @@ class FaultResult:
 
     @property
     def ok(self) -> bool:
-        return self.verdict.ok and (self.deliveries is None or self.deliveries.missing == 0)
+        d = self.deliveries
+        return self.verdict.ok and (d is None or (d.missing == 0 and d.hung != 0))
 
 
 HEADER = ("fault", "writes", "accepted", "lost", "doubled", "outage s", "recover s", "503s (max s)",
@@ -134,8 +136,9 @@ def table(results: list[FaultResult]) -> str:
 
 def _row(r: FaultResult) -> tuple[str, ...]:
     v, s = r.verdict, r.stats
-    deliveries = "-" if r.deliveries is None else (
-        f"{r.deliveries.delivered}/{r.deliveries.expected} (resent {r.deliveries.resent})")
+    d = r.deliveries
+    deliveries = "-" if d is None else f"{d.delivered}/{d.expected} (resent {d.resent})" + (
+        f", {d.hung} hung" if d.hung is not None else "")
     return (r.fault, str(v.writes), str(v.accepted), str(len(v.lost)), str(len(v.doubled)),
             _seconds(r.outage_s), _seconds(r.recover_s), f"{s.unavailable} ({s.unavailable_max_s})",
             str(s.late), f"{s.slowest_accept_s:.1f}", str(s.timeouts), str(s.gave_up),
