@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ class TryStats:
     unavailable_max_s: float  # the slowest 503 answer
     unavailable_without_retry_after: int
     timeouts: int  # the client's own 30 s timeout
-    refused: int  # no connection (the gateway itself was away)
+    dropped: dict[str, int]  # tries with no answer other than timeouts, by the client's error
     conflicts: int  # 409: the same key still in flight
     limited: int  # 429
     server_errors: int  # any other 5xx
@@ -41,7 +42,7 @@ class TryStats:
             unavailable_max_s=round(max((a.elapsed_s for a in unavailable), default=0.0), 2),
             unavailable_without_retry_after=sum(1 for a in unavailable if not a.retry_after),
             timeouts=sum(1 for a in tries if a.status is None and "Timeout" in a.error),
-            refused=sum(1 for a in tries if a.status is None and "Timeout" not in a.error),
+            dropped=dict(Counter(a.error for a in tries if a.status is None and "Timeout" not in a.error)),
             conflicts=sum(1 for a in tries if a.status == 409),
             limited=sum(1 for a in tries if a.status == 429),
             server_errors=sum(1 for a in tries if a.status is not None and a.status >= 500 and a.status != 503),
