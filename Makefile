@@ -70,12 +70,15 @@ bench: infra-up
 	$(RUN) python -m tests.bench.contacts_bench
 	$(RUN) python -m tests.bench.webhooks_bench
 
-# The fault matrix (tests/chaos/matrix.py) runs on a private Kafka and nx-27017 and prints its table;
+# The fault matrix (tests/chaos/matrix.py) runs on a private Kafka and nx-27017 and prints its table (also
+# when the SIGKILL bursts before it failed);
 # CHAOS_FAULTS="kafka SIGKILL 10s,crm" runs only the faults whose names contain one of those phrases.
 chaos: infra-up
+	@status=0; \
 	CRASH_TOTAL=$${CRASH_TOTAL:-3000} WEBHOOK_CRASH_TOTAL=$${WEBHOOK_CRASH_TOTAL:-10000} \
-		$(RUN) pytest -q tests/test_crash_recovery.py tests/test_webhooks_crash.py $(PYTEST_ARGS)
-	$(RUN) python -m tests.chaos.matrix --only "$(CHAOS_FAULTS)"
+		$(RUN) pytest -q tests/test_crash_recovery.py tests/test_webhooks_crash.py $(PYTEST_ARGS) || status=1; \
+	$(RUN) python -m tests.chaos.matrix --only "$(CHAOS_FAULTS)" || status=1; \
+	exit $$status
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
