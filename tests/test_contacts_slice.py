@@ -88,15 +88,20 @@ async def test_workspaces_never_see_each_other(gateway, crm_service, http):
 async def test_search_filters_and_cursor_pages(gateway, crm_service, workspace, http):
     _, key = workspace
     names = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Adele Goldberg", "Barbara Liskov"]
+    companies = []
+    for company in ("X", "Y"):  # a contact's company_id names a company of the workspace
+        async with http.post(f"{gateway.url}/v1/companies", json={"name": company}, headers=auth(key)) as resp:
+            companies.append((await resp.json())["data"]["id"])
+    com_x, com_y = companies
     for i, name in enumerate(names):
-        payload = {"name": name, "company_id": "com_x" if i % 2 == 0 else "com_y", "notes": f"note {i}"}
+        payload = {"name": name, "company_id": com_x if i % 2 == 0 else com_y, "notes": f"note {i}"}
         async with http.post(f"{gateway.url}/v1/contacts", json=payload, headers=auth(key)) as resp:
             assert resp.status == 201
     async with http.get(f"{gateway.url}/v1/contacts?query=ad", headers=auth(key)) as resp:
         assert sorted(c["name"] for c in (await resp.json())["data"]) == ["Ada Lovelace", "Adele Goldberg"]
     async with http.get(f"{gateway.url}/v1/contacts?query=TURING", headers=auth(key)) as resp:
         assert [c["name"] for c in (await resp.json())["data"]] == ["Alan Turing"]
-    async with http.get(f"{gateway.url}/v1/contacts?company_id=com_y", headers=auth(key)) as resp:
+    async with http.get(f"{gateway.url}/v1/contacts?company_id={com_y}", headers=auth(key)) as resp:
         assert sorted(c["name"] for c in (await resp.json())["data"]) == ["Adele Goldberg", "Alan Turing"]
     seen, cursor = [], None
     while True:
