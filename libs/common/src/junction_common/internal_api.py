@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 from pymongo.asynchronous.database import AsyncDatabase
 
+from junction_common.identity import Principal
 from junction_common.internal_auth import HEADER, InternalAuthError, InternalCall, verify
 from junction_common.logconfig import get_logger
 from junction_common.mongo import Doc
@@ -43,12 +44,22 @@ def internal_call(secret: str) -> Callable[[Request], InternalCall]:
 
     def check(request: Request) -> InternalCall:
         try:
-            return verify(secret, request.headers.get(HEADER), request.method, request.url.path)
+            call = verify(secret, request.headers.get(HEADER), request.method, request.url.path)
         except InternalAuthError as exc:
             log.warning("internal_call_refused", path=request.url.path, reason=str(exc))
             raise _Refused(str(exc)) from None
+        request.state.internal_call = call
+        return call
 
     return check
+
+
+def caller(request: Request) -> Principal:
+    """The identity the gateway called for (routes that act for a workspace depend on it)."""
+    call: InternalCall | None = getattr(request.state, "internal_call", None)
+    if call is None or call.principal is None:
+        raise _Refused("this call needs the caller's identity")
+    return call.principal
 
 
 class _Refused(Exception):

@@ -37,16 +37,22 @@ class ServiceClient:
     async def get(self, service: str, path: str, request_id: str, principal: Principal | None = None,
                   params: dict[str, str] | None = None, timeout_s: float = 10.0) -> tuple[int, Doc] | None:
         """GET `path` on `service`'s internal API: (status, JSON body), or None when it cannot be reached."""
+        return await self.call("GET", service, path, request_id, principal, params=params, timeout_s=timeout_s)
+
+    async def call(self, method: str, service: str, path: str, request_id: str, principal: Principal | None = None,
+                   params: dict[str, str] | None = None, body: Doc | None = None,
+                   timeout_s: float = 10.0) -> tuple[int, Doc] | None:
+        """`method` `path` on `service`'s internal API: (status, JSON body), or None when it cannot be reached."""
         base = self.settings.service_urls.get(service)
         if base is None:
             return None
-        headers = {HEADER: sign(self.settings.internal_secret, request_id, "GET", path, principal),
+        headers = {HEADER: sign(self.settings.internal_secret, request_id, method, path, principal),
                    "X-Request-Id": request_id}
         try:
-            async with self._http().get(base + path, params=params, headers=headers,
-                                        timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
-                body: Doc = await resp.json(content_type=None)
-                return resp.status, body
+            async with self._http().request(method, base + path, params=params, json=body, headers=headers,
+                                            timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+                answer: Doc = await resp.json(content_type=None)
+                return resp.status, answer
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             log.warning("internal_call_failed", service=service, path=path, error=type(exc).__name__)
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from junction_common.contracts import webhooks as wh
 from junction_common.service import ServiceSpec, run
 from webhooks import topics
+from webhooks.api import internal_routers
 from webhooks.app.delivery_commands import HANDLERS
 from webhooks.app.routing import decider_for_policy, topic_for
 from webhooks.delivery.address_policy import AddressPolicy
@@ -24,6 +25,7 @@ def create_spec(settings: WebhooksSettings) -> ServiceSpec:
         projections=PROJECTIONS,
         handlers=dict(HANDLERS),
         components=[DeliveryEngine],
+        internal_routers=internal_routers,
     )
 
 

@@ -1,8 +1,9 @@
 """Webhook endpoints and their delivery logs (workspace-api.txt `/webhooks*`, workflow-api.txt `/webhooks`).
 
 One endpoint resource accepts both documented shapes: `{name, url, event_types}` and `{url, events, secret}`.
-The signing secret is generated here (or taken from the caller), sealed with the vault before it leaves
-the gateway, and shown in the creating response only (never in an idempotent replay or a read).
+The signing secret is generated here (or taken from the caller), sealed by the webhooks service (which
+alone holds the vault keys) before it goes into a command, and shown in the creating response only (never
+in an idempotent replay or a read).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from gateway.auth import require_scope
+from gateway.availability import unavailable
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
@@ -26,8 +28,7 @@ from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts import webhooks as wh
 from junction_common.identity import Principal
 from junction_common.ids import new_id
-from junction_common.vault import Vault, parse_keys
-from junction_common.webhook_signing import new_secret, preview, secret_aad, secret_problem
+from junction_common.webhook_signing import new_secret, preview, secret_problem
 
 router = APIRouter(prefix="/v1", tags=["Integrations"], responses=ERROR_RESPONSES)
 READ, WRITE = require_scope("integrations:read"), require_scope("integrations:write")
@@ -121,12 +122,13 @@ class Recovery(BaseModel):
     statuses: list[Literal["failed", "cancelled", "succeeded"]] | None = Field(default=None, max_length=3)
 
 
-def _vault(res: Resources) -> Vault:
-    return Vault(parse_keys(res.settings.vault_keys), res.settings.vault_active_key)
-
-
-def _sealed(res: Resources, workspace_id: str, endpoint_id: str, secret: str) -> dict[str, str]:
-    return _vault(res).seal(secret.encode(), secret_aad(workspace_id, endpoint_id)).to_dict()
+async def _sealed(request: Request, res: Resources, principal: Principal, endpoint_id: str, secret: str) -> Any:
+    """The webhooks service seals the secret (the edge holds no vault key); 503 while it cannot be reached."""
+    answer = await res.services().call("POST", wh.SERVICE, f"/internal/v1/webhooks/{endpoint_id}/seal",
+                                       request_id_of(request), principal, body={"secret": secret})
+    if answer is None or answer[0] != 200:
+        raise unavailable("The webhooks service", res.settings.unavailable_retry_after_s)
+    return answer[1]["secret_sealed"]
 
 
 def _with_secret(response: Response, secret: str) -> Response:
@@ -168,7 +170,7 @@ async def create_endpoint(body: EndpointCreate, request: Request, res: Resources
     data = body.model_dump(exclude_none=True, exclude={"events", "secret"})
     data["event_types"] = body.event_types if body.event_types is not None else (body.events or [])
     data["name"] = body.name or (body.url.split("//", 1)[-1].split("/", 1)[0])
-    data["secret_sealed"] = _sealed(res, principal.workspace_id, endpoint_id, secret)
+    data["secret_sealed"] = await _sealed(request, res, principal, endpoint_id, secret)
     data["signing_secret_preview"] = preview(secret)
     return await execute_write(request, res, principal, CREATE, endpoint_id, data,
                                caller_body=body.model_dump(exclude_unset=True),
@@ -217,7 +219,7 @@ async def rotate_secret(
     body = body or SecretRotation()
     secret = body.secret or new_secret()
     overlap = body.overlap_seconds if body.overlap_seconds is not None else res.settings.webhook_secret_overlap_s
-    data = {"secret_sealed": _sealed(res, principal.workspace_id, webhook_id, secret),
+    data = {"secret_sealed": await _sealed(request, res, principal, webhook_id, secret),
             "signing_secret_preview": preview(secret), "overlap_s": overlap}
     return await execute_write(request, res, principal, ROTATE, webhook_id, data, new_resource=False,
                                caller_body=body.model_dump(exclude_unset=True),
