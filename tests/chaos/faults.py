@@ -68,9 +68,15 @@ def _kill_and_restart(stack: ChaosStack, target: str) -> tuple[Callable[[], Any]
     return stack.services[target].kill, lambda: stack.start_service(target)
 
 
-async def inject(stack: ChaosStack, fault: Fault, back: asyncio.Event) -> tuple[float, float] | None:
-    """Kill the target after `kill_after_s`, restart it `down_s` later; (killed, back) monotonic times."""
+async def inject(stack: ChaosStack, fault: Fault, back: asyncio.Event,
+                 offsets: dict[str, int]) -> tuple[float, float] | None:
+    """Kill the target after `kill_after_s`, restart it `down_s` later; (killed, back) monotonic times.
+
+    `offsets` gets each service log's size at the kill: logs are judged from there on (the fault and the
+    recovery, not the start, when fresh topics still elect their leaders).
+    """
     await asyncio.sleep(fault.kill_after_s)
+    offsets.update({name: proc.log.stat().st_size for name, proc in stack.services.items()})
     if fault.target == "hanging_receiver":
         back.set()
         return None
@@ -102,9 +108,8 @@ async def run_fault(fault: Fault, home: Path, infra: PrivateInfra | None = None)
             stream = WriteStream(stack.gateway_url, key, run=uuid.uuid4().hex[:8], count=fault.writes,
                                  rate=fault.rate)
             back = asyncio.Event()
-            # Logs are judged from here on: the fault and the recovery, not each process's start.
-            offsets = {name: proc.log.stat().st_size for name, proc in stack.services.items()}
-            times, writes = await asyncio.gather(inject(stack, fault, back), stream.run_all(back))
+            offsets: dict[str, int] = {}
+            times, writes = await asyncio.gather(inject(stack, fault, back, offsets), stream.run_all(back))
             prefix = f"Chaos {stream.run} "
             verdict, settled_s = await settle(writes, stack.gateway_url, key, stack.settings, prefix)
             deliveries = await _deliveries(healthy, stack.gateway_url, key, prefix) if healthy else None

@@ -115,7 +115,7 @@ def base_env(infra: PrivateInfra, tag: str, home: Path, extra: Mapping[str, str]
 @contextlib.contextmanager
 def chaos_stack(home: Path, services: tuple[str, ...] = ("crm", "webhooks", "gateway"),
                 env: Mapping[str, str] | None = None, infra: PrivateInfra | None = None) -> Iterator[ChaosStack]:
-    """Start private Kafka and nx-27017 (unless `infra` is given) and `services`, in order; stop them after."""
+    """Start private Kafka and nx-27017 (unless `infra` is given) and `services`; stop them after."""
     own_infra = infra is None
     infra = infra or PrivateInfra.create(home / "infra", paths_for(JunctionSettings()))
     tag = uuid.uuid4().hex[:8]
@@ -138,7 +138,9 @@ def chaos_stack(home: Path, services: tuple[str, ...] = ("crm", "webhooks", "gat
                 extra = {"JUNCTION_HEALTH_PORT": str(port), "JUNCTION_INTERNAL_PORT": str(internal[name])}
                 url = f"http://127.0.0.1:{port}/healthz"
             stack.services[name] = ServiceProc(name, {**common, **extra}, logs / f"{name}.log", url)
-            stack.start_service(name)
+            stack.services[name].start()  # all at once: the gateway declares the topics it publishes to
+        for proc in stack.services.values():
+            proc.wait_ready()
         stack.settings = JunctionSettings(env="test", kafka_bootstrap=infra.kafka_bootstrap,
                                           mongodb_url=infra.mongodb_url, topic_prefix=f"c{tag}.",
                                           db_prefix=f"c{tag}_", home=home)

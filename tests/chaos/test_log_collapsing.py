@@ -43,7 +43,7 @@ async def test_a_kafka_outage_is_a_few_warnings_and_one_recovered_line(tmp_path:
     env = {"JUNCTION_LOG_OUTAGE_INTERVAL_S": str(INTERVAL_S)}
     with chaos_stack(tmp_path, services=("crm",), env=env) as stack:
         log = stack.services["crm"].log
-        await asyncio.sleep(3.0)  # the consumers have joined their groups and poll
+        await asyncio.sleep(5.0)  # the consumers have joined their groups and poll (fresh topics have leaders)
         offset = log.stat().st_size
         killed = time.monotonic()
         await asyncio.to_thread(stack.infra.kill_kafka)
