@@ -50,11 +50,24 @@ def contact_event(workspace_id: str, n: int) -> EventEnvelope:
                          causation_id=f"cmd_{stream}", data={"name": f"Burst {n}", "email": f"b{n}@example.com"})
 
 
+async def _until_serving(http: Any, url: str) -> None:
+    """The webhooks process is up once its internal API answers (it seals the endpoint's secret)."""
+    async def serving() -> bool:
+        try:
+            async with http.get(url) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    await eventually(serving, timeout=60, interval=0.1)
+
+
 async def test_sigkill_during_a_burst_of_2000_events(stack_settings, gateway, workspace, http, tmp_path) -> None:
     workspace_id, key = workspace
     settings = stack_settings.webhooks
     log_path = str(tmp_path / "webhooks.log")
     proc = await start_webhooks(settings, log_path)
+    await _until_serving(http, f"http://127.0.0.1:{settings.internal_port}/healthz")
     async with receiver() as rx:
         rx.delay_s = 0.003
         status, body = await call(http, "POST", f"{gateway.url}/v1/webhooks", key,

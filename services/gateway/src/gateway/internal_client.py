@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +16,7 @@ from junction_common.logconfig import get_logger
 
 Doc = dict[str, Any]
 log = get_logger("gateway.internal_client")
+_RETRY_PAUSE_S = 0.2
 
 
 class ServiceClient:
@@ -41,7 +44,7 @@ class ServiceClient:
 
     async def call(self, method: str, service: str, path: str, request_id: str, principal: Principal | None = None,
                    params: dict[str, str] | None = None, body: Doc | None = None,
-                   timeout_s: float = 10.0) -> tuple[int, Doc] | None:
+                   timeout_s: float = 10.0, quiet: bool = False) -> tuple[int, Doc] | None:
         """`method` `path` on `service`'s internal API: (status, JSON body), or None when it cannot be reached."""
         base = self.settings.service_urls.get(service)
         if base is None:
@@ -54,20 +57,34 @@ class ServiceClient:
                 answer: Doc = await resp.json(content_type=None)
                 return resp.status, answer
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            log.warning("internal_call_failed", service=service, path=path, error=type(exc).__name__)
+            if not quiet:
+                log.warning("internal_call_failed", service=service, path=path, error=type(exc).__name__,
+                            unreachable=service)
             return None
 
     async def command_outcome(self, service: str, command_id: str, collection: str | None, timeout_s: float,
                               request_id: str) -> Doc | None:
-        """The owning service's long poll: the outcome (with `resource` once readable), or None if pending."""
-        params = {"timeout_s": f"{max(timeout_s, 0.0):.3f}"}
-        if collection is not None:
-            params["collection"] = collection
-        answer = await self.get(service, f"/internal/commands/{quote(command_id, safe='')}", request_id,
-                                params=params, timeout_s=timeout_s + 5.0)
-        if answer is None or answer[0] != 200 or "outcome" not in answer[1]:
+        """The owning service's long poll: the outcome (with `resource` once readable), or None if pending.
+
+        While the service cannot be reached (restarting, say) the poll is tried again until `timeout_s` has
+        passed, so a service back within the wait still gets its caller a 201 rather than a 202.
+        """
+        deadline = time.monotonic() + max(timeout_s, 0.0)
+        path = f"/internal/commands/{quote(command_id, safe='')}"
+        while True:
+            remaining = max(deadline - time.monotonic(), 0.0)
+            params = {"timeout_s": f"{remaining:.3f}"}
+            if collection is not None:
+                params["collection"] = collection
+            answer = await self.call("GET", service, path, request_id, params=params, timeout_s=remaining + 5.0,
+                                     quiet=True)
+            if answer is not None or time.monotonic() + _RETRY_PAUSE_S >= deadline:
+                break
+            await asyncio.sleep(_RETRY_PAUSE_S)
+        if answer is None:
+            log.warning("internal_call_failed", service=service, path=path, unreachable=service)
+            return None
+        if answer[0] != 200 or "outcome" not in answer[1] or answer[1].get("status") == "pending":
             return None
         body = answer[1]
-        if body.get("status") == "pending":
-            return None
         return {**body["outcome"], **({"resource": body["resource"]} if "resource" in body else {})}

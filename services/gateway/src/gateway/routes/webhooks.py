@@ -8,6 +8,7 @@ in an idempotent replay or a read).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated, Any, Literal
 
@@ -38,6 +39,7 @@ EndpointId = Annotated[str, Path(max_length=64, pattern=r"^wh_[A-Za-z0-9]+$")]
 DeliveryId = Annotated[str, Path(max_length=64, pattern=r"^whd_[A-Za-z0-9]+$")]
 EventKey = Annotated[str, Field(pattern=r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$", max_length=128)]
 NO_STORE = {"Cache-Control": "no-store"}
+_SEAL_TRIES = 12
 _ENDPOINT = in_read_model(wh.SERVICE, wh.ENDPOINTS, deleted=False)
 # Routes under /webhooks/{webhook_id}/...: another workspace's or a deleted endpoint is NOT_FOUND before the body.
 UNDER_READ = [parent_in_workspace("webhook_id", "webhook endpoint", READ, _ENDPOINT)]
@@ -124,8 +126,14 @@ class Recovery(BaseModel):
 
 async def _sealed(request: Request, res: Resources, principal: Principal, endpoint_id: str, secret: str) -> Any:
     """The webhooks service seals the secret (the edge holds no vault key); 503 while it cannot be reached."""
-    answer = await res.services().call("POST", wh.SERVICE, f"/internal/v1/webhooks/{endpoint_id}/seal",
-                                       request_id_of(request), principal, body={"secret": secret})
+    answer = None
+    for attempt in range(_SEAL_TRIES):  # a restarting webhooks service gets a few seconds
+        answer = await res.services().call("POST", wh.SERVICE, f"/internal/v1/webhooks/{endpoint_id}/seal",
+                                           request_id_of(request), principal, body={"secret": secret},
+                                           quiet=attempt < _SEAL_TRIES - 1)
+        if answer is not None:
+            break
+        await asyncio.sleep(0.25)
     if answer is None or answer[0] != 200:
         raise unavailable("The webhooks service", res.settings.unavailable_retry_after_s)
     return answer[1]["secret_sealed"]
