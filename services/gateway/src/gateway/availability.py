@@ -32,23 +32,37 @@ def unavailable(what: str, retry_after_s: int) -> ApiError:
 
 
 class PublishBreaker:
-    """Opens for `open_s` after a failed publish, so writes fail fast instead of each waiting the timeout."""
+    """Opens for `open_s` after a failed publish, so writes fail fast instead of each waiting the timeout.
+
+    After that it is half open: one write at a time tries Kafka (the others are refused at once) until one
+    is acknowledged.
+    """
 
     def __init__(self, open_s: float) -> None:
         self.open_s = open_s
         self._open_until = 0.0
         self.failures = 0
+        self._trying = False
 
     @property
     def open(self) -> bool:
-        return time.monotonic() < self._open_until
+        return time.monotonic() < self._open_until or (self.failures > 0 and self._trying)
+
+    def trying(self) -> None:
+        """A publish starts; while half open it is the one trial."""
+        self._trying = self.failures > 0
+
+    def abandoned(self) -> None:
+        self._trying = False
 
     def failed(self) -> None:
         self.failures += 1
+        self._trying = False
         self._open_until = time.monotonic() + self.open_s
 
     def succeeded(self) -> None:
         self.failures = 0
+        self._trying = False
         self._open_until = 0.0
 
     @property

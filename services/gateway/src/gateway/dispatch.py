@@ -40,6 +40,7 @@ class Dispatcher:
         settings, breaker = self.res.settings, self.res.breaker
         if breaker.open:
             raise unavailable("Kafka", settings.unavailable_retry_after_s)
+        breaker.trying()
         send = self.res.broker.publish(
             cmd.to_bytes(), settings.topic(topic), key=cmd.aggregate_id.encode(),
             headers=inject_headers({"junction-type": cmd.type}),
@@ -48,8 +49,12 @@ class Dispatcher:
             await asyncio.wait_for(send, settings.publish_timeout_s)
         except (TimeoutError, KafkaError) as exc:
             breaker.failed()
-            log.warning("command_not_published", command_id=cmd.command_id, topic=topic, error=type(exc).__name__)
+            log.warning("command_not_published", command_id=cmd.command_id, topic=topic, error=type(exc).__name__,
+                        unreachable="kafka")
             raise unavailable("Kafka", settings.unavailable_retry_after_s) from None
+        except BaseException:
+            breaker.abandoned()  # cancelled (the client went away): neither a failure nor a trial still running
+            raise
         breaker.succeeded()
 
     async def wait(self, service: str, cmd: CommandEnvelope, collection: str, timeout: float) -> Doc | None:

@@ -113,7 +113,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
 def main() -> None:
     settings = GatewaySettings()
-    configure_logging(settings.log_level, settings.log_json, service="gateway")
+    configure_logging(settings.log_level, settings.log_json, service="gateway",
+                      outage_interval_s=settings.log_outage_interval_s)
     configure_tracing("gateway", settings.otel_exporter)
     uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
                 log_level="warning", access_log=False)
