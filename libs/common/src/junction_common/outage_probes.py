@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 
 from junction_common.infra.paths import kafka_addresses, mongo_addresses
+from junction_common.infra.process import tcp_reachable
 from junction_common.outages import KAFKA, MONGODB, OutageTracker, Probe
 
 API_VERSIONS_KEY = 18
@@ -51,14 +52,6 @@ def kafka_answers(host: str, port: int, timeout: float = 1.0) -> bool:
     return answer is not None and struct.unpack(">ii", answer)[1] == 1
 
 
-def accepts_connections(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def kafka_probe(bootstrap: str) -> Probe:
     addresses = kafka_addresses(bootstrap)
     return lambda: any(kafka_answers(host, port) for host, port in addresses)
@@ -68,7 +61,7 @@ def mongodb_probe(url: str) -> Probe | None:
     addresses = mongo_addresses(url)  # an SRV URL has none: no probe, recovery shows as quiet instead
     if not addresses:
         return None
-    return lambda: any(accepts_connections(host, port) for host, port in addresses)
+    return lambda: any(tcp_reachable(host, port, 1.0) for host, port in addresses)
 
 
 def watch_kafka(bootstrap: str) -> None:

@@ -108,11 +108,8 @@ async def _publish(
 
 
 async def _outcome(dispatcher: Dispatcher, spec: WriteSpec, cmd: CommandEnvelope, timeout: float) -> Doc | None:
-    """The command's outcome once readable; None (answer 202) when slow or when the database is unreachable."""
-    try:
-        result = await dispatcher.wait(spec.service, cmd, spec.collection, timeout)
-    except DATABASE_ERRORS:
-        result = None  # the command is in Kafka: it will be handled; the caller gets an operation id
+    """The command's outcome once readable; None (answer 202) when the owning service is slow or unreachable."""
+    result = await dispatcher.wait(spec.service, cmd, spec.collection, timeout)  # asks the service, never raises
     if result is None:
         with contextlib.suppress(*DATABASE_ERRORS):
             await dispatcher.record_operation(spec.service, cmd,
