@@ -22,6 +22,8 @@ COPY services/sync/pyproject.toml services/sync/pyproject.toml
 COPY services/flows/pyproject.toml services/flows/pyproject.toml
 COPY services/webhooks/pyproject.toml services/webhooks/pyproject.toml
 COPY services/crm/pyproject.toml services/crm/pyproject.toml
+COPY services/crm/contracts/pyproject.toml services/crm/contracts/pyproject.toml
+COPY services/webhooks/contracts/pyproject.toml services/webhooks/contracts/pyproject.toml
 RUN uv sync --frozen --no-dev --no-install-workspace
 
 # Then the workspace packages themselves, installed (not editable) into the venv.
@@ -32,6 +34,8 @@ COPY services/sync/src services/sync/src
 COPY services/flows/src services/flows/src
 COPY services/webhooks/src services/webhooks/src
 COPY services/crm/src services/crm/src
+COPY services/crm/contracts/src services/crm/contracts/src
+COPY services/webhooks/contracts/src services/webhooks/contracts/src
 RUN uv sync --frozen --no-dev --no-editable
 
 

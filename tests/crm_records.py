@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from conftest import create_workspace, isolated_stack, start_gateway
 from crm.main import create_spec
-from junction_common.contracts.crm import CRM_RESOURCES
+from crm_contracts.crm import CRM_RESOURCES
 from junction_common.service import ServiceRuntime
 from tests.api import call
 

@@ -32,12 +32,12 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from conftest import Stack
+from crm_contracts.assets import MAX_ASSET_BYTES
 from gateway.object_store import LocalObjectStore, ObjectStore, S3Config, S3ObjectStore
 from gateway.object_store import s3 as s3_module
 from gateway.object_store.sigv4 import Credentials
-from gateway.responses import ApiError
-from junction_common.contracts.crm_assets import MAX_ASSET_BYTES
 from junction_common.testing.infra import free_port
+from junction_common.web.envelope import ApiError
 from tests.api import call
 
 pytestmark = pytest.mark.integration

@@ -11,10 +11,10 @@ import pytest
 
 from conftest import create_workspace
 from crm.domain.pipeline import DEFAULT_STAGES
-from junction_common.contracts.events import event_catalogue
 from junction_common.projections.rebuild import registered_projections
 from tests.api import call, ids
 from tests.test_replay_rebuild import run_cli
+from webhooks_contracts.catalogue import event_catalogue
 
 pytestmark = pytest.mark.integration
 

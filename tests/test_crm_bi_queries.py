@@ -14,15 +14,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import create_workspace
+from crm_contracts.bi import QueryRun
 from gateway import bi_exports, bi_plan
 from gateway.deps import Resources
 from gateway.object_store import open_object_store
-from gateway.responses import ApiError
 from junction_common.bus.broker import create_broker
-from junction_common.contracts.crm_bi import QueryRun
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
+from junction_common.web.envelope import ApiError
 from tests.api import bearer, call, ids
 from tests.test_crm_bi import DEALS, assert_invalid, seed_deals
 

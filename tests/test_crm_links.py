@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from crm_contracts.common import PERSON_ID_FIELDS
+from crm_contracts.crm import CONTACT_LINKS, CRM_RESOURCES
 from gateway.routes.contacts import ContactCreate
-from junction_common.contracts.crm import CONTACT_LINKS, CRM_RESOURCES
-from junction_common.contracts.crm_common import PERSON_ID_FIELDS
 from junction_common.contracts.resources import LinkField, ResourceContract
 from tests.crm_records import BODIES, BY_NAME, FALLBACK, PATHS, PREFIXES, Shared, Workspace, shared
 

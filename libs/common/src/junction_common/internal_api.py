@@ -27,6 +27,7 @@ from junction_common.logconfig import get_logger
 from junction_common.mongo import Doc
 from junction_common.store.outcome_waits import OutcomePoller
 from junction_common.store.outcomes import SUCCEEDED
+from junction_common.web import errors
 
 log = get_logger("junction.internal_api")
 
@@ -49,6 +50,7 @@ def internal_call(secret: str) -> Callable[[Request], InternalCall]:
             log.warning("internal_call_refused", path=request.url.path, reason=str(exc))
             raise _Refused(str(exc)) from None
         request.state.internal_call = call
+        request.state.request_id = call.request_id  # answers and errors carry the gateway's request id
         return call
 
     return check
@@ -118,6 +120,7 @@ def create_internal_app(name: str, secret: str, db: AsyncDatabase[Doc], routers:
         await waits.close()
 
     app = FastAPI(title=f"Junction {name} (internal)", lifespan=lifespan, docs_url=None, redoc_url=None)
+    errors.install(app)  # a service answers in the public error shape; the gateway passes it on as it is
 
     async def refused(request: Request, exc: Exception) -> Response:
         return _json({"error": "unauthorized", "message": str(exc)}, 401)

@@ -1,7 +1,7 @@
 """The event catalogue lists every declared resource's events once, each with a category."""
 
-from junction_common.contracts.crm import CRM_RESOURCES
-from junction_common.contracts.events import event_catalogue
+from crm_contracts.crm import CRM_RESOURCES
+from webhooks_contracts.catalogue import event_catalogue
 
 
 def test_every_resource_has_its_created_event_and_keys_are_unique():

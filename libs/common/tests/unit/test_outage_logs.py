@@ -165,7 +165,7 @@ def test_reports_come_out_while_the_errors_have_stopped() -> None:
      None, None),  # a topic just created: its leader is being elected, the broker answers
     ("aiokafka", "Unable to update metadata from [1]", logging.ERROR, None, KAFKA),
     ("pymongo.topology", "server selection failed", logging.WARNING, ServerSelectionTimeoutError("x"), MONGODB),
-    ("gateway.errors", "Unable connect to node with id 1", logging.ERROR, None, None),
+    ("junction_common.web.errors", "Unable connect to node with id 1", logging.ERROR, None, None),
 ])
 def test_which_library_records_are_connection_errors(name: str, message: str, level: int,
                                                      exc: BaseException | None, expected: str | None) -> None:

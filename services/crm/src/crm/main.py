@@ -12,8 +12,8 @@ from crm.domain.lead import CONVERT
 from crm.projections.contacts import PROJECTION as CONTACTS
 from crm.projections.records import PROJECTIONS as RECORDS
 from crm.settings import CrmSettings
-from junction_common.contracts.crm import PROVISION_WORKSPACE
 from junction_common.service import ServiceSpec, run
+from junction_common.workspaces import PROVISION_WORKSPACE
 
 
 def create_spec() -> ServiceSpec:

@@ -1,6 +1,6 @@
 """Every topic the crm service owns, declared once."""
 
-from junction_common.contracts.crm import CRM_RESOURCES
+from crm_contracts.crm import CRM_RESOURCES
 from junction_common.topics import TopicSpec
 
 COMMANDS = "crm.commands"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crm.domain.pipeline import DEFAULT_STAGES, stage_id
-from junction_common.contracts.crm import DealStageCreate
+from crm_contracts.crm import DealStageCreate
 
 
 def test_default_stages_are_valid_ordered_and_cover_the_documented_examples() -> None:

@@ -12,9 +12,9 @@ from fastapi import Depends, Request
 
 from gateway.deps import ResourcesDep
 from gateway.jwt_auth import looks_like_jwt, principal_from_claims
-from gateway.responses import ApiError
 from junction_common.envelope import utcnow
 from junction_common.identity import Principal
+from junction_common.web.envelope import ApiError
 
 
 def _credential(request: Request) -> str | None:

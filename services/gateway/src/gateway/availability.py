@@ -12,8 +12,8 @@ import time
 from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.responses import ApiError, error_body, json_response
 from junction_common.logconfig import get_logger
+from junction_common.web.envelope import ApiError, error_body, json_response
 
 log = get_logger("gateway.availability")
 

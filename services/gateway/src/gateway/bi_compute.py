@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from junction_common.contracts.crm_bi import Aggregation, Condition, OrderBy, QueryShape
-from junction_common.contracts.crm_bi_fields import Base, columns_of
+from crm_contracts.bi import Aggregation, Condition, OrderBy, QueryShape
+from crm_contracts.bi_fields import Base, columns_of
 
 Row = dict[str, Any]
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt,

@@ -22,22 +22,22 @@ from fastapi import Request
 from fastapi.responses import Response
 from pymongo.asynchronous.database import AsyncDatabase
 
+from crm_contracts.bi import BI_EXPORT, BI_REPORT, ExportCreate, QueryRun
+from crm_contracts.bi_fields import SOURCE_SCOPES
 from gateway import bi_plan
 from gateway.bi_compute import Result
 from gateway.context import request_id_of
 from gateway.deps import Resources
 from gateway.dispatch import Dispatcher
-from gateway.listing import present
 from gateway.object_store import signed_urls
-from gateway.responses import ApiError, dumps, ok_body
 from gateway.writes import WriteSpec, execute_write
-from junction_common.contracts.crm_bi import BI_EXPORT, BI_REPORT, ExportCreate, QueryRun
-from junction_common.contracts.crm_bi_fields import SOURCE_SCOPES
 from junction_common.envelope import Actor, CommandEnvelope
 from junction_common.identity import Principal
 from junction_common.ids import new_id, new_ulid
 from junction_common.logconfig import get_logger
 from junction_common.timefmt import as_datetime
+from junction_common.web.envelope import ApiError, dumps, ok_body
+from junction_common.web.listing import present
 
 Doc = dict[str, Any]
 URL_TTL_S = 900

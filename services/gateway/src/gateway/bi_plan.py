@@ -16,11 +16,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gateway.bi_compute import Result, compute
-from gateway.listing import present
-from gateway.responses import ApiError
-from junction_common.contracts.crm_bi import BI_DATASET, BI_METRIC, Aggregation, Condition, QueryRun, QueryShape
-from junction_common.contracts.crm_bi_fields import (
+from crm_contracts.bi import BI_DATASET, BI_METRIC, Aggregation, Condition, QueryRun, QueryShape
+from crm_contracts.bi_fields import (
     SOURCE_SCOPES,
     SOURCES,
     Base,
@@ -30,7 +27,10 @@ from junction_common.contracts.crm_bi_fields import (
     query_errors,
     source_error,
 )
+from gateway.bi_compute import Result, compute
 from junction_common.identity import Principal
+from junction_common.web.envelope import ApiError
+from junction_common.web.listing import present
 
 Doc = dict[str, Any]
 SCAN_LIMIT = 50_000

@@ -13,13 +13,12 @@ from starlette.responses import Response
 from junction_common.ids import new_ulid
 from junction_common.logconfig import get_logger
 from junction_common.tracing import current_trace_id, tracer
+from junction_common.web.envelope import request_id_of
+
+__all__ = ["RequestContextMiddleware", "install", "request_id_of"]
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 log = get_logger("gateway.http")
-
-
-def request_id_of(request: Request) -> str:
-    return getattr(request.state, "request_id", "") or ""
 
 
 class RequestContextMiddleware(BaseHTTPMiddleware):

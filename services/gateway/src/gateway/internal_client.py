@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +18,18 @@ from junction_common.logconfig import get_logger
 Doc = dict[str, Any]
 log = get_logger("gateway.internal_client")
 _RETRY_PAUSE_S = 0.2
+# A service's answer headers the gateway passes on (its own edge headers are set by the gateway).
+_RELAYED_HEADERS = frozenset({"content-type", "content-disposition", "location", "cache-control", "retry-after",
+                              "etag", "last-modified"})
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A service's answer to a forwarded call, as it came."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
 
 
 class ServiceClient:
@@ -60,6 +73,27 @@ class ServiceClient:
             if not quiet:
                 log.warning("internal_call_failed", service=service, path=path, error=type(exc).__name__,
                             unreachable=service)
+            return None
+
+    async def relay(self, method: str, service: str, path: str, request_id: str, principal: Principal,
+                    query: str, body: bytes, content_type: str | None, timeout_s: float) -> Relayed | None:
+        """Send a public call on to `service` (at `/internal` + its public path) and keep its answer as it is."""
+        base = self.settings.service_urls.get(service)
+        if base is None:
+            return None
+        headers = {HEADER: sign(self.settings.internal_secret, request_id, method, path, principal),
+                   "X-Request-Id": request_id}
+        if content_type:
+            headers["Content-Type"] = content_type
+        url = base + path + (f"?{query}" if query else "")
+        try:
+            async with self._http().request(method, url, data=body or None, headers=headers,
+                                            timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+                kept = {k: v for k, v in resp.headers.items() if k.lower() in _RELAYED_HEADERS}
+                return Relayed(resp.status, await resp.read(), kept)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("internal_call_failed", service=service, path=path, error=type(exc).__name__,
+                        unreachable=service)
             return None
 
     async def command_outcome(self, service: str, command_id: str, collection: str | None, timeout_s: float,

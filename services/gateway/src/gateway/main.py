@@ -10,7 +10,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import bi_exports, context, errors
+from crm_contracts.crm import CRM_RESOURCES
+from gateway import bi_exports, context
 from gateway.availability import DependencyErrors, PublishBreaker
 from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
@@ -38,13 +39,13 @@ from gateway.routes.catalogue_routes import register_catalogue_routes
 from gateway.safety import SafetyMiddleware
 from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
-from junction_common.contracts.crm import CRM_RESOURCES
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import create_client
 from junction_common.topics import declared_topics, ensure_topics
 from junction_common.tracing import configure_tracing
+from junction_common.web import errors
 
 log = get_logger("gateway")
 

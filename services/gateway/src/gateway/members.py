@@ -12,10 +12,10 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from gateway.responses import ApiError
 from junction_common.envelope import utcnow
 from junction_common.ids import new_id
 from junction_common.timefmt import iso
+from junction_common.web.envelope import ApiError
 
 Doc = dict[str, Any]
 RANK = {"VIEWER": 0, "MEMBER": 1, "ADMIN": 2, "OWNER": 3}

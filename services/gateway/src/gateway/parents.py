@@ -14,8 +14,8 @@ from typing import Any
 from fastapi import Depends, Request
 
 from gateway.deps import Resources, ResourcesDep
-from gateway.responses import ApiError
 from junction_common.identity import Principal
+from junction_common.web.envelope import ApiError
 
 # (resources, workspace id, parent id) -> whether the parent is the workspace's
 Lookup = Callable[[Resources, str, str], Awaitable[bool]]

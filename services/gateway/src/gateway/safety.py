@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.responses import error_body
+from junction_common.web.envelope import error_body
 
 MAX_JSON_DEPTH = 32
 # A \uXXXX escape of half a surrogate pair: such text cannot be stored or sent as UTF-8.

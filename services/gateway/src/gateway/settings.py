@@ -18,6 +18,7 @@ class GatewaySettings(JunctionSettings):
     service_urls: dict[str, str] = {"crm": "http://127.0.0.1:8101", "webhooks": "http://127.0.0.1:8102"}
     # A command Kafka has not acknowledged (acks=all) within this many seconds is answered 503 + Retry-After.
     publish_timeout_s: float = 5.0
+    forward_timeout_s: float = 30.0  # a forwarded read or synchronous operation (a BI query, an export)
     # After a failed publish, writes are answered 503 at once for this long (then one is tried again).
     publish_breaker_s: float = 2.0
     # A database call fails over to 503 + Retry-After after this long without a reachable server.

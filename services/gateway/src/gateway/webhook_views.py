@@ -9,8 +9,8 @@ import json
 import time
 from typing import Any
 
-from junction_common.contracts import webhooks as wh
 from junction_common.timefmt import from_epoch
+from webhooks_contracts import declarations as wh
 
 Doc = dict[str, Any]
 _ENDPOINT_HIDDEN = {"_id", "_version", "workspace_id", "secret_sealed", "previous_secrets", "created_ts",

@@ -15,11 +15,11 @@ from gateway.availability import DATABASE_ERRORS
 from gateway.context import request_id_of
 from gateway.deps import Resources
 from gateway.dispatch import Dispatcher
-from gateway.responses import ApiError, dumps, error_body, json_response, ok_body
 from junction_common.envelope import Actor, CommandEnvelope, utcnow
 from junction_common.identity import Principal
 from junction_common.ids import new_ulid
 from junction_common.tracing import inject_headers
+from junction_common.web.envelope import ApiError, dumps, error_body, json_response, ok_body
 
 Doc = dict[str, Any]
 Present = Callable[[Doc], Doc]

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import bi_plan
-from gateway.bi_compute import Result, compute
-from gateway.bi_exports import csv_chunks
-from gateway.responses import ApiError
-from junction_common.contracts.crm_bi import Aggregation, ExportCreate, QueryRun, QueryShape, ReportCreate
-from junction_common.contracts.crm_bi_fields import (
+from crm_contracts.bi import Aggregation, ExportCreate, QueryRun, QueryShape, ReportCreate
+from crm_contracts.bi_fields import (
     BOOLEAN,
     NUMBER,
     SOURCE_SCOPES,
@@ -20,6 +16,10 @@ from junction_common.contracts.crm_bi_fields import (
     aggregation_error,
     query_errors,
 )
+from gateway import bi_plan
+from gateway.bi_compute import Result, compute
+from gateway.bi_exports import csv_chunks
+from junction_common.web.envelope import ApiError
 
 BASE = Base({"name": STRING, "amount": NUMBER, "flag": BOOLEAN, "x": STRING, "c": STRING})
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.errors import json_pointer
 from gateway.idempotency import fingerprint
+from junction_common.web.errors import json_pointer
 
 BODY = {"name": "Ada", "email": "ada@example.com", "custom_fields": {"tier": "gold", "seats": 3}}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.object_store import LocalObjectStore
-from gateway.responses import ApiError
+from junction_common.web.envelope import ApiError
 
 A, B = b"a" * 4096, b"b" * 4096
 

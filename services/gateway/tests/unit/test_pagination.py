@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from gateway.pagination import decode_cursor, encode_cursor
-from gateway.responses import ApiError
+from junction_common.web.cursors import decode_cursor, encode_cursor
+from junction_common.web.envelope import ApiError
 
 SECRET = "test-signing-secret"
 POSITION = {"created_at": "2024-05-17T12:00:00+00:00", "id": "con_01hx3v6k2q8n7c4d5e6f7g8h9k"}

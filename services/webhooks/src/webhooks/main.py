@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from junction_common.contracts import webhooks as wh
 from junction_common.service import ServiceSpec, run
 from webhooks import topics
 from webhooks.api import internal_routers
@@ -12,6 +11,7 @@ from webhooks.delivery.address_policy import AddressPolicy
 from webhooks.delivery.engine import DeliveryEngine
 from webhooks.projections import PROJECTIONS
 from webhooks.settings import WebhooksSettings
+from webhooks_contracts import declarations as wh
 
 
 def create_spec(settings: WebhooksSettings) -> ServiceSpec:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from junction_common.contracts import webhooks as wh
 from junction_common.envelope import EventEnvelope
 from junction_common.projections.runner import Projection
+from webhooks_contracts import declarations as wh
 
 Doc = dict[str, Any]
 

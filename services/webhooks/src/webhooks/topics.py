@@ -1,7 +1,7 @@
 """Every topic the webhooks service owns, declared once."""
 
-from junction_common.contracts import webhooks as wh
 from junction_common.topics import TopicSpec
+from webhooks_contracts import declarations as wh
 
 FANOUT = "webhooks.fanout"
 PROJECTIONS = "webhooks.projections"

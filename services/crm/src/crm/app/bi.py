@@ -7,7 +7,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.domain import bi, record, rules
-from junction_common.contracts.crm_bi import BI_DATASET
+from crm_contracts.bi import BI_DATASET
 from junction_common.contracts.resources import ResourceContract
 from junction_common.decisions import CommandRejected, Decider
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent

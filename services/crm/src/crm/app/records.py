@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.domain import record, rules
-from junction_common.contracts.crm import CRM_RESOURCES
+from crm_contracts.crm import CRM_RESOURCES
 from junction_common.contracts.resources import ResourceContract
 from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent

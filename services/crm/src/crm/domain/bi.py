@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from crm.domain import record
 from crm.domain.record import Record
-from junction_common.contracts.crm_bi import BI_EXPORT, BI_RESOURCES, BI_SCHEDULED_ARTIFACT, next_run_at
+from crm_contracts.bi import BI_EXPORT, BI_RESOURCES, BI_SCHEDULED_ARTIFACT, next_run_at
 from junction_common.contracts.resources import ResourceContract
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crm.domain.record import merge_patch
-from junction_common.contracts.crm import CRM_RESOURCES
+from crm_contracts.crm import CRM_RESOURCES
 from junction_common.contracts.resources import ResourceContract
 from junction_common.envelope import EventEnvelope
 from junction_common.projections.runner import Projection

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import IO
 
 from gateway.object_store.interface import Stored
-from gateway.responses import ApiError
+from junction_common.web.envelope import ApiError
 
 
 def too_large(limit: int) -> ApiError:

@@ -13,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from gateway.object_store.intake import receive
 from gateway.object_store.interface import Commit, Stored, disposition
-from gateway.responses import ApiError
+from junction_common.web.envelope import ApiError
 
 CHUNK = 1 << 20
 

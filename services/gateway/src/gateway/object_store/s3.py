@@ -24,9 +24,9 @@ from yarl import URL
 from gateway.object_store.intake import receive
 from gateway.object_store.interface import Commit, Stored, disposition
 from gateway.object_store.sigv4 import EMPTY_SHA256, Credentials, Request, sign_s3, uri_encode
-from gateway.responses import ApiError
 from gateway.settings import GatewaySettings
 from junction_common.logconfig import get_logger
+from junction_common.web.envelope import ApiError
 
 log = get_logger("gateway.object_store")
 CHUNK = 1 << 20

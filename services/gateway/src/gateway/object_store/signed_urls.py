@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import time
 
-from gateway.responses import ApiError
+from junction_common.web.envelope import ApiError
 
 
 def sign(secret: str, action: str, workspace_id: str, object_id: str, expires: int) -> str:

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from crm_contracts.analytics import EventPayload, validate_payload
 from gateway.auth import require_scope
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.responses import json_response, ok_body
-from junction_common.contracts.crm_analytics import EventPayload, validate_payload
 from junction_common.identity import Principal
+from junction_common.web.envelope import json_response, ok_body
 
 router = APIRouter(prefix="/v1", tags=["Analytics Governance"], responses=ERROR_RESPONSES)
 

@@ -16,10 +16,10 @@ from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.members import check_can_grant
-from gateway.responses import ApiError, json_response, ok_body
 from junction_common.envelope import utcnow
 from junction_common.identity import Principal, grantable_scopes
 from junction_common.timefmt import iso
+from junction_common.web.envelope import ApiError, json_response, ok_body
 
 router = APIRouter(prefix="/v1", tags=["API keys"], responses=ERROR_RESPONSES)
 NO_STORE = {"Cache-Control": "no-store"}

@@ -8,18 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from crm_contracts.assets import ASSET, MAX_ASSET_BYTES, AssetComplete, AssetCreate
 from gateway.auth import require_scope
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.listing import present
 from gateway.object_store import signed_urls
 from gateway.parents import in_read_model, parent_in_workspace
-from gateway.responses import ApiError, dumps, json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
-from junction_common.contracts.crm_assets import ASSET, MAX_ASSET_BYTES, AssetComplete, AssetCreate
 from junction_common.identity import Principal
 from junction_common.ids import new_id
+from junction_common.web.envelope import ApiError, dumps, json_response, ok_body
+from junction_common.web.listing import present
 
 router = APIRouter(prefix="/v1", tags=["Assets"], responses=ERROR_RESPONSES)
 AssetId = Annotated[str, Path(max_length=64, pattern=r"^asset_[A-Za-z0-9]+$")]

@@ -1,7 +1,7 @@
 """BI routes written by hand: queries/run, exports (CSV with signed downloads), scheduled artifacts (next run on
 read), dataset and metric creation (they need the read scope of their CRM source), and the metadata PATCH /
 archiving DELETE of any BI object. The other routes of datasets, metrics, reports and dashboards are routed from
-their declarations (junction_common.contracts.crm_bi)."""
+their declarations (crm_contracts.bi)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from gateway import bi_exports, bi_plan
-from gateway.auth import require_scope
-from gateway.context import request_id_of
-from gateway.deps import Resources, ResourcesDep
-from gateway.error_docs import ERROR_RESPONSES
-from gateway.listing import list_page, present
-from gateway.object_store import signed_urls
-from gateway.responses import ApiError, json_response, ok_body
-from gateway.writes import WriteSpec, execute_write
-from junction_common.contracts.crm_bi import (
+from crm_contracts.bi import (
     BI_COLLECTIONS,
     BI_DATASET,
     BI_EXPORT,
@@ -35,10 +26,19 @@ from junction_common.contracts.crm_bi import (
     ScheduledArtifactCreate,
     next_run_at,
 )
+from gateway import bi_exports, bi_plan
+from gateway.auth import require_scope
+from gateway.context import request_id_of
+from gateway.deps import Resources, ResourcesDep
+from gateway.error_docs import ERROR_RESPONSES
+from gateway.object_store import signed_urls
+from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.resources import ResourceContract
 from junction_common.envelope import utcnow
 from junction_common.identity import Principal
 from junction_common.ids import new_id
+from junction_common.web.envelope import ApiError, json_response, ok_body
+from junction_common.web.listing import list_page, present
 
 router = APIRouter(prefix="/v1/bi", tags=[TAG], responses=ERROR_RESPONSES)
 Writer = Annotated[Principal, Depends(require_scope("bi:write"))]

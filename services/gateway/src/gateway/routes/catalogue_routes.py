@@ -18,8 +18,8 @@ from starlette.routing import Match
 from gateway.auth import authenticate
 from gateway.catalogue import ADMIN_ROLES, Operation, load_operations, path_shape
 from gateway.error_docs import ErrorEnvelope
-from gateway.responses import ApiError
 from junction_common.identity import Principal
+from junction_common.web.envelope import ApiError
 
 _ERRORS = {
     401: ("UNAUTHORIZED", "A valid bearer token is required."),

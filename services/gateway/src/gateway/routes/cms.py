@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from crm_contracts.cms import CMS_ENTRY
 from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.listing import list_page, text_filter
-from junction_common.contracts.crm_cms import CMS_ENTRY
 from junction_common.identity import Principal
+from junction_common.web.listing import list_page, text_filter
 
 router = APIRouter(prefix="/v1", tags=["CMS"], responses=ERROR_RESPONSES)
 

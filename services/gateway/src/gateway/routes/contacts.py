@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.listing import list_page, present, text_filter
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from junction_common.ids import new_id
+from junction_common.web.listing import list_page, present, text_filter
 
 router = APIRouter(prefix="/v1", tags=["Contacts"], responses=ERROR_RESPONSES)
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from gateway.availability import DATABASE_ERRORS, tcp_reachable
 from gateway.deps import Resources, ResourcesDep
-from gateway.responses import json_response
+from junction_common.web.envelope import json_response
 
 router = APIRouter(tags=["Health"])
 

@@ -1,7 +1,7 @@
 """The event-type registry (workspace-api.txt `/integrations/events`) and integration event monitoring
 (integrations-api.txt `/v1/integrations/events/filter`, detail, retry, cancel).
 
-Built-in event types come from the catalogue every service declares (`junction_common.contracts.events`);
+Built-in event types come from the catalogue every service declares (`webhooks_contracts.catalogue`);
 a workspace registers its own beside them. Integration events are, for now, outbound webhook deliveries
 (connections and sync will add theirs through the same view).
 """
@@ -20,13 +20,13 @@ from gateway.auth import require_scope
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.pagination import decode_cursor, encode_cursor
-from gateway.responses import ApiError, json_response, ok_body
 from gateway.webhook_views import OPEN, integration_event_view
 from gateway.writes import WriteSpec, execute_write
-from junction_common.contracts import webhooks as wh
-from junction_common.contracts.events import event_catalogue
 from junction_common.identity import Principal
+from junction_common.web.cursors import decode_cursor, encode_cursor
+from junction_common.web.envelope import ApiError, json_response, ok_body
+from webhooks_contracts import declarations as wh
+from webhooks_contracts.catalogue import event_catalogue
 
 router = APIRouter(prefix="/v1/integrations", tags=["Integrations"], responses=ERROR_RESPONSES)
 ReadP = Annotated[Principal, Depends(require_scope("integrations:read"))]

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.listing import present
 from gateway.parents import in_read_model, parent_in_workspace
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
+from junction_common.web.listing import present
 
 router = APIRouter(prefix="/v1", tags=["Deals"], responses=ERROR_RESPONSES)
 CONVERT = WriteSpec("crm", "crm.commands", "lead.convert", "leads", "lead", present, 200)

@@ -15,8 +15,8 @@ from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.members import MemberStore, check_can_grant, present_member
 from gateway.ratelimit import PLAN_LIMITS
-from gateway.responses import json_response, ok_body
 from junction_common.identity import Principal
+from junction_common.web.envelope import json_response, ok_body
 
 router = APIRouter(prefix="/v1", tags=["Members"], responses=ERROR_RESPONSES)
 Role = Literal["OWNER", "ADMIN", "MEMBER", "VIEWER"]

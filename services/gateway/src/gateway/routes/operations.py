@@ -11,8 +11,8 @@ from gateway.auth import authenticate
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.responses import ApiError, json_response, ok_body
 from junction_common.identity import Principal
+from junction_common.web.envelope import ApiError, json_response, ok_body
 
 router = APIRouter(prefix="/v1", tags=["Operations"], responses=ERROR_RESPONSES)
 

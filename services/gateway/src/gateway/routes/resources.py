@@ -18,13 +18,13 @@ from gateway.auth import require_scope
 from gateway.context import request_id_of
 from gateway.deps import ResourcesDep, get_resources
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.listing import list_page, present, text_filter
 from gateway.parents import in_read_model, parent_in_workspace
-from gateway.responses import ApiError, json_response, ok_body
 from gateway.writes import WriteSpec, execute_write
 from junction_common.contracts.resources import ResourceContract
 from junction_common.identity import Principal
 from junction_common.ids import new_id
+from junction_common.web.envelope import ApiError, json_response, ok_body
+from junction_common.web.listing import list_page, present, text_filter
 
 _ID = r"^[a-z]+_[A-Za-z0-9]+$"
 _KEY = r"^[A-Za-z0-9_]{1,64}$"

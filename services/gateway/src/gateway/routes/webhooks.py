@@ -21,15 +21,15 @@ from gateway.availability import unavailable
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.listing import list_page, text_filter
 from gateway.parents import in_read_model, parent_in_workspace
-from gateway.responses import ApiError, json_response, ok_body
 from gateway.webhook_views import delivery_view, endpoint_view
 from gateway.writes import WriteSpec, execute_write
-from junction_common.contracts import webhooks as wh
 from junction_common.identity import Principal
 from junction_common.ids import new_id
+from junction_common.web.envelope import ApiError, json_response, ok_body
+from junction_common.web.listing import list_page, text_filter
 from junction_common.webhook_signing import new_secret, preview, secret_problem
+from webhooks_contracts import declarations as wh
 
 router = APIRouter(prefix="/v1", tags=["Integrations"], responses=ERROR_RESPONSES)
 READ, WRITE = require_scope("integrations:read"), require_scope("integrations:write")

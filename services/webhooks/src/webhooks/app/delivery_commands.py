@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from junction_common.contracts import webhooks as wh
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, utcnow
 from junction_common.service import ServiceRuntime
@@ -22,6 +21,7 @@ from junction_common.timefmt import from_epoch as iso
 from webhooks.app.routing import decider_for_policy
 from webhooks.delivery.engine import DeliveryEngine
 from webhooks.delivery.store import OPEN, delivery_id, new_delivery
+from webhooks_contracts import declarations as wh
 
 Doc = dict[str, Any]
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from junction_common.contracts import webhooks as wh
-from junction_common.contracts.events import event_catalogue
 from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 from webhooks.delivery.address_policy import AddressPolicy, UnsafeTarget
 from webhooks.domain import endpoint, event_type
+from webhooks_contracts import declarations as wh
+from webhooks_contracts.catalogue import event_catalogue
 
 ENDPOINT_COMMANDS = (wh.CREATE_ENDPOINT, wh.UPDATE_ENDPOINT, wh.DELETE_ENDPOINT, wh.ROTATE_SECRET,
                      wh.DISABLE_ENDPOINT)

@@ -15,10 +15,10 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from junction_common.contracts import webhooks as wh
 from junction_common.timefmt import as_datetime
 from junction_common.vault import SealedSecret, Vault, VaultError
 from junction_common.webhook_signing import key_bytes, secret_aad
+from webhooks_contracts import declarations as wh
 
 Doc = dict[str, Any]
 

@@ -18,7 +18,6 @@ import time
 from typing import Any
 
 from junction_common.bus.consumer import Delivery, subscribe
-from junction_common.contracts import webhooks as wh
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 from junction_common.ids import new_ulid
 from junction_common.logconfig import get_logger
@@ -35,6 +34,7 @@ from webhooks.delivery.sender import AttemptResult, Sender
 from webhooks.delivery.store import DeliveryStore, delivery_id, new_delivery
 from webhooks.delivery.throttle import TokenBucket
 from webhooks.settings import WebhooksSettings
+from webhooks_contracts import declarations as wh
 
 log = get_logger(__name__)
 Doc = dict[str, Any]

@@ -16,10 +16,10 @@ from typing import Any
 from pymongo import ASCENDING, InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from junction_common.contracts import webhooks as wh
 from junction_common.ids import new_ulid
 from junction_common.timefmt import from_epoch as iso
 from webhooks.delivery.batching import BulkWriter
+from webhooks_contracts import declarations as wh
 
 Doc = dict[str, Any]
 OPEN = wh.OPEN_DELIVERY_STATUSES

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from junction_common.contracts import webhooks as wh
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
+from webhooks_contracts import declarations as wh
 
 MUTABLE = ("name", "url", "event_types", "description", "status", "rate_limit_per_s", "max_concurrency",
            "retry_schedule")

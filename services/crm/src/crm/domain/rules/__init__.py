@@ -14,7 +14,7 @@ from types import ModuleType
 from crm.domain.record import Record
 from crm.domain.rules import accounting, analytics, bi, cms, cms_entries, deals, support
 from crm.domain.rules.base import Context, Data, Link, Rule, links_exist, links_in, links_rejection, unique
-from junction_common.contracts.crm import CONTACT_LINKS, CRM_RESOURCES
+from crm_contracts.crm import CONTACT_LINKS, CRM_RESOURCES
 from junction_common.contracts.resources import LinkField, ResourceContract
 from junction_common.envelope import CommandEnvelope
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from crm.domain.record import Record
-from junction_common.contracts.crm import CRM_RESOURCES
+from crm_contracts.crm import CRM_RESOURCES
 from junction_common.contracts.resources import LinkField
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope

@@ -18,8 +18,8 @@ from typing import Any
 
 from crm.domain.record import Record
 from crm.domain.rules.base import Context, Rule, reject
-from junction_common.contracts.crm_bi import Aggregation, QueryShape, schedule_error
-from junction_common.contracts.crm_bi_fields import (
+from crm_contracts.bi import Aggregation, QueryShape, schedule_error
+from crm_contracts.bi_fields import (
     SOURCES,
     Base,
     Error,

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from junction_common.contracts.crm_common import Body, Cents, Currency, Day, Id, Name, Text
+from crm_contracts.common import Body, Cents, Currency, Day, Id, Name, Text
 from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 ACCOUNT_TYPES = ("asset", "liability", "equity", "revenue", "expense")

@@ -8,7 +8,7 @@ import hmac
 import json
 from typing import Any
 
-from gateway.responses import ApiError
+from junction_common.web.envelope import ApiError
 
 
 def encode_cursor(position: dict[str, Any], secret: str) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from junction_common.contracts.crm_common import Body, Name, Text
+from crm_contracts.common import Body, Name, Text
 from junction_common.contracts.resources import Filter, Operations, ResourceContract
 
 PROPERTY_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "object", "array")

@@ -9,11 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from gateway.context import request_id_of
-from gateway.responses import ApiError, error_body, json_response
 from junction_common.logconfig import get_logger
+from junction_common.web.envelope import ApiError, error_body, json_response, request_id_of
 
-log = get_logger("gateway.errors")
+log = get_logger("junction_common.web.errors")
 
 _HTTP_CODES = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "NOT_FOUND", 429: "RATE_LIMITED"}
 

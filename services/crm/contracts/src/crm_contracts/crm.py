@@ -6,15 +6,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from junction_common.contracts.crm_accounting import ACCOUNTING_RESOURCES
-from junction_common.contracts.crm_analytics import ANALYTICS_RESOURCES
-from junction_common.contracts.crm_assets import ASSET
-from junction_common.contracts.crm_bi import BI_RESOURCES
-from junction_common.contracts.crm_billing import BILLING_RESOURCES
-from junction_common.contracts.crm_cms import CMS_RESOURCES
-from junction_common.contracts.crm_common import Body as _Body
-from junction_common.contracts.crm_common import Cents, Currency, CustomFields, Id, Name, Text
-from junction_common.contracts.crm_support import SUPPORT_RESOURCES
+from crm_contracts.accounting import ACCOUNTING_RESOURCES
+from crm_contracts.analytics import ANALYTICS_RESOURCES
+from crm_contracts.assets import ASSET
+from crm_contracts.bi import BI_RESOURCES
+from crm_contracts.billing import BILLING_RESOURCES
+from crm_contracts.cms import CMS_RESOURCES
+from crm_contracts.common import Body as _Body
+from crm_contracts.common import Cents, Currency, CustomFields, Id, Name, Text
+from crm_contracts.support import SUPPORT_RESOURCES
 from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 LEAD_STATUSES = ("new", "working", "qualified", "disqualified", "converted")
@@ -24,10 +24,6 @@ ACTIVITY_TYPES = ("note", "call", "email", "meeting", "agent_action")
 RELATED_TYPES = ("contact", "company", "lead", "deal", "ticket", "invoice", "task")
 # A task or activity may still be about an archived record (a closed deal, an archived contact).
 RELATED = LinkField("/related_resource_id", type_field="related_resource_type", live=False)
-# Sent on `crm.commands` (keyed by the workspace id) when a workspace is created: the crm gives the new workspace
-# its defaults (the default sales pipeline). Its command id is derived from the workspace id, so sending it again
-# is harmless (junction_common.workspaces).
-PROVISION_WORKSPACE = "workspace.provision"
 # Contacts are not a declared resource (their routes and aggregate are hand-written); their one link.
 CONTACT_LINKS = (LinkField("/company_id", "company"),)
 

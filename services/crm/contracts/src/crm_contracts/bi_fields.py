@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from junction_common.contracts.crm import CRM_RESOURCES
-from junction_common.contracts.crm_bi import BI_RESOURCES, Aggregation, QueryShape
+from crm_contracts.bi import BI_RESOURCES, Aggregation, QueryShape
+from crm_contracts.crm import CRM_RESOURCES
 from junction_common.contracts.resources import ResourceContract
 
 NUMBER, STRING, BOOLEAN, OBJECT, ARRAY, ANY = "number", "string", "boolean", "object", "array", "any"

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from pydantic import Field, field_serializer, model_validator
 
-from junction_common.contracts.crm_common import Body, Id, Name, Text
+from crm_contracts.common import Body, Id, Name, Text
 from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 BI_STATUSES = ("draft", "active", "archived")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from junction_common.contracts.crm_common import (
+from crm_contracts.common import (
     Body,
     Cents,
     Currency,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import Response
 
 ERROR_STATUS = {
@@ -50,3 +51,8 @@ def error_body(code: str, message: str, details: Any, request_id: str) -> dict[s
 
 def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+def request_id_of(request: Request) -> str:
+    """The request id of this call (the gateway mints or accepts it; an internal call carries the gateway's)."""
+    return getattr(request.state, "request_id", "") or ""

@@ -10,10 +10,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from pymongo.asynchronous.collection import AsyncCollection
 
-from gateway.context import request_id_of
-from gateway.pagination import decode_cursor, encode_cursor
-from gateway.responses import json_response, ok_body
 from junction_common.identity import Principal
+from junction_common.web.cursors import decode_cursor, encode_cursor
+from junction_common.web.envelope import json_response, ok_body, request_id_of
 
 Doc = dict[str, Any]
 HIDDEN = ("_id", "_version", "workspace_id", "search_text")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from junction_common.contracts.crm import CRM_RESOURCES
-from junction_common.contracts.crm_bi import BI_EVENTS
+from crm_contracts.bi import BI_EVENTS
+from crm_contracts.crm import CRM_RESOURCES
 from junction_common.contracts.resources import ResourceContract
-from junction_common.contracts.webhooks import WEBHOOK_EVENT_TYPES
+from webhooks_contracts.declarations import WEBHOOK_EVENT_TYPES
 
 # Categories by resource family; anything else in the CRM service is `crm`.
 _CATEGORY = {"support": "support", "cms": "cms", "marketing": "cms", "analytics": "analytics",

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from junction_common.contracts.crm_common import Body, CustomFields, Id, Key, Name, Text
+from crm_contracts.common import Body, CustomFields, Id, Key, Name, Text
 from junction_common.contracts.resources import Filter, LinkField, Operations, ResourceContract
 
 QUEUE_STATUSES = ("active", "paused", "archived")
