@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm import topics
+from crm.api import internal_routers
 from crm.app.conversion import convert_lead
 from crm.app.payments import PAYMENT_CREATE, record_payment
 from crm.app.routing import decider_for, topic_for
@@ -26,6 +27,7 @@ def create_spec() -> ServiceSpec:
         projections=[CONTACTS, *RECORDS],
         handlers={CONVERT: convert_lead, PAYMENT_CREATE: record_payment, CREATE_MESSAGE: add_ticket_message,
                   PROVISION_WORKSPACE: provision_workspace},
+        internal_routers=internal_routers,
     )
 
 

@@ -10,23 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 
+from gateway.availability import unavailable
 from gateway.deps import Resources, ResourcesDep
+from gateway.forwarding import INTERNAL_PREFIX
 from junction_common.identity import Principal
-from junction_common.web.envelope import ApiError
+from junction_common.web.envelope import ApiError, request_id_of
 
-# (resources, workspace id, parent id) -> whether the parent is the workspace's
-Lookup = Callable[[Resources, str, str], Awaitable[bool]]
+# (resources, caller, request id, parent id) -> whether the parent is the caller's workspace's
+Lookup = Callable[[Resources, Principal, str, str], Awaitable[bool]]
 
 
-def in_read_model(service: str, collection: str, **only: Any) -> Lookup:
-    """The parent is a document of the owning service's read model (the one the parent's own routes read)."""
+def readable_at(service: str, path: str) -> Lookup:
+    """The parent is what the owning service answers (200) at `path` (`/v1/leads/{id}`) for the caller."""
 
-    async def found(res: Resources, workspace_id: str, parent_id: str) -> bool:
-        query = {"_id": parent_id, "workspace_id": workspace_id, **only}
-        return await res.service_db(service)[collection].find_one(query, {"_id": 1}) is not None
+    async def found(res: Resources, principal: Principal, request_id: str, parent_id: str) -> bool:
+        target = INTERNAL_PREFIX + path.replace("{id}", quote(parent_id, safe=""))
+        answer = await res.services().get(service, target, request_id, principal)
+        if answer is None:
+            raise unavailable(f"The {service} service", res.settings.unavailable_retry_after_s)
+        return answer[0] == 200
 
     return found
 
@@ -38,7 +44,7 @@ def parent_in_workspace(param: str, label: str, principal: Callable[..., Awaitab
     # The default-value form: an annotation naming the local `principal` could not be resolved later.
     async def check(request: Request, res: ResourcesDep, caller: Principal = Depends(principal)) -> str:
         parent_id = str(request.path_params.get(param, ""))
-        if not await lookup(res, caller.workspace_id, parent_id):
+        if not await lookup(res, caller, request_id_of(request), parent_id):
             raise ApiError("NOT_FOUND", f"The {label} could not be found.")
         return parent_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from crm_contracts.accounting import ACCOUNTING_RESOURCES
 from crm_contracts.analytics import ANALYTICS_RESOURCES
@@ -24,6 +24,25 @@ ACTIVITY_TYPES = ("note", "call", "email", "meeting", "agent_action")
 RELATED_TYPES = ("contact", "company", "lead", "deal", "ticket", "invoice", "task")
 # A task or activity may still be about an archived record (a closed deal, an archived contact).
 RELATED = LinkField("/related_resource_id", type_field="related_resource_type", live=False)
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+CONTACT_SEARCH_FIELDS = ("name", "email", "company_name", "notes")
+
+
+class ContactCreate(BaseModel):
+    """Body of createContact."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"name": "Jane Doe", "email": "jane@acme.com", "company_name": "Acme Corp"}]})
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=320, pattern=_EMAIL)
+    company_name: str | None = Field(default=None, max_length=200)
+    company_id: str | None = Field(default=None, max_length=64, pattern=r"^com_[A-Za-z0-9]+$")
+    phone: str | None = Field(default=None, max_length=50)
+    notes: str | None = Field(default=None, max_length=10000)
+    custom_fields: dict[str, str | int | float | bool | None] | None = None
+
+
 # Contacts are not a declared resource (their routes and aggregate are hand-written); their one link.
 CONTACT_LINKS = (LinkField("/company_id", "company"),)
 

@@ -14,7 +14,7 @@ from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.object_store import signed_urls
-from gateway.parents import in_read_model, parent_in_workspace
+from gateway.parents import parent_in_workspace, readable_at
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from junction_common.ids import new_id
@@ -81,7 +81,7 @@ async def upload_bytes(asset_id: AssetId, request: Request, res: ResourcesDep, w
 
 
 @router.post("/assets/{asset_id}/complete", operation_id="completeAssetUpload",
-             dependencies=[parent_in_workspace("asset_id", "asset", WRITE, in_read_model("crm", ASSET.collection))])
+             dependencies=[parent_in_workspace("asset_id", "asset", WRITE, readable_at("crm", ASSET.path + "/{id}"))])
 async def complete_upload(asset_id: AssetId, body: AssetComplete, request: Request, res: ResourcesDep,
                           principal: Writer) -> Response:
     """Check the uploaded bytes against the declared size and SHA-256; then the asset is available."""

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from crm_contracts.cms import CMS_ENTRY
 from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
+from gateway.forwarding import forward
 from junction_common.identity import Principal
-from junction_common.web.listing import list_page, text_filter
 
 router = APIRouter(prefix="/v1", tags=["CMS"], responses=ERROR_RESPONSES)
 
@@ -25,6 +24,4 @@ async def search_entries(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Entries whose title or field values contain every term (case-insensitive word prefix), newest first."""
-    filt = {"archived": False, **text_filter(query, CMS_ENTRY.search_fields)}
-    coll = res.service_db("crm")[CMS_ENTRY.collection]
-    return await list_page(request, coll, principal, res.settings.signing_secret, filt, limit, cursor)
+    return await forward(request, res, principal, "crm")

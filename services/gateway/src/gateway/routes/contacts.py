@@ -6,36 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
+from crm_contracts.crm import ContactCreate
 from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
+from gateway.forwarding import forward
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from junction_common.ids import new_id
-from junction_common.web.listing import list_page, present, text_filter
+from junction_common.web.listing import present
 
 router = APIRouter(prefix="/v1", tags=["Contacts"], responses=ERROR_RESPONSES)
-
-_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-_SEARCH_FIELDS = ("name", "email", "company_name", "notes")
-
-
-class ContactCreate(BaseModel):
-    """Body of createContact."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"name": "Jane Doe", "email": "jane@acme.com", "company_name": "Acme Corp"}]})
-
-    name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=320, pattern=_EMAIL)
-    company_name: str | None = Field(default=None, max_length=200)
-    company_id: str | None = Field(default=None, max_length=64, pattern=r"^com_[A-Za-z0-9]+$")
-    phone: str | None = Field(default=None, max_length=50)
-    notes: str | None = Field(default=None, max_length=10000)
-    custom_fields: dict[str, str | int | float | bool | None] | None = None
-
 
 CREATE = WriteSpec("crm", "crm.commands", "CreateContact", "contacts", "contact", present)
 
@@ -63,8 +45,4 @@ async def list_contacts(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Search contacts, newest first; `next_cursor` pages on without skipping or repeating."""
-    filt: dict[str, Any] = text_filter(query, _SEARCH_FIELDS) if query and query.strip() else {}
-    if company_id:
-        filt["company_id"] = company_id
-    coll = res.service_db("crm")["contacts"]
-    return await list_page(request, coll, principal, res.settings.signing_secret, filt, limit, cursor)
+    return await forward(request, res, principal, "crm")

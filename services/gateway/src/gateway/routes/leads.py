@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.parents import in_read_model, parent_in_workspace
+from gateway.parents import parent_in_workspace, readable_at
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from junction_common.web.listing import present
@@ -32,7 +32,7 @@ class LeadConvert(BaseModel):
 
 
 @router.post("/leads/{lead_id}/convert", operation_id="convertLead", responses=ACCEPTED,
-             dependencies=[parent_in_workspace("lead_id", "lead", WRITER, in_read_model("crm", "leads"))])
+             dependencies=[parent_in_workspace("lead_id", "lead", WRITER, readable_at("crm", "/v1/leads/{id}"))])
 async def convert_lead(
     lead_id: Annotated[str, Path(max_length=64, pattern=r"^lead_[A-Za-z0-9]+$")], body: LeadConvert,
     request: Request, res: ResourcesDep, principal: Annotated[Principal, Depends(WRITER)],

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from gateway.auth import require_scope
-from gateway.context import request_id_of
 from gateway.deps import ResourcesDep, get_resources
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.parents import in_read_model, parent_in_workspace
+from gateway.forwarding import forward
+from gateway.parents import parent_in_workspace, readable_at
 from gateway.writes import WriteSpec, execute_write
+from junction_common.contracts.list_params import ID_PATTERN, keyword, list_parameters, parent_parameters
 from junction_common.contracts.resources import ResourceContract
 from junction_common.identity import Principal
 from junction_common.ids import new_id
-from junction_common.web.envelope import ApiError, json_response, ok_body
-from junction_common.web.listing import list_page, present, text_filter
+from junction_common.web.listing import present
 
 _ID = r"^[a-z]+_[A-Za-z0-9]+$"
 _KEY = r"^[A-Za-z0-9_]{1,64}$"
@@ -32,60 +32,18 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"description": "Accepted; pol
 Guard = Callable[..., Awaitable[Principal]]  # the route's scope check (solved once per request)
 
 
-def _param(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-
-
 def _common(guard: Guard) -> list[inspect.Parameter]:
-    return [_param("request", Request, inspect.Parameter.empty),
-            _param("res", Annotated[Any, Depends(get_resources)], inspect.Parameter.empty),
-            _param("principal", Annotated[Principal, Depends(guard)], inspect.Parameter.empty)]
-
-
-def _filter_params(contract: ResourceContract) -> list[inspect.Parameter]:
-    params = [_param("limit", Annotated[int, Query(ge=1, le=100)], 25),
-              _param("cursor", Annotated[str | None, Query(max_length=512)])]
-    if contract.search_fields:
-        params.append(_param("query", Annotated[str | None, Query(max_length=200)]))
-    for f in contract.filters:
-        kind: Any = Literal[f.values] if f.values else str
-        params.append(_param(f.name, Annotated[kind | None, Query(max_length=64)]))
-    if contract.custom_fields:
-        params.append(_param("custom_field_key", Annotated[str | None, Query(pattern=_KEY)]))
-        params.append(_param("custom_field_value", Annotated[str | None, Query(max_length=200)]))
-    return params
-
-
-def _parent(contract: ResourceContract) -> list[inspect.Parameter]:
-    if contract.parent_param is None:
-        return []
-    return [_param(contract.parent_param, Annotated[str, Path(max_length=64, pattern=_ID)], inspect.Parameter.empty)]
-
-
-def _list_filter(contract: ResourceContract, args: dict[str, Any]) -> dict[str, Any]:
-    filt: dict[str, Any] = text_filter(args.get("query"), contract.search_fields)
-    if contract.parent_param:
-        filt[contract.parent_param] = args[contract.parent_param]
-    if not (contract.archived_status and args.get("status")):  # archived records only when asked for
-        filt["archived"] = False
-    for f in contract.filters:
-        if args.get(f.name) is not None:
-            filt[f.doc_field] = args[f.name]
-    key, value = args.get("custom_field_key"), args.get("custom_field_value")
-    if key:
-        filt[f"custom_fields.{key}"] = value if value is not None else {"$exists": True}
-    return filt
+    return [keyword("request", Request, inspect.Parameter.empty),
+            keyword("res", Annotated[Any, Depends(get_resources)], inspect.Parameter.empty),
+            keyword("principal", Annotated[Principal, Depends(guard)], inspect.Parameter.empty)]
 
 
 def _list_endpoint(contract: ResourceContract, guard: Guard) -> Any:
     async def endpoint(**args: Any) -> Response:
-        res, principal = args["res"], args["principal"]
-        coll = res.service_db(contract.service)[contract.collection]
-        return await list_page(args["request"], coll, principal, res.settings.signing_secret,
-                               _list_filter(contract, args), args["limit"], args["cursor"])
+        return await forward(args["request"], args["res"], args["principal"], contract.service)
 
     endpoint.__signature__ = inspect.Signature([*_common(guard),  # type: ignore[attr-defined]
-                                                *_parent(contract), *_filter_params(contract)])
+                                                *parent_parameters(contract), *list_parameters(contract)])
     return endpoint
 
 
@@ -102,12 +60,12 @@ def _write_endpoint(contract: ResourceContract, verb: str, model: type[BaseModel
         return await execute_write(args["request"], args["res"], args["principal"], spec, target, data,
                                    new_resource=verb == "create")
 
-    params = [*_common(guard), *_parent(contract)]
+    params = [*_common(guard), *parent_parameters(contract)]
     if verb != "create":
-        params.append(_param("resource_id", Annotated[str, Path(max_length=64, pattern=_ID)],
-                             inspect.Parameter.empty))
+        params.append(keyword("resource_id", Annotated[str, Path(max_length=64, pattern=ID_PATTERN)],
+                              inspect.Parameter.empty))
     if model is not None:
-        params.append(_param("body", model, inspect.Parameter.empty))
+        params.append(keyword("body", model, inspect.Parameter.empty))
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return endpoint
 
@@ -115,11 +73,7 @@ def _write_endpoint(contract: ResourceContract, verb: str, model: type[BaseModel
 def _get_endpoint(contract: ResourceContract) -> Any:
     async def endpoint(request: Request, res: ResourcesDep, resource_id: Annotated[str, Path(max_length=64)],
                        principal: Annotated[Principal, Depends(require_scope(contract.read_scope))]) -> Response:
-        doc = await res.service_db(contract.service)[contract.collection].find_one(
-            {"_id": resource_id, "workspace_id": principal.workspace_id})
-        if doc is None:
-            raise ApiError("NOT_FOUND", f"The {contract.name} could not be found.")
-        return json_response(ok_body(present(doc), request_id_of(request)))
+        return await forward(request, res, principal, contract.service)
 
     return endpoint
 
@@ -129,7 +83,7 @@ def _parent_check(contract: ResourceContract, contracts: tuple[ResourceContract,
     if contract.parent_param is None:
         return []
     [parent] = [c for c in contracts if c.name == contract.parent]
-    lookup = in_read_model(parent.service, parent.collection)
+    lookup = readable_at(parent.service, parent.path + "/{id}")
     return [parent_in_workspace(contract.parent_param, parent.name.replace("_", " "), guard, lookup)]
 
 

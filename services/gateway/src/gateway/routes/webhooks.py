@@ -21,7 +21,7 @@ from gateway.availability import unavailable
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.parents import in_read_model, parent_in_workspace
+from gateway.parents import parent_in_workspace, readable_at
 from gateway.webhook_views import delivery_view, endpoint_view
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
@@ -40,7 +40,7 @@ DeliveryId = Annotated[str, Path(max_length=64, pattern=r"^whd_[A-Za-z0-9]+$")]
 EventKey = Annotated[str, Field(pattern=r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$", max_length=128)]
 NO_STORE = {"Cache-Control": "no-store"}
 _SEAL_TRIES = 12
-_ENDPOINT = in_read_model(wh.SERVICE, wh.ENDPOINTS, deleted=False)
+_ENDPOINT = readable_at(wh.SERVICE, "/v1/webhooks/{id}")
 # Routes under /webhooks/{webhook_id}/...: another workspace's or a deleted endpoint is NOT_FOUND before the body.
 UNDER_READ = [parent_in_workspace("webhook_id", "webhook endpoint", READ, _ENDPOINT)]
 UNDER_WRITE = [parent_in_workspace("webhook_id", "webhook endpoint", WRITE, _ENDPOINT)]
