@@ -69,6 +69,7 @@ test-storage: sync
 bench: infra-up
 	$(RUN) python -m tests.bench.contacts_bench
 	$(RUN) python -m tests.bench.webhooks_bench
+	$(RUN) python -m tests.bench.edge_hop_bench
 
 # The fault matrix (tests/chaos/matrix.py) runs on a private Kafka and nx-27017 and prints its table (also
 # when the SIGKILL bursts before it failed);

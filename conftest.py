@@ -92,10 +92,11 @@ class RunningGateway:
 
 
 @contextlib.asynccontextmanager
-async def start_gateway(settings: GatewaySettings) -> AsyncIterator[RunningGateway]:
+async def start_gateway(settings: GatewaySettings, **app_options: Any) -> AsyncIterator[RunningGateway]:
     """A real gateway (uvicorn on a free port) in this event loop."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(create_app(settings, **app_options), host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())

@@ -18,9 +18,12 @@ from junction_common.web.envelope import request_id_of
 INTERNAL_PREFIX = "/internal"
 
 
-async def forward(request: Request, res: Resources, principal: Principal, service: str,
+async def forward(request: Request, res: Resources, principal: Principal | None, service: str,
                   path: str | None = None, body: bytes | None = None) -> Response:
-    """The owning service's answer to this request (503 SERVICE_UNAVAILABLE when it cannot be reached)."""
+    """The owning service's answer to this request (503 SERVICE_UNAVAILABLE when it cannot be reached).
+
+    `principal` is None for the operations whose credential is in the request itself (a webhook token in
+    the path, a signed OAuth state): the service checks that credential."""
     target = INTERNAL_PREFIX + (path if path is not None else request.url.path)
     payload = await request.body() if body is None else body
     relayed = await res.services().relay(request.method, service, target, request_id_of(request), principal,

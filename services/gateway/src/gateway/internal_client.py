@@ -75,7 +75,7 @@ class ServiceClient:
                             unreachable=service)
             return None
 
-    async def relay(self, method: str, service: str, path: str, request_id: str, principal: Principal,
+    async def relay(self, method: str, service: str, path: str, request_id: str, principal: Principal | None,
                     query: str, body: bytes, content_type: str | None, timeout_s: float) -> Relayed | None:
         """Send a public call on to `service` (at `/internal` + its public path) and keep its answer as it is."""
         base = self.settings.service_urls.get(service)

@@ -11,13 +11,16 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from starlette.routing import Match
 
 from gateway.auth import authenticate
 from gateway.catalogue import ADMIN_ROLES, Operation, load_operations, path_shape
+from gateway.deps import ResourcesDep
 from gateway.error_docs import ErrorEnvelope
+from gateway.forwarding import forward
+from junction_common.contracts.operations import Served, served_operations
 from junction_common.identity import Principal
 from junction_common.web.envelope import ApiError
 
@@ -63,6 +66,32 @@ def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
                for name in op.path_params]
     endpoint.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
     endpoint.__name__ = f"catalogue_{op.operation_id}"
+    return endpoint
+
+
+def _forwarding_endpoint(op: Operation, served: Served) -> Callable[..., Awaitable[Response]]:
+    """A handler that checks the caller as the catalogue says, validates the declared models, then forwards."""
+
+    async def endpoint(**kwargs: Any) -> Response:
+        principal = kwargs.get("principal")
+        if isinstance(principal, Principal):
+            authorize(op, principal)
+        return await forward(kwargs["request"], kwargs["res"], principal, served.service)
+
+    params = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
+              inspect.Parameter("res", inspect.Parameter.KEYWORD_ONLY, annotation=ResourcesDep)]
+    if op.requires_api_key:
+        params.append(inspect.Parameter("principal", inspect.Parameter.KEYWORD_ONLY,
+                                        annotation=Annotated[Principal, Depends(authenticate)]))
+    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[str, Path(max_length=512)])
+               for name in op.path_params]
+    if served.query is not None:
+        params.append(inspect.Parameter("query", inspect.Parameter.KEYWORD_ONLY,
+                                        annotation=Annotated[served.query, Query()]))
+    if served.body is not None:
+        params.append(inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=served.body))
+    endpoint.__signature__ = inspect.Signature(params, return_annotation=Response)  # type: ignore[attr-defined]
+    endpoint.__name__ = f"forward_{op.operation_id}"
     return endpoint
 
 
@@ -167,11 +196,22 @@ def _annotate_openapi(schema: dict[str, Any], ops: list[Operation]) -> None:
             content.setdefault(_MEDIA, {}).update(media)
 
 
-def register_catalogue_routes(app: FastAPI) -> None:
-    """Route every catalogued operation the app does not serve yet, behind auth and scope checks, to a 501."""
+def register_catalogue_routes(app: FastAPI, served: dict[str, Served] | None = None) -> None:
+    """Route every catalogued operation the app has no route for: forwarded to the service that declares it
+    served (junction_common.contracts.operations), else, behind auth and scope checks, to a 501."""
     ops = load_operations()
+    declared = served_operations() if served is None else served
     missing = [op for op in sorted(ops, key=_route_order) if not _served(app, op)]
     for op in missing:
+        if op.operation_id in declared:
+            endpoint = _forwarding_endpoint(op, declared[op.operation_id])
+            app.add_api_route(op.path, endpoint, methods=[op.method], operation_id=op.operation_id,
+                              summary=op.summary, description=op.summary, tags=[op.tag], name=endpoint.__name__,
+                              openapi_extra=catalogue_extensions(op) | {"x-implemented": True})
+            for alias in op.path_aliases:
+                app.add_api_route(alias, endpoint, methods=[op.method], include_in_schema=False,
+                                  name=f"{endpoint.__name__}_alias")
+            continue
         endpoint = _endpoint(op)
         app.add_api_route(op.path, endpoint, methods=[op.method], operation_id=op.operation_id,
                           summary=op.summary, description=_description(op), tags=[op.tag],

@@ -1,0 +1,62 @@
+"""A catalogued operation a service declares it serves is forwarded to that service; the rest still answer 501.
+
+The service here is a small internal API built with the same mechanism every service uses (create_internal_app,
+served by uvicorn): it answers `GET /internal/connect/v1/providers` with who the gateway said was calling. The
+gateway has no code for this operation: it learns of it from the declaration alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import pytest
+import pytest_asyncio
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from conftest import create_workspace, isolated_stack, start_gateway
+from junction_common.contracts.operations import Served
+from junction_common.identity import Principal
+from junction_common.internal_api import InternalServer, caller, create_internal_app
+from junction_common.mongo import create_client
+from junction_common.web.envelope import json_response, ok_body, request_id_of
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+
+class ProviderQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = Field(default=None, max_length=40)
+
+
+def probe_router() -> APIRouter:
+    router = APIRouter(prefix="/internal")
+
+    @router.get("/connect/v1/providers")
+    async def providers(request: Request, principal: Annotated[Principal, Depends(caller)]) -> Any:
+        data = {"workspace_id": principal.workspace_id, "category": request.query_params.get("category")}
+        return json_response(ok_body(data, request_id_of(request)))
+
+    return router
+
+
+@pytest_asyncio.fixture(scope="module")
+async def edge() -> AsyncIterator[tuple[str, str, str]]:
+    """(gateway url, an API key, the probe service's url)."""
+    async with isolated_stack() as stack:
+        client = create_client(stack.gateway)
+        probe_app = create_internal_app("probe", stack.gateway.internal_secret, client["probe"], [probe_router()])
+        probe = InternalServer(probe_app, "127.0.0.1", 0)
+        await probe.start()
+        settings = stack.gateway.model_copy(update={
+            "service_urls": {**stack.gateway.service_urls, "connections": probe.url}})
+        served = {"listProviders": Served("listProviders", "connections", query=ProviderQuery)}
+        async with start_gateway(settings, served=served) as gateway:
+            try:
+                _, key = await create_workspace(stack.gateway, plan="business")
+                yield gateway.url, key, probe.url
+            finally:
+                await probe.stop()
+                await client.close()
