@@ -13,6 +13,7 @@ from crm.domain.lead import CONVERT
 from crm.projections.contacts import PROJECTION as CONTACTS
 from crm.projections.records import PROJECTIONS as RECORDS
 from crm.settings import CrmSettings
+from crm_contracts.event_upcasters import UPCASTERS
 from junction_common.service import ServiceSpec, run
 from junction_common.workspaces import PROVISION_WORKSPACE
 
@@ -28,6 +29,7 @@ def create_spec() -> ServiceSpec:
         handlers={CONVERT: convert_lead, PAYMENT_CREATE: record_payment, CREATE_MESSAGE: add_ticket_message,
                   PROVISION_WORKSPACE: provision_workspace},
         internal_routers=internal_routers,
+        upcasters=UPCASTERS,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from crm.domain.contact import (
     CONTACT_CREATED,
@@ -54,8 +55,8 @@ def other_event(version: int) -> EventEnvelope:
 
 def test_create_from_no_events_yields_one_contact_created() -> None:
     then = when([], command(name="Ada Lovelace", email="ada@example.com"))
-    assert then == [NewEvent(type=CONTACT_CREATED, data={"name": "Ada Lovelace", "email": "ada@example.com"})]
-    assert then[0].schema_version == 1
+    record = {"name": "Ada Lovelace", "email": "ada@example.com"}
+    assert then == [NewEvent(type=CONTACT_CREATED, data={"record": record}, schema_version=2)]
 
 
 def test_create_keeps_only_known_non_none_fields() -> None:
@@ -64,29 +65,34 @@ def test_create_keeps_only_known_non_none_fields() -> None:
         notes=None, custom_fields={"tier": "gold"}, unknown="dropped", id="con_hijack", workspace_id="wrk_2",
     )
     (event,) = when([], cmd)
-    assert event.data == {
+    assert event.data["record"] == {
         "name": "Ada",
         "company_name": "Engines",
         "phone": "+44 20 0000 0000",
         "custom_fields": {"tier": "gold"},
     }
-    assert set(event.data) <= set(CONTACT_FIELDS)
+    assert set(event.data["record"]) <= set(CONTACT_FIELDS)
 
 
 def test_create_keeps_falsy_but_present_values() -> None:
     (event,) = when([], command(name="Ada", notes="", custom_fields={}))
-    assert event.data == {"name": "Ada", "notes": "", "custom_fields": {}}
+    assert event.data == {"record": {"name": "Ada", "notes": "", "custom_fields": {}}}
 
 
 def test_create_with_every_field() -> None:
-    data = {k: f"v-{k}" for k in CONTACT_FIELDS}
+    data: dict[str, Any] = {k: f"v-{k}" for k in CONTACT_FIELDS} | {"custom_fields": {"tier": "gold"}}
     (event,) = when([], command(**data))
-    assert event.data == data
-    assert list(event.data) == list(CONTACT_FIELDS)
+    assert event.data["record"] == data
+    assert list(event.data["record"]) == list(CONTACT_FIELDS)
+
+
+def test_a_field_of_the_wrong_type_never_becomes_an_event() -> None:
+    with pytest.raises(ValidationError):
+        when([], command(name="Ada", custom_fields="not a map"))
 
 
 def test_create_with_no_fields_yields_empty_data() -> None:
-    assert when([], command()) == [NewEvent(type=CONTACT_CREATED, data={})]
+    assert when([], command()) == [NewEvent(type=CONTACT_CREATED, data={"record": {}}, schema_version=2)]
 
 
 def test_decide_does_not_mutate_the_command() -> None:
@@ -139,8 +145,8 @@ def test_evolve_copies_event_data() -> None:
     (event,) = given(command(name="Ada"))
     state = evolve(None, event)
     assert state is not None
-    assert state.fields == event.data
-    assert state.fields is not event.data
+    assert state.fields == event.data["record"]
+    assert state.fields is not event.data["record"]
 
 
 def test_evolve_ignores_unknown_events() -> None:

@@ -18,8 +18,9 @@ def created(data: dict[str, Any] | None = None, at: datetime = AT) -> EventEnvel
     return EventEnvelope(
         type=CONTACT_CREATED, stream_id=CONTACT_ID, version=1, workspace_id="wrk_1", occurred_at=at,
         command_id="cmd_1", correlation_id="req_1", causation_id="cmd_1",
-        data={"name": "Ada", "email": "ada@example.com", "custom_fields": {"tier": "gold"}}
-        if data is None else data,
+        schema_version=2,
+        data={"record": {"name": "Ada", "email": "ada@example.com", "custom_fields": {"tier": "gold"}}
+              if data is None else data},
     )
 
 

@@ -49,6 +49,8 @@ def test_missing_lead_is_not_found():
 
 def test_converted_event_carries_the_links():
     p = lead.ConversionPlan("con_1", True, "com_1", True, "deal_1", "discovery")
-    [event] = lead.converted(p)
-    assert event.type == "lead.converted"
-    assert event.data == {"status": "converted", "contact_id": "con_1", "company_id": "com_1", "deal_id": "deal_1"}
+    [event] = lead.converted(a_lead(), p)
+    assert event.type == "lead.converted" and event.schema_version == 2
+    changes = {"status": "converted", "contact_id": "con_1", "company_id": "com_1", "deal_id": "deal_1"}
+    assert event.data["changes"] == changes
+    assert event.data["record"] == {**a_lead().fields, **changes, "archived": False}

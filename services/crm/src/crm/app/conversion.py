@@ -53,7 +53,7 @@ async def convert_lead(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
         return
     assert state is not None and p is not None
     await _run_steps(runtime, cmd, state.fields, p)
-    await runtime.executor.execute(cmd, lambda _c, _e: lead.converted(p))
+    await runtime.executor.execute(cmd, lambda _c, e: lead.converted(record.fold(e), p))
 
 
 async def _run_steps(runtime: ServiceRuntime, cmd: CommandEnvelope, fields: dict[str, Any],

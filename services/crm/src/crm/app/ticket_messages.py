@@ -7,6 +7,7 @@ what a crash interrupted and repeats nothing.
 from __future__ import annotations
 
 from crm.app import records
+from crm.domain import record
 from junction_common.envelope import CommandEnvelope, utcnow
 from junction_common.service import ServiceRuntime
 from junction_common.store.outcomes import SUCCEEDED
@@ -28,13 +29,14 @@ async def add_ticket_message(runtime: ServiceRuntime, cmd: CommandEnvelope) -> N
 async def _record_first_response(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     ticket_id = str(cmd.data["ticket_id"])
     events, _ = await runtime.store.load(ticket_id)
-    if not events or any("first_response_at" in e.data for e in events):
+    state = record.fold(events)
+    if state is None or "first_response_at" in state.fields:
         return
     answered = utcnow()
     minutes = int((answered - events[0].occurred_at).total_seconds() // 60)
     data: dict[str, object] = {"first_response_at": answered.isoformat(), "first_response_minutes": minutes,
                                "first_response_message_id": cmd.aggregate_id}
-    queue_id = next((e.data["queue_id"] for e in reversed(events) if e.data.get("queue_id")), None)
+    queue_id = state.fields.get("queue_id")
     if queue_id:
         queue = await runtime.db["support_queues"].find_one({"_id": queue_id}, {"first_response_target_minutes": 1})
         target = (queue or {}).get("first_response_target_minutes")

@@ -28,5 +28,5 @@ def decide_complete(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[N
     if mismatched:
         raise CommandRejected("VALIDATION_ERROR", "The uploaded bytes do not match the declared size or checksum.",
                               {"pointer": f"/{mismatched[0]}", "mismatched": mismatched, "stored": found})
-    return [NewEvent(type="asset.completed", data={"status": "available", "byte_size": found["byte_size"],
-                                                   "checksum_sha256": found["checksum_sha256"]})]
+    return [record.change(state, "asset.completed", {"status": "available", "byte_size": found["byte_size"],
+                                                     "checksum_sha256": found["checksum_sha256"]})]

@@ -39,7 +39,8 @@ def _archive(contract: ResourceContract, cmd: CommandEnvelope, state: Record | N
         raise CommandRejected("NOT_FOUND", f"The {contract.name.replace('_', ' ')} could not be found.")
     if state.archived:
         return events
-    return [*events, NewEvent(type=f"{contract.name}.archived", data={"status": "archived"})]
+    updated = record.after(state, "updated", events[0].data["changes"]) if events else state
+    return [*events, record.change(updated, f"{contract.name}.archived", {"status": "archived"})]
 
 
 def _with_next_run(cmd: CommandEnvelope, state: Record | None) -> CommandEnvelope:
@@ -59,5 +60,5 @@ def decide_export_result(cmd: CommandEnvelope, events: list[EventEnvelope]) -> l
         raise CommandRejected("VALIDATION_ERROR", "The export is no longer pending.",
                               {"status": state.fields.get("status")})
     status = "completed" if cmd.type == COMPLETE_EXPORT else "failed"
-    return [NewEvent(type=f"{BI_EXPORT.name}.{status}",
-                     data={**cmd.data, "status": status, "finished_at": cmd.issued_at.isoformat()})]
+    return [record.change(state, f"{BI_EXPORT.name}.{status}",
+                          {**cmd.data, "status": status, "finished_at": cmd.issued_at.isoformat()})]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crm.domain.events import build
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
@@ -29,7 +30,7 @@ class Contact:
 def evolve(state: Contact | None, event: EventEnvelope) -> Contact | None:
     """Fold one event into the contact's state."""
     if event.type == CONTACT_CREATED:
-        return Contact(event.stream_id, event.workspace_id, dict(event.data))
+        return Contact(event.stream_id, event.workspace_id, dict(event.data["record"]))
     return state
 
 
@@ -47,5 +48,5 @@ def decide(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:
         if state is not None:
             raise CommandRejected("VALIDATION_ERROR", "contact already exists", {"id": cmd.aggregate_id})
         data = {k: cmd.data[k] for k in CONTACT_FIELDS if cmd.data.get(k) is not None}
-        return [NewEvent(type=CONTACT_CREATED, data=data)]
+        return [build(CONTACT_CREATED, record=data)]
     raise CommandRejected("VALIDATION_ERROR", f"unknown contact command {cmd.type}")

@@ -35,7 +35,7 @@ def decide(cmd: CommandEnvelope, events: list[EventEnvelope], context: dict[str,
                                   {"pointer": "/invoice_number", "invoice_number": cmd.data["invoice_number"]})
         sums = totals(cmd.data["line_items"])
         data = {**cmd.data, **sums, "amount_paid_cents": 0, "balance_due_cents": sums["total_cents"]}
-        return [NewEvent(type="invoice.created", data=data)]
+        return [record.created("invoice", data)]
     if cmd.type == APPLY_PAYMENT:
         return _apply_payment(cmd, state)
     raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")
@@ -53,7 +53,9 @@ def _apply_payment(cmd: CommandEnvelope, state: record.Record | None) -> list[Ne
                               {"pointer": "/amount_cents", "amount_cents": amount, "balance_due_cents": balance})
     paid, left = int(fields["amount_paid_cents"]) + amount, balance - amount
     status = "paid" if left == 0 else "partially_paid"
-    applied = NewEvent(type="invoice.payment_applied", data={
-        "amount_paid_cents": paid, "balance_due_cents": left, "status": status,
-        "last_payment_id": cmd.data["payment_id"]})
-    return [applied, NewEvent(type="invoice.paid", data={"status": "paid"})] if left == 0 else [applied]
+    changes = {"amount_paid_cents": paid, "balance_due_cents": left, "status": status,
+               "last_payment_id": cmd.data["payment_id"]}
+    applied = record.change(state, "invoice.payment_applied", changes)
+    if left:
+        return [applied]
+    return [applied, record.change(record.after(state, "payment_applied", changes), "invoice.paid", {"status": "paid"})]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crm.domain.record import Record
+from crm.domain.record import Record, change
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import NewEvent
 
@@ -56,6 +56,9 @@ def plan(lead: Record, request: dict[str, Any], facts: dict[str, Any], base: str
                           company_id is not None and not facts.get("company_id"), deal_id, stage)
 
 
-def converted(p: ConversionPlan) -> list[NewEvent]:
+def converted(lead: Record | None, p: ConversionPlan) -> list[NewEvent]:
+    """`lead.converted`, linking what the plan linked or created."""
+    if lead is None:
+        raise CommandRejected("NOT_FOUND", "The lead could not be found.")
     data = {"status": "converted", "contact_id": p.contact_id, "company_id": p.company_id, "deal_id": p.deal_id}
-    return [NewEvent(type="lead.converted", data=data)]
+    return [change(lead, "lead.converted", data)]
