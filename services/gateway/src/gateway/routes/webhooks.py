@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -21,13 +22,12 @@ from gateway.availability import unavailable
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
+from gateway.forwarding import INTERNAL_PREFIX, forward
 from gateway.parents import parent_in_workspace, readable_at
-from gateway.webhook_views import delivery_view, endpoint_view
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from junction_common.ids import new_id
-from junction_common.web.envelope import ApiError, json_response, ok_body
-from junction_common.web.listing import list_page, text_filter
+from junction_common.web.envelope import ApiError
 from junction_common.webhook_signing import new_secret, preview, secret_problem
 from webhooks_contracts import declarations as wh
 
@@ -46,16 +46,21 @@ UNDER_READ = [parent_in_workspace("webhook_id", "webhook endpoint", READ, _ENDPO
 UNDER_WRITE = [parent_in_workspace("webhook_id", "webhook endpoint", WRITE, _ENDPOINT)]
 
 
-def _spec(command: str, collection: str, present: Any, status: int = 200) -> WriteSpec:
+def written_id(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a webhooks write keeps of its resource: the id; the service shows the rest (see `shown`)."""
+    return {"id": doc["_id"]}
+
+
+def _spec(command: str, collection: str, present: Any = written_id, status: int = 200) -> WriteSpec:
     return WriteSpec(wh.SERVICE, wh.COMMANDS, command, collection, "webhook", present, status)
 
 
-CREATE = _spec(wh.CREATE_ENDPOINT, wh.ENDPOINTS, endpoint_view, 201)
-UPDATE = _spec(wh.UPDATE_ENDPOINT, wh.ENDPOINTS, endpoint_view)
-DELETE = _spec(wh.DELETE_ENDPOINT, wh.ENDPOINTS, endpoint_view)
-ROTATE = _spec(wh.ROTATE_SECRET, wh.ENDPOINTS, endpoint_view)
-TEST = _spec(wh.SEND_TEST, wh.DELIVERIES, delivery_view)
-RETRY = _spec(wh.RETRY_DELIVERY, wh.DELIVERIES, delivery_view)
+CREATE = _spec(wh.CREATE_ENDPOINT, wh.ENDPOINTS, status=201)
+UPDATE = _spec(wh.UPDATE_ENDPOINT, wh.ENDPOINTS)
+DELETE = _spec(wh.DELETE_ENDPOINT, wh.ENDPOINTS)
+ROTATE = _spec(wh.ROTATE_SECRET, wh.ENDPOINTS)
+TEST = _spec(wh.SEND_TEST, wh.DELIVERIES)
+RETRY = _spec(wh.RETRY_DELIVERY, wh.DELIVERIES)
 RECOVER = _spec(wh.RECOVER_DELIVERIES, "delivery_operations",
                 lambda d: {k: v for k, v in d.items() if k not in ("_id", "workspace_id")})
 
@@ -150,6 +155,23 @@ def _with_secret(response: Response, secret: str) -> Response:
                     headers=NO_STORE)
 
 
+async def shown(request: Request, res: Resources, principal: Principal, answer: Response, kind: str) -> Response:
+    """A write's answer (fresh or replayed) with its resource as the webhooks service shows it; what the edge
+    added (a secret shown once) stays. The edge reads none of the service's fields."""
+    if answer.status_code not in (200, 201):
+        return answer
+    body = json.loads(bytes(answer.body))
+    path = f"{INTERNAL_PREFIX}/written/{kind}/{quote(str(body['data']['id']), safe='')}"
+    got = await res.services().get(wh.SERVICE, path, request_id_of(request), principal)
+    if got is None:
+        raise unavailable("The webhooks service", res.settings.unavailable_retry_after_s)
+    if got[0] == 200:
+        body["data"] = {**got[1]["data"], **body["data"]}
+    headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return Response(json.dumps(body).encode(), status_code=answer.status_code, media_type="application/json",
+                    headers=headers)
+
+
 @router.get("/webhooks", operation_id="listWebhookEndpoints")
 async def list_endpoints(
     request: Request, res: ResourcesDep, principal: ReadP,
@@ -158,17 +180,8 @@ async def list_endpoints(
     event_type: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    filt: dict[str, Any] = {**text_filter(query, ("name", "url")), "deleted": False}
-    if status:
-        filt["status"] = status
-    if event_type:
-        # Endpoints that would receive this type: listed exactly, by its family (`contact.*`), or everything.
-        parts = event_type.split(".")
-        families = [".".join(parts[:n]) + ".*" for n in range(1, len(parts))]
-        filt["$or"] = [{"event_types": event_type}, *({"event_types": f} for f in families),
-                       {"event_types": "*"}, {"event_types": []}]
-    return await list_page(request, res.service_db(wh.SERVICE)[wh.ENDPOINTS], principal, res.settings.signing_secret,
-                           filt, limit, cursor, endpoint_view)
+    """The workspace's endpoints, newest first; `event_type` keeps those that would receive it."""
+    return await forward(request, res, principal, wh.SERVICE)
 
 
 @router.post("/webhooks", operation_id="createWebhookEndpoint", status_code=201)
@@ -180,23 +193,16 @@ async def create_endpoint(body: EndpointCreate, request: Request, res: Resources
     data["name"] = body.name or (body.url.split("//", 1)[-1].split("/", 1)[0])
     data["secret_sealed"] = await _sealed(request, res, principal, endpoint_id, secret)
     data["signing_secret_preview"] = preview(secret)
-    return await execute_write(request, res, principal, CREATE, endpoint_id, data,
-                               caller_body=body.model_dump(exclude_unset=True),
-                               on_fresh=lambda answer: _with_secret(answer, secret))
-
-
-async def _owned_endpoint(res: Resources, principal: Principal, endpoint_id: str) -> dict[str, Any]:
-    doc = await res.service_db(wh.SERVICE)[wh.ENDPOINTS].find_one(
-        {"_id": endpoint_id, "workspace_id": principal.workspace_id, "deleted": False})
-    if doc is None:
-        raise ApiError("NOT_FOUND", "The webhook endpoint could not be found.")
-    return doc
+    answer = await execute_write(request, res, principal, CREATE, endpoint_id, data,
+                                 caller_body=body.model_dump(exclude_unset=True),
+                                 on_fresh=lambda answer: _with_secret(answer, secret))
+    return await shown(request, res, principal, answer, "endpoints")
 
 
 @router.get("/webhooks/{webhook_id}", operation_id="getWebhookEndpoint")
 async def get_endpoint(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: ReadP) -> Response:
-    doc = await _owned_endpoint(res, principal, webhook_id)
-    return json_response(ok_body(endpoint_view(doc), request_id_of(request)))
+    """One endpoint of the workspace (its secret is never shown again)."""
+    return await forward(request, res, principal, wh.SERVICE)
 
 
 @router.patch("/webhooks/{webhook_id}", operation_id="updateWebhookEndpoint")
@@ -210,12 +216,14 @@ async def update_endpoint(
         data["catch_up_since"] = body.catch_up_since.isoformat()
     if not data:
         raise ApiError("VALIDATION_ERROR", "Nothing to change.", [{"pointer": "/", "message": "empty update"}])
-    return await execute_write(request, res, principal, UPDATE, webhook_id, data, new_resource=False)
+    answer = await execute_write(request, res, principal, UPDATE, webhook_id, data, new_resource=False)
+    return await shown(request, res, principal, answer, "endpoints")
 
 
 @router.delete("/webhooks/{webhook_id}", operation_id="deleteWebhook")
 async def delete_endpoint(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
-    return await execute_write(request, res, principal, DELETE, webhook_id, {}, new_resource=False)
+    answer = await execute_write(request, res, principal, DELETE, webhook_id, {}, new_resource=False)
+    return await shown(request, res, principal, answer, "endpoints")
 
 
 @router.post("/webhooks/{webhook_id}/secret/rotate", operation_id="rotateWebhookSecret", dependencies=UNDER_WRITE)
@@ -229,15 +237,17 @@ async def rotate_secret(
     overlap = body.overlap_seconds if body.overlap_seconds is not None else res.settings.webhook_secret_overlap_s
     data = {"secret_sealed": await _sealed(request, res, principal, webhook_id, secret),
             "signing_secret_preview": preview(secret), "overlap_s": overlap}
-    return await execute_write(request, res, principal, ROTATE, webhook_id, data, new_resource=False,
-                               caller_body=body.model_dump(exclude_unset=True),
-                               on_fresh=lambda answer: _with_secret(answer, secret))
+    answer = await execute_write(request, res, principal, ROTATE, webhook_id, data, new_resource=False,
+                                 caller_body=body.model_dump(exclude_unset=True),
+                                 on_fresh=lambda answer: _with_secret(answer, secret))
+    return await shown(request, res, principal, answer, "endpoints")
 
 
 @router.post("/webhooks/{webhook_id}/test", operation_id="sendTestWebhookEvent", dependencies=UNDER_WRITE)
 async def send_test(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
-    return await execute_write(request, res, principal, TEST, webhook_id, {"webhook_id": webhook_id},
-                               new_resource=False)
+    answer = await execute_write(request, res, principal, TEST, webhook_id, {"webhook_id": webhook_id},
+                                 new_resource=False)
+    return await shown(request, res, principal, answer, "deliveries")
 
 
 @router.get("/webhooks/{webhook_id}/deliveries", operation_id="listWebhookDeliveries", dependencies=UNDER_READ)
@@ -247,17 +257,8 @@ async def list_deliveries(
     status: Literal["pending", "retrying", "succeeded", "failed", "cancelled"] | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25, cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    query_id = request.query_params.get("webhook_id")
-    if query_id is not None and query_id != webhook_id:
-        raise ApiError("VALIDATION_ERROR", "webhook_id in the query must match the path.",
-                       [{"pointer": "/query/webhook_id", "message": "differs from the path"}])
-    filt: dict[str, Any] = {"webhook_id": webhook_id}
-    if event_type:
-        filt["event_type"] = event_type
-    if status:
-        filt["status"] = status
-    return await list_page(request, res.service_db(wh.SERVICE)[wh.DELIVERIES], principal,
-                           res.settings.signing_secret, filt, limit, cursor, delivery_view)
+    """The endpoint's deliveries, newest first."""
+    return await forward(request, res, principal, wh.SERVICE)
 
 
 @router.get("/webhooks/{webhook_id}/deliveries/{delivery_id}", operation_id="getWebhookDelivery",
@@ -265,11 +266,8 @@ async def list_deliveries(
 async def get_delivery(
     webhook_id: EndpointId, delivery_id: DeliveryId, request: Request, res: ResourcesDep, principal: ReadP,
 ) -> Response:
-    doc = await res.service_db(wh.SERVICE)[wh.DELIVERIES].find_one(
-        {"_id": delivery_id, "webhook_id": webhook_id, "workspace_id": principal.workspace_id})
-    if doc is None:
-        raise ApiError("NOT_FOUND", "The delivery could not be found.")
-    return json_response(ok_body(delivery_view(doc, with_payload=True), request_id_of(request)))
+    """One delivery of the endpoint, with its attempts and the payload it sends."""
+    return await forward(request, res, principal, wh.SERVICE)
 
 
 @router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", operation_id="retryWebhookDelivery",
@@ -278,8 +276,9 @@ async def retry_delivery(
     webhook_id: EndpointId, delivery_id: DeliveryId, request: Request, res: ResourcesDep, principal: WriteP,
 ) -> Response:
     """Send one delivery again now, with the same webhook-id."""
-    return await execute_write(request, res, principal, RETRY, delivery_id, {"webhook_id": webhook_id},
-                               new_resource=False)
+    answer = await execute_write(request, res, principal, RETRY, delivery_id, {"webhook_id": webhook_id},
+                                 new_resource=False)
+    return await shown(request, res, principal, answer, "deliveries")
 
 
 @router.post("/webhooks/{webhook_id}/recover", operation_id="recoverWebhookDeliveries", dependencies=UNDER_WRITE)
