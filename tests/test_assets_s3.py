@@ -33,9 +33,9 @@ from pydantic import SecretStr
 
 from conftest import Stack
 from crm_contracts.assets import MAX_ASSET_BYTES
-from gateway.object_store import LocalObjectStore, ObjectStore, S3Config, S3ObjectStore
-from gateway.object_store import s3 as s3_module
-from gateway.object_store.sigv4 import Credentials
+from junction_common.object_store import LocalObjectStore, ObjectStore, S3Config, S3ObjectStore
+from junction_common.object_store import s3 as s3_module
+from junction_common.object_store.sigv4 import Credentials
 from junction_common.testing.infra import free_port
 from junction_common.web.envelope import ApiError
 from tests.api import call
@@ -109,14 +109,16 @@ def s3_config(server: S3Server, prefix: str = "", secret: str | None = None) -> 
 
 @pytest_asyncio.fixture
 async def stack_settings(stack_settings: Stack, s3_server: S3Server) -> Stack:
-    """The isolated stack, its gateway configured for the bucket (keys under the test's own prefix)."""
-    gateway = stack_settings.gateway.model_copy(update={
+    """The isolated stack, its gateway (asset bytes) and crm (export files) configured for the bucket (keys under
+    the test's own prefix)."""
+    bucket = {
         "object_store": "s3", "s3_endpoint_url": s3_server.endpoint, "s3_bucket": s3_server.bucket,
         "s3_region": REGION, "s3_access_key_id": s3_server.access_key_id,
         "s3_secret_access_key": SecretStr(s3_server.secret_access_key), "s3_path_style": True,
         "s3_key_prefix": stack_settings.gateway.db_prefix,
-    })
-    return Stack(gateway, stack_settings.crm, stack_settings.webhooks)
+    }
+    return Stack(stack_settings.gateway.model_copy(update=bucket), stack_settings.crm.model_copy(update=bucket),
+                 stack_settings.webhooks)
 
 
 async def _oversize() -> AsyncIterator[bytes]:

@@ -4,21 +4,18 @@ files behind signed, expiring download URLs."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from conftest import create_workspace
+from crm.bi import exports as bi_exports
+from crm.bi import plan as bi_plan
+from crm.bi.sweeper import BiExports
 from crm_contracts.bi import QueryRun
-from gateway import bi_exports, bi_plan
-from gateway.deps import Resources
-from gateway.object_store import open_object_store
-from junction_common.bus.broker import create_broker
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
@@ -265,30 +262,12 @@ async def scoped_key(settings, workspace_id: str, scopes: list[str]) -> str:
         await client.close()
 
 
-@contextlib.asynccontextmanager
-async def gateway_resources(settings) -> AsyncIterator[Resources]:
-    """What the gateway's sweeper works with, outside a request."""
-    client = create_client(settings)
-    broker = create_broker(settings, client_id="bi-test")
-    await broker.start()
-    try:
-        yield Resources(settings, client, broker, None, client[settings.db_name("gateway")], None, None,  # type: ignore[arg-type]
-                        open_object_store(settings))
-    finally:
-        await broker.stop()
-        await client.close()
+class GenerationStopped(RuntimeError):
+    """Stands for a crm that stops after generating the export's file, before recording its outcome."""
 
 
-class GatewayStopped(RuntimeError):
-    """Stands for a gateway that stops after creating the export, before recording its outcome."""
-
-
-class StoppingDispatcher:
-    def __init__(self, res) -> None:
-        pass
-
-    async def publish(self, *_: object) -> None:
-        raise GatewayStopped
+async def stopping_record(*_: object) -> None:
+    raise GenerationStopped
 
 
 async def test_a_source_needs_its_read_scope_besides_the_bi_scope(gateway, crm_service, workspace, http):
@@ -361,7 +340,7 @@ async def test_an_export_left_pending_is_finished_by_a_retry_or_the_sweeper(gate
     payload = {"name": "stages", "query": {"source": "deals", "group_by": ["stage"]}}
     retry, close = {"Idempotency-Key": "export-stuck"}, {"Connection": "close"}  # a 500 ends its connection
     with monkeypatch.context() as patched:
-        patched.setattr(bi_exports, "Dispatcher", StoppingDispatcher)
+        patched.setattr(bi_exports, "_record", stopping_record)
         status, _ = await call(http, "POST", f"{base}/v1/bi/exports", key, payload, {**retry, **close})
         assert status == 500
         status, _ = await call(http, "POST", f"{base}/v1/bi/exports", key, payload, close)
@@ -373,9 +352,10 @@ async def test_an_export_left_pending_is_finished_by_a_retry_or_the_sweeper(gate
         assert resp.status == 200 and (await resp.text()).startswith("stage,count")
     stuck = [i for i in pending if i != body["data"]["id"]]
     assert len(stuck) == 1
-    async with gateway_resources(gateway.settings) as res:
-        assert await bi_exports.sweep_stale(res, utcnow()) == 0  # not stale yet
-        assert await bi_exports.sweep_stale(res, utcnow() + timedelta(seconds=bi_exports.STALE_PENDING_S + 1)) == 1
+    sweeper = crm_service.component(BiExports)
+    stale_s = sweeper.settings.bi_export_stale_s
+    assert await sweeper.sweep(utcnow()) == 0  # not stale yet
+    assert await sweeper.sweep(utcnow() + timedelta(seconds=stale_s + 1)) == 1
     _, listed = await call(http, "GET", f"{base}/v1/bi/exports", key)
     assert {e["id"]: e["status"] for e in listed["data"]} == dict.fromkeys(pending, "completed"), listed
 

@@ -6,21 +6,21 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from gateway.object_store import LocalObjectStore, S3Config, S3ObjectStore, open_object_store
-from gateway.object_store.sigv4 import Credentials
-from gateway.settings import GatewaySettings
+from junction_common.object_store import LocalObjectStore, S3Config, S3ObjectStore, open_object_store
+from junction_common.object_store.settings import ObjectStoreSettings
+from junction_common.object_store.sigv4 import Credentials
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 
-def s3_settings(**overrides: object) -> GatewaySettings:
+def s3_settings(**overrides: object) -> ObjectStoreSettings:
     values: dict[str, object] = {"env": "test", "object_store": "s3", "s3_bucket": "assets",
                                  "s3_access_key_id": "AKIDEXAMPLE", "s3_secret_access_key": SECRET, **overrides}
-    return GatewaySettings(**values)  # type: ignore[arg-type]
+    return ObjectStoreSettings(**values)  # type: ignore[arg-type]
 
 
 def test_local_is_the_default(tmp_path):
-    store = open_object_store(GatewaySettings(env="test", home=tmp_path))
+    store = open_object_store(ObjectStoreSettings(env="test", home=tmp_path))
     assert isinstance(store, LocalObjectStore) and store.root == tmp_path / "objects"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.object_store import LocalObjectStore
+from junction_common.object_store import LocalObjectStore
 from junction_common.web.envelope import ApiError
 
 A, B = b"a" * 4096, b"b" * 4096

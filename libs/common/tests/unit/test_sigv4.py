@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from gateway.object_store import sigv4
-from gateway.object_store.sigv4 import Credentials, Request
+from junction_common.object_store import sigv4
+from junction_common.object_store.sigv4 import Credentials, Request
 
 SUITE = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 WHEN = "20150830T123600Z"

@@ -9,6 +9,7 @@ from crm.app.payments import PAYMENT_CREATE, record_payment
 from crm.app.routing import decider_for, topic_for
 from crm.app.ticket_messages import CREATE_MESSAGE, add_ticket_message
 from crm.app.workspace_setup import provision_workspace
+from crm.bi.sweeper import BiExports
 from crm.domain.lead import CONVERT
 from crm.projections.contacts import PROJECTION as CONTACTS
 from crm.projections.records import PROJECTIONS as RECORDS
@@ -28,6 +29,7 @@ def create_spec() -> ServiceSpec:
         projections=[CONTACTS, *RECORDS],
         handlers={CONVERT: convert_lead, PAYMENT_CREATE: record_payment, CREATE_MESSAGE: add_ticket_message,
                   PROVISION_WORKSPACE: provision_workspace},
+        components=[BiExports],
         internal_routers=internal_routers,
         upcasters=UPCASTERS,
     )

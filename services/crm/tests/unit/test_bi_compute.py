@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from crm.bi import plan as bi_plan
+from crm.bi.compute import Result, compute
+from crm.bi.exports import csv_chunks
 from crm_contracts.bi import Aggregation, ExportCreate, QueryRun, QueryShape, ReportCreate
 from crm_contracts.bi_fields import (
     BOOLEAN,
@@ -16,9 +19,6 @@ from crm_contracts.bi_fields import (
     aggregation_error,
     query_errors,
 )
-from gateway import bi_plan
-from gateway.bi_compute import Result, compute
-from gateway.bi_exports import csv_chunks
 from junction_common.web.envelope import ApiError
 
 BASE = Base({"name": STRING, "amount": NUMBER, "flag": BOOLEAN, "x": STRING, "c": STRING})

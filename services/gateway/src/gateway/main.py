@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from crm_contracts.crm import CRM_RESOURCES
-from gateway import bi_exports, context
+from gateway import context
 from gateway.availability import DependencyErrors, PublishBreaker
 from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
@@ -50,16 +50,15 @@ from junction_common.web import errors
 log = get_logger("gateway")
 
 
-async def _sweep(idem: IdempotencyStore, limiter: RateLimiter, res: Resources) -> None:
-    """Expired Idempotency-Keys and rate-limit windows are removed by this sweeper (no TTL indexes); BI exports
-    left pending (their gateway stopped, or the crm service answered late) are generated."""
+async def _sweep(idem: IdempotencyStore, limiter: RateLimiter) -> None:
+    """Expired Idempotency-Keys and rate-limit windows are removed by this sweeper (no TTL indexes). BI exports
+    left pending are the crm's to sweep (crm.bi.sweeper)."""
     while True:
         await asyncio.sleep(600)
         with contextlib.suppress(Exception):
             removed = await idem.sweep(utcnow())
             windows = await limiter.sweep(utcnow())
-            exports = await bi_exports.sweep_stale(res, utcnow())
-            log.info("gateway_swept", idempotency_keys=removed, rate_windows=windows, bi_exports=exports)
+            log.info("gateway_swept", idempotency_keys=removed, rate_windows=windows)
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
@@ -82,7 +81,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         objects = open_object_store(settings)
         app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, JwtVerifier(settings),
                                         objects, PublishBreaker(settings.publish_breaker_s))
-        sweeper = asyncio.create_task(_sweep(idem, limiter, app.state.resources))
+        sweeper = asyncio.create_task(_sweep(idem, limiter))
         yield
         sweeper.cancel()
         if app.state.resources.service_client is not None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import SecretStr, model_validator
-
-from junction_common.settings import JunctionSettings
+from junction_common.object_store.settings import ObjectStoreSettings
 
 
-class GatewaySettings(JunctionSettings):
+class GatewaySettings(ObjectStoreSettings):
+    """The gateway's settings; its object store (JUNCTION_OBJECT_STORE, JUNCTION_S3_*) keeps asset bytes."""
+
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     # How long a write waits for its result to be readable before answering 202.
@@ -44,28 +42,3 @@ class GatewaySettings(JunctionSettings):
     jwt_leeway_s: int = 30
     # After a webhook secret rotation the previous secret keeps signing (a second signature) this long.
     webhook_secret_overlap_s: int = 24 * 3600
-    # Where asset bytes and BI export files live: "local" (a folder under JUNCTION_HOME/objects) or "s3" (an
-    # S3-compatible bucket; the gateway streams the bytes, clients only ever see Junction's own signed URLs).
-    object_store: Literal["local", "s3"] = "local"
-    # Empty means AWS itself (https://s3.<region>.amazonaws.com); set it for MinIO, Ceph, R2, moto...
-    s3_endpoint_url: str = ""
-    s3_bucket: str = ""
-    s3_region: str = "us-east-1"
-    s3_access_key_id: str = ""
-    s3_secret_access_key: SecretStr = SecretStr("")
-    # Path-style URLs (<endpoint>/<bucket>/<key>) instead of virtual-hosted ones (<bucket>.<endpoint>/<key>).
-    s3_path_style: bool = False
-    # Keys are <prefix><workspace_id>/<object_id>; a prefix lets several installs share one bucket.
-    s3_key_prefix: str = ""
-    s3_timeout_s: float = 60.0
-
-    @model_validator(mode="after")
-    def _s3_is_complete(self) -> GatewaySettings:
-        if self.object_store == "s3":
-            missing = [name for name in ("s3_bucket", "s3_access_key_id") if not getattr(self, name)]
-            if not self.s3_secret_access_key.get_secret_value():
-                missing.append("s3_secret_access_key")
-            if missing:
-                names = ", ".join(f"JUNCTION_{m.upper()}" for m in missing)
-                raise ValueError(f"JUNCTION_OBJECT_STORE=s3 needs {names}")
-        return self

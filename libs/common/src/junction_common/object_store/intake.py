@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from typing import IO
 
-from gateway.object_store.interface import Stored
+from junction_common.object_store.interface import Stored
 from junction_common.web.envelope import ApiError
 
 

@@ -1,4 +1,4 @@
-"""What every object store offers the gateway: bytes kept per workspace and object id, with their size and SHA-256."""
+"""What every object store offers its service: bytes kept per workspace and object id, with their size and SHA-256."""
 
 from __future__ import annotations
 

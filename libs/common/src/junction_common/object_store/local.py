@@ -1,4 +1,4 @@
-"""The default object store: a folder (JUNCTION_HOME/objects/<workspace>/<object>) on the gateway's disk."""
+"""The default object store: a folder (JUNCTION_HOME/objects/<workspace>/<object>) on the service's disk."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import anyio
 from fastapi.responses import Response, StreamingResponse
 
-from gateway.object_store.intake import receive
-from gateway.object_store.interface import Commit, Stored, disposition
+from junction_common.object_store.intake import receive
+from junction_common.object_store.interface import Commit, Stored, disposition
 from junction_common.web.envelope import ApiError
 
 CHUNK = 1 << 20

@@ -1,9 +1,10 @@
 """An S3-compatible bucket as the object store (AWS S3, MinIO, Ceph, R2, moto...), over aiohttp with SigV4.
 
-Clients never talk to the bucket: they use Junction's signed URLs and the gateway streams the bytes. An upload is
-spooled (at most its size limit; in memory up to 1 MB, then a temporary file) while its size and SHA-256 are
-computed, because S3 wants the length and the payload hash before the body; the SHA-256 is kept with the object
-(metadata `sha256`) so completion checks need not read the bytes back. Keys are `<prefix><workspace>/<object>`.
+Clients never talk to the bucket: they use Junction's signed URLs and the service owning the bytes streams them.
+An upload is spooled (at most its size limit; in memory up to 1 MB, then a temporary file) while its size and
+SHA-256 are computed, because S3 wants the length and the payload hash before the body; the SHA-256 is kept with
+the object (metadata `sha256`) so completion checks need not read the bytes back.
+Keys are `<prefix><workspace>/<object>`.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ import aiohttp
 from fastapi.responses import Response, StreamingResponse
 from yarl import URL
 
-from gateway.object_store.intake import receive
-from gateway.object_store.interface import Commit, Stored, disposition
-from gateway.object_store.sigv4 import EMPTY_SHA256, Credentials, Request, sign_s3, uri_encode
-from gateway.settings import GatewaySettings
 from junction_common.logconfig import get_logger
+from junction_common.object_store.intake import receive
+from junction_common.object_store.interface import Commit, Stored, disposition
+from junction_common.object_store.settings import ObjectStoreSettings
+from junction_common.object_store.sigv4 import EMPTY_SHA256, Credentials, Request, sign_s3, uri_encode
 from junction_common.web.envelope import ApiError
 
-log = get_logger("gateway.object_store")
+log = get_logger("junction.object_store")
 CHUNK = 1 << 20
 META_SHA256 = "x-amz-meta-sha256"
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -46,7 +47,7 @@ class S3Config:
     timeout_s: float = 60.0
 
     @classmethod
-    def from_settings(cls, settings: GatewaySettings) -> S3Config:
+    def from_settings(cls, settings: ObjectStoreSettings) -> S3Config:
         creds = Credentials(settings.s3_access_key_id, settings.s3_secret_access_key.get_secret_value())
         endpoint = settings.s3_endpoint_url or f"https://s3.{settings.s3_region}.amazonaws.com"
         return cls(endpoint, settings.s3_bucket, settings.s3_region, creds, settings.s3_path_style,
@@ -182,7 +183,7 @@ class S3ObjectStore:
                 await self._check(resp, "delete")
 
     async def response(self, workspace_id: str, object_id: str, media_type: str | None, filename: str) -> Response:
-        """Stream the object from the bucket through the gateway (the bucket stays private)."""
+        """Stream the object from the bucket through this service (the bucket stays private)."""
         try:
             resp = await self._open(workspace_id, object_id)
         except FileNotFoundError as exc:

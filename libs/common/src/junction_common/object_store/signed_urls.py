@@ -24,7 +24,7 @@ def signed_query(secret: str, action: str, workspace_id: str, object_id: str, tt
 
 def signed_url(base_url: str, path: str, secret: str, action: str, workspace_id: str, object_id: str,
                ttl_s: int) -> str:
-    """`path` under the gateway's base URL, signed for `action` on this object for `ttl_s` seconds."""
+    """`path` under the public base URL, signed for `action` on this object for `ttl_s` seconds."""
     query = signed_query(secret, action, workspace_id, object_id, ttl_s)
     return f"{base_url.rstrip('/')}{path}?{query}"
 

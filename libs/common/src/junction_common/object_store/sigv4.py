@@ -1,7 +1,7 @@
 """AWS Signature Version 4 (header signing), written out step by step as AWS documents it.
 
 No I/O and no clock: the caller passes the time. Checked against AWS's SigV4 test-suite vectors
-(services/gateway/tests/unit/test_sigv4.py).
+(libs/common/tests/unit/test_sigv4.py).
 """
 
 from __future__ import annotations

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from crm.api import records
+from crm.api import analytics, bi, bi_exports, records
 from junction_common.service import ServiceRuntime
 
 
 def internal_routers(runtime: ServiceRuntime) -> list[APIRouter]:
-    return [records.router(runtime)]
+    # Before records: it serves `GET /internal/<path>/{resource_id}` for every declared resource, which would
+    # take `/internal/v1/bi/exports/{id}` (an export with its signed URL) and the like.
+    return [bi.router(runtime), bi_exports.router(runtime), analytics.router(runtime), records.router(runtime)]

@@ -1,5 +1,5 @@
 """What a BI query reads: a CRM source, a saved dataset or a saved metric of the caller's workspace, resolved
-into its rows, their columns and the complete query; then computed by gateway.bi_compute.
+into its rows, their columns and the complete query; then computed by crm.bi.compute.
 
 Rows are read from the crm service's read models with a bounded scan (at most SCAN_LIMIT live records of the
 workspace after equality filters, else VALIDATION_ERROR, refused as soon as the scan passes it), each record
@@ -16,6 +16,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from crm.bi.compute import Result, compute
 from crm_contracts.bi import BI_DATASET, BI_METRIC, Aggregation, Condition, QueryRun, QueryShape
 from crm_contracts.bi_fields import (
     SOURCE_SCOPES,
@@ -27,7 +28,6 @@ from crm_contracts.bi_fields import (
     query_errors,
     source_error,
 )
-from gateway.bi_compute import Result, compute
 from junction_common.identity import Principal
 from junction_common.web.envelope import ApiError
 from junction_common.web.listing import present
