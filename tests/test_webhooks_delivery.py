@@ -61,7 +61,7 @@ async def test_signed_delivery_of_a_crm_event(stack_settings, crm_service, webho
         await eventually(lambda: _async(len(rx.of_type("contact.created")) == 1), timeout=30)
         got = rx.of_type("contact.created")[0]
         payload = verify(secret, got)
-        assert payload["type"] == "contact.created" and payload["object_id"] == contact_id
+        assert payload["type"] == "contact.created" and payload["data"]["id"] == contact_id
         assert payload["data"]["email"] == "ada@example.com"
         with pytest.raises(WebhookVerificationError):
             Webhook("whsec_" + base64.b64encode(b"x" * 24).decode()).verify(got.body, got.headers)

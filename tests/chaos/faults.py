@@ -144,7 +144,7 @@ async def _deliveries(healthy: Receiver, url: str, key: str, prefix: str, timeou
     expected = {str(c["id"]) for c in await listed_contacts(url, key, prefix)}
 
     def delivered() -> set[str]:
-        return {str(r.json["object_id"]) for r in healthy.of_type("contact.created")} & expected
+        return {str(r.json["data"]["id"]) for r in healthy.of_type("contact.created")} & expected
 
     async def all_delivered() -> bool:
         return delivered() == expected

@@ -7,10 +7,9 @@ nothing; each records its outcome for the gateway.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from junction_common.decisions import CommandRejected
@@ -20,6 +19,7 @@ from junction_common.store.outcomes import REJECTED, SUCCEEDED
 from junction_common.timefmt import from_epoch as iso
 from webhooks.app.routing import decider_for_policy
 from webhooks.delivery.engine import DeliveryEngine
+from webhooks.delivery.public_payload import webhook_test_payload
 from webhooks.delivery.store import OPEN, delivery_id, new_delivery
 from webhooks_contracts import declarations as wh
 
@@ -48,10 +48,7 @@ async def send_test(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:
     now = time.time()
     delivery = delivery_id(cmd.issued_at.timestamp(), cmd.command_id, endpoint_id)
     event_id = "evt_" + delivery.split("_", 1)[1]
-    payload = json.dumps({"id": event_id, "type": wh.TEST_EVENT, "timestamp": iso(now),
-                          "workspace_id": cmd.workspace_id, "object_id": endpoint_id,
-                          "data": {"webhook_id": endpoint_id, "message": "Test event from Junction."}},
-                         separators=(",", ":"))
+    payload = webhook_test_payload(event_id, cmd.workspace_id, endpoint_id, datetime.fromtimestamp(now, UTC))
     engine = runtime.component(DeliveryEngine)
     await engine.add_and_submit(new_delivery(
         delivery=delivery, workspace_id=cmd.workspace_id, endpoint_id=endpoint_id, event_id=event_id,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from typing import Any
 
@@ -29,6 +28,7 @@ from webhooks import topics
 from webhooks.delivery.address_policy import AddressPolicy
 from webhooks.delivery.endpoints import EndpointDirectory, Target, subscribed
 from webhooks.delivery.lanes import Lanes
+from webhooks.delivery.public_payload import public_payload
 from webhooks.delivery.schedule import next_delay, retry_after_s
 from webhooks.delivery.sender import AttemptResult, Sender
 from webhooks.delivery.store import DeliveryStore, delivery_id, new_delivery
@@ -52,12 +52,8 @@ def event_topics() -> list[str]:
 
 
 def render(event: EventEnvelope) -> str:
-    """The body receivers get (Standard Webhooks shape: type, timestamp, data), secrets never included."""
-    hidden = wh.SECRET_FIELDS + (("url",) if event.type.startswith("webhook_endpoint.") else ())
-    data = {k: v for k, v in event.data.items() if k not in hidden}
-    return json.dumps({"id": event.event_id, "type": event.type, "timestamp": event.occurred_at.isoformat(),
-                       "workspace_id": event.workspace_id, "object_id": event.stream_id, "data": data},
-                      separators=(",", ":"), default=str)
+    """The body receivers get: the public event payload (webhooks.delivery.public_payload), secrets never included."""
+    return public_payload(event)
 
 
 class DeliveryEngine:
