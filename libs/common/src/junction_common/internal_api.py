@@ -28,6 +28,7 @@ from junction_common.mongo import Doc
 from junction_common.store.outcome_waits import OutcomePoller
 from junction_common.store.outcomes import SUCCEEDED
 from junction_common.web import errors
+from junction_common.web.listing import present
 
 log = get_logger("junction.internal_api")
 
@@ -68,9 +69,23 @@ class _Refused(Exception):
     pass
 
 
-def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller) -> APIRouter:
+Presenter = Callable[[Doc], Doc]
+
+
+def present_with_id(doc: Doc) -> Doc:
+    """The default: the read model's document without its internal fields, with the resource's `id`."""
+    return {"id": doc["_id"], **present(doc)}
+
+
+def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller, presenters: dict[str, Presenter]) -> APIRouter:
     """`GET /internal/commands/{command_id}`: the outcome long poll of writes."""
     router = APIRouter()
+
+    def shown(answer: Doc, collection: str | None) -> Response:
+        """The answer with its resource as the API returns it (the read model's internals stay here)."""
+        if "resource" in answer and collection is not None:
+            answer = {**answer, "resource": presenters.get(collection, present_with_id)(answer["resource"])}
+        return _json(answer)
 
     @router.get("/internal/commands/{command_id}")
     async def command_outcome(
@@ -83,7 +98,7 @@ def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller) -> APIRouter:
             return _json({"error": "invalid collection"}, 422)
         deadline = time.monotonic() + timeout_s
         if timeout_s == 0:  # a status check: read once, wait for nothing
-            return _json(await _read_now(db, command_id, collection))
+            return shown(await _read_now(db, command_id, collection), collection)
         outcome = await waits.outcome(db.name, command_id, timeout_s)
         if outcome is None:
             return _json({"status": "pending"})
@@ -93,7 +108,7 @@ def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller) -> APIRouter:
                                    deadline - time.monotonic())
         if doc is None:
             return _json({"status": "pending", "outcome": outcome})
-        return _json({"status": outcome["status"], "outcome": outcome, "resource": doc})
+        return shown({"status": outcome["status"], "outcome": outcome, "resource": doc}, collection)
 
     return router
 
@@ -110,7 +125,8 @@ async def _read_now(db: AsyncDatabase[Doc], command_id: str, collection: str | N
     return {"status": outcome["status"], "outcome": outcome, "resource": doc}
 
 
-def create_internal_app(name: str, secret: str, db: AsyncDatabase[Doc], routers: list[APIRouter]) -> FastAPI:
+def create_internal_app(name: str, secret: str, db: AsyncDatabase[Doc], routers: list[APIRouter],
+                        presenters: dict[str, Presenter] | None = None) -> FastAPI:
     """The service's internal FastAPI app: the commands long poll plus the service's own routers."""
     waits = OutcomePoller(db.client)
 
@@ -132,7 +148,7 @@ def create_internal_app(name: str, secret: str, db: AsyncDatabase[Doc], routers:
         return _json({"status": "ok"})
 
     guarded = [Depends(internal_call(secret))]
-    app.include_router(commands_router(db, waits), dependencies=guarded)
+    app.include_router(commands_router(db, waits, presenters or {}), dependencies=guarded)
     for router in routers:
         app.include_router(router, dependencies=guarded)
     return app

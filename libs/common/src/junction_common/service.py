@@ -72,6 +72,9 @@ class ServiceSpec:
     components: list[Callable[[ServiceRuntime], Component]] = field(default_factory=list)
     # The service's own internal API routes (reads, synchronous operations), beside the outcome long poll.
     internal_routers: Callable[[ServiceRuntime], list[APIRouter]] | None = None
+    # How a write's answer shows the resource of a collection (the outcome long poll presents it, so the edge
+    # sees the resource as the API returns it, never the read model's internal fields); default: `present`.
+    presenters: dict[str, Callable[[Doc], Doc]] = field(default_factory=dict)
 
 
 class ServiceRuntime:
@@ -142,7 +145,8 @@ class ServiceRuntime:
 
     async def _serve_internal(self) -> None:
         routers = self.spec.internal_routers(self) if self.spec.internal_routers else []
-        app = create_internal_app(self.spec.name, self.settings.internal_secret, self.db, routers)
+        app = create_internal_app(self.spec.name, self.settings.internal_secret, self.db, routers,
+                                  self.spec.presenters)
         self.internal = InternalServer(app, self.settings.internal_host, self.settings.internal_port)
         await self.internal.start()
 

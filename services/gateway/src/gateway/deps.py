@@ -44,9 +44,6 @@ class Resources:
     def identity_db(self) -> AsyncDatabase[Doc]:
         return self.client[self.settings.db_name("identity")]
 
-    def service_db(self, service: str) -> AsyncDatabase[Doc]:
-        return self.client[self.settings.db_name(service)]
-
 
 async def get_resources(request: Request) -> Resources:
     """Async, so FastAPI calls it in the event loop rather than in its thread pool."""

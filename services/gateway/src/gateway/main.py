@@ -39,6 +39,7 @@ from gateway.routes.catalogue_routes import register_catalogue_routes
 from gateway.safety import SafetyMiddleware
 from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
+from junction_common.contracts.operations import Served
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.logconfig import configure_logging, get_logger
@@ -61,7 +62,8 @@ async def _sweep(idem: IdempotencyStore, limiter: RateLimiter) -> None:
             log.info("gateway_swept", idempotency_keys=removed, rate_windows=windows)
 
 
-def create_app(settings: GatewaySettings) -> FastAPI:
+def create_app(settings: GatewaySettings, served: dict[str, Served] | None = None) -> FastAPI:
+    """The gateway; `served` overrides the operations services declare they serve (entry points)."""
     configure_tracing("gateway", settings.otel_exporter)
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -107,7 +109,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                resources.router_for(CRM_RESOURCES))
     for router in routers:
         app.include_router(router)
-    register_catalogue_routes(app)
+    register_catalogue_routes(app, served)
     return app
 
 

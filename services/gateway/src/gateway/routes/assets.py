@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from crm_contracts.assets import ASSET, MAX_ASSET_BYTES, AssetComplete, AssetCreate
 from gateway.auth import require_scope
+from gateway.availability import unavailable
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
+from gateway.forwarding import INTERNAL_PREFIX
 from gateway.object_store import signed_urls
 from gateway.parents import parent_in_workspace, readable_at
 from gateway.writes import WriteSpec, execute_write
@@ -27,6 +30,7 @@ WRITE = require_scope("assets:write")
 Writer = Annotated[Principal, Depends(WRITE)]
 Reader = Annotated[Principal, Depends(require_scope("assets:read"))]
 URL_TTL_S = 900
+Doc = dict[str, Any]
 
 
 def _url(request: Request, res: Resources, action: str, workspace_id: str, asset_id: str) -> str:
@@ -58,9 +62,20 @@ async def create_upload_intent(body: AssetCreate, request: Request, res: Resourc
                                reshape=lambda answer: _with_upload_url(request, res, principal.workspace_id, answer))
 
 
-async def _require_pending(res: Resources, workspace_id: str, asset_id: str) -> None:
+async def _asset(res: Resources, request_id: str, workspace_id: str, asset_id: str) -> Doc | None:
+    """The asset as the crm shows it to its workspace (asked as the holder of a signed URL for that workspace)."""
+    holder = Principal(workspace_id=workspace_id, key_id="signed_url", role="MEMBER", scopes=frozenset({"assets:read"}))
+    answer = await res.services().get("crm", f"{INTERNAL_PREFIX}{ASSET.path}/{quote(asset_id, safe='')}",
+                                      request_id, holder)
+    if answer is None:
+        raise unavailable("The crm service", res.settings.unavailable_retry_after_s)
+    status, body = answer
+    return body.get("data") if status == 200 and isinstance(body.get("data"), dict) else None
+
+
+async def _require_pending(res: Resources, request_id: str, workspace_id: str, asset_id: str) -> None:
     """Bytes are taken only while the asset waits for them: once completed, its checked bytes stay as they are."""
-    doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id, "workspace_id": workspace_id})
+    doc = await _asset(res, request_id, workspace_id, asset_id)
     if doc is None:
         raise ApiError("NOT_FOUND", "No upload is pending for this asset.")
     if doc.get("status") != "upload_pending":
@@ -73,9 +88,10 @@ async def upload_bytes(asset_id: AssetId, request: Request, res: ResourcesDep, w
                        expires: Annotated[int, Query()], sig: Annotated[str, Query()]) -> Response:
     """The signed URL is the credential; at most MAX_ASSET_BYTES are accepted, and only while the upload is pending."""
     signed_urls.verify(res.settings.signing_secret, "upload", ws, asset_id, expires, sig)
-    await _require_pending(res, ws, asset_id)
+    rid = request_id_of(request)
+    await _require_pending(res, rid, ws, asset_id)
     stored = await res.objects.put(ws, asset_id, request.stream(), MAX_ASSET_BYTES,
-                                   before_commit=lambda: _require_pending(res, ws, asset_id))
+                                   before_commit=lambda: _require_pending(res, rid, ws, asset_id))
     return json_response(ok_body({"id": asset_id, "byte_size": stored.byte_size,
                                   "checksum_sha256": stored.checksum_sha256}, request_id_of(request)))
 
@@ -94,21 +110,19 @@ async def complete_upload(asset_id: AssetId, body: AssetComplete, request: Reque
 @router.get("/assets/{asset_id}", operation_id="getAsset")
 async def get_asset(asset_id: AssetId, request: Request, res: ResourcesDep, principal: Reader) -> Response:
     """The asset with a signed, expiring `download_url` once its bytes are available."""
-    doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id,
-                                                                  "workspace_id": principal.workspace_id})
-    if doc is None:
+    data = await _asset(res, request_id_of(request), principal.workspace_id, asset_id)
+    if data is None:
         raise ApiError("NOT_FOUND", "The asset could not be found.")
-    data = present(doc)
-    if doc.get("status") == "available":
+    if data.get("status") == "available":
         data["download_url"] = _url(request, res, "download", principal.workspace_id, asset_id)
     return json_response(ok_body(data, request_id_of(request)))
 
 
 @router.get("/assets/{asset_id}/download", include_in_schema=False)
-async def download(asset_id: AssetId, res: ResourcesDep, ws: Annotated[str, Query()],
+async def download(asset_id: AssetId, request: Request, res: ResourcesDep, ws: Annotated[str, Query()],
                    expires: Annotated[int, Query()], sig: Annotated[str, Query()]) -> Response:
     signed_urls.verify(res.settings.signing_secret, "download", ws, asset_id, expires, sig)
-    doc = await res.service_db("crm")[ASSET.collection].find_one({"_id": asset_id, "workspace_id": ws})
+    doc = await _asset(res, request_id_of(request), ws, asset_id)
     if doc is None or doc.get("status") != "available":
         raise ApiError("NOT_FOUND", "The asset is not available.")
     return await res.objects.response(ws, asset_id, doc.get("mime_type"), doc.get("file_name") or asset_id)

@@ -48,7 +48,7 @@ UNDER_WRITE = [parent_in_workspace("webhook_id", "webhook endpoint", WRITE, _END
 
 def written_id(doc: dict[str, Any]) -> dict[str, Any]:
     """What a webhooks write keeps of its resource: the id; the service shows the rest (see `shown`)."""
-    return {"id": doc["_id"]}
+    return {"id": doc["id"]}
 
 
 def _spec(command: str, collection: str, present: Any = written_id, status: int = 200) -> WriteSpec:
