@@ -24,6 +24,9 @@ async def test_event_type_catalogue_and_registration(stack_settings, crm_service
     by_key = {t["key"]: t for t in body["data"]}
     assert by_key["contact.created"]["category"] == "crm" and by_key["webhook.test"]["category"] == "webhooks"
     assert {"invoice.paid", "ticket.created", "deal.updated", "lead.converted"} <= set(by_key)
+    # Each typed event's payload: its current version and JSON Schema.
+    deal = by_key["deal.updated"]
+    assert deal["schema_version"] == 2 and {"record", "changes"} <= set(deal["schema"]["properties"])
     status, body = await call(http, "POST", f"{gw}/v1/integrations/events", key,
                               {"key": "external.publish.completed", "category": "publishing",
                                "description": "External publishing workflow completed."})

@@ -19,3 +19,10 @@ def test_categories_follow_the_api_families():
     assert by_key["contact.created"] == "crm" and by_key["deal.updated"] == "crm"
     assert all(e.category in {"crm", "support", "cms", "analytics", "accounting", "assets", "bi", "webhooks"}
                for e in event_catalogue())
+
+
+def test_every_crm_type_carries_its_payload_version_and_json_schema():
+    crm = [e for e in event_catalogue() if e.category != "webhooks"]
+    assert crm and all(e.schema_version is not None and e.schema is not None for e in crm)
+    lead = next(e for e in crm if e.key == "lead.created")
+    assert lead.schema_version >= 2 and "record" in lead.schema["properties"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 from crm_contracts.bi import BI_EVENTS
 from crm_contracts.crm import CRM_RESOURCES
+from crm_contracts.events import json_schemas
 from junction_common.contracts.resources import ResourceContract
 from webhooks_contracts.declarations import WEBHOOK_EVENT_TYPES
 
@@ -26,6 +29,9 @@ class EventType:
     key: str
     category: str
     description: str
+    # The payload model's current version and JSON Schema (None: the type is not typed yet, see docs/events.md).
+    schema_version: int | None = None
+    schema: dict[str, Any] | None = None
 
 
 def _category(contract: ResourceContract) -> str:
@@ -42,12 +48,20 @@ def _types(contract: ResourceContract) -> list[str]:
     return keys + list(_SPECIAL.get(contract.name, ()))
 
 
-def event_catalogue() -> list[EventType]:
-    """Every event type with its category; `<resource>.created` and friends come from the declarations."""
-    found = [EventType("contact.created", "crm", "A CRM contact was created.")]
+@functools.cache
+def event_catalogue() -> tuple[EventType, ...]:
+    """Every event type with its category and, when typed, its payload's version and JSON Schema;
+    `<resource>.created` and friends come from the declarations."""
+    schemas = {s["type"]: s for s in json_schemas()}
+
+    def typed(key: str, category: str, description: str) -> EventType:
+        found = schemas.get(key, {})
+        return EventType(key, category, description, found.get("schema_version"), found.get("schema"))
+
+    found = [typed("contact.created", "crm", "A CRM contact was created.")]
     for contract in CRM_RESOURCES:
         for key in _types(contract):
             noun, verb = (part.replace("_", " ") for part in key.rsplit(".", 1))
-            found.append(EventType(key, _category(contract), f"A {noun} was {verb}."))
+            found.append(typed(key, _category(contract), f"A {noun} was {verb}."))
     found += [EventType(key, "webhooks", description) for key, description in WEBHOOK_EVENT_TYPES]
-    return found
+    return tuple(found)

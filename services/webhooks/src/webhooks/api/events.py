@@ -39,7 +39,8 @@ class EventFilter(BaseModel):
 
 def matching_types(custom: list[Doc], query: str | None, category: str | None) -> list[Doc]:
     """Built-in and custom types of `category` whose key or description holds every term, by key."""
-    types = [{"key": t.key, "category": t.category, "description": t.description, "custom": False}
+    types = [{"key": t.key, "category": t.category, "description": t.description, "custom": False,
+              "schema_version": t.schema_version, "schema": t.schema}
              for t in event_catalogue()] + [type_view(d) for d in custom]
     terms = (query or "").lower().split()
     return sorted((t for t in types if (category is None or t["category"] == category)
