@@ -83,7 +83,8 @@ async def created_events(settings: JunctionSettings, prefix: str) -> Counter[str
         commits = client[settings.db_name("crm")]["event_commits"]
         async for commit in commits.find({}, {"events": 1}):
             for event in commit["events"]:
-                name = str((event.get("data") or {}).get("name", ""))
+                data = event.get("data") or {}
+                name = str((data.get("record") or data).get("name", ""))  # v2 carries the record; v1 the body
                 if event.get("type") == "contact.created" and name.startswith(prefix):
                     names[name] += 1
         return names
