@@ -81,10 +81,10 @@ def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller, presenters: di
     """`GET /internal/commands/{command_id}`: the outcome long poll of writes."""
     router = APIRouter()
 
-    def shown(answer: Doc, collection: str | None) -> Response:
+    def shown(answer: Doc, presenter: str | None) -> Response:
         """The answer with its resource as the API returns it (the read model's internals stay here)."""
-        if "resource" in answer and collection is not None:
-            answer = {**answer, "resource": presenters.get(collection, present_with_id)(answer["resource"])}
+        if "resource" in answer and presenter is not None:
+            answer = {**answer, "resource": presenters.get(presenter, present_with_id)(answer["resource"])}
         return _json(answer)
 
     @router.get("/internal/commands/{command_id}")
@@ -92,13 +92,18 @@ def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller, presenters: di
         command_id: str,
         collection: Annotated[str | None, Query()] = None,
         timeout_s: Annotated[float, Query(ge=0, le=MAX_WAIT_S)] = 8.0,
+        view: Annotated[str | None, Query()] = None,
     ) -> Response:
-        """The command's outcome (and resource once readable), or `pending` after `timeout_s`."""
+        """The command's outcome (and resource once readable), or `pending` after `timeout_s`; `view` picks
+        the presenter `collection:view` where a collection is shown more than one way."""
         if collection is not None and not _COLLECTION.match(collection):
             return _json({"error": "invalid collection"}, 422)
+        presenter = collection if view is None or collection is None else f"{collection}:{view}"
+        if view is not None and presenter not in presenters:
+            return _json({"error": "unknown view"}, 422)
         deadline = time.monotonic() + timeout_s
         if timeout_s == 0:  # a status check: read once, wait for nothing
-            return shown(await _read_now(db, command_id, collection), collection)
+            return shown(await _read_now(db, command_id, collection), presenter)
         outcome = await waits.outcome(db.name, command_id, timeout_s)
         if outcome is None:
             return _json({"status": "pending"})
@@ -108,7 +113,7 @@ def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller, presenters: di
                                    deadline - time.monotonic())
         if doc is None:
             return _json({"status": "pending", "outcome": outcome})
-        return shown({"status": outcome["status"], "outcome": outcome, "resource": doc}, collection)
+        return shown({"status": outcome["status"], "outcome": outcome, "resource": doc}, presenter)
 
     return router
 
