@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from fastapi import APIRouter, Depends, Request
@@ -21,6 +22,7 @@ from junction_common.identity import Principal
 from junction_common.internal_api import InternalServer, caller, create_internal_app
 from junction_common.mongo import create_client
 from junction_common.web.envelope import json_response, ok_body, request_id_of
+from tests.api import call
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -60,3 +62,33 @@ async def edge() -> AsyncIterator[tuple[str, str, str]]:
             finally:
                 await probe.stop()
                 await client.close()
+
+
+async def test_a_declared_operation_reaches_its_service_for_the_caller(edge: tuple[str, str, str]) -> None:
+    base, key, _ = edge
+    async with aiohttp.ClientSession() as http:
+        status, body = await call(http, "GET", base + "/connect/v1/providers?category=CRM", key)
+        assert status == 200, body
+        assert body["data"]["category"] == "CRM" and body["data"]["workspace_id"].startswith("wrk_")
+        assert body["request_id"]  # the gateway's request id travelled with the call
+
+
+async def test_the_edge_still_checks_the_caller_and_the_declared_query(edge: tuple[str, str, str]) -> None:
+    base, key, _ = edge
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base + "/connect/v1/providers") as resp:
+            assert resp.status == 401
+        status, body = await call(http, "GET", base + "/connect/v1/providers?category=" + "x" * 41, key)
+        assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR"
+        # An operation nobody declared still answers 501.
+        status, body = await call(http, "GET", base + "/connect/v1/providers/hubspot", key)
+        assert status == 501 and body["error"]["code"] == "NOT_IMPLEMENTED"
+        async with http.get(base + "/openapi.json") as resp:
+            spec = (await resp.json())["paths"]["/connect/v1/providers"]["get"]
+        assert spec["x-implemented"] is True and spec["operationId"] == "listProviders"
+
+
+async def test_the_service_refuses_a_call_that_did_not_come_through_the_gateway(edge: tuple[str, str, str]) -> None:
+    _, _, probe = edge
+    async with aiohttp.ClientSession() as http, http.get(probe + "/internal/connect/v1/providers") as resp:
+        assert resp.status == 401

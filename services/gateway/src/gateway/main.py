@@ -20,11 +20,9 @@ from gateway.members import MemberStore
 from gateway.object_store import open_object_store
 from gateway.ratelimit import RateLimiter
 from gateway.routes import (
-    analytics,
     api_keys,
     assets,
     bi,
-    cms,
     contacts,
     health,
     integration_events,
@@ -104,7 +102,7 @@ def create_app(settings: GatewaySettings, served: dict[str, Served] | None = Non
                            expose_headers=["X-Request-Id", "X-Trace-Id", "X-RateLimit-Limit",
                                            "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"])
     routers = (health.router, contacts.router, operations.router, api_keys.router, members.router, workspace.router,
-               leads.router, assets.router, analytics.router, cms.router, bi.router, webhooks.router,
+               leads.router, assets.router, bi.router, webhooks.router,
                integration_events.router,
                resources.router_for(CRM_RESOURCES))
     for router in routers:

@@ -73,16 +73,18 @@ def _forwarding_endpoint(op: Operation, served: Served) -> Callable[..., Awaitab
     """A handler that checks the caller as the catalogue says, validates the declared models, then forwards."""
 
     async def endpoint(**kwargs: Any) -> Response:
-        principal = kwargs.get("principal")
-        if isinstance(principal, Principal):
-            authorize(op, principal)
-        return await forward(kwargs["request"], kwargs["res"], principal, served.service)
+        return await forward(kwargs["request"], kwargs["res"], kwargs.get("principal"), served.service)
+
+    async def authorized(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        """Scopes and roles are checked before the body is: a caller without them learns nothing of it."""
+        authorize(op, principal)
+        return principal
 
     params = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
               inspect.Parameter("res", inspect.Parameter.KEYWORD_ONLY, annotation=ResourcesDep)]
     if op.requires_api_key:
         params.append(inspect.Parameter("principal", inspect.Parameter.KEYWORD_ONLY,
-                                        annotation=Annotated[Principal, Depends(authenticate)]))
+                                        annotation=Annotated[Principal, Depends(authorized)]))
     params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[str, Path(max_length=512)])
                for name in op.path_params]
     if served.query is not None:

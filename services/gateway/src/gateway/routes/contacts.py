@@ -1,17 +1,16 @@
-"""Contacts (workspace-api.txt): listContacts, createContact."""
+"""createContact (workspace-api.txt); listContacts is forwarded from its declaration (crm_contracts.routes)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from crm_contracts.crm import ContactCreate
 from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.forwarding import forward
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from junction_common.ids import new_id
@@ -33,16 +32,3 @@ async def create_contact(
 ) -> Response:
     """Create a contact; answers 201 once it is readable (202 with an operation id if the CRM is slow)."""
     return await execute_write(request, res, principal, CREATE, new_id("con"), body.model_dump(exclude_none=True))
-
-
-@router.get("/contacts", operation_id="listContacts")
-async def list_contacts(
-    res: ResourcesDep, request: Request,
-    principal: Annotated[Principal, Depends(require_scope("crm:read"))],
-    query: Annotated[str | None, Query(max_length=200)] = None,
-    company_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> Response:
-    """Search contacts, newest first; `next_cursor` pages on without skipping or repeating."""
-    return await forward(request, res, principal, "crm")
