@@ -13,6 +13,8 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
+from connections.main import create_spec as create_connections_spec
+from connections.settings import ConnectionsSettings
 from crm.domain.pipeline import DEFAULT_STAGES, stage_id
 from crm.main import create_spec
 from crm.settings import CrmSettings
@@ -35,21 +37,25 @@ class Stack:
     gateway: GatewaySettings
     crm: CrmSettings
     webhooks: WebhooksSettings
+    connections: ConnectionsSettings
 
 
 @contextlib.asynccontextmanager
 async def isolated_stack() -> AsyncIterator[Stack]:
     """Isolated names for one test (or one module); its topics, groups and databases are removed afterwards."""
-    crm_port, webhooks_port = free_port(), free_port()  # each service's internal API, known to the gateway
+    # Each service's internal API, known to the gateway.
+    crm_port, webhooks_port, connections_port = free_port(), free_port(), free_port()
     gw = isolated(GatewaySettings, command_timeout_s=20.0,
-                  service_urls={"crm": f"http://127.0.0.1:{crm_port}", "webhooks": f"http://127.0.0.1:{webhooks_port}"})
+                  service_urls={"crm": f"http://127.0.0.1:{crm_port}", "webhooks": f"http://127.0.0.1:{webhooks_port}",
+                                "connections": f"http://127.0.0.1:{connections_port}"})
     shared = {k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home", "topic_prefix",
                                           "db_prefix", "log_json")}
     webhooks = WebhooksSettings(**shared, webhook_retry_schedule=TEST_WEBHOOK_SCHEDULE, webhook_jitter=0.0,
                                 webhook_timeout_s=5.0, webhook_lease_s=20.0, webhook_sweep_interval_s=0.2,
                                 internal_port=webhooks_port)
     try:
-        yield Stack(gw, CrmSettings(**shared, internal_port=crm_port), webhooks)
+        yield Stack(gw, CrmSettings(**shared, internal_port=crm_port), webhooks,
+                    ConnectionsSettings(**shared, internal_port=connections_port))
     finally:
         with contextlib.suppress(Exception):
             await drop_databases(gw)
@@ -74,6 +80,15 @@ async def start_webhooks(stack: Stack, **overrides: Any) -> ServiceRuntime:
     """A running webhooks service on the test's names, with settings changed by `overrides`."""
     settings = WebhooksSettings(**{**stack.webhooks.model_dump(), **overrides})
     runtime = ServiceRuntime(create_webhooks_spec(settings), settings)
+    await runtime.start()
+    return runtime
+
+
+async def start_connections(stack: Stack, **overrides: Any) -> ServiceRuntime:
+    """A running connections service on the test's names (its built-in provider catalogue, plus the operator
+    folders of `provider_dirs` when given)."""
+    settings = ConnectionsSettings(**{**stack.connections.model_dump(), **overrides})
+    runtime = ServiceRuntime(create_connections_spec(settings), settings)
     await runtime.start()
     return runtime
 

@@ -18,7 +18,7 @@ import pytest_asyncio
 from pymongo import AsyncMongoClient, monitoring
 
 import gateway.main
-from conftest import create_workspace, isolated_stack, start_gateway, start_webhooks, wait_set_up
+from conftest import create_workspace, isolated_stack, start_connections, start_gateway, start_webhooks, wait_set_up
 from crm.main import create_spec
 from junction_common.service import ServiceRuntime
 from junction_common.settings import JunctionSettings
@@ -55,6 +55,7 @@ async def seen() -> AsyncIterator[tuple[DatabasesSeen, JunctionSettings, str, An
         crm = ServiceRuntime(create_spec(), stack.crm)
         await crm.start()
         hooks = await start_webhooks(stack)
+        connections = await start_connections(stack)
         try:
             async with start_gateway(stack.gateway) as gw, aiohttp.ClientSession() as http:
                 workspace_id, key = await create_workspace(stack.gateway, plan="business")
@@ -62,6 +63,7 @@ async def seen() -> AsyncIterator[tuple[DatabasesSeen, JunctionSettings, str, An
                 await _exercise(http, gw.url, key)
                 yield listener, stack.gateway, workspace_id, gw
         finally:
+            await connections.stop()
             await hooks.stop()
             await crm.stop()
             patch.undo()

@@ -1,11 +1,40 @@
-"""connections service entry point: `junction-connections`. The service is not built yet; it says so and exits."""
+"""connections service entry point: `junction-connections`."""
+
+from __future__ import annotations
 
 import sys
 
+from connections import topics
+from connections.api import internal_routers
+from connections.app.routing import decider_for, topic_for
+from connections.catalogue.index import Catalogue
+from connections.catalogue.loader import CatalogueError, load_catalogue
+from connections.settings import ConnectionsSettings
+from connections_contracts import declarations as cx
+from junction_common.service import ServiceSpec, run
+
+
+def create_spec(settings: ConnectionsSettings, catalogue: Catalogue | None = None) -> ServiceSpec:
+    """The service as it runs; the provider catalogue is loaded here, once (a refused manifest stops the start)."""
+    catalogue = catalogue if catalogue is not None else load_catalogue(settings.provider_paths())
+    return ServiceSpec(
+        name=cx.SERVICE,
+        topics=topics.TOPICS,
+        command_topic=cx.COMMANDS,
+        decider_for=decider_for,
+        topic_for=topic_for,
+        internal_routers=internal_routers(catalogue),
+    )
+
 
 def main() -> None:
-    sys.stderr.write("junction-connections: this service is not built yet; its API routes answer 501\n")
-    sys.exit(3)
+    settings = ConnectionsSettings()
+    try:
+        spec = create_spec(settings)
+    except CatalogueError as exc:
+        sys.stderr.write(f"junction-connections: the provider catalogue was refused: {exc}\n")
+        sys.exit(2)
+    run(spec, settings)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,12 @@
+"""The connections service's name, topics and the documented paths it owns."""
+
+from __future__ import annotations
+
+SERVICE = "connections"
+COMMANDS = "connections.commands"
+CONNECTION_EVENTS = "connections.connection.events"
+
+# Base paths of the references this service answers (see ../shared/DESIGN.md, "Where each seed's operations live").
+CONNECT_BASE = "/connect/v1"
+PIPELINES_BASE = "/api/pipelines"
+INTEGRATIONS_BASE = "/v1/integrations"
