@@ -24,6 +24,7 @@ COPY services/webhooks/pyproject.toml services/webhooks/pyproject.toml
 COPY services/crm/pyproject.toml services/crm/pyproject.toml
 COPY services/crm/contracts/pyproject.toml services/crm/contracts/pyproject.toml
 COPY services/webhooks/contracts/pyproject.toml services/webhooks/contracts/pyproject.toml
+COPY services/connections/contracts/pyproject.toml services/connections/contracts/pyproject.toml
 RUN uv sync --frozen --no-dev --no-install-workspace
 
 # Then the workspace packages themselves, installed (not editable) into the venv.
@@ -36,6 +37,7 @@ COPY services/webhooks/src services/webhooks/src
 COPY services/crm/src services/crm/src
 COPY services/crm/contracts/src services/crm/contracts/src
 COPY services/webhooks/contracts/src services/webhooks/contracts/src
+COPY services/connections/contracts/src services/connections/contracts/src
 RUN uv sync --frozen --no-dev --no-editable
 
 
