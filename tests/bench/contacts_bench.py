@@ -5,6 +5,11 @@ topics and databases, then removes its databases. Figures depend on the machine:
 It measures twice: on a new database, then with BENCH_STORED (50,000) more event commits stored in the crm
 service's event store (written in bulk in the store's own format, one contact stream each), and prints the
 second figure as a ratio of the first: the write path's cost must not grow with the data.
+
+Each measured run also prints MongoDB commands per POST (the gateway and crm run under
+`tests.bench.counted`, which counts every command with pymongo command monitoring) and CPU ms per POST
+of the gateway, the crm, the MongoDB server and Kafka (from /proc/<pid>/stat; the servers are found by
+the port they listen on).
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -22,6 +30,7 @@ from junction_common.mongo import create_client
 from junction_common.settings import JunctionSettings
 from junction_common.testing.infra import drop_databases, env_of, free_port, isolated
 from junction_common.workspaces import create_workspace
+from tests.bench.procstat import cpu_seconds, pid_listening
 from tests.storage.seeding import commit_docs, insert_in_batches
 
 TOTAL = int(os.environ.get("BENCH_TOTAL", "2000"))
@@ -29,8 +38,43 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
 STORED = int(os.environ.get("BENCH_STORED", "50000"))
 
 
+@dataclass
+class Watched:
+    """The processes whose MongoDB commands and CPU time a run accounts for."""
+
+    count_files: dict[str, str]  # process -> its command-count file
+    pids: dict[str, int]  # process -> pid
+
+    def counts(self) -> dict[str, Counter[str]]:
+        out: dict[str, Counter[str]] = {}
+        for name, path in self.count_files.items():
+            try:
+                with open(path) as f:
+                    out[name] = Counter(json.load(f))
+            except (OSError, ValueError):
+                out[name] = Counter()
+        return out
+
+    def cpu(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+
+def _report(watched: Watched, before: tuple[dict[str, Counter[str]], dict[str, float]], posts: int) -> None:
+    time.sleep(0.6)  # the count files are rewritten twice a second
+    counts, cpu = watched.counts(), watched.cpu()
+    total = 0
+    for name, now in counts.items():
+        diff = now - before[0][name]
+        total += sum(diff.values())
+        top = ", ".join(f"{k} {v / posts:.2f}" for k, v in diff.most_common(6))
+        print(f"  mongodb commands per POST, {name}: {sum(diff.values()) / posts:.2f} ({top})")
+    print(f"  mongodb commands per POST, total: {total / posts:.2f}")
+    parts = [f"{name} {(cpu[name] - before[1][name]) * 1000 / posts:.1f}" for name in cpu]
+    print(f"  CPU ms per POST: {', '.join(parts)}")
+
+
 async def _spawn(module: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", module, env=env,
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.bench.counted", module, env=env,
                                                 stdout=asyncio.subprocess.DEVNULL,
                                                 stderr=asyncio.subprocess.DEVNULL)
 
@@ -82,13 +126,17 @@ async def _store_commits(settings: JunctionSettings, count: int) -> float:
     return time.perf_counter() - started
 
 
-async def _measure(http: aiohttp.ClientSession, url: str, key: str, label: str) -> float:
+async def _measure(http: aiohttp.ClientSession, url: str, key: str, label: str, watched: Watched) -> float:
+    await asyncio.sleep(0.6)
+    before = (watched.counts(), watched.cpu())
     started = time.perf_counter()
     latencies, accepted = await _load(http, url, key)
-    rate = TOTAL / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    rate = TOTAL / seconds
     q = statistics.quantiles(latencies, n=100)
-    print(f"{label}: {rate:.0f} contacts/s (201 readable), 202s: {accepted}; "
-          f"latency ms p50 {q[49] * 1000:.1f}  p95 {q[94] * 1000:.1f}  p99 {q[98] * 1000:.1f}")
+    print(f"{label}: {rate:.0f} creates/s accepted, {(TOTAL - accepted) / seconds:.0f}/s readable (201), "
+          f"202s: {accepted}; latency ms p50 {q[49] * 1000:.1f}  p95 {q[94] * 1000:.1f}  p99 {q[98] * 1000:.1f}")
+    _report(watched, before, TOTAL)
     return rate
 
 
@@ -98,21 +146,30 @@ async def main() -> None:
     env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
            "JUNCTION_RATE_LIMIT_ENABLED": "false"}
     crm_port = free_port()  # the crm's internal API: the gateway long-polls command outcomes there
-    procs = [await _spawn("crm.main", {**env, "JUNCTION_INTERNAL_PORT": str(crm_port)}),
-             await _spawn("gateway.main", {**env, "JUNCTION_SERVICE_URLS": json.dumps(
-                 {"crm": f"http://127.0.0.1:{crm_port}"})})]
+    counts = tempfile.mkdtemp(prefix="bench-counts-")
+    files = {"gateway": f"{counts}/gateway.json", "crm": f"{counts}/crm.json"}
+    procs = [await _spawn("crm.main", {**env, "JUNCTION_INTERNAL_PORT": str(crm_port),
+                                       "BENCH_COUNT_FILE": files["crm"]}),
+             await _spawn("gateway.main", {**env, "BENCH_COUNT_FILE": files["gateway"],
+                                           "JUNCTION_SERVICE_URLS": json.dumps(
+                                               {"crm": f"http://127.0.0.1:{crm_port}"})})]
     url = f"http://127.0.0.1:{port}"
+    servers = {"nx-27017/mongodb": _port_of(settings.mongodb_url, 27017),
+               "kafka": _port_of(settings.kafka_bootstrap, 9092)}
+    pids = {"gateway": procs[1].pid, "crm": procs[0].pid,
+            **{name: pid for name, port_ in servers.items() if (pid := pid_listening(port_)) is not None}}
+    watched = Watched(files, pids)
     try:
         key = await _workspace_key(settings)
-        print(f"machine: {os.cpu_count()} cores; {TOTAL} creates per run, concurrency {CONCURRENCY}")
+        print(f"machine: {os.cpu_count()} cores ({_cpu_model()}); {TOTAL} creates per run, concurrency {CONCURRENCY}")
         async with aiohttp.ClientSession() as http:
             await _wait_ready(http, url)
             await _load(http, url, key) if TOTAL > 200 else None  # warm-up pass, not measured
-            empty = await _measure(http, url, key, "new database")
+            empty = await _measure(http, url, key, "new database", watched)
             if STORED:
                 seconds = await _store_commits(settings, STORED)
                 print(f"stored {STORED} event commits in {seconds:.1f} s")
-                stored = await _measure(http, url, key, f"{STORED} commits stored")
+                stored = await _measure(http, url, key, f"{STORED} commits stored", watched)
                 print(f"ratio with {STORED} commits stored / new database: {stored / empty:.2f}")
     finally:
         for proc in procs:
@@ -120,6 +177,20 @@ async def main() -> None:
                 proc.terminate()
             await proc.wait()
         await drop_databases(settings)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    except OSError:
+        return "?"
+
+
+def _port_of(address: str, default: int) -> int:
+    """The port of `mongodb://host:port/...` or `host:port[,more]`."""
+    first = address.split("://", 1)[-1].split("/", 1)[0].split(",", 1)[0]
+    return int(first.rsplit(":", 1)[1]) if ":" in first else default
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from junction_common.envelope import CommandEnvelope, NewEvent, stamp, utcnow
 from junction_common.mongo import create_client
 from junction_common.projections.runner import APPLIED, Projection, ProjectionWriter
 from junction_common.settings import JunctionSettings
-from junction_common.store.event_store import Commit, ConcurrencyError, EventStore
-from junction_common.store.outcomes import OutcomeStore
+from junction_common.store.event_store import Commit, ConcurrencyError, EventStore, commit_document
+from junction_common.store.outcomes import OutcomeStore, outcome_document
 from junction_common.testing.infra import drop_databases, isolated
 from tests.storage.seeding import MAX_RATIO, Doc, cost_ratio, insert_in_batches, seed_commits
 from tests.storage.server import MONGODB, NX, Server
@@ -212,3 +212,42 @@ async def test_compound_index(worlds, server):
     with server.unless_quirk("compound_index"):
         await assert_flat(worlds, server, lambda w: w.keyed.find_one({"a": 7, "b": 3}),
                           find=(KEYED, {"a": 7, "b": 3}))
+
+
+async def test_command_batch_outcome_lookup_and_commit_insert(worlds, server):
+    """A command batch: one `_id $in` read of recorded outcomes, one unordered insert of commits and one of
+    outcomes (a refused commit is reported by position, not looked up)."""
+    def outcomes(w: World) -> OutcomeStore:
+        store = OutcomeStore(w.db)
+        store.outcomes = w.keyed
+        return store
+
+    ids = [f"{WS}:key_{i:07}" for i in range(0, 800, 50)]
+    assert len(await outcomes(worlds[1]).get_many(ids)) == len(ids)
+    await assert_flat(worlds, server, lambda w: outcomes(w).get_many(ids), find=(KEYED, {"_id": {"$in": ids}}))
+
+    async def insert_batch(w: World) -> None:
+        docs = [commit_document(_commit(f"stm_batch_{next(_fresh)}", 0), AT) for _ in range(16)]
+        docs.append(commit_document(_commit("stm_target", 0), AT))  # taken: refused by position
+        assert await w.store.append_many(docs) == {16}
+        await outcomes(w).record_many([outcome_document(d["command_id"], WS, "succeeded", AT) for d in docs[:16]])
+
+    await assert_flat(worlds, server, insert_batch)
+
+
+async def test_projection_batch_read_and_bulk_write(worlds, server):
+    projection = Projection("things", "test", (), KEYED, lambda doc, e: {**(doc or {}), "last": e.type})
+    streams = [f"{WS}:key_{i:07}" for i in range(600, 616)]  # seeded at version 1
+    versions = {world.size: 1 for world in worlds}
+
+    async def apply_batch(w: World) -> None:
+        items = []
+        for n, stream in enumerate(streams):
+            cmd = CommandEnvelope(type="thing.do", aggregate_id=stream, workspace_id=WS)
+            items.append((n, stamp(cmd, [NewEvent(type="thing.done", data={})], stream, versions[w.size],
+                                   utcnow())[0]))
+        written, failed = await ProjectionWriter(projection, w.db).handle_batch(items)
+        assert len(written) == len(streams) and not failed
+        versions[w.size] += 1
+
+    await assert_flat(worlds, server, apply_batch, find=(KEYED, {"_id": {"$in": streams}}))

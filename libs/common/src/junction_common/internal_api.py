@@ -131,9 +131,13 @@ async def _read_now(db: AsyncDatabase[Doc], command_id: str, collection: str | N
 
 
 def create_internal_app(name: str, secret: str, db: AsyncDatabase[Doc], routers: list[APIRouter],
-                        presenters: dict[str, Presenter] | None = None) -> FastAPI:
-    """The service's internal FastAPI app: the commands long poll plus the service's own routers."""
-    waits = OutcomePoller(db.client)
+                        presenters: dict[str, Presenter] | None = None, waits: OutcomePoller | None = None
+                        ) -> FastAPI:
+    """The service's internal FastAPI app: the commands long poll plus the service's own routers.
+
+    `waits` is the service runtime's, which its command batches and projections announce to (a long poll
+    then needs no read); without it the waits find outcomes by polling the database."""
+    waits = waits if waits is not None else OutcomePoller(db.client, interval_s=0.005)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

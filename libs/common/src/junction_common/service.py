@@ -19,18 +19,20 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from junction_common.bus.broker import create_broker
-from junction_common.bus.consumer import Delivery, subscribe
+from junction_common.bus.consumer import Delivery, key_rounds, subscribe
 from junction_common.bus.relay import OutboxRelay, TopicFor
 from junction_common.commands import CommandExecutor
 from junction_common.decisions import Decider
-from junction_common.envelope import CommandEnvelope, EventEnvelope
+from junction_common.envelope import CommandEnvelope
 from junction_common.health import serve_health
 from junction_common.internal_api import InternalServer, create_internal_app
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import Doc, create_client, service_db
+from junction_common.projections.consumer import projection_batch_handler, projection_handler
 from junction_common.projections.runner import Projection, ProjectionWriter
 from junction_common.settings import JunctionSettings
 from junction_common.store.event_store import EventStore
+from junction_common.store.outcome_waits import OutcomePoller
 from junction_common.store.outcomes import OutcomeStore
 from junction_common.topics import TopicSpec, ensure_topics
 from junction_common.tracing import configure_tracing, extract_context, tracer
@@ -38,7 +40,6 @@ from junction_common.upcasting import UpcasterRegistry
 
 log = get_logger(__name__)
 
-POSITION_EVERY = 50
 T = TypeVar("T")
 
 
@@ -89,7 +90,10 @@ class ServiceRuntime:
         self.store = EventStore(self.db, spec.upcasters)
         self.relay = OutboxRelay(self.store, self.broker, lambda e: settings.topic(spec.topic_for(e)))
         self.outcomes = OutcomeStore(self.db)
-        self.executor = CommandExecutor(self.store, self.outcomes, self.relay.wake)
+        # The outcome long poll's waits, answered from this process's batches as they are stored.
+        self.waits = OutcomePoller(self.client)
+        self.executor = CommandExecutor(self.store, self.outcomes, self.relay.wake, hand_over=self.relay.send,
+                                        announce=lambda docs: self.waits.announce_outcomes(self.db.name, docs))
         self._wire()
         self.components = [make(self) for make in spec.components]
         self.internal: InternalServer | None = None
@@ -103,7 +107,7 @@ class ServiceRuntime:
 
     def _wire(self) -> None:
         subscribe(self.broker, self.settings, self.spec.command_topic, f"{self.spec.name}.commands",
-                  self.handle_command)
+                  self.handle_command, batch_handler=self.handle_commands)
         writers: dict[str, list[ProjectionWriter]] = {}
         for projection in self.spec.projections:
             for topic in projection.topics:
@@ -111,8 +115,51 @@ class ServiceRuntime:
         if writers:
             # One consumer group folds every projection of the service; failures share one retry path.
             subscribe(self.broker, self.settings, [t.removeprefix(self.settings.topic_prefix) for t in writers],
-                      projections_group(self.spec.name), _projection_handler(writers),
-                      retry_base=projections_group(self.spec.name))
+                      projections_group(self.spec.name), projection_handler(writers),
+                      retry_base=projections_group(self.spec.name),
+                      batch_handler=projection_batch_handler(writers, self._announce_documents))
+
+    def _announce_documents(self, collection: str, docs: list[Doc]) -> None:
+        self.waits.announce_documents(self.db.name, collection, docs)
+
+    async def handle_commands(self, deliveries: list[Delivery]) -> dict[int, Exception]:
+        """A consumer batch of commands, round by round (each key's commands in order): one executor batch
+        per round; commands with a handler of their own run beside it. Failures by position."""
+        failures: dict[int, Exception] = {}
+        with tracer("junction.commands").start_as_current_span("command batch"):
+            for positions in key_rounds(deliveries):
+                failures.update(await self._handle_round(deliveries, positions))
+        return failures
+
+    async def _handle_round(self, deliveries: list[Delivery], positions: list[int]) -> dict[int, Exception]:
+        failures: dict[int, Exception] = {}
+        generic: list[tuple[int, CommandEnvelope]] = []
+        special: list[tuple[int, CommandEnvelope]] = []
+        for position in positions:
+            try:
+                cmd = CommandEnvelope.from_bytes(deliveries[position].value)
+            except Exception as exc:
+                failures[position] = exc
+                continue
+            (special if cmd.type in self.spec.handlers else generic).append((position, cmd))
+        decided = await asyncio.gather(*(self.spec.decider_for(cmd, self.db) for _, cmd in generic),
+                                       return_exceptions=True)
+        items = []
+        for (position, cmd), decider in zip(generic, decided, strict=True):
+            if isinstance(decider, BaseException):
+                failures[position] = _exception(decider)
+            else:
+                items.append((position, cmd, decider))
+        batch = self.executor.execute_batch([(cmd, decider) for _, cmd, decider in items])
+        alone = asyncio.gather(*(self._handle_alone(cmd) for _, cmd in special), return_exceptions=True)
+        failed, results = await asyncio.gather(batch, alone)
+        failures.update({items[k][0]: exc for k, exc in failed.items()})
+        failures.update({p: _exception(r) for (p, _), r in zip(special, results, strict=True)
+                         if isinstance(r, BaseException)})
+        return failures
+
+    async def _handle_alone(self, cmd: CommandEnvelope) -> None:
+        await self.spec.handlers[cmd.type](self, cmd)
 
     async def handle_command(self, delivery: Delivery) -> None:
         cmd = CommandEnvelope.from_bytes(delivery.value)
@@ -146,7 +193,7 @@ class ServiceRuntime:
     async def _serve_internal(self) -> None:
         routers = self.spec.internal_routers(self) if self.spec.internal_routers else []
         app = create_internal_app(self.spec.name, self.settings.internal_secret, self.db, routers,
-                                  self.spec.presenters)
+                                  self.spec.presenters, waits=self.waits)
         self.internal = InternalServer(app, self.settings.internal_host, self.settings.internal_port)
         await self.internal.start()
 
@@ -173,17 +220,11 @@ def projections_group(service: str) -> str:
     return f"{service}.projections"
 
 
-def _projection_handler(writers: dict[str, list[ProjectionWriter]]) -> Callable[[Delivery], Awaitable[None]]:
-    async def handle(delivery: Delivery) -> None:
-        event = EventEnvelope.from_bytes(delivery.value)
-        for writer in writers.get(delivery.topic, ()):
-            await writer.handle(event)
-            # Kafka's committed offsets are the resume point; the recorded position is for operators,
-            # so it is written every POSITION_EVERY offsets rather than once per event.
-            if delivery.attempt == 1 and delivery.offset % POSITION_EVERY == 0:
-                await writer.record_position(delivery.topic, delivery.partition, delivery.offset)
-
-    return handle
+def _exception(error: BaseException) -> Exception:
+    """A failure to route to the retry path; anything that is not an Exception (a cancellation) goes on up."""
+    if isinstance(error, Exception):
+        return error
+    raise error
 
 
 def run(spec: ServiceSpec, settings: JunctionSettings) -> None:

@@ -3,6 +3,9 @@
 Messages arrive in batches; a batch is handled concurrently across keys and in order within a key
 (so per-aggregate order holds), and its offsets are committed only after every message was handled
 or handed on to a retry topic. A crash at any line redelivers the batch; handlers are idempotent.
+
+A subscriber may also give a batch handler: the main topic's batches (not the retry levels') then go to
+it whole; it keeps per-key order itself and names the messages that failed, which take the retry path.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class Delivery:
 
 
 Handler = Callable[[Delivery], Awaitable[None]]
+# Handles a whole batch; returns the exceptions of the messages that failed, by position in the batch.
+BatchHandler = Callable[[list[Delivery]], Awaitable[dict[int, Exception]]]
 
 
 def subscribe(
@@ -53,6 +58,7 @@ def subscribe(
     handler: Handler,
     delays: tuple[float, ...] = RETRY_DELAYS_S,
     retry_base: str | None = None,
+    batch_handler: BatchHandler | None = None,
 ) -> None:
     """Subscribe `handler` to `topic` (or several topics sharing `retry_base`) and the retry topics."""
     topics = [topic] if isinstance(topic, str) else topic
@@ -61,7 +67,7 @@ def subscribe(
     levels = [[settings.topic(t) for t in topics],
               *([retry_topic(base, n)] for n in range(1, len(delays) + 1))]
     for level, names in enumerate(levels):
-        consume = _make_consumer(broker, base, level, handler, delays)
+        consume = _make_consumer(broker, base, level, handler, delays, batch_handler if level == 0 else None)
         # One group per retry level: a slow retry never rebalances or blocks the main consumer.
         broker.subscriber(
             *names,
@@ -83,7 +89,8 @@ def _delivery(level: int, record: Any) -> Delivery:
 
 
 def _make_consumer(
-    broker: KafkaBroker, base: str, level: int, handler: Handler, delays: tuple[float, ...]
+    broker: KafkaBroker, base: str, level: int, handler: Handler, delays: tuple[float, ...],
+    batch_handler: BatchHandler | None = None,
 ) -> Callable[[KafkaMessage], Awaitable[None]]:
     async def handle_one(delivery: Delivery) -> None:
         try:
@@ -97,7 +104,19 @@ def _make_consumer(
                 await _wait_until(delivery.headers.get(h.NOT_BEFORE))
                 await handle_one(delivery)
 
+    async def consume_whole(deliveries: list[Delivery]) -> None:
+        assert batch_handler is not None
+        try:
+            failures = await batch_handler(deliveries)
+        except Exception as exc:  # nothing of the batch is known to be handled: every message retries
+            failures = dict.fromkeys(range(len(deliveries)), exc)
+        for position in sorted(failures):
+            await _route_failure(broker, base, deliveries[position], level, delays, failures[position])
+
     async def consume(msg: KafkaMessage) -> None:
+        if batch_handler is not None:
+            await consume_whole([_delivery(level, record) for record in msg.raw_message])
+            return
         by_key: dict[bytes | None, list[Delivery]] = {}
         for record in msg.raw_message:
             delivery = _delivery(level, record)
@@ -107,6 +126,19 @@ def _make_consumer(
 
     consume.__name__ = f"consume_{base.replace('.', '_')}_{level}"
     return consume
+
+
+def key_rounds(deliveries: list[Delivery]) -> list[list[int]]:
+    """Positions in rounds: round n holds each key's n-th message, so handling round by round keeps key order."""
+    rounds: list[list[int]] = []
+    seen: dict[bytes | None, int] = {}
+    for position, delivery in enumerate(deliveries):
+        n = seen.get(delivery.key, 0)
+        seen[delivery.key] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(position)
+    return rounds
 
 
 async def _wait_until(not_before: str | None) -> None:

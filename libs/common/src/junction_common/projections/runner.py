@@ -2,6 +2,10 @@
 
 Redelivery and replay are therefore no-ops; a gap (an event ahead of the document) is an error, so the
 message is retried until the missing event has been applied.
+
+`handle_batch` does the same for a consumer batch with one `_id $in` read of the documents (none when every
+stream starts at its first event) and one unordered `bulk_write`: each document is folded over its events in
+memory and written once, inserted when new, else replaced only if still at the version it was read at.
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymongo import InsertOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from junction_common.envelope import EventEnvelope
 from junction_common.upcasting import UpcasterRegistry
@@ -22,6 +27,7 @@ ApplyFn = Callable[[Doc | None, EventEnvelope], Doc]
 
 APPLIED = "applied"
 DUPLICATE = "duplicate"
+DUPLICATE_KEY = 11000
 
 
 class ProjectionGapError(Exception):
@@ -77,6 +83,70 @@ class ProjectionWriter:
             if result.matched_count == 0:
                 return DUPLICATE
         return APPLIED
+
+    async def handle_batch(self, items: list[tuple[int, EventEnvelope]]) -> tuple[list[Doc], dict[int, Exception]]:
+        """Apply a batch's events (tagged with their positions), each stream's in order; the documents written
+        and the positions that failed (a gap: retried until the missing event is applied)."""
+        streams: dict[str, list[tuple[int, EventEnvelope]]] = {}
+        for position, event in items:
+            upcast = self.projection.upcasters.upcast(event)
+            streams.setdefault(upcast.stream_id, []).append((position, upcast))
+        reread = [sid for sid, evs in streams.items() if evs[0][1].version != 1]
+        current = {d["_id"]: d async for d in self.docs.find({"_id": {"$in": reread}})} if reread else {}
+        failures: dict[int, Exception] = {}
+        writes: list[tuple[Doc, InsertOne[Doc] | ReplaceOne[Doc]]] = []
+        for stream_id, events in streams.items():
+            base = current.get(stream_id)
+            doc = self._fold(base, events, failures)
+            if doc is not None:
+                op: InsertOne[Doc] | ReplaceOne[Doc] = InsertOne(doc) if base is None else \
+                    ReplaceOne({"_id": stream_id, "_version": base["_version"]}, doc)
+                writes.append((doc, op))
+        written = await self._write(writes)
+        if written is None:  # another writer got to a document first: apply event by event, as it stands now
+            await self._one_by_one(streams, failures)
+            return [], failures
+        return written, failures
+
+    async def _one_by_one(self, streams: dict[str, list[tuple[int, EventEnvelope]]],
+                          failures: dict[int, Exception]) -> None:
+        for events in streams.values():
+            for position, event in events:
+                if position in failures:
+                    continue
+                try:
+                    await self.handle(event)
+                except Exception as exc:
+                    failures[position] = exc
+
+    def _fold(self, doc: Doc | None, events: list[tuple[int, EventEnvelope]], failures: dict[int, Exception]
+              ) -> Doc | None:
+        """`doc` folded over the events that follow it; None when none does (all already applied)."""
+        have, changed = (doc["_version"] if doc else 0), False
+        for position, event in events:
+            if event.version <= have:
+                continue
+            if event.version != have + 1:
+                failures[position] = ProjectionGapError(f"{event.stream_id}: have v{have}, got v{event.version}")
+                continue
+            doc = {**self.projection.apply(doc, event), "_id": event.stream_id, "_version": event.version}
+            have, changed = event.version, True
+        return doc if changed else None
+
+    async def _write(self, writes: list[tuple[Doc, InsertOne[Doc] | ReplaceOne[Doc]]]) -> list[Doc] | None:
+        """One unordered bulk write: the documents written, or None when any was not (its `_id` or version was
+        taken by another writer, whose document may be older than the batch's last event)."""
+        if not writes:
+            return []
+        try:
+            result = await self.docs.bulk_write([op for _, op in writes], ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
+            return None
+        if result.inserted_count + result.matched_count < len(writes):
+            return None
+        return [doc for doc, _ in writes]
 
     async def record_position(self, topic: str, partition: int, offset: int) -> None:
         key = f"{self.projection.name}:{topic}:{partition}"

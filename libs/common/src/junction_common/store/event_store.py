@@ -19,12 +19,15 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from junction_common.envelope import EventEnvelope
 from junction_common.upcasting import UpcasterRegistry
 
 Doc = dict[str, Any]
+
+
+DUPLICATE_KEY = 11000
 
 
 class ConcurrencyError(Exception):
@@ -116,6 +119,20 @@ class EventStore:
                 raise DuplicateCommandError(first) from exc
             raise ConcurrencyError(commit.stream_id) from exc
         return commit
+
+    async def append_many(self, docs: list[Doc]) -> set[int]:
+        """Insert commit documents with one unordered `insert_many`; the indexes of those refused as duplicates
+        (a taken `stream@version` or a command already committed: the caller tells which with `find_commit`)."""
+        if not docs:
+            return set()
+        try:
+            await self.commits.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return {int(e["index"]) for e in errors}
+        return set()
 
     async def unpublished(self, limit: int = 500) -> list[Doc]:
         """Commits the relay has not sent yet, each stream's in version order."""
