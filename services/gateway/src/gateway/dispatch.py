@@ -57,10 +57,12 @@ class Dispatcher:
             raise
         breaker.succeeded()
 
-    async def wait(self, service: str, cmd: CommandEnvelope, collection: str, timeout: float) -> Doc | None:
+    async def wait(self, service: str, cmd: CommandEnvelope, collection: str, timeout: float,
+                   view: str | None = None) -> Doc | None:
         """The outcome once the resource is readable at the committed version, or None on timeout.
 
-        The owning service answers (its internal API's long poll); the gateway reads none of its data.
+        The owning service answers (its internal API's long poll) with the resource as it presents it (in its
+        `view`, if given); the gateway reads none of its data.
         """
         return await self.res.services().command_outcome(service, cmd.command_id, collection, timeout,
-                                                         cmd.request_id or "")
+                                                         cmd.request_id or "", view)

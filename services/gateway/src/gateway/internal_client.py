@@ -97,7 +97,7 @@ class ServiceClient:
             return None
 
     async def command_outcome(self, service: str, command_id: str, collection: str | None, timeout_s: float,
-                              request_id: str) -> Doc | None:
+                              request_id: str, view: str | None = None) -> Doc | None:
         """The owning service's long poll: the outcome (with `resource` once readable), or None if pending.
 
         While the service cannot be reached (restarting, say) the poll is tried again until `timeout_s` has
@@ -110,6 +110,8 @@ class ServiceClient:
             params = {"timeout_s": f"{remaining:.3f}"}
             if collection is not None:
                 params["collection"] = collection
+            if view is not None:
+                params["view"] = view
             answer = await self.call("GET", service, path, request_id, params=params, timeout_s=remaining + 5.0,
                                      quiet=True)
             if answer is not None or time.monotonic() + _RETRY_PAUSE_S >= deadline:

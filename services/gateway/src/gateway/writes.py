@@ -36,6 +36,8 @@ class WriteSpec:
     resource_type: str
     present: Present
     created_status: int = 201
+    # Which of the owning service's views shows the resource where one collection has two (`collection:view`).
+    view: str | None = None
 
 
 def _idempotency_key(request: Request) -> str | None:
@@ -109,7 +111,7 @@ async def _publish(
 
 async def _outcome(dispatcher: Dispatcher, spec: WriteSpec, cmd: CommandEnvelope, timeout: float) -> Doc | None:
     """The command's outcome once readable; None (answer 202) when the owning service is slow or unreachable."""
-    result = await dispatcher.wait(spec.service, cmd, spec.collection, timeout)  # asks the service, never raises
+    result = await dispatcher.wait(spec.service, cmd, spec.collection, timeout, spec.view)  # never raises
     if result is None:
         with contextlib.suppress(*DATABASE_ERRORS):
             await dispatcher.record_operation(spec.service, cmd,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from junction_common.service import ServiceSpec, run
 from webhooks import topics
-from webhooks.api import internal_routers
+from webhooks.api import PRESENTERS, internal_routers
 from webhooks.app.delivery_commands import HANDLERS
 from webhooks.app.routing import decider_for_policy, topic_for
 from webhooks.delivery.address_policy import AddressPolicy
@@ -12,6 +12,7 @@ from webhooks.delivery.engine import DeliveryEngine
 from webhooks.projections import PROJECTIONS
 from webhooks.settings import WebhooksSettings
 from webhooks_contracts import declarations as wh
+from webhooks_contracts.event_upcasters import UPCASTERS
 
 
 def create_spec(settings: WebhooksSettings) -> ServiceSpec:
@@ -26,6 +27,8 @@ def create_spec(settings: WebhooksSettings) -> ServiceSpec:
         handlers=dict(HANDLERS),
         components=[DeliveryEngine],
         internal_routers=internal_routers,
+        upcasters=UPCASTERS,
+        presenters=PRESENTERS,
     )
 
 

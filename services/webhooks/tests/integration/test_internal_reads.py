@@ -14,7 +14,7 @@ READS = [("GET", "/internal/v1/webhooks"), ("GET", "/internal/v1/webhooks/wh_mis
          ("GET", "/internal/v1/webhooks/wh_missing/deliveries"),
          ("GET", "/internal/v1/webhooks/wh_missing/deliveries/whd_missing"),
          ("GET", "/internal/v1/integrations/events"), ("POST", "/internal/v1/integrations/events/filter"),
-         ("GET", "/internal/v1/integrations/events/whd_missing"), ("GET", "/internal/written/endpoints/wh_missing")]
+         ("GET", "/internal/v1/integrations/events/whd_missing")]
 
 
 def _caller(workspace_id: str) -> Principal:

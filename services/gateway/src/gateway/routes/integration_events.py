@@ -20,7 +20,7 @@ from gateway.deps import ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
 from gateway.forwarding import forward
 from gateway.parents import parent_in_workspace, readable_at
-from gateway.routes.webhooks import shown, written_id
+from gateway.routes.webhooks import as_presented
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from webhooks_contracts import declarations as wh
@@ -35,9 +35,12 @@ OWN_EVENT = [parent_in_workspace("eventId", "integration event", WRITE,
                                  readable_at(wh.SERVICE, "/v1/integrations/events/{id}"))]
 
 REGISTER = WriteSpec(wh.SERVICE, wh.COMMANDS, wh.REGISTER_EVENT_TYPE, wh.EVENT_TYPES, "integration_event_type",
-                     written_id, 201)
-RETRY = WriteSpec(wh.SERVICE, wh.COMMANDS, wh.RETRY_EVENT, wh.DELIVERIES, "integration_event", written_id, 200)
-CANCEL = WriteSpec(wh.SERVICE, wh.COMMANDS, wh.CANCEL_EVENT, wh.DELIVERIES, "integration_event", written_id, 200)
+                     as_presented, 201)
+# A delivery answered as an integration event: the webhooks service presents it in that view.
+RETRY = WriteSpec(wh.SERVICE, wh.COMMANDS, wh.RETRY_EVENT, wh.DELIVERIES, "integration_event", as_presented, 200,
+                  wh.EVENT_VIEW)
+CANCEL = WriteSpec(wh.SERVICE, wh.COMMANDS, wh.CANCEL_EVENT, wh.DELIVERIES, "integration_event", as_presented, 200,
+                   wh.EVENT_VIEW)
 
 
 class EventTypeRegistration(BaseModel):
@@ -82,9 +85,8 @@ async def register_event_type(
     # One stream per (workspace, key): two registrations of a key meet in one aggregate, so the second is
     # refused there even when they race (a uniqueness check on the read model could miss it).
     digest = hashlib.sha256(f"{principal.workspace_id}|{body.key}".encode()).hexdigest()[:26]
-    answer = await execute_write(request, res, principal, REGISTER, f"{wh.EVENT_TYPE_PREFIX}_{digest}",
-                                 body.model_dump(), new_resource=False)
-    return await shown(request, res, principal, answer, "event_types")
+    return await execute_write(request, res, principal, REGISTER, f"{wh.EVENT_TYPE_PREFIX}_{digest}",
+                               body.model_dump(), new_resource=False)
 
 
 @router.post("/events/filter", operation_id="filterIntegrationEvents")
@@ -102,12 +104,10 @@ async def get_event(eventId: EventId, request: Request, res: ResourcesDep, princ
 @router.post("/events/{eventId}/retry", operation_id="retryIntegrationEvent", dependencies=OWN_EVENT)
 async def retry_event(eventId: EventId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
     """A new event linked to the original (`retryOf`), queued at once."""
-    answer = await execute_write(request, res, principal, RETRY, eventId, {}, new_resource=False)
-    return await shown(request, res, principal, answer, "events")
+    return await execute_write(request, res, principal, RETRY, eventId, {}, new_resource=False)
 
 
 @router.post("/events/{eventId}/cancel", operation_id="cancelIntegrationEvent", dependencies=OWN_EVENT)
 async def cancel_event(eventId: EventId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
     """A queued event is never sent; cancelling it again gives the same answer."""
-    answer = await execute_write(request, res, principal, CANCEL, eventId, {}, new_resource=False)
-    return await shown(request, res, principal, answer, "events")
+    return await execute_write(request, res, principal, CANCEL, eventId, {}, new_resource=False)

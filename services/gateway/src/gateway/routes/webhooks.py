@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -22,7 +21,7 @@ from gateway.availability import unavailable
 from gateway.context import request_id_of
 from gateway.deps import Resources, ResourcesDep
 from gateway.error_docs import ERROR_RESPONSES
-from gateway.forwarding import INTERNAL_PREFIX, forward
+from gateway.forwarding import forward
 from gateway.parents import parent_in_workspace, readable_at
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
@@ -46,13 +45,14 @@ UNDER_READ = [parent_in_workspace("webhook_id", "webhook endpoint", READ, _ENDPO
 UNDER_WRITE = [parent_in_workspace("webhook_id", "webhook endpoint", WRITE, _ENDPOINT)]
 
 
-def written_id(doc: dict[str, Any]) -> dict[str, Any]:
-    """What a webhooks write keeps of its resource: the id; the service shows the rest (see `shown`)."""
-    return {"id": doc["id"]}
+def as_presented(doc: dict[str, Any]) -> dict[str, Any]:
+    """A webhooks write's resource as the webhooks service presented it (its outcome long poll applies its
+    views: no sealed secret or lease reaches the edge); the edge reads none of its fields."""
+    return doc
 
 
-def _spec(command: str, collection: str, present: Any = written_id, status: int = 200) -> WriteSpec:
-    return WriteSpec(wh.SERVICE, wh.COMMANDS, command, collection, "webhook", present, status)
+def _spec(command: str, collection: str, status: int = 200) -> WriteSpec:
+    return WriteSpec(wh.SERVICE, wh.COMMANDS, command, collection, "webhook", as_presented, status)
 
 
 CREATE = _spec(wh.CREATE_ENDPOINT, wh.ENDPOINTS, status=201)
@@ -61,8 +61,7 @@ DELETE = _spec(wh.DELETE_ENDPOINT, wh.ENDPOINTS)
 ROTATE = _spec(wh.ROTATE_SECRET, wh.ENDPOINTS)
 TEST = _spec(wh.SEND_TEST, wh.DELIVERIES)
 RETRY = _spec(wh.RETRY_DELIVERY, wh.DELIVERIES)
-RECOVER = _spec(wh.RECOVER_DELIVERIES, "delivery_operations",
-                lambda d: {k: v for k, v in d.items() if k not in ("_id", "workspace_id")})
+RECOVER = _spec(wh.RECOVER_DELIVERIES, "delivery_operations")
 
 
 class _Limits(BaseModel):
@@ -155,23 +154,6 @@ def _with_secret(response: Response, secret: str) -> Response:
                     headers=NO_STORE)
 
 
-async def shown(request: Request, res: Resources, principal: Principal, answer: Response, kind: str) -> Response:
-    """A write's answer (fresh or replayed) with its resource as the webhooks service shows it; what the edge
-    added (a secret shown once) stays. The edge reads none of the service's fields."""
-    if answer.status_code not in (200, 201):
-        return answer
-    body = json.loads(bytes(answer.body))
-    path = f"{INTERNAL_PREFIX}/written/{kind}/{quote(str(body['data']['id']), safe='')}"
-    got = await res.services().get(wh.SERVICE, path, request_id_of(request), principal)
-    if got is None:
-        raise unavailable("The webhooks service", res.settings.unavailable_retry_after_s)
-    if got[0] == 200:
-        body["data"] = {**got[1]["data"], **body["data"]}
-    headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
-    return Response(json.dumps(body).encode(), status_code=answer.status_code, media_type="application/json",
-                    headers=headers)
-
-
 @router.get("/webhooks", operation_id="listWebhookEndpoints")
 async def list_endpoints(
     request: Request, res: ResourcesDep, principal: ReadP,
@@ -193,10 +175,9 @@ async def create_endpoint(body: EndpointCreate, request: Request, res: Resources
     data["name"] = body.name or (body.url.split("//", 1)[-1].split("/", 1)[0])
     data["secret_sealed"] = await _sealed(request, res, principal, endpoint_id, secret)
     data["signing_secret_preview"] = preview(secret)
-    answer = await execute_write(request, res, principal, CREATE, endpoint_id, data,
-                                 caller_body=body.model_dump(exclude_unset=True),
-                                 on_fresh=lambda answer: _with_secret(answer, secret))
-    return await shown(request, res, principal, answer, "endpoints")
+    return await execute_write(request, res, principal, CREATE, endpoint_id, data,
+                               caller_body=body.model_dump(exclude_unset=True),
+                               on_fresh=lambda answer: _with_secret(answer, secret))
 
 
 @router.get("/webhooks/{webhook_id}", operation_id="getWebhookEndpoint")
@@ -216,14 +197,12 @@ async def update_endpoint(
         data["catch_up_since"] = body.catch_up_since.isoformat()
     if not data:
         raise ApiError("VALIDATION_ERROR", "Nothing to change.", [{"pointer": "/", "message": "empty update"}])
-    answer = await execute_write(request, res, principal, UPDATE, webhook_id, data, new_resource=False)
-    return await shown(request, res, principal, answer, "endpoints")
+    return await execute_write(request, res, principal, UPDATE, webhook_id, data, new_resource=False)
 
 
 @router.delete("/webhooks/{webhook_id}", operation_id="deleteWebhook")
 async def delete_endpoint(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
-    answer = await execute_write(request, res, principal, DELETE, webhook_id, {}, new_resource=False)
-    return await shown(request, res, principal, answer, "endpoints")
+    return await execute_write(request, res, principal, DELETE, webhook_id, {}, new_resource=False)
 
 
 @router.post("/webhooks/{webhook_id}/secret/rotate", operation_id="rotateWebhookSecret", dependencies=UNDER_WRITE)
@@ -237,17 +216,15 @@ async def rotate_secret(
     overlap = body.overlap_seconds if body.overlap_seconds is not None else res.settings.webhook_secret_overlap_s
     data = {"secret_sealed": await _sealed(request, res, principal, webhook_id, secret),
             "signing_secret_preview": preview(secret), "overlap_s": overlap}
-    answer = await execute_write(request, res, principal, ROTATE, webhook_id, data, new_resource=False,
-                                 caller_body=body.model_dump(exclude_unset=True),
-                                 on_fresh=lambda answer: _with_secret(answer, secret))
-    return await shown(request, res, principal, answer, "endpoints")
+    return await execute_write(request, res, principal, ROTATE, webhook_id, data, new_resource=False,
+                               caller_body=body.model_dump(exclude_unset=True),
+                               on_fresh=lambda answer: _with_secret(answer, secret))
 
 
 @router.post("/webhooks/{webhook_id}/test", operation_id="sendTestWebhookEvent", dependencies=UNDER_WRITE)
 async def send_test(webhook_id: EndpointId, request: Request, res: ResourcesDep, principal: WriteP) -> Response:
-    answer = await execute_write(request, res, principal, TEST, webhook_id, {"webhook_id": webhook_id},
-                                 new_resource=False)
-    return await shown(request, res, principal, answer, "deliveries")
+    return await execute_write(request, res, principal, TEST, webhook_id, {"webhook_id": webhook_id},
+                               new_resource=False)
 
 
 @router.get("/webhooks/{webhook_id}/deliveries", operation_id="listWebhookDeliveries", dependencies=UNDER_READ)
@@ -276,9 +253,8 @@ async def retry_delivery(
     webhook_id: EndpointId, delivery_id: DeliveryId, request: Request, res: ResourcesDep, principal: WriteP,
 ) -> Response:
     """Send one delivery again now, with the same webhook-id."""
-    answer = await execute_write(request, res, principal, RETRY, delivery_id, {"webhook_id": webhook_id},
-                                 new_resource=False)
-    return await shown(request, res, principal, answer, "deliveries")
+    return await execute_write(request, res, principal, RETRY, delivery_id, {"webhook_id": webhook_id},
+                               new_resource=False)
 
 
 @router.post("/webhooks/{webhook_id}/recover", operation_id="recoverWebhookDeliveries", dependencies=UNDER_WRITE)

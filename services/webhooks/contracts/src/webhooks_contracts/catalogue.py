@@ -8,9 +8,10 @@ from typing import Any
 
 from crm_contracts.bi import BI_EVENTS
 from crm_contracts.crm import CRM_RESOURCES
-from crm_contracts.events import json_schemas
+from crm_contracts.events import json_schemas as crm_schemas
 from junction_common.contracts.resources import ResourceContract
 from webhooks_contracts.declarations import WEBHOOK_EVENT_TYPES
+from webhooks_contracts.events import json_schemas as webhooks_schemas
 
 # Categories by resource family; anything else in the CRM service is `crm`.
 _CATEGORY = {"support": "support", "cms": "cms", "marketing": "cms", "analytics": "analytics",
@@ -29,7 +30,7 @@ class EventType:
     key: str
     category: str
     description: str
-    # The payload model's current version and JSON Schema (None: the type is not typed yet, see docs/events.md).
+    # The payload model's current version and JSON Schema (every built-in type has one, see docs/events.md).
     schema_version: int | None = None
     schema: dict[str, Any] | None = None
 
@@ -52,7 +53,7 @@ def _types(contract: ResourceContract) -> list[str]:
 def event_catalogue() -> tuple[EventType, ...]:
     """Every event type with its category and, when typed, its payload's version and JSON Schema;
     `<resource>.created` and friends come from the declarations."""
-    schemas = {s["type"]: s for s in json_schemas()}
+    schemas = {s["type"]: s for s in [*crm_schemas(), *webhooks_schemas()]}
 
     def typed(key: str, category: str, description: str) -> EventType:
         found = schemas.get(key, {})
@@ -63,5 +64,5 @@ def event_catalogue() -> tuple[EventType, ...]:
         for key in _types(contract):
             noun, verb = (part.replace("_", " ") for part in key.rsplit(".", 1))
             found.append(typed(key, _category(contract), f"A {noun} was {verb}."))
-    found += [EventType(key, "webhooks", description) for key, description in WEBHOOK_EVENT_TYPES]
+    found += [typed(key, "webhooks", description) for key, description in WEBHOOK_EVENT_TYPES]
     return tuple(found)

@@ -41,6 +41,9 @@ OPEN_DELIVERY_STATUSES = ("pending", "retrying")  # still to be sent (queued or 
 EVENT_STATUSES = ("queued", "processing", "succeeded", "failed", "cancelled")
 
 TEST_EVENT = "webhook.test"
+# A write's answer shows a delivery as a delivery, or (with this view of the outcome long poll) as an integration
+# event: the service presents it, keyed `deliveries:event`.
+EVENT_VIEW = "event"
 
 # (key, description): the event types this service emits itself.
 WEBHOOK_EVENT_TYPES: tuple[tuple[str, str], ...] = (

@@ -8,12 +8,25 @@ secrets, leases, versions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 
+from junction_common.mongo import Doc
 from junction_common.service import ServiceRuntime
-from webhooks.api import deliveries, endpoints, events, seal, written
+from webhooks.api import deliveries, endpoints, events, seal
+from webhooks.api.views import delivery_view, endpoint_view, integration_event_view, type_view
+from webhooks_contracts import declarations as wh
+
+# How a write's answer shows what it made or changed (the outcome long poll presents it; `collection:view` when
+# one collection is shown two ways): a delivery is also an integration event.
+PRESENTERS: dict[str, Callable[[Doc], Doc]] = {
+    wh.ENDPOINTS: endpoint_view,
+    wh.EVENT_TYPES: type_view,
+    wh.DELIVERIES: delivery_view,
+    f"{wh.DELIVERIES}:{wh.EVENT_VIEW}": integration_event_view,
+}
 
 
 def internal_routers(runtime: ServiceRuntime) -> list[APIRouter]:
-    return [seal.router(runtime), endpoints.router(runtime), deliveries.router(runtime), events.router(runtime),
-            written.router(runtime)]
+    return [seal.router(runtime), endpoints.router(runtime), deliveries.router(runtime), events.router(runtime)]

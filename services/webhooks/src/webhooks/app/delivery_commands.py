@@ -22,6 +22,7 @@ from webhooks.delivery.engine import DeliveryEngine
 from webhooks.delivery.public_payload import webhook_test_payload
 from webhooks.delivery.store import OPEN, delivery_id, new_delivery
 from webhooks_contracts import declarations as wh
+from webhooks_contracts.event_upcasters import UPCASTERS
 
 Doc = dict[str, Any]
 
@@ -187,7 +188,7 @@ async def _re_enabled(runtime: ServiceRuntime, cmd: CommandEnvelope) -> bool:
     if cmd.type != wh.UPDATE_ENDPOINT or cmd.data.get("status") != "active":
         return False
     commit = await runtime.store.find_commit(cmd.command_id)
-    return commit is not None and any("catch_up_since" in e.data for e in commit.events)
+    return commit is not None and any("catch_up_since" in UPCASTERS.upcast(e).data["changes"] for e in commit.events)
 
 
 HANDLERS = {wh.SEND_TEST: once(send_test), wh.RETRY_DELIVERY: once(retry_delivery),

@@ -7,17 +7,21 @@ Invariants:
 - Its signing secret is only ever held sealed (vault ciphertext); rotation keeps the previous secrets valid
   until their `expires_at`, so receivers can switch without dropping a delivery.
 - An update that changes nothing emits no event.
+- Its events are built through their payload models (webhooks_contracts.events): the record never holds a
+  secret; the sealed secrets travel in the events' internal fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
+from webhooks.domain.events import build
 from webhooks_contracts import declarations as wh
+from webhooks_contracts.events import DERIVED, endpoint_record
 
 MUTABLE = ("name", "url", "event_types", "description", "status", "rate_limit_per_s", "max_concurrency",
            "retry_schedule")
@@ -26,28 +30,38 @@ MUTABLE = ("name", "url", "event_types", "description", "status", "rate_limit_pe
 @dataclass(frozen=True)
 class Endpoint:
     endpoint_id: str
+    # Its stored fields: the API's, the sealed secret and bookkeeping (`catch_up_since`).
     fields: dict[str, Any]
     previous_secrets: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
+    created_at: str | None = None
 
     @property
     def status(self) -> str:
         return str(self.fields.get("status", "active"))
 
+    def record(self) -> dict[str, Any]:
+        """The endpoint as the API presents it, without its id and the timestamps of the event at hand."""
+        return endpoint_record(self.fields, self.previous_secrets, self.deleted, self.created_at)
+
 
 def evolve(state: Endpoint | None, event: EventEnvelope) -> Endpoint | None:
+    """The endpoint after `event` (version 2: a creation's `record`, a change's `changes`, secrets apart)."""
     verb = event.type.rsplit(".", 1)[-1]
+    data = event.data
     if verb == "created":
-        return Endpoint(event.stream_id, dict(event.data))
+        own = {k: v for k, v in data["record"].items() if k not in DERIVED}
+        return Endpoint(event.stream_id, {**own, "secret_sealed": data["secret_sealed"]},
+                        created_at=event.occurred_at.isoformat())
     if state is None:
         return None
+    fields = {**state.fields, **data["changes"]}
     if verb == "deleted":
-        return Endpoint(state.endpoint_id, state.fields, state.previous_secrets, deleted=True)
+        return replace(state, fields=fields, deleted=True)
     if verb == "secret_rotated":
-        fields = {**state.fields, "secret_sealed": event.data["secret_sealed"],
-                  "signing_secret_preview": event.data["signing_secret_preview"]}
-        return Endpoint(state.endpoint_id, fields, list(event.data["previous_secrets"]), state.deleted)
-    return Endpoint(state.endpoint_id, {**state.fields, **event.data}, state.previous_secrets, state.deleted)
+        return replace(state, fields={**fields, "secret_sealed": data["secret_sealed"]},
+                       previous_secrets=list(data["previous_secrets"]))
+    return replace(state, fields=fields)
 
 
 def fold(events: list[EventEnvelope]) -> Endpoint | None:
@@ -62,11 +76,12 @@ def decide(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:
     if cmd.type == wh.CREATE_ENDPOINT:
         if state is not None:
             raise CommandRejected("VALIDATION_ERROR", "webhook endpoint already exists", {"id": cmd.aggregate_id})
-        return [NewEvent(type="webhook_endpoint.created", data={**cmd.data, "status": "active"})]
+        return [_create(cmd)]
     if state is None or (state.deleted and cmd.type != wh.DELETE_ENDPOINT):
         raise CommandRejected("NOT_FOUND", "The webhook endpoint could not be found.")
     if cmd.type == wh.DELETE_ENDPOINT:
-        return [] if state.deleted else [NewEvent(type="webhook_endpoint.deleted", data={"status": "disabled"})]
+        return [] if state.deleted else [_changed("webhook_endpoint.deleted", state,
+                                                  {"status": "disabled", "deleted": True}, deleted=True)]
     if cmd.type == wh.UPDATE_ENDPOINT:
         return _update(state, cmd.data)
     if cmd.type == wh.ROTATE_SECRET:
@@ -74,9 +89,21 @@ def decide(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:
     if cmd.type == wh.DISABLE_ENDPOINT:
         if state.status == "disabled":
             return []
-        return [NewEvent(type="webhook_endpoint.disabled",
-                         data={"status": "disabled", "disabled_reason": cmd.data.get("reason", "")})]
+        return [_changed("webhook_endpoint.disabled", state,
+                         {"status": "disabled", "disabled_reason": cmd.data.get("reason", "")})]
     raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")
+
+
+def _create(cmd: CommandEnvelope) -> NewEvent:
+    fields = {k: v for k, v in cmd.data.items() if k != "secret_sealed"}
+    created = Endpoint(cmd.aggregate_id, {**fields, "status": "active"})
+    return build("webhook_endpoint.created", record=created.record(), secret_sealed=cmd.data["secret_sealed"])
+
+
+def _changed(event_type: str, state: Endpoint, changes: dict[str, Any], **after: Any) -> NewEvent:
+    """A change event: the endpoint after `changes` (and `after`, e.g. deleted) and the changes."""
+    changed = replace(state, fields={**state.fields, **changes}, **after)
+    return build(event_type, record=changed.record(), changes=changes)
 
 
 def _update(state: Endpoint, patch: dict[str, Any]) -> list[NewEvent]:
@@ -85,7 +112,7 @@ def _update(state: Endpoint, patch: dict[str, Any]) -> list[NewEvent]:
         # Re-enabling: deliveries held while paused or disabled go out from `catch_up_since` (default: all).
         changed["catch_up_since"] = patch.get("catch_up_since")
         changed["disabled_reason"] = None
-    return [NewEvent(type="webhook_endpoint.updated", data=changed)] if changed else []
+    return [_changed("webhook_endpoint.updated", state, changed)] if changed else []
 
 
 def _rotate(state: Endpoint, cmd: CommandEnvelope) -> NewEvent:
@@ -94,7 +121,7 @@ def _rotate(state: Endpoint, cmd: CommandEnvelope) -> NewEvent:
     expires = (now + timedelta(seconds=overlap)).isoformat()
     kept = [s for s in state.previous_secrets if str(s["expires_at"]) > now.isoformat()]
     previous = [*kept, {"secret_sealed": state.fields["secret_sealed"], "expires_at": expires}] if overlap else kept
-    return NewEvent(type="webhook_endpoint.secret_rotated",
-                    data={"secret_sealed": cmd.data["secret_sealed"],
-                          "signing_secret_preview": cmd.data["signing_secret_preview"],
-                          "previous_secrets": previous})
+    changes = {"signing_secret_preview": cmd.data["signing_secret_preview"]}
+    rotated = replace(state, fields={**state.fields, **changes}, previous_secrets=previous)
+    return build("webhook_endpoint.secret_rotated", record=rotated.record(), changes=changes,
+                 secret_sealed=cmd.data["secret_sealed"], previous_secrets=previous)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from junction_common.decisions import CommandRejected, Decider
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
+from webhooks.domain.events import build
 
 
 def decide_register(taken: bool) -> Decider:
@@ -13,6 +14,8 @@ def decide_register(taken: bool) -> Decider:
         if taken:
             raise CommandRejected("VALIDATION_ERROR", "an event type with this key already exists",
                                   {"pointer": "/key", "key": cmd.data.get("key")})
-        return [NewEvent(type="integration_event_type.registered", data=dict(cmd.data))]
+        record = {"key": cmd.data["key"], "category": cmd.data["category"],
+                  "description": cmd.data.get("description"), "custom": True}
+        return [build("integration_event_type.registered", record=record)]
 
     return decide
