@@ -1,6 +1,10 @@
 """Per-workspace rate limits by plan (workflow-api.txt), shared by every gateway replica through MongoDB.
 
 Fixed windows of one minute and one day; each request increments both counters atomically.
+
+A window's expiry is kept as epoch seconds with `$max` (nx-27017's `find_one_and_update` upsert ignores
+`$setOnInsert`, and a datetime it writes through an update reads back as a string), so the sweeper removes
+every expired window on every server.
 """
 
 from __future__ import annotations
@@ -44,11 +48,11 @@ class RateLimiter:
         self.counters = db["rate_counters"]
 
     async def ensure_indexes(self) -> None:
-        await self.counters.create_index("expires_at")
+        await self.counters.create_index("expires_epoch")
 
     async def _hit(self, key: str, expires_at: datetime) -> int:
         doc = await self.counters.find_one_and_update(
-            {"_id": key}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
+            {"_id": key}, {"$inc": {"n": 1}, "$max": {"expires_epoch": expires_at.timestamp()}},
             upsert=True, return_document=ReturnDocument.AFTER,
         )
         return int(doc["n"]) if doc else 1
@@ -76,7 +80,8 @@ class RateLimiter:
                 "requests_today": int(day["n"]) if day else 0}
 
     async def sweep(self, now: datetime) -> int:
-        return (await self.counters.delete_many({"expires_at": {"$lt": now}})).deleted_count
+        """Remove the windows that ended (their expiry is an hour or a minute after the window's end)."""
+        return (await self.counters.delete_many({"expires_epoch": {"$lt": now.timestamp()}})).deleted_count
 
 
 def _at(epoch: int) -> datetime:
