@@ -1,0 +1,30 @@
+"""The event types a service publishes, declared in its contract package and found through entry points.
+
+A contract package names its list under the `junction.event_types` entry points
+(`<service> = "<pkg>.event_types:EVENT_TYPES"`); the webhooks service builds its catalogue (what endpoints may
+subscribe to, what `GET /v1/integrations/events` lists with each type's JSON Schema) from every installed one,
+so it imports no other service's contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EventType:
+    key: str  # `lead.created`
+    category: str  # `crm`, `support`, `bi`, ...
+    description: str
+    schema_version: int | None = None  # the payload model's current version
+    schema: dict[str, Any] | None = None  # its JSON Schema
+
+
+def declared_event_types() -> list[EventType]:
+    """Every event type any installed contract package declares, in declaration order."""
+    found: list[EventType] = []
+    for ep in sorted(entry_points(group="junction.event_types"), key=lambda ep: ep.name):
+        found.extend(ep.load())
+    return found
