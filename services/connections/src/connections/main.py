@@ -6,23 +6,29 @@ import sys
 
 from connections import topics
 from connections.api import internal_routers
+from connections.app.provider_test import ProviderTester
 from connections.app.routing import decider_for, topic_for
 from connections.catalogue.index import Catalogue
 from connections.catalogue.loader import CatalogueError, load_catalogue
+from connections.projections import PROJECTIONS
 from connections.settings import ConnectionsSettings
 from connections_contracts import declarations as cx
+from junction_common.address_policy import AddressPolicy
 from junction_common.service import ServiceSpec, run
 
 
 def create_spec(settings: ConnectionsSettings, catalogue: Catalogue | None = None) -> ServiceSpec:
     """The service as it runs; the provider catalogue is loaded here, once (a refused manifest stops the start)."""
     catalogue = catalogue if catalogue is not None else load_catalogue(settings.provider_paths())
+    policy = AddressPolicy.from_settings(settings.provider_allow_networks, settings.provider_require_https)
     return ServiceSpec(
         name=cx.SERVICE,
         topics=topics.TOPICS,
         command_topic=cx.COMMANDS,
         decider_for=decider_for,
         topic_for=topic_for,
+        projections=PROJECTIONS,
+        components=[lambda runtime: ProviderTester(policy, settings.provider_timeout_s)],
         internal_routers=internal_routers(catalogue),
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import model_validator
+
 from junction_common.settings import JunctionSettings
 
 
@@ -13,6 +15,19 @@ class ConnectionsSettings(JunctionSettings):
     # Operators' folders of provider manifests (comma-separated paths), loaded beside the built-in ones; a
     # manifest there is validated like a built-in one, and a type already taken fails the start.
     provider_dirs: str = ""
+    # Networks a provider's API may resolve to although they are not public (CIDRs, comma-separated; e.g. an
+    # in-house API on 10.0.0.0/8). None by default: private, loopback and link-local addresses are refused.
+    provider_allow_networks: str = ""
+    # https only for provider calls, unless development/test admit http too.
+    provider_require_https: bool | None = None
+    # A credential test's whole time (connect, send, answer).
+    provider_timeout_s: float = 10.0
+
+    @model_validator(mode="after")
+    def _https_by_env(self) -> ConnectionsSettings:
+        if self.provider_require_https is None:
+            self.provider_require_https = self.env not in ("development", "test")
+        return self
 
     def provider_paths(self) -> list[Path]:
         return [Path(part.strip()).expanduser() for part in self.provider_dirs.split(",") if part.strip()]

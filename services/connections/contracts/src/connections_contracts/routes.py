@@ -6,6 +6,7 @@ Found by the gateway through the `junction.operations` entry points (this packag
 
 from __future__ import annotations
 
+from connections_contracts import connection as conn
 from connections_contracts.catalogue import IntegrationSearchQuery, ProviderListQuery
 from connections_contracts.declarations import SERVICE
 from junction_common.contracts.operations import Served
@@ -16,4 +17,21 @@ SERVED = [
     Served("listConnectorTypes", SERVICE),
     Served("listAvailableIntegrations", SERVICE),
     Served("searchIntegrations", SERVICE, query=IntegrationSearchQuery),
+]
+# Connections and credentials (one resource): synchronous operations of the service's internal API, so the
+# credentials in their bodies go to the service that seals them and never onto Kafka.
+SERVED += [
+    Served("getProviderConnectionStatus", SERVICE),
+    Served("connectProvider", SERVICE, body=conn.ConnectBody),
+    Served("disconnectProvider", SERVICE),
+    Served("listPipelineConnections", SERVICE, query=conn.PipelinesListQuery),
+    Served("createPipelineConnection", SERVICE, body=conn.PipelinesConnectionCreate),
+    Served("getPipelineConnection", SERVICE),
+    Served("updatePipelineConnection", SERVICE, body=conn.PipelinesConnectionUpdate),
+    Served("deletePipelineConnection", SERVICE),
+    Served("testPipelineConnection", SERVICE, body=conn.PipelinesConnectionTest),
+    Served("checkPipelineConnection", SERVICE),
+    Served("listCredentials", SERVICE, query=conn.CredentialListQuery),
+    Served("createCredential", SERVICE, body=conn.CredentialCreate),
+    Served("deleteCredential", SERVICE),
 ]

@@ -1,5 +1,5 @@
-"""Which decision handles which command. No command is handled yet (connections, OAuth and tenant integrations come
-next), so every command is refused with its type named, and nothing is appended."""
+"""Which decision handles which command: the connection commands go to the connection aggregate; anything else
+is refused with its type named, and nothing is appended."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from connections_contracts import declarations as cx
+from connections.domain import connection
+from connections_contracts import connection as cx
+from connections_contracts import declarations as decl
 from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 
 
 async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> Decider:
+    if cmd.type in cx.COMMANDS:
+        return connection.decide
     return rejecting(CommandRejected("VALIDATION_ERROR", f"unknown command type {cmd.type}"))
 
 
 def topic_for(event: EventEnvelope) -> str:
-    return cx.CONNECTION_EVENTS
+    return decl.CONNECTION_EVENTS

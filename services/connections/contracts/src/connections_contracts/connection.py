@@ -1,0 +1,133 @@
+"""Connections and credentials: one resource (a workspace's credentials for one provider) reached through three
+references (connect-api's connect/status/disconnect, pipelines-api's connections, workflow-api's credentials).
+
+Command names, the read model's collection, the statuses, and the request bodies the edge validates. A request
+carries a secret only in `credentials` (or workflow-api's `value`): the gateway forwards it to the connections
+service's internal API, which seals it; no command on Kafka, event or answer ever holds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+AGGREGATE = "connection"
+COLLECTION = "connections"  # the read model (projection) of the connection aggregate
+
+CREATE = "connection.create"
+RECONNECT = "connection.reconnect"  # new credentials (and their test's outcome) for an existing connection
+UPDATE = "connection.update"
+RECORD_CHECK = "connection.record_check"
+DISCONNECT = "connection.disconnect"
+DELETE = "connection.delete"
+COMMANDS = (CREATE, RECONNECT, UPDATE, RECORD_CHECK, DISCONNECT, DELETE)
+
+CONNECTED, DISCONNECTED, ERROR = "CONNECTED", "DISCONNECTED", "ERROR"
+Status = Literal["CONNECTED", "DISCONNECTED", "ERROR"]
+# Which reference made a connection (each lists every connection of the workspace all the same).
+Origin = Literal["connect", "pipelines", "credentials"]
+
+_OPEN = ConfigDict(extra="allow")
+_CLOSED = ConfigDict(extra="forbid")
+Name = Field(min_length=1, max_length=200)
+
+
+class Credentials(BaseModel):
+    """What a provider's credential fields take: `apiKey`, optional `apiSecret`, and any other field the
+    provider's manifest names (a subdomain, an account id). Every value is a string of at most 4096 characters."""
+
+    model_config = _OPEN
+
+    apiKey: str | None = Field(default=None, min_length=1, max_length=4096)
+    apiSecret: str | None = Field(default=None, min_length=1, max_length=4096)
+
+    @model_validator(mode="after")
+    def _strings(self) -> Credentials:
+        extra = self.model_extra or {}
+        bad = [k for k, v in extra.items() if not isinstance(v, str) or not 0 < len(v) <= 4096 or len(k) > 64]
+        if bad or len(extra) > 20:
+            raise ValueError(f"credential fields are strings of 1 to 4096 characters: {sorted(bad)}")
+        return self
+
+    def values(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.model_dump(exclude_none=True).items()}
+
+
+class ConnectBody(BaseModel):
+    """connect-api.txt, Connect Provider (API Key): `credentials: {apiKey, apiSecret?}`."""
+
+    model_config = _CLOSED
+
+    credentials: Credentials
+
+
+class Schedule(BaseModel):
+    model_config = _OPEN
+
+    enabled: bool = True
+    frequency: Literal["hourly", "daily", "weekly", "monthly"] = "daily"
+
+
+class PipelinesConnectionCreate(BaseModel):
+    """pipelines-api.txt, Create a Connection. `type` is a connector family (`CRM_PLATFORM`) or a provider's own
+    connector type (`HUBSPOT`); `provider` (or `config.provider`) names the provider where a family has several."""
+
+    model_config = _CLOSED
+
+    name: str = Name
+    type: str = Field(min_length=1, max_length=64)
+    credentials: Credentials
+    provider: str | None = Field(default=None, max_length=64)
+    config: dict[str, Any] | None = None
+    schedule: Schedule | None = None
+    notifyUserIds: list[str] | None = Field(default=None, max_length=500)
+
+
+class PipelinesConnectionUpdate(BaseModel):
+    """pipelines-api.txt, Update a Connection: any of its settable fields; `credentials` replaces them (tested)."""
+
+    model_config = _CLOSED
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    credentials: Credentials | None = None
+    config: dict[str, Any] | None = None
+    schedule: Schedule | None = None
+    notifyUserIds: list[str] | None = Field(default=None, max_length=500)
+
+
+class PipelinesConnectionTest(BaseModel):
+    """pipelines-api.txt, Test Connection: credentials tested against the provider, never saved."""
+
+    model_config = _CLOSED
+
+    type: str = Field(min_length=1, max_length=64)
+    credentials: Credentials
+    provider: str | None = Field(default=None, max_length=64)
+    config: dict[str, Any] | None = None
+
+
+class PipelinesListQuery(BaseModel):
+    model_config = _CLOSED
+
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class CredentialCreate(BaseModel):
+    """workflow-api.txt, Create Credential: `{name, type, value}`; `provider` optionally ties it to a provider of
+    the catalogue (then it is tested like any connection)."""
+
+    model_config = _CLOSED
+
+    name: str = Name
+    type: Literal["api_key", "bearer_token", "basic_auth", "oauth2", "custom"] = "api_key"
+    value: str = Field(min_length=1, max_length=4096)
+    provider: str | None = Field(default=None, max_length=64)
+
+
+class CredentialListQuery(BaseModel):
+    model_config = _CLOSED
+
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=500)

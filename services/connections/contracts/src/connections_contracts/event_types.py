@@ -1,0 +1,13 @@
+"""Every event type the connections service publishes, with its payload's version and JSON Schema.
+
+Declared under the `junction.event_types` entry points (this package's pyproject): the webhooks service lists
+them and lets endpoints subscribe to them (junction_common.contracts.event_types).
+"""
+
+from __future__ import annotations
+
+from connections_contracts.events import DESCRIPTIONS, json_schemas
+from junction_common.contracts.event_types import EventType
+
+EVENT_TYPES = [EventType(item["type"], "connections", DESCRIPTIONS[item["type"]], item["schema_version"],
+                         item["schema"]) for item in json_schemas()]

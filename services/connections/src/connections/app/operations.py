@@ -1,0 +1,152 @@
+"""The synchronous operations on connections, run inside the service (its internal API calls them): credentials
+are sealed here, tested here, and every change is a command this service runs through its own executor (an id
+derived from the request, so a repeat of one request repeats nothing). The answer waits until the projection
+shows the change (a GET right after sees it).
+
+Secrets stay in this module's locals: commands and events get the sealed form and a preview (`…abcd`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connections.app.provider_test import Outcome, ProviderTester
+from connections.catalogue.facts import credential_fields
+from connections.catalogue.manifest import Manifest
+from connections_contracts import connection as cx
+from junction_common.envelope import Actor, CommandEnvelope
+from junction_common.identity import Principal
+from junction_common.ids import new_ulid
+from junction_common.service import ServiceRuntime
+from junction_common.store.outcomes import SUCCEEDED
+from junction_common.vault import SealedSecret, Vault, parse_keys
+from junction_common.web.envelope import ApiError
+
+Doc = dict[str, Any]
+SETTLE_TIMEOUT_S = 10.0
+
+
+def preview(credentials: dict[str, str], manifest: Manifest | None) -> str | None:
+    """`…abcd`: the last four characters of the first secret field, for telling keys apart (none under 12)."""
+    secret = {f.name for f in credential_fields(manifest) if f.secret} if manifest else set(credentials)
+    value = next((v for k, v in credentials.items() if k in secret or not secret), "")
+    return f"…{value[-4:]}" if len(value) >= 12 else None
+
+
+@dataclass(frozen=True)
+class Call:
+    """Who asked, in which request (the command ids derive from it)."""
+
+    principal: Principal
+    request_id: str
+
+    @property
+    def workspace_id(self) -> str:
+        return self.principal.workspace_id
+
+
+class Connections:
+    """Connections of a workspace: seal, test, decide and append, then answer once readable."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.vault = Vault(parse_keys(runtime.settings.vault_keys), runtime.settings.vault_active_key)
+
+    @property
+    def db(self) -> Any:
+        return self.runtime.db[cx.COLLECTION]
+
+    async def find(self, workspace_id: str, connection_id: str) -> Doc:
+        doc = await self.db.find_one({"_id": connection_id})
+        if doc is None or doc.get("workspace_id") != workspace_id or doc.get("deleted"):
+            raise ApiError("NOT_FOUND", "The connection could not be found.", {"id": connection_id})
+        return dict(doc)
+
+    async def of_provider(self, workspace_id: str, provider: str) -> Doc | None:
+        """The workspace's latest live connection of `provider` (what connect-api's status reports)."""
+        docs = [d async for d in self.db.find({"workspace_id": workspace_id})
+                if d.get("provider") == provider and not d.get("deleted")]
+        return max(docs, key=lambda d: d.get("created_ts", 0), default=None)
+
+    async def test(self, manifest: Manifest | None, credentials: dict[str, str]) -> Outcome:
+        if manifest is None:
+            return Outcome(cx.CONNECTED)  # a bare credential: nothing to test it against
+        return await self.runtime.component(ProviderTester).test(manifest, credentials)
+
+    def _seal(self, workspace_id: str, connection_id: str, credentials: dict[str, str]) -> Doc:
+        plaintext = json.dumps(credentials, separators=(",", ":")).encode()
+        return self.vault.seal(plaintext, _aad(workspace_id, connection_id)).to_dict()
+
+    def open(self, doc: Doc) -> dict[str, str]:
+        sealed = doc.get("credentials_sealed")
+        if not sealed:
+            raise ApiError("VALIDATION_ERROR", "The connection holds no credentials: connect it again.",
+                           {"status": doc.get("status")})
+        raw = self.vault.open(SealedSecret.from_dict(sealed), _aad(doc["workspace_id"], doc["_id"]))
+        opened: dict[str, str] = json.loads(raw)
+        return opened
+
+    async def create(self, call: Call, manifest: Manifest | None, credentials: dict[str, str], record: Doc) -> Doc:
+        """A new connection with these credentials, sealed, and their test's outcome."""
+        connection_id = "conn_" + new_ulid()
+        outcome = await self.test(manifest, credentials)
+        record = {**record, "provider": manifest.type if manifest else None,
+                  "auth_type": manifest.auth.kind if manifest else record.get("auth_type", "api_key"),
+                  "credential_fields": sorted(credentials), "credential_preview": preview(credentials, manifest)}
+        data = {"record": record, **_checked(outcome),
+                "credentials_sealed": self._seal(call.workspace_id, connection_id, credentials)}
+        return await self.run(call, cx.CREATE, connection_id, data)
+
+    async def replace(self, call: Call, doc: Doc, manifest: Manifest | None, credentials: dict[str, str]) -> Doc:
+        outcome = await self.test(manifest, credentials)
+        data = {**_checked(outcome), "credential_fields": sorted(credentials),
+                "credential_preview": preview(credentials, manifest),
+                "credentials_sealed": self._seal(call.workspace_id, doc["_id"], credentials)}
+        return await self.run(call, cx.RECONNECT, doc["_id"], data)
+
+    async def check(self, call: Call, doc: Doc, manifest: Manifest | None) -> Doc:
+        """Test the saved credentials again and record what was found."""
+        if doc.get("status") == cx.DISCONNECTED:
+            raise ApiError("VALIDATION_ERROR", "The connection is disconnected: connect it with new credentials.",
+                           {"status": cx.DISCONNECTED})
+        outcome = await self.test(manifest, self.open(doc))
+        return await self.run(call, cx.RECORD_CHECK, doc["_id"], _checked(outcome))
+
+    async def update(self, call: Call, doc: Doc, settings: Doc) -> Doc:
+        return await self.run(call, cx.UPDATE, doc["_id"], settings)
+
+    async def disconnect(self, call: Call, doc: Doc) -> Doc:
+        """DISCONNECTED, the sealed credentials erased (a provider's revoke URL is OAuth's, not a key's)."""
+        return await self.run(call, cx.DISCONNECT, doc["_id"], {})
+
+    async def delete(self, call: Call, doc: Doc) -> Doc:
+        return await self.run(call, cx.DELETE, doc["_id"], {})
+
+    async def run(self, call: Call, command: str, connection_id: str, data: Doc) -> Doc:
+        """Decide and append through this service's executor; the connection once the projection shows it."""
+        cmd = CommandEnvelope(command_id=f"cmd_{call.request_id}.{command}.{connection_id}", type=command,
+                              aggregate_id=connection_id, workspace_id=call.workspace_id,
+                              actor=Actor(kind="api_key", id=call.principal.key_id), request_id=call.request_id,
+                              correlation_id=call.request_id, data=data)
+        runtime = self.runtime
+        await runtime.executor.execute(cmd, await runtime.spec.decider_for(cmd, runtime.db))
+        outcome = await runtime.outcomes.get(cmd.command_id, call.workspace_id)
+        if outcome is None or outcome["status"] != SUCCEEDED:
+            error = (outcome or {}).get("error") or {}
+            raise ApiError(error.get("code", "INTERNAL_ERROR"), error.get("message", "The change was not recorded."),
+                           error.get("details"))
+        doc = await runtime.waits.readable(runtime.db.name, cx.COLLECTION, connection_id, outcome["version"],
+                                           SETTLE_TIMEOUT_S)
+        return dict(doc) if doc is not None else await self.find(call.workspace_id, connection_id)
+
+
+def _aad(workspace_id: str, connection_id: str) -> bytes:
+    return f"connection:{workspace_id}:{connection_id}".encode()
+
+
+def _checked(outcome: Outcome) -> Doc:
+    return {"status": outcome.status, "last_error": outcome.error,
+            "last_checked_at": datetime.now(UTC).isoformat()}

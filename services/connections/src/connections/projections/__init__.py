@@ -1,0 +1,5 @@
+"""Read models of the connections service."""
+
+from connections.projections.connections import CONNECTIONS
+
+PROJECTIONS = [CONNECTIONS]
