@@ -21,6 +21,18 @@ CATEGORIES = (
 )
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,80}$"  # an HTTP token
+# Headers neither a manifest nor a caller sets: the HTTP client's own, hop-by-hop ones and the credential's.
+RESERVED_HEADERS = frozenset(
+    "host authorization proxy-authorization cookie set-cookie content-length transfer-encoding connection keep-alive "
+    "te trailer upgrade proxy-connection expect forwarded x-forwarded-for x-forwarded-host x-forwarded-proto "
+    "x-real-ip x-http-method-override x-method-override".split())
+
+
+def placeholders(template: str) -> set[str]:
+    """The field names a template holds in braces (`{subdomain}`)."""
+    return set(PLACEHOLDER.findall(template))
 
 
 class Strict(BaseModel):
@@ -39,7 +51,8 @@ class CredentialField(Strict):
 
 class ApiKeyAuth(Strict):
     """A key sent with every call: in a header (`Authorization: Bearer {apiKey}`), a query parameter, or as
-    HTTP basic credentials. `template` names credential fields in braces."""
+    HTTP basic credentials. `template` names credential fields in braces; with `location: basic` it is
+    `username:password` (`{apiKey}:`, `api:{apiKey}`, `{userId}:{apiKey}`): the user is what precedes the first `:`."""
 
     kind: Literal["api_key"]
     location: Literal["header", "query", "basic"]
@@ -51,16 +64,67 @@ class ApiKeyAuth(Strict):
     def _named(self) -> ApiKeyAuth:
         if self.location != "basic" and not self.name:
             raise ValueError("a header or query key needs its `name`")
-        unknown = set(re.findall(r"\{(\w+)\}", self.template)) - {f.name for f in self.fields}
-        if unknown:
-            raise ValueError(f"template names unknown fields {sorted(unknown)}")
+        if self.location == "basic" and ":" not in self.template:
+            raise ValueError("a basic key's template is `username:password` (e.g. `{apiKey}:` for an empty password)")
+        if self.location == "header" and self.name and self.name.lower() in RESERVED_HEADERS - {"authorization"}:
+            raise ValueError(f"a key cannot travel in the {self.name} header")
+        _known(self.template, self.fields, "template")
         return self
 
 
+def _known(template: str, fields: tuple[CredentialField, ...], what: str) -> None:
+    unknown = placeholders(template) - {f.name for f in fields}
+    if unknown:
+        raise ValueError(f"{what} names unknown fields {sorted(unknown)}")
+
+
 class BasicAuth(Strict):
+    """HTTP basic. `template` is `username:password` over `fields`; without it, `{username}:{password}` when both
+    fields exist, else the first non-secret field is the user and the first secret one the password."""
+
     kind: Literal["basic"]
     fields: tuple[CredentialField, ...] = (CredentialField(name="username", label="Username", secret=False),
                                            CredentialField(name="password", label="Password"))
+    template: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _pair(self) -> BasicAuth:
+        template = self.credentials_template
+        if ":" not in template:
+            raise ValueError("basic auth's template is `username:password` over its fields")
+        _known(template, self.fields, "template")
+        return self
+
+    @property
+    def credentials_template(self) -> str:
+        if self.template is not None:
+            return self.template
+        names = [f.name for f in self.fields]
+        if "username" in names and "password" in names:
+            return "{username}:{password}"
+        user = next((f.name for f in self.fields if not f.secret), None)
+        password = next((f.name for f in self.fields if f.secret), None)
+        return f"{{{user}}}:{{{password}}}" if user and password else ""
+
+
+class TokenRevocation(Strict):
+    """What `revoke_url` (a form POST of `token`) cannot say: another method, `{token}` in the path (HubSpot), a JSON
+    body, the app's `{client_id}` in the path and its credentials as HTTP basic (GitHub)."""
+
+    method: Literal["POST", "DELETE"] = "POST"
+    url: str = Field(pattern=r"^https?://[^/{}@?#]+/[^?#]*$", max_length=300)
+    token: Literal["access_token", "refresh_token"] = "access_token"  # which token is revoked
+    body: Literal["none", "form", "json"] = "none"  # how the token travels when the path does not hold it
+    body_param: str = Field(default="token", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,40}$")
+    client_auth: Literal["none", "basic"] = "none"
+
+    @model_validator(mode="after")
+    def _token(self) -> TokenRevocation:
+        if placeholders(self.url) - {"token", "client_id"}:
+            raise ValueError("a revocation URL holds only {token} and {client_id}")
+        if ("{token}" in self.url) == (self.body != "none"):
+            raise ValueError("the token travels either in the URL's path ({token}) or in a `body`")
+        return self
 
 
 class OAuth2Auth(Strict):
@@ -77,11 +141,16 @@ class OAuth2Auth(Strict):
     token_auth: Literal["client_secret_post", "client_secret_basic"] = "client_secret_post"
     extra_authorize_params: dict[str, str] = {}
     fields: tuple[CredentialField, ...] = ()  # anything besides the tokens (e.g. an instance URL, a tenant id)
+    token_prefix: str = Field(default="Bearer", pattern=r"^[A-Za-z0-9._~+/-]{0,40}$")  # `Authorization: <prefix> <t>`
+    token_request: Literal["form", "json"] = "form"  # the token endpoint's body
+    revoke: TokenRevocation | None = None  # instead of `revoke_url`, when that is not a form POST of `token`
 
     @model_validator(mode="after")
     def _grant(self) -> OAuth2Auth:
         if self.kind == "oauth2" and self.authorize_url is None:
             raise ValueError("the authorization code grant needs `authorize_url`")
+        if self.revoke is not None and self.revoke_url is not None:
+            raise ValueError("a provider revokes with `revoke_url` or `revoke`, not both")
         return self
 
 
@@ -169,7 +238,10 @@ class Manifest(Strict):
     description: str = Field(min_length=1, max_length=400)
     categories: tuple[Category, ...] = Field(min_length=1)
     docs_url: HttpUrl
-    api_base_url: HttpUrl
+    api_base_url: HttpUrl  # its host may hold `{field}`s naming non-secret credential fields (lowercase: hosts are)
+    api_path_prefix: str | None = Field(default=None, pattern=r"^(/[A-Za-z0-9._~{}-]+)+$", max_length=200)
+    regions: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,30}$")], HttpUrl] = {}  # by the `region` field
+    headers: dict[str, str] = {}  # sent with every call besides the credential; values may name fields in braces
     auth: Auth
     test: TestRequest | None = None
     rate_limit: RateLimit | None = None
@@ -189,7 +261,45 @@ class Manifest(Strict):
                 raise ValueError(f"trigger {trigger.name} waits for {trigger.event}, not among the webhook events")
         return self
 
+    @model_validator(mode="after")
+    def _requests(self) -> Manifest:
+        plain = {f.name for f in self.auth.fields if not f.secret}
+        for name, url in (("api_base_url", self.api_base_url), *((f"regions.{r}", u) for r, u in self.regions.items())):
+            _check_base(name, url, plain)
+        if self.api_path_prefix is not None and placeholders(self.api_path_prefix) - plain:
+            unknown = sorted(placeholders(self.api_path_prefix) - plain)
+            raise ValueError(f"api_path_prefix names {unknown}, not non-secret credential fields")
+        if self.regions and "region" not in plain:
+            raise ValueError("a manifest with `regions` declares a non-secret `region` credential field")
+        _check_headers(self.headers, self.auth)
+        return self
+
     @property
     def complete(self) -> bool:
         """Auth, a test request, two streams, two actions and a trigger."""
         return self.test is not None and len(self.streams) >= 2 and len(self.actions) >= 2 and bool(self.triggers)
+
+
+def _check_base(name: str, url: HttpUrl, plain: set[str]) -> None:
+    """A base URL's host may hold placeholders, each naming a non-secret field; its path none (the URL type
+    percent-encodes braces there: path values go in `api_path_prefix`); no credentials, query or fragment."""
+    if url.username or url.password or url.query or url.fragment:
+        raise ValueError(f"{name} holds no user, password, query or fragment")
+    if "%7B" in (url.path or "").upper():
+        raise ValueError(f"{name}'s path holds a placeholder: put path values in `api_path_prefix`")
+    unknown = placeholders(url.host or "") - plain
+    if unknown:
+        raise ValueError(f"{name}'s host names {sorted(unknown)}, not non-secret credential fields (hosts are "
+                         "lowercased: name a lowercase field)")
+
+
+def _check_headers(headers: dict[str, str], auth: ApiKeyAuth | BasicAuth | OAuth2Auth) -> None:
+    known = {f.name for f in auth.fields} | ({"client_id"} if isinstance(auth, OAuth2Auth) else set())
+    credential = auth.name.lower() if isinstance(auth, ApiKeyAuth) and auth.location == "header" and auth.name else ""
+    for name, value in headers.items():
+        if not re.fullmatch(HEADER_NAME, name) or name.lower() in RESERVED_HEADERS | {credential}:
+            raise ValueError(f"headers: {name!r} is not a header a manifest sets")
+        if not value or len(value) > 300 or any(c in value for c in "\r\n\0"):
+            raise ValueError(f"headers: {name}'s value is empty, too long or spans lines")
+        if placeholders(value) - known:
+            raise ValueError(f"headers: {name} names unknown fields {sorted(placeholders(value) - known)}")
