@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -117,8 +118,8 @@ async def stack_settings(stack_settings: Stack, s3_server: S3Server) -> Stack:
         "s3_secret_access_key": SecretStr(s3_server.secret_access_key), "s3_path_style": True,
         "s3_key_prefix": stack_settings.gateway.db_prefix,
     }
-    return Stack(stack_settings.gateway.model_copy(update=bucket), stack_settings.crm.model_copy(update=bucket),
-                 stack_settings.webhooks)
+    return dataclasses.replace(stack_settings, gateway=stack_settings.gateway.model_copy(update=bucket),
+                               crm=stack_settings.crm.model_copy(update=bucket))
 
 
 async def _oversize() -> AsyncIterator[bytes]:
