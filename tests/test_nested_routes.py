@@ -47,9 +47,15 @@ MISSING = {"ticket_id": "ticket_missing", "lead_id": "lead_missing", "asset_id":
 
 
 def nested_routes() -> list[tuple[str, str]]:
-    """(method, path) of every implemented route below a path parameter, from the gateway's OpenAPI document."""
+    """(method, path) of every implemented `/v1` route below a path parameter, from the gateway's OpenAPI document.
+
+    `/connect/v1` and `/api/pipelines` routes are below provider types (the catalogue's, not a workspace's) or
+    pipelines connections, in their own answer shapes: tests/test_connections_credentials.py checks that one
+    workspace can neither see nor change another's connections.
+    """
     schema = create_app(isolated(GatewaySettings)).openapi()
-    return sorted((method.upper(), path) for path, item in schema["paths"].items() if _NESTED.search(path)
+    return sorted((method.upper(), path) for path, item in schema["paths"].items()
+                  if path.startswith("/v1/") and _NESTED.search(path)
                   for method, spec in item.items() if isinstance(spec, dict) and spec.get("x-implemented") is not False)
 
 

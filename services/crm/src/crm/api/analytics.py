@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from crm.api.reads import Caller, Reads
 from crm_contracts.analytics import EventPayload, validate_payload
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import json_response, ok_body, request_id_of
+from junction_common.web.reads import Caller, Reads
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:

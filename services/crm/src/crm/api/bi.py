@@ -9,13 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from crm.api.reads import Caller, Reads
 from crm.bi import plan as bi_plan
 from crm_contracts.bi import BI_DATASET, BI_SCHEDULED_ARTIFACT, DatasetCreate, MetricCreate, QueryRun, next_run_at
 from junction_common.envelope import utcnow
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, ok_body, request_id_of
 from junction_common.web.listing import list_page, present
+from junction_common.web.reads import Caller, Reads
 
 PREFIX = "/internal/v1/bi"
 Doc = dict[str, Any]

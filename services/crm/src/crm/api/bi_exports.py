@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from crm.api.reads import Caller, Reads
 from crm.bi import exports
 from crm.bi.sweeper import BiExports
 from crm_contracts.bi import BI_EXPORT, ExportCreate
@@ -21,6 +20,7 @@ from junction_common.object_store import signed_urls
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, ok_body, request_id_of
 from junction_common.web.listing import list_page
+from junction_common.web.reads import Caller, Reads
 
 PREFIX = "/internal/v1/bi/exports"
 BaseUrl = Annotated[str, Query(min_length=1, max_length=2048)]

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from crm.api.reads import Caller, Reads
 from crm_contracts.cms import CMS_ENTRY
 from crm_contracts.crm import CONTACT_SEARCH_FIELDS, CRM_RESOURCES
 from junction_common.contracts.list_params import keyword, list_parameters, parent_parameters
@@ -18,6 +17,7 @@ from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, ok_body, request_id_of
 from junction_common.web.listing import list_page, present, text_filter
+from junction_common.web.reads import Caller, Reads
 
 Doc = dict[str, Any]
 PREFIX = "/internal"

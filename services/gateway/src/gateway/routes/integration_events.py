@@ -9,11 +9,10 @@ a workspace registers its own beside them. Integration events are, for now, outb
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.auth import require_scope
 from gateway.deps import ResourcesDep
@@ -24,6 +23,7 @@ from gateway.routes.webhooks import as_presented
 from gateway.writes import WriteSpec, execute_write
 from junction_common.identity import Principal
 from webhooks_contracts import declarations as wh
+from webhooks_contracts.integration_events import EventFilter, EventTypeRegistration
 
 router = APIRouter(prefix="/v1/integrations", tags=["Integrations"], responses=ERROR_RESPONSES)
 READ, WRITE = require_scope("integrations:read"), require_scope("integrations:write")
@@ -43,28 +43,6 @@ CANCEL = WriteSpec(wh.SERVICE, wh.COMMANDS, wh.CANCEL_EVENT, wh.DELIVERIES, "int
                    wh.EVENT_VIEW)
 
 
-class EventTypeRegistration(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "key": "external.publish.completed", "category": "publishing",
-        "description": "External publishing workflow completed."}]})
-
-    key: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$", max_length=128)
-    category: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
-    description: str = Field(default="", max_length=500)
-
-
-class EventFilter(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [{
-        "integrationId": "integration-id", "status": "failed", "from": "2025-01-01T00:00:00Z",
-        "to": "2025-01-31T23:59:59Z", "page": 1, "limit": 50}]})
-
-    integration_id: str | None = Field(default=None, alias="integrationId", max_length=64)
-    status: Literal["queued", "processing", "succeeded", "failed", "cancelled"] | None = None
-    event_type: str | None = Field(default=None, alias="eventType", max_length=128)
-    start: AwareDatetime | None = Field(default=None, alias="from")
-    end: AwareDatetime | None = Field(default=None, alias="to")
-    page: int = Field(default=1, ge=1, le=100000)
-    limit: int = Field(default=50, ge=1, le=200)
 
 
 @router.get("/events", operation_id="listIntegrationEventTypes")

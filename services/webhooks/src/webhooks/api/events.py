@@ -5,11 +5,10 @@ filter and one event with its logs. Integration events are, for now, outbound we
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from junction_common.service import ServiceRuntime
 from junction_common.web.cursors import decode_cursor, encode_cursor
@@ -18,23 +17,11 @@ from webhooks.api.reads import PREFIX, Caller, Reads
 from webhooks.api.views import OPEN, integration_event_view, type_view
 from webhooks_contracts import declarations as wh
 from webhooks_contracts.catalogue import event_catalogue
+from webhooks_contracts.integration_events import EventFilter
 
 Doc = dict[str, Any]
 EventId = Annotated[str, Path(max_length=64, pattern=r"^whd_[A-Za-z0-9]+$")]
 
-
-class EventFilter(BaseModel):
-    """Body of filterIntegrationEvents (the gateway validated it against the same shape)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    integration_id: str | None = Field(default=None, alias="integrationId", max_length=64)
-    status: Literal["queued", "processing", "succeeded", "failed", "cancelled"] | None = None
-    event_type: str | None = Field(default=None, alias="eventType", max_length=128)
-    start: AwareDatetime | None = Field(default=None, alias="from")
-    end: AwareDatetime | None = Field(default=None, alias="to")
-    page: int = Field(default=1, ge=1, le=100000)
-    limit: int = Field(default=50, ge=1, le=200)
 
 
 def matching_types(custom: list[Doc], query: str | None, category: str | None) -> list[Doc]:

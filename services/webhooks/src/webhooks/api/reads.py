@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Path
-from pymongo.asynchronous.database import AsyncDatabase
+from fastapi import Path
 
-from junction_common.identity import Principal
-from junction_common.internal_api import caller
-from junction_common.service import ServiceRuntime
+from junction_common.web.reads import PREFIX, Caller, Doc, Reads
 
-Doc = dict[str, Any]
-PREFIX = "/internal"
-Caller = Annotated[Principal, Depends(caller)]
+__all__ = ["PREFIX", "Caller", "DeliveryId", "Doc", "EndpointId", "Reads"]
 EndpointId = Annotated[str, Path(max_length=64, pattern=r"^wh_[A-Za-z0-9]+$")]
 DeliveryId = Annotated[str, Path(max_length=64, pattern=r"^whd_[A-Za-z0-9]+$")]
-
-
-@dataclass(frozen=True)
-class Reads:
-    db: AsyncDatabase[Doc]
-    cursor_secret: str
-
-    @classmethod
-    def of(cls, runtime: ServiceRuntime) -> Reads:
-        return cls(runtime.db, runtime.settings.signing_secret)

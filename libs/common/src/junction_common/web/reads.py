@@ -1,4 +1,5 @@
-"""What every crm read needs: the database, the cursor secret and the caller's workspace."""
+"""What a service's internal read routes depend on: the caller's identity, and the service's read models with
+the secret its cursors are signed with."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
 
 Doc = dict[str, Any]
+PREFIX = "/internal"  # every internal route sits below it, at the public path
 Caller = Annotated[Principal, Depends(caller)]
 
 
