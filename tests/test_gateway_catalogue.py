@@ -69,11 +69,17 @@ async def call(http: Any, base: str, op: Operation, key: str | None, path: str |
 
 
 def assert_error(result: Result, status: int, code: str, op: Operation) -> dict[str, Any]:
+    """The error in its API's shape: pipelines-api's own `{success, code, message, details?, request_id}` under
+    `/api/pipelines`, the `/v1` envelope elsewhere; returned as `{code, message, details}`."""
     got, headers, body = result
+    assert body["success"] is False and body["request_id"] and headers["X-Request-Id"] == body["request_id"]
+    if op.path.startswith("/api/pipelines/"):
+        assert (got, body.get("code")) == (status, code), (op.method, op.path, got, body)
+        assert set(body) - {"details"} == {"success", "code", "message", "request_id"} and body["message"]
+        return {"code": body["code"], "message": body["message"], "details": body.get("details")}
     assert (got, body.get("error", {}).get("code")) == (status, code), (op.method, op.path, got, body)
-    assert body["success"] is False and set(body) == {"success", "error", "request_id"}
+    assert set(body) == {"success", "error", "request_id"}
     assert set(body["error"]) == {"code", "message", "details"} and body["error"]["message"]
-    assert body["request_id"] and headers["X-Request-Id"] == body["request_id"]
     return dict(body["error"])
 
 

@@ -13,7 +13,8 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, ServerSelectionTime
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from junction_common.logconfig import get_logger
-from junction_common.web.envelope import ApiError, error_body, json_response
+from junction_common.web.envelope import ApiError, json_response
+from junction_common.web.errors import error_payload
 
 log = get_logger("gateway.availability")
 
@@ -124,5 +125,5 @@ class DependencyErrors:
     async def _unavailable(self, scope: Scope, receive: Receive, send: Send) -> None:
         err = unavailable("The database", self.retry_after_s)
         request_id = str(scope.get("state", {}).get("request_id", ""))
-        body = error_body(err.code, err.message, err.details, request_id)
+        body = error_payload(scope.get("path", ""), err.code, err.message, err.details, request_id)
         await json_response(body, err.status, err.headers)(scope, receive, send)

@@ -1,6 +1,6 @@
 """Request hygiene before any route runs: body size, JSON depth, content type, query keys, headers.
 
-Refusals use the documented error shape and change nothing.
+Refusals use the documented error shape of the path's API (`errors.error_payload`) and change nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from junction_common.web.envelope import error_body
+from junction_common.web.errors import error_payload
 
 MAX_JSON_DEPTH = 32
 # A \uXXXX escape of half a surrogate pair: such text cannot be stored or sent as UTF-8.
@@ -144,7 +144,7 @@ def _with_security_headers(send: Send) -> Send:
 
 async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str, details: Any) -> None:
     request_id = scope.get("state", {}).get("request_id", "")
-    payload = json.dumps(error_body(code, message, details, request_id)).encode()
+    payload = json.dumps(error_payload(scope.get("path", ""), code, message, details, request_id)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
     await send({"type": "http.response.body", "body": payload})
