@@ -19,7 +19,8 @@ def test_every_resource_has_its_created_event_and_keys_are_unique():
 def test_categories_follow_the_api_families():
     by_key = {e.key: e.category for e in event_catalogue()}
     assert by_key["contact.created"] == "crm" and by_key["deal.updated"] == "crm"
-    assert all(e.category in {"crm", "support", "cms", "analytics", "accounting", "assets", "bi", "webhooks"}
+    assert all(e.category in {"crm", "support", "cms", "analytics", "accounting", "assets", "bi", "webhooks",
+                              "connections"}
                for e in event_catalogue())
 
 
