@@ -5,6 +5,7 @@ service, a real gateway, and keys of two workspaces."""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import free_port
 from junction_common.workspaces import create_workspace
+from tests.simulators.oauth_provider import OAuthProvider, oauth_provider
 
 SIM_TYPE = "junction_sim_crm"
 DOCUMENTED_KEY = "your-api-key-here"  # the references' example key: the simulator accepts it too
@@ -100,6 +102,7 @@ class Edge:
     sim: Simulator
     service: ServiceRuntime
     keys: dict[str, dict[str, str]]  # workspace label -> keys
+    oauth: OAuthProvider | None = None  # the OAuth provider simulator, when the edge has one
 
     async def call(self, method: str, path: str, body: Any = None, who: str = "a",
                    key: str = "all") -> tuple[int, Any, dict[str, str]]:
@@ -119,5 +122,30 @@ async def connections_edge(tmp: Path, keys: set[str]) -> AsyncIterator[Edge]:
             async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
                 keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
                 yield Edge(gateway.url, http, stack, sim, service, keys_by)
+        finally:
+            await service.stop()
+
+
+OAUTH_TYPE = "sim_oauth"
+PUBLIC_BASE_URL = "https://app.junction.test"  # the gateway's public address, as registered with the provider
+
+
+@contextlib.asynccontextmanager
+async def oauth_connections_edge(tmp: Path, keys: set[str]) -> AsyncIterator[Edge]:
+    """The edge of `connections_edge` plus the OAuth provider simulator as the operator provider `sim_oauth`, the
+    operator's OAuth app for it (JUNCTION_OAUTH_CLIENTS) and the gateway's public callback URL registered there."""
+    async with isolated_stack() as stack, simulator(keys) as sim, oauth_provider() as oauth:
+        folder = tmp / "providers"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
+        oauth.write_manifest(folder, OAUTH_TYPE)
+        oauth.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/{OAUTH_TYPE}/callback")
+        clients = json.dumps({OAUTH_TYPE: {"client_id": oauth.client_id, "client_secret": oauth.client_secret}})
+        service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
+                                          oauth_clients=clients, public_base_url=PUBLIC_BASE_URL)
+        try:
+            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
+                keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
+                yield Edge(gateway.url, http, stack, sim, service, keys_by, oauth)
         finally:
             await service.stop()

@@ -109,9 +109,10 @@ async def test_missing_invalid_and_expired_credentials_are_401(gateway, workspac
             if op.requires_api_key:
                 assert_error(result, 401, "UNAUTHORIZED", op)
                 assert result[1]["WWW-Authenticate"] == "Bearer", (label, op.operation_id)
-            else:  # the token in the path or the OAuth state is the credential, checked by the service
-                assert op.operation_id in stubs
+            elif op.operation_id in stubs:  # the token in the path or the OAuth state is the credential
                 assert_not_implemented(result, op)
+            else:  # served: no API key asked for; without its own credential (here no state) it is refused
+                assert_error(result, 422, "VALIDATION_ERROR", op)
 
 
 async def test_a_key_without_the_operations_scope_is_403(gateway, workspace, http, stack_settings):

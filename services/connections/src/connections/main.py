@@ -6,6 +6,7 @@ import sys
 
 from connections import topics
 from connections.api import internal_routers
+from connections.app.oauth_flow import oauth_clients
 from connections.app.provider_test import ProviderTester
 from connections.app.routing import decider_for, topic_for
 from connections.catalogue.index import Catalogue
@@ -20,6 +21,7 @@ from junction_common.service import ServiceSpec, run
 def create_spec(settings: ConnectionsSettings, catalogue: Catalogue | None = None) -> ServiceSpec:
     """The service as it runs; the provider catalogue is loaded here, once (a refused manifest stops the start)."""
     catalogue = catalogue if catalogue is not None else load_catalogue(settings.provider_paths())
+    oauth_clients(settings)  # an unreadable JUNCTION_OAUTH_CLIENTS stops the start (ValueError, value not shown)
     policy = AddressPolicy.from_settings(settings.provider_allow_networks, settings.provider_require_https)
     return ServiceSpec(
         name=cx.SERVICE,
@@ -39,6 +41,9 @@ def main() -> None:
         spec = create_spec(settings)
     except CatalogueError as exc:
         sys.stderr.write(f"junction-connections: the provider catalogue was refused: {exc}\n")
+        sys.exit(2)
+    except ValueError as exc:  # the settings' own message, which repeats no secret
+        sys.stderr.write(f"junction-connections: {exc}\n")
         sys.exit(2)
     run(spec, settings)
 

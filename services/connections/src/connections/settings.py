@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 
 from junction_common.settings import JunctionSettings
 
@@ -22,6 +22,14 @@ class ConnectionsSettings(JunctionSettings):
     provider_require_https: bool | None = None
     # A credential test's whole time (connect, send, answer).
     provider_timeout_s: float = 10.0
+    # The operator's OAuth apps, per provider type: JSON `{"hubspot": {"client_id": ..., "client_secret": ...}}`
+    # (a workspace may bring its own in the authorize request instead). Secret: never logged or shown.
+    oauth_clients: SecretStr = SecretStr("")
+    # The gateway's public base URL: the redirect URI is it + /api/pipelines/oauth/<connector>/callback (as
+    # registered with each provider's OAuth app).
+    public_base_url: str = "http://localhost:8080"
+    # How long a user has to consent at the provider (the state's lifetime).
+    oauth_state_ttl_s: float = 600.0
 
     @model_validator(mode="after")
     def _https_by_env(self) -> ConnectionsSettings:

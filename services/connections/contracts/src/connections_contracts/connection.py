@@ -131,3 +131,38 @@ class CredentialListQuery(BaseModel):
 
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=500)
+
+
+class OAuthAuthorizeBody(BaseModel):
+    """pipelines-api.txt, Initiate OAuth: the workspace's own OAuth app (`client_id`, `client_secret`, sealed with
+    the connection) or, without them, the operator's app for that provider (JUNCTION_OAUTH_CLIENTS)."""
+
+    model_config = _CLOSED
+
+    client_id: str | None = Field(default=None, min_length=1, max_length=512)
+    client_secret: str | None = Field(default=None, min_length=1, max_length=4096)
+    connectionName: str | None = Field(default=None, min_length=1, max_length=200)
+    provider: str | None = Field(default=None, max_length=64)  # where the connector is a family of several
+
+
+class OAuthCallbackQuery(BaseModel):
+    """What a provider's redirect carries (RFC 6749 section 4.1.2): `code` and `state`, or `error`. Other
+    parameters some providers add (`scope`, `iss`, ...) are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    state: str = Field(min_length=1, max_length=4096)
+    code: str | None = Field(default=None, min_length=1, max_length=4096)
+    error: str | None = Field(default=None, max_length=200)
+    error_description: str | None = Field(default=None, max_length=1000)
+
+
+class OAuthExchangeBody(BaseModel):
+    """pipelines-api.txt, Exchange Code (manual paste): `connectionId` and `code`; `state` when the caller has it
+    (else the connection's pending state is used), verified against the caller's workspace either way."""
+
+    model_config = _CLOSED
+
+    connectionId: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=4096)
+    state: str | None = Field(default=None, min_length=1, max_length=4096)

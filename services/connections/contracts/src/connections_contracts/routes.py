@@ -35,3 +35,10 @@ SERVED += [
     Served("createCredential", SERVICE, body=conn.CredentialCreate),
     Served("deleteCredential", SERVICE),
 ]
+# OAuth 2.0 authorization code flow with PKCE: authorize and exchange act for the caller; the callback carries no
+# caller identity (the gateway forwards it as `oauth_state`): its signed single-use state is the credential.
+SERVED += [
+    Served("authorizePipelineOAuth", SERVICE, body=conn.OAuthAuthorizeBody),
+    Served("handlePipelineOAuthCallback", SERVICE, query=conn.OAuthCallbackQuery),
+    Served("exchangePipelineOAuthCode", SERVICE, body=conn.OAuthExchangeBody),
+]

@@ -10,9 +10,19 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from connections.api import connect, connector_types, credentials, integrations, pipelines_connections, providers
+from connections.api import (
+    connect,
+    connector_types,
+    credentials,
+    integrations,
+    pipelines_connections,
+    pipelines_oauth,
+    providers,
+)
+from connections.app.oauth_flow import OAuthFlow
 from connections.app.operations import Connections
 from connections.catalogue.index import Catalogue
+from connections.settings import ConnectionsSettings
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
 
@@ -25,6 +35,12 @@ def internal_routers(catalogue: Catalogue) -> Callable[[ServiceRuntime], list[AP
         connections = Connections(runtime)
         return [providers.router(catalogue), connector_types.router(catalogue), integrations.router(catalogue),
                 connect.router(catalogue, connections), pipelines_connections.router(catalogue, connections),
-                credentials.router(catalogue, connections)]
+                credentials.router(catalogue, connections),
+                pipelines_oauth.router(OAuthFlow(catalogue, connections, _settings(runtime)))]
 
     return routers
+
+
+def _settings(runtime: ServiceRuntime) -> ConnectionsSettings:
+    settings = runtime.settings
+    return settings if isinstance(settings, ConnectionsSettings) else ConnectionsSettings(**settings.model_dump())

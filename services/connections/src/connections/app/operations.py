@@ -42,6 +42,7 @@ class Call:
 
     principal: Principal
     request_id: str
+    actor: Actor | None = None  # who acted, where it is not the principal's key (an OAuth callback's state)
 
     @property
     def workspace_id(self) -> str:
@@ -76,17 +77,17 @@ class Connections:
             return Outcome(cx.CONNECTED)  # a bare credential: nothing to test it against
         return await self.runtime.component(ProviderTester).test(manifest, credentials)
 
-    def _seal(self, workspace_id: str, connection_id: str, credentials: dict[str, str]) -> Doc:
+    def _seal(self, workspace_id: str, connection_id: str, credentials: dict[str, Any]) -> Doc:
         plaintext = json.dumps(credentials, separators=(",", ":")).encode()
         return self.vault.seal(plaintext, _aad(workspace_id, connection_id)).to_dict()
 
-    def open(self, doc: Doc) -> dict[str, str]:
+    def open(self, doc: Doc) -> dict[str, Any]:
         sealed = doc.get("credentials_sealed")
         if not sealed:
             raise ApiError("VALIDATION_ERROR", "The connection holds no credentials: connect it again.",
                            {"status": doc.get("status")})
         raw = self.vault.open(SealedSecret.from_dict(sealed), _aad(doc["workspace_id"], doc["_id"]))
-        opened: dict[str, str] = json.loads(raw)
+        opened: dict[str, Any] = json.loads(raw)
         return opened
 
     async def create(self, call: Call, manifest: Manifest | None, credentials: dict[str, str], record: Doc) -> Doc:
@@ -99,6 +100,20 @@ class Connections:
         data = {"record": record, **_checked(outcome),
                 "credentials_sealed": self._seal(call.workspace_id, connection_id, credentials)}
         return await self.run(call, cx.CREATE, connection_id, data)
+
+    async def create_pending(self, call: Call, connection_id: str, record: Doc, sealed_fields: dict[str, Any]) -> Doc:
+        """A DISCONNECTED connection holding what its authorization needs (sealed): an OAuth flow's start."""
+        data = {"record": {**record, "credential_fields": [], "credential_preview": None},
+                "status": cx.DISCONNECTED, "last_error": None, "last_checked_at": None,
+                "credentials_sealed": self._seal(call.workspace_id, connection_id, sealed_fields)}
+        return await self.run(call, cx.CREATE, connection_id, data)
+
+    async def store_tokens(self, call: Call, doc: Doc, sealed_fields: dict[str, Any], field_names: list[str]) -> Doc:
+        """CONNECTED with these (OAuth) credentials, sealed: the event carries only their ciphertext and names."""
+        data = {**_checked(Outcome(cx.CONNECTED)), "credential_fields": sorted(field_names),
+                "credential_preview": None,
+                "credentials_sealed": self._seal(call.workspace_id, doc["_id"], sealed_fields)}
+        return await self.run(call, cx.RECONNECT, doc["_id"], data)
 
     async def replace(self, call: Call, doc: Doc, manifest: Manifest | None, credentials: dict[str, str]) -> Doc:
         outcome = await self.test(manifest, credentials)
@@ -129,7 +144,8 @@ class Connections:
         """Decide and append through this service's executor; the connection once the projection shows it."""
         cmd = CommandEnvelope(command_id=f"cmd_{call.request_id}.{command}.{connection_id}", type=command,
                               aggregate_id=connection_id, workspace_id=call.workspace_id,
-                              actor=Actor(kind="api_key", id=call.principal.key_id), request_id=call.request_id,
+                              actor=call.actor or Actor(kind="api_key", id=call.principal.key_id),
+                              request_id=call.request_id,
                               correlation_id=call.request_id, data=data)
         runtime = self.runtime
         await runtime.executor.execute(cmd, await runtime.spec.decider_for(cmd, runtime.db))

@@ -75,6 +75,12 @@ class ProviderTester:
         if self._session is not None:
             await self._session.close()
 
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """The pooled session (its resolver applies the address policy), for the OAuth token requests too."""
+        assert self._session is not None, "the tester is not started"
+        return self._session
+
     async def test(self, manifest: Manifest, credentials: dict[str, str]) -> Outcome:
         """CONNECTED when the test request answers its expected status; else ERROR and why."""
         if manifest.test is None:
