@@ -22,12 +22,13 @@ from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import free_port
 from junction_common.workspaces import create_workspace
+from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
 from tests.simulators.oauth_provider import OAuthProvider, oauth_provider
 
 SIM_TYPE = "junction_sim_crm"
 DOCUMENTED_KEY = "your-api-key-here"  # the references' example key: the simulator accepts it too
 SCOPES = ["providers.view", "providers.write", "pipelines:read", "pipelines:write", "pipelines:admin",
-          "credentials:read", "credentials:write"]
+          "credentials:read", "credentials:write", "proxy.execute"]
 
 
 @dataclass
@@ -103,6 +104,7 @@ class Edge:
     service: ServiceRuntime
     keys: dict[str, dict[str, str]]  # workspace label -> keys
     oauth: OAuthProvider | None = None  # the OAuth provider simulator, when the edge has one
+    api: ApiKeyProvider | None = None  # the API-key provider simulator, when the edge has one
 
     async def call(self, method: str, path: str, body: Any = None, who: str = "a",
                    key: str = "all") -> tuple[int, Any, dict[str, str]]:
@@ -147,5 +149,28 @@ async def oauth_connections_edge(tmp: Path, keys: set[str]) -> AsyncIterator[Edg
             async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
                 keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
                 yield Edge(gateway.url, http, stack, sim, service, keys_by, oauth)
+        finally:
+            await service.stop()
+
+
+API_KEY_TYPE = "sim_api_key"
+
+
+@contextlib.asynccontextmanager
+async def proxy_connections_edge(tmp: Path, keys: set[str], **settings: Any) -> AsyncIterator[Edge]:
+    """The edge of `connections_edge` plus the API-key provider simulator (`tests/simulators/api_key_provider.py`:
+    its key in `Authorization: Bearer`, 429/5xx on command, every request recorded) as the operator provider
+    `sim_api_key`; `settings` override the connections service's (the proxy's caps, say)."""
+    async with isolated_stack() as stack, simulator(keys) as sim, api_key_provider() as api:
+        folder = tmp / "providers"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
+        api.write_manifest(folder, API_KEY_TYPE)
+        service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
+                                          **settings)
+        try:
+            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
+                keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
+                yield Edge(gateway.url, http, stack, sim, service, keys_by, api=api)
         finally:
             await service.stop()

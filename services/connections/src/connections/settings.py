@@ -30,6 +30,15 @@ class ConnectionsSettings(JunctionSettings):
     public_base_url: str = "http://localhost:8080"
     # How long a user has to consent at the provider (the state's lifetime).
     oauth_state_ttl_s: float = 600.0
+    # The provider proxy (POST /connect/v1/proxy/:providerType): the largest provider answer relayed (a larger one
+    # is refused, 502), the whole call's time with its retries (under the gateway's forward timeout), retries of
+    # 429/5xx on idempotent methods, the longest Retry-After honoured, and how long a call may wait for the
+    # connection's rate limit (the manifest's `rate_limit`) before it is refused with 429.
+    proxy_max_response_bytes: int = 5 * 1024 * 1024
+    proxy_deadline_s: float = 25.0
+    proxy_max_retries: int = 2
+    proxy_retry_after_cap_s: float = 5.0
+    proxy_rate_wait_s: float = 2.0
 
     @model_validator(mode="after")
     def _https_by_env(self) -> ConnectionsSettings:

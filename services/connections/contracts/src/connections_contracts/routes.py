@@ -7,6 +7,7 @@ Found by the gateway through the `junction.operations` entry points (this packag
 from __future__ import annotations
 
 from connections_contracts import connection as conn
+from connections_contracts import proxy
 from connections_contracts.catalogue import IntegrationSearchQuery, ProviderListQuery
 from connections_contracts.declarations import SERVICE
 from junction_common.contracts.operations import Served
@@ -41,4 +42,9 @@ SERVED += [
     Served("authorizePipelineOAuth", SERVICE, body=conn.OAuthAuthorizeBody),
     Served("handlePipelineOAuthCallback", SERVICE, query=conn.OAuthCallbackQuery),
     Served("exchangePipelineOAuthCode", SERVICE, body=conn.OAuthExchangeBody),
+]
+# The provider proxy: a call to a connected provider's API with the workspace's credential injected (synchronous,
+# so the answer is the provider's).
+SERVED += [
+    Served("proxyProviderApiCall", SERVICE, body=proxy.ProxyBody),
 ]

@@ -18,9 +18,11 @@ from connections.api import (
     pipelines_connections,
     pipelines_oauth,
     providers,
+    proxy,
 )
 from connections.app.oauth_flow import OAuthFlow
 from connections.app.operations import Connections
+from connections.app.proxy import Proxy
 from connections.catalogue.index import Catalogue
 from connections.settings import ConnectionsSettings
 from junction_common.logconfig import get_logger
@@ -33,10 +35,12 @@ def internal_routers(catalogue: Catalogue) -> Callable[[ServiceRuntime], list[AP
     def routers(runtime: ServiceRuntime) -> list[APIRouter]:
         log.info("provider_catalogue_served", providers=len(catalogue))
         connections = Connections(runtime)
+        settings = _settings(runtime)
+        flow = OAuthFlow(catalogue, connections, settings)
         return [providers.router(catalogue), connector_types.router(catalogue), integrations.router(catalogue),
                 connect.router(catalogue, connections), pipelines_connections.router(catalogue, connections),
                 credentials.router(catalogue, connections),
-                pipelines_oauth.router(OAuthFlow(catalogue, connections, _settings(runtime)))]
+                pipelines_oauth.router(flow), proxy.router(Proxy(catalogue, connections, flow, settings))]
 
     return routers
 

@@ -94,6 +94,10 @@ class OAuthFlow:
     def redirect_uri(self, connector: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}{PIPELINES_BASE}/oauth/{connector}/callback"
 
+    def client_for(self, manifest: Manifest, sealed: Doc) -> ClientCredentials:
+        """The connection's OAuth client: the workspace's own (sealed with it), else the operator's."""
+        return self._client(manifest, sealed)
+
     def _client(self, manifest: Manifest, sealed: Doc) -> ClientCredentials:
         if sealed.get("client_id"):
             return ClientCredentials(str(sealed["client_id"]), sealed.get("client_secret"))
@@ -195,7 +199,7 @@ class OAuthFlow:
         except ProviderUnavailable:
             raise ApiError("PROVIDER_UNAVAILABLE", "The provider could not be reached: try again.",
                            status=502) from None
-        sealed = {**_token_fields(tokens), **{k: pending[k] for k in ("client_id", "client_secret")
+        sealed = {**token_fields(tokens), **{k: pending[k] for k in ("client_id", "client_secret")
                                                if pending.get(k)}}
         names = ["accessToken"] + (["refreshToken"] if tokens.refresh_token else [])
         doc = await self.connections.store_tokens(call, doc, sealed, names)
@@ -208,7 +212,7 @@ class OAuthFlow:
             self._indexed = True
 
 
-def _token_fields(tokens: Tokens) -> Doc:
+def token_fields(tokens: Tokens) -> Doc:
     return {"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
             "expires_at": tokens.expires_at.isoformat() if tokens.expires_at else None,
             "scopes": list(tokens.scopes) if tokens.scopes is not None else None, "token_type": tokens.token_type}
