@@ -1,4 +1,5 @@
-"""The rate limiter's windows carry their expiry on every server, so the sweeper removes the ended ones."""
+"""The rate limiter's windows carry their expiry on every server once synced, so the sweeper removes the ended
+ones."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ async def test_ended_windows_are_swept_and_current_ones_kept():
         await limiter.check("wrk_old", "free", now=then)
         now = datetime.now(UTC)
         await limiter.check("wrk_new", "free", now=now.timestamp())
+        assert await limiter.counters.count_documents({}) == 0  # counted in memory until the sync
+        await limiter.sync()
         stored = await limiter.counters.find({}).to_list()
         assert all(isinstance(doc.get("expires_epoch"), float) for doc in stored) and len(stored) == 4
         assert await limiter.sweep(now) == 2  # wrk_old's minute and day windows

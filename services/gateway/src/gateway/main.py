@@ -76,14 +76,17 @@ def create_app(settings: GatewaySettings, served: dict[str, Served] | None = Non
         idem = IdempotencyStore(gateway_db, settings.idempotency_ttl_s, settings.idempotency_stale_s)
         await idem.ensure_indexes()
         await MemberStore(client[settings.db_name("identity")]).ensure_indexes()
-        limiter = RateLimiter(gateway_db)
+        limiter = RateLimiter(gateway_db, settings.rate_limit_sync_s)
         await limiter.ensure_indexes()
+        syncer = asyncio.create_task(limiter.run())
         objects = open_object_store(settings)
         app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, JwtVerifier(settings),
                                         objects, PublishBreaker(settings.publish_breaker_s))
         sweeper = asyncio.create_task(_sweep(idem, limiter))
         yield
         sweeper.cancel()
+        syncer.cancel()
+        await limiter.close()  # this replica's last counts, before the client closes
         if app.state.resources.service_client is not None:
             await app.state.resources.service_client.close()
         await objects.close()

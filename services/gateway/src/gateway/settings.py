@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from junction_common.object_store.settings import ObjectStoreSettings
 
 
@@ -32,6 +34,9 @@ class GatewaySettings(ObjectStoreSettings):
     auth_cache_s: float = 5.0
     # Plan rate limits (workflow-api.txt). Only benchmarks turn them off.
     rate_limit_enabled: bool = True
+    # Each replica counts requests in memory and reconciles its counts with the others' through the database
+    # this often (one write per workspace window per interval); see docs/operations.md, "Rate limits".
+    rate_limit_sync_s: float = Field(default=1.0, gt=0)
     # Browser origins allowed by CORS (JSON list in JUNCTION_CORS_ORIGINS); empty disables CORS.
     cors_origins: list[str] = []
     # JWT bearer tokens (optional): HS256 secret and/or a JWKS (file or URL) for RS256/ES256.
