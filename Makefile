@@ -70,6 +70,7 @@ bench: infra-up
 	$(RUN) python -m tests.bench.contacts_bench
 	$(RUN) python -m tests.bench.webhooks_bench
 	$(RUN) python -m tests.bench.edge_hop_bench
+	$(RUN) python -m tests.bench.proxy_bench
 
 # The fault matrix (tests/chaos/matrix.py) runs on a private Kafka and nx-27017 and prints its table (also
 # when the SIGKILL bursts before it failed);
