@@ -8,6 +8,7 @@ so it imports no other service's contract.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
@@ -20,6 +21,12 @@ class EventType:
     description: str
     schema_version: int | None = None  # the payload model's current version
     schema: dict[str, Any] | None = None  # its JSON Schema
+
+
+def schemas_of(models: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every event type of a contract's payload models (`schema_version` on each) with its JSON Schema, by type."""
+    return [{"type": name, "schema_version": model.schema_version, "schema": model.model_json_schema()}
+            for name, model in sorted(models.items())]
 
 
 def declared_event_types() -> list[EventType]:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from connections_contracts.connection import Origin, Status
+from junction_common.contracts.event_types import schemas_of
 
 CURRENT_VERSION = 1
 _CLOSED = ConfigDict(extra="forbid")
@@ -145,5 +146,4 @@ def version_of(event_type: str) -> int:
 
 def json_schemas() -> list[dict[str, Any]]:
     """Every event type with its version and the JSON Schema of its payload, sorted by type."""
-    return [{"type": key, "schema_version": model.schema_version, "schema": model.model_json_schema()}
-            for key, model in sorted(EVENT_MODELS.items())]
+    return schemas_of(EVENT_MODELS)

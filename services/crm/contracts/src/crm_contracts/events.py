@@ -23,6 +23,7 @@ from crm_contracts.assets import ASSET
 from crm_contracts.bi import BI_EXPORT
 from crm_contracts.billing import INVOICE
 from crm_contracts.crm import CRM_RESOURCES, LEAD, ContactCreate
+from junction_common.contracts.event_types import schemas_of
 from junction_common.contracts.resources import ResourceContract
 
 CURRENT_VERSION = 2
@@ -176,5 +177,4 @@ def version_of(event_type: str) -> int:
 
 def json_schemas() -> list[dict[str, Any]]:
     """Every crm event type with its current version and the JSON Schema of its payload, sorted by type."""
-    return [{"type": name, "schema_version": model.schema_version, "schema": model.model_json_schema()}
-            for name, model in sorted(EVENT_MODELS.items())]
+    return schemas_of(EVENT_MODELS)

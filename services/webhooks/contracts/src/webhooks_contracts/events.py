@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from junction_common.contracts.event_types import schemas_of
 from webhooks_contracts import declarations as wh
 
 CURRENT_VERSION = 2
@@ -201,5 +202,4 @@ def version_of(event_type: str) -> int:
 
 def json_schemas() -> list[dict[str, Any]]:
     """Every webhooks event type with its current version and the JSON Schema of its payload, sorted by type."""
-    return [{"type": name, "schema_version": model.schema_version, "schema": model.model_json_schema()}
-            for name, model in sorted(EVENT_MODELS.items())]
+    return schemas_of(EVENT_MODELS)
