@@ -25,6 +25,8 @@ COPY services/crm/pyproject.toml services/crm/pyproject.toml
 COPY services/crm/contracts/pyproject.toml services/crm/contracts/pyproject.toml
 COPY services/webhooks/contracts/pyproject.toml services/webhooks/contracts/pyproject.toml
 COPY services/connections/contracts/pyproject.toml services/connections/contracts/pyproject.toml
+COPY services/sync/contracts/pyproject.toml services/sync/contracts/pyproject.toml
+COPY services/flows/contracts/pyproject.toml services/flows/contracts/pyproject.toml
 RUN uv sync --frozen --no-dev --no-install-workspace
 
 # Then the workspace packages themselves, installed (not editable) into the venv.
@@ -38,6 +40,8 @@ COPY services/crm/src services/crm/src
 COPY services/crm/contracts/src services/crm/contracts/src
 COPY services/webhooks/contracts/src services/webhooks/contracts/src
 COPY services/connections/contracts/src services/connections/contracts/src
+COPY services/sync/contracts/src services/sync/contracts/src
+COPY services/flows/contracts/src services/flows/contracts/src
 RUN uv sync --frozen --no-dev --no-editable
 
 

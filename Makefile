@@ -48,7 +48,7 @@ infra-down: sync
 
 lint: sync
 	$(RUN) ruff check .
-	$(RUN) mypy -p junction_common -p crm -p gateway -p webhooks -p crm_contracts -p webhooks_contracts -p connections -p connections_contracts
+	$(RUN) mypy -p junction_common -p crm -p gateway -p webhooks -p crm_contracts -p webhooks_contracts -p connections -p connections_contracts -p sync -p sync_contracts -p flows -p flows_contracts
 	$(RUN) lint-imports
 
 unit: sync

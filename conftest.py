@@ -18,6 +18,8 @@ from connections.settings import ConnectionsSettings
 from crm.domain.pipeline import DEFAULT_STAGES, stage_id
 from crm.main import create_spec
 from crm.settings import CrmSettings
+from flows.main import create_spec as create_flows_spec
+from flows.settings import FlowsSettings
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from junction_common import workspaces
@@ -25,6 +27,8 @@ from junction_common.envelope import utcnow
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import drop_databases, drop_kafka, eventually, free_port, isolated
+from sync.main import create_spec as create_sync_spec
+from sync.settings import SyncSettings
 from webhooks.main import create_spec as create_webhooks_spec
 from webhooks.settings import WebhooksSettings
 
@@ -38,24 +42,27 @@ class Stack:
     crm: CrmSettings
     webhooks: WebhooksSettings
     connections: ConnectionsSettings
+    sync: SyncSettings
+    flows: FlowsSettings
 
 
 @contextlib.asynccontextmanager
 async def isolated_stack() -> AsyncIterator[Stack]:
     """Isolated names for one test (or one module); its topics, groups and databases are removed afterwards."""
     # Each service's internal API, known to the gateway.
-    crm_port, webhooks_port, connections_port = free_port(), free_port(), free_port()
+    ports = {name: free_port() for name in ("crm", "webhooks", "connections", "sync", "flows")}
     gw = isolated(GatewaySettings, command_timeout_s=20.0,
-                  service_urls={"crm": f"http://127.0.0.1:{crm_port}", "webhooks": f"http://127.0.0.1:{webhooks_port}",
-                                "connections": f"http://127.0.0.1:{connections_port}"})
+                  service_urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
     shared = {k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home", "topic_prefix",
                                           "db_prefix", "log_json")}
     webhooks = WebhooksSettings(**shared, webhook_retry_schedule=TEST_WEBHOOK_SCHEDULE, webhook_jitter=0.0,
                                 webhook_timeout_s=5.0, webhook_lease_s=20.0, webhook_sweep_interval_s=0.2,
-                                internal_port=webhooks_port)
+                                internal_port=ports["webhooks"])
     try:
-        yield Stack(gw, CrmSettings(**shared, internal_port=crm_port), webhooks,
-                    ConnectionsSettings(**shared, internal_port=connections_port))
+        yield Stack(gw, CrmSettings(**shared, internal_port=ports["crm"]), webhooks,
+                    ConnectionsSettings(**shared, internal_port=ports["connections"]),
+                    SyncSettings(**shared, internal_port=ports["sync"]),
+                    FlowsSettings(**shared, internal_port=ports["flows"]))
     finally:
         with contextlib.suppress(Exception):
             await drop_databases(gw)
@@ -89,6 +96,22 @@ async def start_connections(stack: Stack, **overrides: Any) -> ServiceRuntime:
     folders of `provider_dirs` when given)."""
     settings = ConnectionsSettings(**{**stack.connections.model_dump(), **overrides})
     runtime = ServiceRuntime(create_connections_spec(settings), settings)
+    await runtime.start()
+    return runtime
+
+
+async def start_sync(stack: Stack, **overrides: Any) -> ServiceRuntime:
+    """A running sync service on the test's names, with settings changed by `overrides`."""
+    settings = SyncSettings(**{**stack.sync.model_dump(), **overrides})
+    runtime = ServiceRuntime(create_sync_spec(settings), settings)
+    await runtime.start()
+    return runtime
+
+
+async def start_flows(stack: Stack, **overrides: Any) -> ServiceRuntime:
+    """A running flows service on the test's names, with settings changed by `overrides`."""
+    settings = FlowsSettings(**{**stack.flows.model_dump(), **overrides})
+    runtime = ServiceRuntime(create_flows_spec(settings), settings)
     await runtime.start()
     return runtime
 

@@ -1,11 +1,32 @@
-"""flows service entry point: `junction-flows`. The service is not built yet; it says so and exits."""
+"""flows service entry point: `junction-flows`."""
 
-import sys
+from __future__ import annotations
+
+from flows import topics
+from flows.api import internal_routers
+from flows.app.routing import decider_for, topic_for
+from flows.projections import PROJECTIONS
+from flows.settings import FlowsSettings
+from flows_contracts import declarations as cx
+from junction_common.service import ServiceSpec, run
+
+
+def create_spec(settings: FlowsSettings) -> ServiceSpec:
+    """The service as it runs."""
+    return ServiceSpec(
+        name=cx.SERVICE,
+        topics=topics.TOPICS,
+        command_topic=cx.COMMANDS,
+        decider_for=decider_for,
+        topic_for=topic_for,
+        projections=PROJECTIONS,
+        internal_routers=internal_routers,
+    )
 
 
 def main() -> None:
-    sys.stderr.write("junction-flows: this service is not built yet; its API routes answer 501\n")
-    sys.exit(3)
+    settings = FlowsSettings()
+    run(create_spec(settings), settings)
 
 
 if __name__ == "__main__":

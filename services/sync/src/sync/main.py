@@ -1,11 +1,32 @@
-"""sync service entry point: `junction-sync`. The service is not built yet; it says so and exits."""
+"""sync service entry point: `junction-sync`."""
 
-import sys
+from __future__ import annotations
+
+from junction_common.service import ServiceSpec, run
+from sync import topics
+from sync.api import internal_routers
+from sync.app.routing import decider_for, topic_for
+from sync.projections import PROJECTIONS
+from sync.settings import SyncSettings
+from sync_contracts import declarations as cx
+
+
+def create_spec(settings: SyncSettings) -> ServiceSpec:
+    """The service as it runs."""
+    return ServiceSpec(
+        name=cx.SERVICE,
+        topics=topics.TOPICS,
+        command_topic=cx.COMMANDS,
+        decider_for=decider_for,
+        topic_for=topic_for,
+        projections=PROJECTIONS,
+        internal_routers=internal_routers,
+    )
 
 
 def main() -> None:
-    sys.stderr.write("junction-sync: this service is not built yet; its API routes answer 501\n")
-    sys.exit(3)
+    settings = SyncSettings()
+    run(create_spec(settings), settings)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ from pathlib import Path
 from junction_common.infra.process import pid_alive, stop_pid
 from junction_common.settings import JunctionSettings
 
-# Services with behaviour to run; sync and flows join as they are built. The gateway comes last.
+# The services, then the gateway last.
 SERVICE_MODULES: tuple[tuple[str, str], ...] = (
     ("crm", "crm.main"), ("webhooks", "webhooks.main"), ("connections", "connections.main"),
-    ("gateway", "gateway.main"))
+    ("sync", "sync.main"), ("flows", "flows.main"), ("gateway", "gateway.main"))
 
 
 @dataclass(frozen=True)

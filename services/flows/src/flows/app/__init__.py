@@ -1,0 +1,1 @@
+"""The flows service's handlers and reactions."""

@@ -1,0 +1,11 @@
+"""Every event type the sync service publishes, with its payload's version and JSON Schema.
+
+Declared under the `junction.event_types` entry points (this package's pyproject): the webhooks service lists
+them and lets endpoints subscribe to them (junction_common.contracts.event_types).
+"""
+
+from __future__ import annotations
+
+from junction_common.contracts.event_types import EventType
+
+EVENT_TYPES: list[EventType] = []

@@ -1,0 +1,1 @@
+"""The sync service's handlers and reactions."""

@@ -1,0 +1,28 @@
+"""Which decision handles which command; a command of no known type is refused with its type named, and
+nothing is appended. Each aggregate adds its command types here as it is built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from junction_common.decisions import CommandRejected, Decider, rejecting
+from junction_common.envelope import CommandEnvelope, EventEnvelope
+from sync_contracts import declarations as decl
+
+# Command type -> its aggregate's decision.
+DECIDERS: dict[str, Decider] = {}
+# Event type prefix (`sync_run.`) -> the topic its aggregate's events go to.
+EVENT_TOPICS: dict[str, str] = {}
+
+
+async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> Decider:
+    decide = DECIDERS.get(cmd.type)
+    if decide is not None:
+        return decide
+    return rejecting(CommandRejected("VALIDATION_ERROR", f"unknown command type {cmd.type}"))
+
+
+def topic_for(event: EventEnvelope) -> str:
+    return next((topic for start, topic in EVENT_TOPICS.items() if event.type.startswith(start)), decl.RUN_EVENTS)

@@ -1,0 +1,1 @@
+"""The sync service's pure decisions and folds: no I/O, no clock."""
