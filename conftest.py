@@ -54,7 +54,7 @@ async def isolated_stack() -> AsyncIterator[Stack]:
     gw = isolated(GatewaySettings, command_timeout_s=20.0,
                   service_urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
     shared = {k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home", "topic_prefix",
-                                          "db_prefix", "log_json")}
+                                          "db_prefix", "log_json", "service_urls")}
     webhooks = WebhooksSettings(**shared, webhook_retry_schedule=TEST_WEBHOOK_SCHEDULE, webhook_jitter=0.0,
                                 webhook_timeout_s=5.0, webhook_lease_s=20.0, webhook_sweep_interval_s=0.2,
                                 internal_port=ports["webhooks"])

@@ -14,10 +14,6 @@ class GatewaySettings(ObjectStoreSettings):
     gateway_port: int = 8000
     # How long a write waits for its result to be readable before answering 202.
     command_timeout_s: float = 8.0
-    # Each service's internal API (JSON in JUNCTION_SERVICE_URLS): the gateway asks it for outcomes and, next, reads.
-    service_urls: dict[str, str] = {"crm": "http://127.0.0.1:8101", "webhooks": "http://127.0.0.1:8102",
-                                    "connections": "http://127.0.0.1:8103", "sync": "http://127.0.0.1:8104",
-                                    "flows": "http://127.0.0.1:8105"}
     # A command Kafka has not acknowledged (acks=all) within this many seconds is answered 503 + Retry-After.
     publish_timeout_s: float = 5.0
     forward_timeout_s: float = 30.0  # a forwarded read or synchronous operation (a BI query, an export)
