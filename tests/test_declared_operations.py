@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from conftest import create_workspace, isolated_stack, start_gateway
-from junction_common.contracts.operations import Served
+from junction_common.contracts.operations import Route, Served
 from junction_common.identity import Principal
 from junction_common.internal_api import InternalServer, caller, create_internal_app
 from junction_common.mongo import create_client
@@ -41,7 +41,16 @@ def probe_router() -> APIRouter:
         data = {"workspace_id": principal.workspace_id, "category": request.query_params.get("category")}
         return json_response(ok_body(data, request_id_of(request)))
 
+    @router.post("/connect/v1/probe-extension/{name}")
+    async def extension(name: str, principal: Annotated[Principal, Depends(caller)]) -> Any:
+        return json_response(ok_body({"name": name, "role": principal.role}, "req"), status=201)
+
     return router
+
+
+EXTENSION = Served("probeExtension", "connections", route=Route(
+    "POST", "/connect/v1/probe-extension/{name}", "A probe of Junction's own", "Probe", ("providers:write",),
+    admin_only=True))
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -54,7 +63,8 @@ async def edge() -> AsyncIterator[tuple[str, str, str]]:
         await probe.start()
         settings = stack.gateway.model_copy(update={
             "service_urls": {**stack.gateway.service_urls, "connections": probe.url}})
-        served = {"listProviders": Served("listProviders", "connections", query=ProviderQuery)}
+        served = {"listProviders": Served("listProviders", "connections", query=ProviderQuery),
+                  "probeExtension": EXTENSION}
         async with start_gateway(settings, served=served) as gateway:
             try:
                 _, key = await create_workspace(stack.gateway, plan="business")
@@ -92,3 +102,23 @@ async def test_the_service_refuses_a_call_that_did_not_come_through_the_gateway(
     _, _, probe = edge
     async with aiohttp.ClientSession() as http, http.get(probe + "/internal/connect/v1/providers") as resp:
         assert resp.status == 401
+
+
+async def test_an_operation_of_junctions_own_is_routed_from_its_declared_route(edge: tuple[str, str, str]) -> None:
+    base, key, _ = edge
+    async with aiohttp.ClientSession() as http:
+        status, body = await call(http, "POST", base + "/connect/v1/probe-extension/abc", key)
+        assert status == 201 and body["data"] == {"name": "abc", "role": "OWNER"}
+        async with http.post(base + "/connect/v1/probe-extension/abc") as resp:
+            assert resp.status == 401
+        async with http.get(base + "/openapi.json") as resp:
+            spec = (await resp.json())["paths"]["/connect/v1/probe-extension/{name}"]["post"]
+        assert spec["x-seeds"] == ["junction"] and spec["x-admin-only"] is True
+
+
+def test_an_extension_may_not_take_a_documented_route() -> None:
+    from gateway.catalogue import extension_operations
+    clash = Served("myProviders", "connections", route=Route("GET", "/connect/v1/providers", "x", "x", ("a:read",)))
+    with pytest.raises(ValueError, match="documented"):
+        extension_operations({"myProviders": clash})
+    assert [op.path for op in extension_operations({"probeExtension": EXTENSION})] == [EXTENSION.route.path]

@@ -15,7 +15,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from junction_common.contracts.operations import Served
+
 SEEDS = ("workspace-api", "connect-api", "pipelines-api", "workflow-api", "integrations-api")
+# The `seed` of an operation of Junction's own, declared with its route by the service that serves it.
+EXTENSION_SEED = "junction"
 SERVICES = ("gateway", "connections", "sync", "flows", "webhooks", "crm")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # How a caller proves who it is: an API key (the norm), the connection's webhook token in the path, or the
@@ -140,4 +144,29 @@ def load_operations() -> list[Operation]:
     return list(_load())
 
 
-__all__ = ["ADMIN_ROLES", "AUTH_KINDS", "SEEDS", "SERVICES", "Operation", "load_operations", "path_shape"]
+def extension_operations(served: Mapping[str, Served]) -> list[Operation]:
+    """The operations of Junction's own that services declare with their routes, checked like catalogued ones
+    (and never on a documented operation's method and path)."""
+    taken = {op.key for op in _load()} | {op.operation_id for op in _load()}
+    found: list[Operation] = []
+    for item in served.values():
+        route = item.route
+        if route is None:
+            continue
+        op = Operation(seed=EXTENSION_SEED, seeds=(EXTENSION_SEED,), operation_id=item.operation_id,
+                       method=route.method, path=route.path, summary=route.summary, tag=route.tag,
+                       service=item.service, scopes=route.scopes, scopes_any=route.scopes_any, auth=route.auth,
+                       idempotency=route.idempotency, body=item.body is not None, no_store=route.no_store,
+                       admin_only=route.admin_only, request_example=None, response_example=None)
+        problems = [p for p in _problems(op) if not p.startswith("unknown seed")]
+        if op.key in taken or op.operation_id in taken:
+            problems.append("it takes a documented operation's id or method and path")
+        if problems:
+            raise ValueError(f"extension operation {op.operation_id}: {', '.join(problems)}")
+        taken |= {op.key, op.operation_id}
+        found.append(op)
+    return found
+
+
+__all__ = ["ADMIN_ROLES", "AUTH_KINDS", "EXTENSION_SEED", "SEEDS", "SERVICES", "Operation", "extension_operations",
+           "load_operations", "path_shape"]

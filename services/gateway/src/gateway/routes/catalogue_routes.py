@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from starlette.routing import Match
 
 from gateway.auth import authenticate
-from gateway.catalogue import ADMIN_ROLES, Operation, load_operations, path_shape
+from gateway.catalogue import ADMIN_ROLES, Operation, extension_operations, load_operations, path_shape
 from gateway.deps import ResourcesDep
 from gateway.error_docs import ErrorEnvelope
 from gateway.forwarding import forward
@@ -201,8 +201,8 @@ def _annotate_openapi(schema: dict[str, Any], ops: list[Operation]) -> None:
 def register_catalogue_routes(app: FastAPI, served: dict[str, Served] | None = None) -> None:
     """Route every catalogued operation the app has no route for: forwarded to the service that declares it
     served (junction_common.contracts.operations), else, behind auth and scope checks, to a 501."""
-    ops = load_operations()
     declared = served_operations() if served is None else served
+    ops = load_operations() + extension_operations(declared)
     missing = [op for op in sorted(ops, key=_route_order) if not _served(app, op)]
     for op in missing:
         if op.operation_id in declared:
