@@ -13,9 +13,21 @@ from fastapi.responses import Response
 from gateway.availability import unavailable
 from gateway.deps import Resources
 from junction_common.identity import Principal
+from junction_common.internal_auth import HEADER
 from junction_common.web.envelope import request_id_of
 
 INTERNAL_PREFIX = "/internal"
+# A call without a principal (a provider's webhook delivery, an OAuth redirect) brings its own request headers to
+# the service, which verifies them (a provider's signature, delivery id and timestamp headers); never hop-by-hop
+# ones, a cookie, the request id or the internal signature.
+_NOT_PASSED = frozenset({"host", "content-length", "content-type", "content-encoding", "transfer-encoding",
+                         "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "cookie", "accept-encoding",
+                         "proxy-authorization", "x-request-id", HEADER.lower()})
+
+
+def caller_headers(request: Request) -> dict[str, str]:
+    """The request's own headers a principal-less call passes on to the service."""
+    return {name: value for name, value in request.headers.items() if name.lower() not in _NOT_PASSED}
 
 
 async def forward(request: Request, res: Resources, principal: Principal | None, service: str,
@@ -28,7 +40,8 @@ async def forward(request: Request, res: Resources, principal: Principal | None,
     payload = await request.body() if body is None else body
     relayed = await res.services().relay(request.method, service, target, request_id_of(request), principal,
                                          request.url.query, payload, request.headers.get("content-type"),
-                                         res.settings.forward_timeout_s)
+                                         res.settings.forward_timeout_s,
+                                         caller_headers(request) if principal is None else None)
     if relayed is None:
         raise unavailable(f"The {service} service", res.settings.unavailable_retry_after_s)
     return Response(relayed.body, status_code=relayed.status, headers=relayed.headers)

@@ -76,12 +76,14 @@ class ServiceClient:
             return None
 
     async def relay(self, method: str, service: str, path: str, request_id: str, principal: Principal | None,
-                    query: str, body: bytes, content_type: str | None, timeout_s: float) -> Relayed | None:
-        """Send a public call on to `service` (at `/internal` + its public path) and keep its answer as it is."""
+                    query: str, body: bytes, content_type: str | None, timeout_s: float,
+                    passed: dict[str, str] | None = None) -> Relayed | None:
+        """Send a public call on to `service` (at `/internal` + its public path) and keep its answer as it is;
+        `passed`: the caller's own headers a principal-less call brings (see forwarding.caller_headers)."""
         base = self.settings.service_urls.get(service)
         if base is None:
             return None
-        headers = {HEADER: sign(self.settings.internal_secret, request_id, method, path, principal),
+        headers = {**(passed or {}), HEADER: sign(self.settings.internal_secret, request_id, method, path, principal),
                    "X-Request-Id": request_id}
         if content_type:
             headers["Content-Type"] = content_type
