@@ -8,4 +8,6 @@ TOPICS = [
     TopicSpec(cx.RUN_EVENTS, partitions=3, retries=False),
     TopicSpec(cx.TABLE_EVENTS, partitions=3, retries=False),
     TopicSpec(cx.RECORD_EVENTS, partitions=3, retries=False),
+    TopicSpec(cx.CURSOR_EVENTS, partitions=3, retries=False),
+    TopicSpec(cx.NOTIFICATION_EVENTS, partitions=3, retries=False),
 ]
