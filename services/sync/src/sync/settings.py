@@ -8,3 +8,10 @@ from junction_common.settings import JunctionSettings
 class SyncSettings(JunctionSettings):
     # Its internal API (the gateway's only way to its reads and synchronous operations).
     internal_port: int = 8104
+    # The connector runtime (sync.runtime): source programs are installed on first use under
+    # <home>/connectors. airbyte-cdk runs declarative manifests; its default is the measured pin in
+    # sync.runtime.environments (CDK_VERSION); set this to run another.
+    connector_cdk_version: str | None = None
+    connector_uv: str | None = None  # uv to install with; None: PATH, then the project's .tools/bin/uv, else pip
+    connector_install_timeout_s: float = 900.0
+    connector_stop_grace_s: float = 0.5  # SIGTERM to SIGKILL when a read is closed early

@@ -171,6 +171,39 @@ class RateLimit(Strict):
     scope: Literal["connection", "account", "app"] = "connection"
 
 
+QUERY_PARAM = r"^[A-Za-z_][A-Za-z0-9_.\[\]-]{0,60}$"
+
+
+class Pagination(Strict):
+    """How a stream's pages follow each other (the sync service builds an Airbyte paginator from it):
+    `page` (a page number in `param`, default `page`, from `start_from`), `offset` (an offset in `param`, default
+    `offset`), `cursor` (the answer's `token_path` dot path holds the next token, sent back in `param`, default
+    `cursor`; the last page has none), `next_url` (the answer's `token_path` holds the next page's full URL),
+    `link` (the `Link: <url>; rel="next"` header), `none` (one request). `size_param` carries `page_size`."""
+
+    style: Literal["none", "page", "offset", "cursor", "next_url", "link"]
+    page_size: int = Field(default=100, ge=1, le=10_000)
+    param: str | None = Field(default=None, pattern=QUERY_PARAM)
+    size_param: str | None = Field(default=None, pattern=QUERY_PARAM)
+    token_path: str | None = Field(default=None, max_length=120)
+    start_from: int = Field(default=1, ge=0)
+
+    @model_validator(mode="after")
+    def _token(self) -> Pagination:
+        if (self.style in ("cursor", "next_url")) != (self.token_path is not None):
+            raise ValueError("`cursor` and `next_url` pagination name the answer's `token_path`, other styles none")
+        return self
+
+
+class Incremental(Strict):
+    """How a stream's `cursor_field` is read and asked for: its values' strftime format, the query parameter that
+    carries the lower bound (none: the records are filtered after fetching), and the first run's lower bound."""
+
+    datetime_format: str = Field(default="%Y-%m-%dT%H:%M:%SZ", max_length=60)
+    request_param: str | None = Field(default=None, pattern=QUERY_PARAM)
+    start_date: str = Field(default="1970-01-01T00:00:00Z", max_length=40)
+
+
 class Stream(Strict):
     """A syncable collection (see the sync service): an Airbyte low-code stream by name."""
 
@@ -180,6 +213,26 @@ class Stream(Strict):
     cursor_field: str | None = None  # incremental when set
     records_path: str | None = None  # where the records sit in the answer (a dot path), root when None
     description: str | None = Field(default=None, max_length=300)
+    pagination: Pagination | None = None  # none: a single request
+    incremental: Incremental | None = None  # how `cursor_field` is read and asked for (defaults when None)
+
+
+class SourceProgram(Strict):
+    """Where a provider's streams really come from, instead of `streams` turned into a low-code manifest: a full
+    Airbyte low-code manifest file beside this YAML (`manifest`), or a Python Airbyte source from PyPI (`pypi`,
+    `airbyte-source-<name>`, pinned by `version`)."""
+
+    manifest: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,120}\.ya?ml$")
+    pypi: str | None = Field(default=None, pattern=r"^airbyte-source-[a-z0-9][a-z0-9-]{0,80}$")
+    version: str | None = Field(default=None, pattern=r"^[0-9][0-9A-Za-z.+-]{0,40}$")
+
+    @model_validator(mode="after")
+    def _one(self) -> SourceProgram:
+        if (self.manifest is None) == (self.pypi is None):
+            raise ValueError("a source is either a low-code `manifest` file or a `pypi` package")
+        if self.version is not None and self.pypi is None:
+            raise ValueError("`version` pins a `pypi` package")
+        return self
 
 
 class Action(Strict):
@@ -249,6 +302,7 @@ class Manifest(Strict):
     actions: tuple[Action, ...] = ()
     triggers: tuple[Trigger, ...] = ()
     webhooks: Webhooks | None = None
+    source: SourceProgram | None = None  # the sync service's source program, when not built from `streams`
     connector_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z_]{1,40}$")  # pipelines-api type
 
     @model_validator(mode="after")
