@@ -71,3 +71,29 @@ async def test_expired_keys_are_forgotten_and_swept(stack_settings, crm_service,
         assert await store.records.count_documents({}) == 0
     finally:
         await client.close()
+
+
+async def test_concurrent_keys_are_claimed_and_finished_in_shared_batches(stack_settings):
+    """20 concurrent keyed writes: every key claimed once, every answer stored, in fewer round trips than keys."""
+    from pymongo import AsyncMongoClient
+
+    from tests.bench.counted import CommandCounter
+
+    counter = CommandCounter()
+    settings = stack_settings.gateway
+    client: AsyncMongoClient = AsyncMongoClient(settings.mongodb_url, event_listeners=[counter], tz_aware=True)
+    try:
+        store = IdempotencyStore(client[settings.db_name("gateway")], 3600, 60)
+        keys = [f"k{i}" for i in range(20)]
+        claims = await asyncio.gather(*(store.begin("ws_a", k, "fp", {"command_id": k}, utcnow()) for k in keys))
+        assert [c.outcome for c in claims] == ["new"] * 20
+        again = await store.begin("ws_a", "k3", "fp", {"command_id": "other"}, utcnow())
+        assert again.outcome == "in_flight"
+        await asyncio.gather(*(store.finish("ws_a", k, 201, f'{{"k":"{k}"}}'.encode()) for k in keys))
+        replay = await store.begin("ws_a", "k7", "fp", {}, utcnow())
+        assert replay.outcome == "replay" and replay.response == {"status": 201, "body": '{"k":"k7"}'}
+        assert counter.counts["insert idempotency_keys"] <= 3  # one batch of 20 claims, then the lone retry
+        assert counter.counts["update idempotency_keys"] <= 2
+        assert await store.records.count_documents({"state": "done"}) == 20
+    finally:
+        await client.close()

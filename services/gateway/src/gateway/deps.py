@@ -11,6 +11,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.availability import PublishBreaker
+from gateway.idempotency import IdempotencyStore
 from gateway.internal_client import ServiceClient
 from gateway.jwt_auth import JwtVerifier
 from gateway.object_store import ObjectStore
@@ -29,6 +30,7 @@ class Resources:
     identity: IdentityStore
     gateway_db: AsyncDatabase[Doc]
     limiter: RateLimiter
+    idempotency: IdempotencyStore
     jwt: JwtVerifier
     objects: ObjectStore
     breaker: PublishBreaker = field(default_factory=lambda: PublishBreaker(2.0))

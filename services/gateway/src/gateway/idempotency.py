@@ -5,6 +5,10 @@ in-flight record whose gateway went silent is taken over so the command (same id
 record whose command Kafka did not acknowledge is `unpublished`: the next request with the key takes it
 over at once. Whoever resumes a key publishes the command again (same ids): the owning service handles a
 command id once, so this never makes a second resource, and a lost publish is never mistaken for a sent one.
+
+The store is one per gateway process: concurrent requests' claims go to the database as one unordered
+`insert_many` and their state changes as one unordered `bulk_write` (junction_common.batching.GroupCommit), so
+under load a keyed write costs a fraction of a round trip per record instead of two.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
+from junction_common.batching import GroupCommit
 from junction_common.timefmt import as_datetime
 
 Doc = dict[str, Any]
@@ -42,6 +48,28 @@ class IdempotencyStore:
     def __init__(self, db: AsyncDatabase[Doc], ttl_s: int, stale_s: int) -> None:
         self.records = db["idempotency_keys"]
         self._ttl, self._stale = timedelta(seconds=ttl_s), timedelta(seconds=stale_s)
+        self._claims: GroupCommit[Doc, bool] = GroupCommit(self._insert_claims)
+        self._changes: GroupCommit[UpdateOne, None] = GroupCommit(self._apply_changes)
+
+    async def _insert_claims(self, docs: list[Doc]) -> list[bool]:
+        """Insert every claim at once; False for each whose key is already taken (duplicate `_id`)."""
+        taken: set[int] = set()
+        try:
+            await self.records.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(err.get("code") != 11000 for err in errors):
+                raise
+            taken = {err["index"] for err in errors}
+        return [index not in taken for index in range(len(docs))]
+
+    async def _apply_changes(self, ops: list[UpdateOne]) -> list[None]:
+        """Apply every state change at once (each is keyed on its record's `_id`)."""
+        await self.records.bulk_write(ops, ordered=False)
+        return [None] * len(ops)
+
+    async def _change(self, record_id: str, condition: Doc, update: Doc) -> None:
+        await self._changes.submit(UpdateOne({"_id": record_id, **condition}, update))
 
     async def ensure_indexes(self) -> None:
         await self.records.create_index("expires_at")
@@ -52,11 +80,9 @@ class IdempotencyStore:
         doc = {"_id": record_id, "workspace_id": workspace_id, "fingerprint": fp, "state": IN_FLIGHT,
                "ids": ids, "response": None, "created_at": now, "claimed_at": now, "expires_at": now + self._ttl}
         for _ in range(3):
-            try:
-                await self.records.insert_one(doc)
+            if await self._claims.submit(dict(doc)):
                 return Claim(NEW, ids)
-            except DuplicateKeyError:
-                existing = await self.records.find_one({"_id": record_id})
+            existing = await self.records.find_one({"_id": record_id})
             if existing is None:
                 continue
             expires = as_datetime(existing["expires_at"])
@@ -88,19 +114,16 @@ class IdempotencyStore:
 
     async def accepted(self, workspace_id: str, key: str) -> None:
         """The write was answered 202: a retry with the key waits for the same command again."""
-        await self.records.update_one({"_id": f"{workspace_id}:{key}"}, {"$set": {"state": "accepted"}})
+        await self._change(f"{workspace_id}:{key}", {}, {"$set": {"state": "accepted"}})
 
     async def finish(self, workspace_id: str, key: str, status: int, body: bytes) -> None:
+        """The answer is stored (with the other requests' finishing now) before it is sent."""
         response = {"status": status, "body": body.decode()}
-        await self.records.update_one(
-            {"_id": f"{workspace_id}:{key}"}, {"$set": {"state": "done", "response": response}}
-        )
+        await self._change(f"{workspace_id}:{key}", {}, {"$set": {"state": "done", "response": response}})
 
     async def unpublished(self, workspace_id: str, key: str) -> None:
         """Kafka did not acknowledge the command: free the key for a retry, which keeps the same ids."""
-        await self.records.update_one(
-            {"_id": f"{workspace_id}:{key}", "state": IN_FLIGHT}, {"$set": {"state": UNPUBLISHED}}
-        )
+        await self._change(f"{workspace_id}:{key}", {"state": IN_FLIGHT}, {"$set": {"state": UNPUBLISHED}})
 
     async def sweep(self, now: datetime) -> int:
         result = await self.records.delete_many({"expires_at": {"$lt": now}})

@@ -80,8 +80,8 @@ def create_app(settings: GatewaySettings, served: dict[str, Served] | None = Non
         await limiter.ensure_indexes()
         syncer = asyncio.create_task(limiter.run())
         objects = open_object_store(settings)
-        app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, JwtVerifier(settings),
-                                        objects, PublishBreaker(settings.publish_breaker_s))
+        app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, idem,
+                                        JwtVerifier(settings), objects, PublishBreaker(settings.publish_breaker_s))
         sweeper = asyncio.create_task(_sweep(idem, limiter))
         yield
         sweeper.cancel()

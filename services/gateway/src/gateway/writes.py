@@ -62,7 +62,7 @@ async def execute_write(
     replays included, after the stored body was kept (e.g. to sign an expiring URL afresh).
     """
     key = _idempotency_key(request)
-    store = idem.IdempotencyStore(res.gateway_db, res.settings.idempotency_ttl_s, res.settings.idempotency_stale_s)
+    store = res.idempotency
     # A create's command id follows from its new resource id; any other write gets a fresh one.
     command_id = "cmd_" + (aggregate_id.split("_", 1)[-1] if new_resource else new_ulid())
     ids = {"aggregate_id": aggregate_id, "command_id": command_id}
