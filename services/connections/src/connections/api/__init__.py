@@ -19,6 +19,7 @@ from connections.api import (
     pipelines_oauth,
     providers,
     proxy,
+    run_source,
 )
 from connections.app.oauth_flow import OAuthFlow
 from connections.app.operations import Connections
@@ -40,7 +41,8 @@ def internal_routers(catalogue: Catalogue) -> Callable[[ServiceRuntime], list[AP
         return [providers.router(catalogue), connector_types.router(catalogue), integrations.router(catalogue),
                 connect.router(catalogue, connections), pipelines_connections.router(catalogue, connections),
                 credentials.router(catalogue, connections),
-                pipelines_oauth.router(flow), proxy.router(Proxy(catalogue, connections, flow, settings))]
+                pipelines_oauth.router(flow), proxy.router(Proxy(catalogue, connections, flow, settings)),
+                run_source.router(catalogue, connections)]
 
     return routers
 
