@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows import topics
+from flows.actions.runner import ProviderActions
 from flows.api import internal_routers
 from flows.app.routing import decider_for, topic_for
 from flows.projections import PROJECTIONS
@@ -20,6 +21,7 @@ def create_spec(settings: FlowsSettings) -> ServiceSpec:
         decider_for=decider_for,
         topic_for=topic_for,
         projections=PROJECTIONS,
+        components=[ProviderActions],
         internal_routers=internal_routers,
     )
 

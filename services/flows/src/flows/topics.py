@@ -8,4 +8,6 @@ TOPICS = [
     TopicSpec(cx.WORKFLOW_EVENTS, partitions=3, retries=False),
     TopicSpec(cx.EXECUTION_EVENTS, partitions=3, retries=False),
     TopicSpec(cx.FORM_EVENTS, partitions=3, retries=False),
+    TopicSpec(cx.FORM_SUBMISSION_EVENTS, partitions=3, retries=False),
+    TopicSpec(cx.TRIGGER_EVENTS, partitions=3, retries=False),
 ]

@@ -7,6 +7,19 @@ listed here answers 501 at the gateway.
 
 from __future__ import annotations
 
+from flows_contracts.actions import ActionInputs
+from flows_contracts.declarations import SERVICE
+from flows_contracts.forms import FormCreate, FormListQuery, FormSubmit
 from junction_common.contracts.operations import Served
 
 SERVED: list[Served] = []
+# Provider actions and forms (synchronous operations of the internal API).
+SERVED += [
+    Served("listProviderActions", SERVICE),
+    Served("executeProviderAction", SERVICE, body=ActionInputs),
+    Served("listForms", SERVICE, query=FormListQuery),
+    Served("getForm", SERVICE),
+    Served("createForm", SERVICE, body=FormCreate),
+    Served("submitForm", SERVICE, body=FormSubmit),
+    Served("listFormSubmissions", SERVICE, query=FormListQuery),
+]

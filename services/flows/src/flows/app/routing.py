@@ -7,14 +7,17 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from flows.domain import form
 from flows_contracts import declarations as decl
 from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 
 # Command type -> its aggregate's decision.
 DECIDERS: dict[str, Decider] = {}
+DECIDERS.update(form.DECIDERS)
 # Event type prefix (`sync_run.`) -> the topic its aggregate's events go to.
 EVENT_TOPICS: dict[str, str] = {}
+EVENT_TOPICS.update({"form.submitted": decl.FORM_SUBMISSION_EVENTS, "form.": decl.FORM_EVENTS})
 
 
 async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> Decider:

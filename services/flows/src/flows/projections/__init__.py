@@ -1,5 +1,7 @@
 """Read models of the flows service."""
 
+from flows.projections.forms import FORMS, SUBMISSIONS
 from junction_common.projections.runner import Projection
 
 PROJECTIONS: list[Projection] = []
+PROJECTIONS += [FORMS, SUBMISSIONS]
