@@ -8,6 +8,7 @@ from sync.api import internal_routers
 from sync.app.routing import decider_for, topic_for
 from sync.projections import PROJECTIONS
 from sync.settings import SyncSettings
+from sync.tables.writer import TableWriter
 from sync_contracts import declarations as cx
 
 
@@ -21,6 +22,7 @@ def create_spec(settings: SyncSettings) -> ServiceSpec:
         topic_for=topic_for,
         projections=PROJECTIONS,
         internal_routers=internal_routers,
+        components=[TableWriter],
     )
 
 

@@ -9,12 +9,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope
+from sync.domain import table
 from sync_contracts import declarations as decl
+from sync_contracts import tables as tables_cx
 
 # Command type -> its aggregate's decision.
 DECIDERS: dict[str, Decider] = {}
+DECIDERS.update(dict.fromkeys(tables_cx.COMMANDS, table.decide))
 # Event type prefix (`sync_run.`) -> the topic its aggregate's events go to.
 EVENT_TOPICS: dict[str, str] = {}
+EVENT_TOPICS.update({"table.": decl.TABLE_EVENTS, "record.": decl.RECORD_EVENTS})
 
 
 async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> Decider:

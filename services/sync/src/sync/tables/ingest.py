@@ -1,0 +1,155 @@
+"""Items into a table: the table made if it is missing, its schema evolved by what the items show (under its
+policy), each item kept as a raw record, and the rows upserted in bulk. A widening re-projects the table's rows
+from their raw records; a held (breaking) change keeps the records but writes no rows until it is approved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from junction_common.envelope import utcnow
+from junction_common.logconfig import get_logger
+from junction_common.service import ServiceRuntime
+from junction_common.web.envelope import ApiError
+from sync.domain import table as domain
+from sync.domain.table_types import observe
+from sync.records.store import RecordStore, record_doc, record_id, record_view
+from sync.tables import limits
+from sync.tables.rows import MissingKey, RowStore, RowWrite, row_id, row_key, shape
+from sync.tables.service import Cause, TableService
+from sync.tables.targets import TableTarget, table_id_of
+from sync_contracts import tables as tx
+
+log = get_logger(__name__)
+Doc = dict[str, Any]
+
+
+@dataclass
+class BatchResult:
+    """What a batch did to its table: rows created and updated, items refused (`{"index", "error"}`), the schema
+    changes it made, and whether the table holds a change for approval (then no row was written)."""
+
+    table_id: str
+    slug: str
+    created: int = 0
+    updated: int = 0
+    paused: bool = False
+    schema_changes: list[Doc] = field(default_factory=list)
+    rejected: list[Doc] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where items come from: `sync` (a run of a connection's stream), `import`, `webhook`; the record facts."""
+
+    kind: str
+    resource_type: str
+    provider: str | None = None
+    connection_id: str | None = None
+    run_id: str | None = None
+    stream: str | None = None
+
+
+class Ingest:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.tables = TableService(runtime)
+        self.rows = RowStore(runtime.db)
+        self.records = RecordStore(runtime)
+
+    async def table(self, cause: Cause, target: TableTarget, items: list[Doc], primary_key: list[str] | None,
+                    origin: str, plan: str | None) -> domain.Table:
+        """The live table of `target`, created from the items' columns when it is missing."""
+        table_id = table_id_of(cause.workspace_id, target.slug)
+        state = await self.tables.state(table_id)
+        if state is not None and not state.deleted:
+            return state
+        if plan is not None:
+            limits.check_tables(plan, len(await self.tables.of_workspace(cause.workspace_id)))
+        columns = [{"name": n, "type": t} for n, t in observe(items).items()]
+        record = tx.TableRecord.model_validate({
+            "slug": target.slug, "name": target.name, "columns": columns, "primary_key": primary_key or None,
+            "schema_policy": target.schema_policy or "propagate", "origin": origin,
+            "connection_id": target.connection_id, "provider": target.provider, "stream": target.stream})
+        try:
+            made, _ = await self.tables.run(cause, tx.CREATE, table_id, {"record": record.model_dump(mode="json")})
+        except ApiError as exc:
+            if exc.code != "VALIDATION_ERROR":
+                raise
+            made = await self.tables.state(table_id)  # another batch made it first
+        if made is None:
+            raise ApiError("INTERNAL_ERROR", "The table was not created.", {"slug": target.slug})
+        return made
+
+    async def evolve(self, cause: Cause, state: domain.Table, items: list[Doc]) -> domain.Table:
+        """The table once the items' column types are taken in (no command when they change nothing)."""
+        types = observe(items)
+        added, widened = domain.diff(state.columns, types)
+        if not (added and state.policy != "ignore_new_columns") and not widened:
+            return state
+        evolved, _ = await self.tables.run(cause, tx.EVOLVE, state.table_id, {"observed": types})
+        return evolved or state
+
+    async def write(self, cause: Cause, state: domain.Table, items: list[Doc], source: Source, *,
+                    key_columns: list[str] | None = None, plan: str | None = None, merge: bool = False) -> BatchResult:
+        """Records kept, rows upserted (unless a change is held), record events appended."""
+        before = state
+        state = await self.evolve(cause, state, items)
+        result = BatchResult(state.table_id, str(state.record["slug"]), schema_changes=_changes(before, state))
+        at = utcnow().isoformat()
+        keyed = self._keyed(cause.workspace_id, state, items, key_columns or state.record.get("primary_key"), result)
+        docs = [record_doc(cause.workspace_id, rid, item, at, resource_type=source.resource_type,
+                           provider=source.provider, source=source.kind, connection_id=source.connection_id,
+                           run_id=source.run_id, stream=source.stream, table_id=state.table_id,
+                           table=result.slug, key=key) for key, rid, item in keyed]
+        await self.records.put(docs)
+        if state.held is not None:
+            result.paused = True
+        else:
+            await self._rows(cause, state, keyed, at, plan, merge, result)
+            if any(c["change"] == "widened" for c in result.schema_changes):
+                await self.reproject(state)
+        await self.records.emit(cause.workspace_id, "record.ingested",
+                                [{"record": record_view(d)} for d in docs], cause.correlation_id, cause.actor)
+        return result
+
+    def _keyed(self, workspace_id: str, state: domain.Table, items: list[Doc], key_columns: list[str] | None,
+               result: BatchResult) -> list[tuple[str, str, Doc]]:
+        keyed = []
+        for index, item in enumerate(items):
+            try:
+                key = row_key(item, key_columns)
+            except MissingKey as exc:
+                result.rejected.append({"index": index, "error": str(exc)})
+                continue
+            keyed.append((key, record_id(workspace_id, state.table_id, key), item))
+        return keyed
+
+    async def _rows(self, cause: Cause, state: domain.Table, keyed: list[tuple[str, str, Doc]], at: str,
+                    plan: str | None, merge: bool, result: BatchResult) -> None:
+        writes = [RowWrite(key, shape(item, state.columns), rid) for key, rid, item in keyed]
+        if plan is not None and writes:
+            known = await self.rows.existing_ids([row_id(state.table_id, w.key) for w in writes])
+            adding = len({row_id(state.table_id, w.key) for w in writes} - known)
+            limits.check_rows(plan, result.slug, await self.rows.count(state.table_id), adding)
+        done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge=merge)
+        result.created, result.updated = done.created, done.updated
+
+    async def reproject(self, state: domain.Table) -> int:
+        """Every row rebuilt from its raw record (or its own values, for a row the API wrote) under the schema."""
+        raw = {d["_id"]: d["data"] for d in await self.records.of_table(state.table_id)}
+        rows = await self.rows.all(state.table_id)
+        for row in rows:
+            row["data"] = shape(raw.get(row.get("record_id") or "") or row["data"], state.columns)
+        await self.rows.replace_data(rows)
+        log.info("table_reprojected", table_id=state.table_id, rows=len(rows))
+        return len(rows)
+
+
+def _changes(before: domain.Table, after: domain.Table) -> list[Doc]:
+    added, widened = domain.diff(before.columns, after.types())
+    return added + widened

@@ -1,0 +1,128 @@
+"""A table's rows in `sync_table_rows`: one document per primary key, `_id` derived from the table id and the key
+(every hot lookup is an `_id` lookup), written in bulk: one `_id $in` read and one unordered `bulk_write` per
+batch, never one call per row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import ReplaceOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from sync.domain.table_types import coerce
+from sync_contracts import tables as tx
+
+Doc = dict[str, Any]
+
+
+class MissingKey(ValueError):
+    """A row lacks a value of its table's primary key."""
+
+
+def row_key(data: Doc, primary_key: list[str] | None) -> str:
+    """The row's key: its primary key's values (one: as text; several: a JSON list); without a primary key, a hash
+    of its content (the same item ingested twice is one row)."""
+    if not primary_key:
+        content = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+        return "h:" + hashlib.sha256(content.encode()).hexdigest()[:32]
+    values = [data.get(column) for column in primary_key]
+    missing = [c for c, v in zip(primary_key, values, strict=True) if v is None or v == ""]
+    if missing:
+        raise MissingKey(f"missing primary key column(s): {', '.join(missing)}")
+    if len(values) == 1:
+        return str(values[0])
+    return json.dumps(values, separators=(",", ":"), default=str)
+
+
+def row_id(table_id: str, key: str) -> str:
+    return "row_" + hashlib.sha256(f"{table_id}:{key}".encode()).hexdigest()[:32]
+
+
+def shape(raw: Doc, columns: list[dict[str, str]]) -> Doc:
+    """The row a raw item makes under the schema: only the schema's columns, each value coerced to its type."""
+    types = {c["name"]: c["type"] for c in columns}
+    return {name: coerce(value, types[name]) for name, value in raw.items() if name in types}
+
+
+@dataclass(frozen=True)
+class RowWrite:
+    key: str
+    data: Doc
+    record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Upserted:
+    created: int
+    updated: int
+    ids: list[str]
+
+
+class RowStore:
+    """Rows of every table of the service."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.rows = db[tx.ROWS]
+
+    async def ensure_indexes(self) -> None:
+        await self.rows.create_index([("table_id", 1)])
+
+    async def upsert(self, workspace_id: str, table_id: str, writes: list[RowWrite], at: str,
+                     merge: bool = False) -> Upserted:
+        """Insert or replace each row by key (the last write of a key in the batch wins); `merge` keeps the
+        existing row's other columns."""
+        by_id = {row_id(table_id, w.key): w for w in writes}
+        existing = {d["_id"]: d async for d in self.rows.find({"_id": {"$in": list(by_id)}})} if by_id else {}
+        ops = []
+        for rid, w in by_id.items():
+            old = existing.get(rid)
+            data = {**(old or {}).get("data", {}), **w.data} if merge and old else w.data
+            doc = {"_id": rid, "table_id": table_id, "workspace_id": workspace_id, "key": w.key, "data": data,
+                   "record_id": w.record_id, "created_at": old["created_at"] if old else at, "updated_at": at}
+            ops.append(ReplaceOne({"_id": rid}, doc, upsert=True))
+        if ops:
+            await self.rows.bulk_write(ops, ordered=False)
+        return Upserted(created=len(by_id) - len(existing), updated=len(existing), ids=list(by_id))
+
+    async def existing_ids(self, ids: list[str]) -> set[str]:
+        return {d["_id"] async for d in self.rows.find({"_id": {"$in": ids}}, {"_id": 1})} if ids else set()
+
+    async def get(self, workspace_id: str, table_id: str, rid: str) -> Doc | None:
+        doc = await self.rows.find_one({"_id": rid})
+        if doc is None or doc.get("workspace_id") != workspace_id or doc.get("table_id") != table_id:
+            return None
+        return dict(doc)
+
+    async def delete(self, rid: str) -> None:
+        await self.rows.delete_one({"_id": rid})
+
+    async def delete_table(self, table_id: str) -> None:
+        await self.rows.delete_many({"table_id": table_id})
+
+    async def count(self, table_id: str) -> int:
+        return await self.rows.count_documents({"table_id": table_id})
+
+    async def find(self, table_id: str, where: Doc, sort: list[tuple[str, int]], offset: int, limit: int
+                   ) -> tuple[list[Doc], int]:
+        """One page of the rows matching `where` (on `data.<column>`), and how many match."""
+        query = {"table_id": table_id, **where}
+        total = await self.rows.count_documents(query)
+        cursor = self.rows.find(query).sort(sort or [("_id", 1)]).skip(offset).limit(limit)
+        return [dict(d) async for d in cursor], total
+
+    async def all(self, table_id: str) -> list[Doc]:
+        return [dict(d) async for d in self.rows.find({"table_id": table_id}).sort([("_id", 1)])]
+
+    async def replace_data(self, docs: list[Doc]) -> None:
+        """Write these rows back (a re-projection), each as given."""
+        if docs:
+            await self.rows.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs], ordered=False)
+
+
+def row_view(doc: Doc) -> Doc:
+    """A row as the API returns it."""
+    return {"id": doc["_id"], "key": doc.get("key"), "data": doc.get("data", {}),
+            "created_at": doc.get("created_at"), "updated_at": doc.get("updated_at")}
