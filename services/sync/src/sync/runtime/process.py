@@ -1,0 +1,150 @@
+"""A source program as a subprocess: its own process group, a minimal environment, its stdout read as Airbyte
+protocol messages one line at a time, its stderr kept as a short tail, and ended (SIGTERM, then SIGKILL after
+a grace) when the block that started it ends early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from collections import deque
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sync.runtime.credentials import redact
+from sync.runtime.refs import SourceFailed
+
+LINE_LIMIT = 64 * 1024 * 1024  # one RECORD per line; a big record is still one line
+STDERR_LINES = 40
+# All a source process inherits from the service: nothing else (the service's own secrets stay out).
+PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+              "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+Message = dict[str, Any]
+
+
+def source_env(run_dir: Path) -> dict[str, str]:
+    """The environment a source runs in: the passed variables, its home and temp in the run's private dir."""
+    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    env.update(HOME=str(run_dir), TMPDIR=str(run_dir), PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+class SourceProcess:
+    """One running source program."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self._stderr: deque[str] = deque(maxlen=STDERR_LINES)
+        self._drain = asyncio.create_task(self._keep_stderr())
+
+    async def messages(self) -> AsyncIterator[Message]:
+        """Each stdout line as a protocol message; a line that is not one becomes a LOG message."""
+        assert self.proc.stdout is not None
+        async for raw in self.proc.stdout:
+            line = raw.decode("utf-8", errors="replace").strip()
+            if line:
+                yield _message(line)
+
+    async def wait(self) -> int:
+        """The exit code, once stdout and stderr are both read to the end."""
+        code = await self.proc.wait()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._drain
+        return code
+
+    def stderr_tail(self) -> str:
+        return "\n".join(self._stderr)
+
+    async def _keep_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        async for raw in self.proc.stderr:
+            self._stderr.append(raw.decode("utf-8", errors="replace").rstrip())
+
+    async def stop(self, grace_s: float) -> None:
+        """End the process group: SIGTERM, then SIGKILL when it outlives `grace_s`."""
+        if self.proc.returncode is None:
+            _signal_group(self.proc.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(asyncio.shield(self.proc.wait()), grace_s)
+            except TimeoutError:
+                _signal_group(self.proc.pid, signal.SIGKILL)
+                await self.proc.wait()
+        self._drain.cancel()
+
+
+def _message(line: str) -> Message:
+    try:
+        parsed = json.loads(line)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("type"), str):
+        return parsed
+    return {"type": "LOG", "log": {"level": "INFO", "message": line}}
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+@contextlib.asynccontextmanager
+async def launched(argv: list[str], run_dir: Path, grace_s: float) -> AsyncIterator[SourceProcess]:
+    """Start `argv` in its own session; stop it (and anything it started) when the block ends, however it ends."""
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=source_env(run_dir), cwd=run_dir, start_new_session=True, limit=LINE_LIMIT)
+    source = SourceProcess(proc)
+    try:
+        yield source
+    finally:
+        await asyncio.shield(source.stop(grace_s))
+
+
+class Transcript:
+    """What a run said so far: messages redacted where they can hold secrets, the stream last heard of, the
+    first error reported."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        self.secrets = secrets
+        self.last_stream: str | None = None
+        self.error: str | None = None
+        self.count = 0
+
+    def see(self, message: Message) -> Message:
+        """The message as it may be passed on (LOG and TRACE redacted), noting its stream and any error."""
+        self.count += 1
+        kind = message.get("type")
+        if kind in ("LOG", "TRACE", "CONNECTION_STATUS"):
+            message = redact(message, self.secrets)
+        stream = _stream_of(message)
+        if stream is not None:
+            self.last_stream = stream
+        if kind == "TRACE" and message.get("trace", {}).get("type") == "ERROR" and self.error is None:
+            error = message["trace"].get("error") or {}
+            self.error = str(error.get("message") or error.get("internal_message") or "the source reported an error")
+            self.last_stream = ((error.get("stream_descriptor") or {}).get("name")) or self.last_stream
+        return message
+
+    def finish(self, code: int, stderr: str) -> None:
+        """Raise SourceFailed when the source exited non-zero or reported an error."""
+        if self.error is not None:
+            raise SourceFailed(self.error, self.last_stream)
+        if code != 0:
+            tail = redact(stderr[-2000:], self.secrets).strip() or "no output on stderr"
+            raise SourceFailed(f"the source exited with status {code}: {tail}", self.last_stream)
+
+
+def _stream_of(message: Message) -> str | None:
+    kind = message.get("type")
+    name: Any = None
+    if kind == "RECORD":
+        name = message.get("record", {}).get("stream")
+    elif kind == "STATE":
+        name = ((message.get("state", {}).get("stream") or {}).get("stream_descriptor") or {}).get("name")
+    elif kind == "TRACE" and message.get("trace", {}).get("type") == "STREAM_STATUS":
+        name = ((message["trace"].get("stream_status") or {}).get("stream_descriptor") or {}).get("name")
+    return str(name) if name is not None else None

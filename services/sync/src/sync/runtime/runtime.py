@@ -1,0 +1,133 @@
+"""ConnectorRuntime: the Airbyte protocol's four commands (spec, check, discover, read) on a source program."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from junction_common.logconfig import get_logger
+from sync.runtime.credentials import private_run_files, secret_values
+from sync.runtime.environments import CDK_PACKAGE, CDK_VERSION, MEASURED_SOURCES, ConnectorEnvironments
+from sync.runtime.process import Message, Transcript, launched
+from sync.runtime.refs import SourceFailed, SourceRef
+from sync.settings import SyncSettings
+
+log = get_logger(__name__)
+DECLARATIVE_PROGRAM = "source-declarative-manifest"
+
+
+class ConnectorRuntime:
+    """Runs sources as subprocesses in their own cached environments (see the package docstring)."""
+
+    def __init__(self, settings: SyncSettings) -> None:
+        self.environments = ConnectorEnvironments(settings)
+        self.cdk_version = settings.connector_cdk_version or CDK_VERSION
+        self._grace_s = settings.connector_stop_grace_s
+        self._specs: dict[tuple[str, str], dict[str, Any]] = {}
+
+    async def spec(self, ref: SourceRef) -> dict[str, Any]:
+        """The SPEC message's spec: a declarative source's comes from its manifest, a PyPI source's from the
+        program (asked once per package and version)."""
+        if ref.kind == "declarative":
+            return _manifest_spec(ref.manifest or {})
+        key = (str(ref.package), pypi_version(ref))
+        if key not in self._specs:
+            messages = [m async for m in self._run(ref, "spec", None, [])]
+            found = next((m["spec"] for m in messages if m.get("type") == "SPEC"), None)
+            if found is None:
+                raise SourceFailed(f"{ref.package} answered `spec` without a SPEC message")
+            self._specs[key] = found
+        return self._specs[key]
+
+    async def check(self, ref: SourceRef, config: dict[str, Any]) -> tuple[bool, str | None]:
+        """Whether the source reaches its API with this config, and why not."""
+        status: dict[str, Any] | None = None
+        try:
+            async for message in self._run(ref, "check", config, await self._secrets(ref, config)):
+                if message.get("type") == "CONNECTION_STATUS":
+                    status = message["connectionStatus"]
+        except SourceFailed as failed:
+            return False, failed.message
+        if status is None:
+            return False, "the source answered `check` without a connection status"
+        return status.get("status") == "SUCCEEDED", status.get("message")
+
+    async def discover(self, ref: SourceRef, config: dict[str, Any]) -> dict[str, Any]:
+        """The AirbyteCatalog {"streams": [...]}: names, JSON schemas, sync modes, cursors, primary keys."""
+        catalog = None
+        async for message in self._run(ref, "discover", config, await self._secrets(ref, config)):
+            if message.get("type") == "CATALOG":
+                catalog = message["catalog"]
+        if catalog is None:
+            raise SourceFailed("the source answered `discover` without a catalog")
+        return dict(catalog)
+
+    async def read(self, ref: SourceRef, config: dict[str, Any], catalog: dict[str, Any],
+                   state: list[dict[str, Any]] | None = None) -> AsyncIterator[Message]:
+        """Every message of a read, in order; closing early stops the source within a second; a non-zero exit
+        or a TRACE error raises SourceFailed after the messages already yielded."""
+        secrets = await self._secrets(ref, config)
+        async for message in self._run(ref, "read", config, secrets, catalog=catalog, state=state):
+            yield message
+
+    async def _secrets(self, ref: SourceRef, config: dict[str, Any]) -> list[str]:
+        return secret_values(config, await self.spec(ref))
+
+    async def _run(self, ref: SourceRef, command: str, config: dict[str, Any] | None, secrets: list[str],
+                   catalog: dict[str, Any] | None = None,
+                   state: list[dict[str, Any]] | None = None) -> AsyncIterator[Message]:
+        program = await self._program(ref)
+        started, transcript = time.monotonic(), Transcript(secrets)
+        with private_run_files() as files:
+            argv = [program, command]
+            if config is not None:
+                argv += ["--config", str(files.write_json("config.json", config))]
+            if ref.kind == "declarative":  # JSON is YAML: the engine's --manifest-path reads it as such
+                argv += ["--manifest-path", str(files.write_json("manifest.json", ref.manifest))]
+            if catalog is not None:
+                argv += ["--catalog", str(files.write_json("catalog.json", catalog))]
+            if state is not None:
+                argv += ["--state", str(files.write_json("state.json", state))]
+            log.info("source_started", source=_name(ref), command=command)
+            async with launched(argv, files.dir, self._grace_s) as source:
+                async for message in source.messages():
+                    yield transcript.see(message)
+                code = await source.wait()
+            log.info("source_finished", source=_name(ref), command=command, exit_code=code,
+                     messages=transcript.count, seconds=round(time.monotonic() - started, 2))
+            transcript.finish(code, source.stderr_tail())
+
+    async def _program(self, ref: SourceRef) -> str:
+        """The path of the program that runs `ref`, its environment installed first when missing."""
+        if ref.kind == "declarative":
+            installed = await self.environments.ensure(CDK_PACKAGE, self.cdk_version)
+            return str(installed.program(DECLARATIVE_PROGRAM))
+        installed = await self.environments.ensure(str(ref.package), pypi_version(ref))
+        wanted = "source-" + str(ref.package).removeprefix("airbyte-source-")
+        scripts = [s for s in installed.scripts if s == wanted] or [s for s in installed.scripts
+                                                                     if s.startswith("source-")]
+        if not scripts:
+            raise SourceFailed(f"{ref.package} installs no `source-*` program (it has {list(installed.scripts)})")
+        return str(installed.program(scripts[0]))
+
+
+def pypi_version(ref: SourceRef) -> str:
+    """The version a PyPI source runs: its pin, else the measured default for that package."""
+    version = ref.version or MEASURED_SOURCES.get(str(ref.package))
+    if version is None:
+        raise ValueError(f"{ref.package} has no measured default version here: pin one")
+    return version
+
+
+def _manifest_spec(manifest: dict[str, Any]) -> dict[str, Any]:
+    spec = manifest.get("spec") or {}
+    found: dict[str, Any] = {"connectionSpecification": spec.get("connection_specification")
+                             or {"type": "object", "properties": {}, "additionalProperties": True}}
+    if spec.get("documentation_url"):
+        found["documentationUrl"] = spec["documentation_url"]
+    return found
+
+
+def _name(ref: SourceRef) -> str:
+    return f"{ref.package}=={ref.version or ''}" if ref.kind == "pypi" else "declarative"
