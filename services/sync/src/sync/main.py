@@ -6,6 +6,9 @@ from junction_common.service import ServiceSpec, run
 from sync import topics
 from sync.api import internal_routers
 from sync.app.routing import decider_for, topic_for
+from sync.app.runs_io import run_io
+from sync.app.runs_worker import RunWorker
+from sync.app.scheduler import Scheduler
 from sync.projections import PROJECTIONS
 from sync.settings import SyncSettings
 from sync.tables.writer import TableWriter
@@ -22,7 +25,7 @@ def create_spec(settings: SyncSettings) -> ServiceSpec:
         topic_for=topic_for,
         projections=PROJECTIONS,
         internal_routers=internal_routers,
-        components=[TableWriter],
+        components=[TableWriter, lambda runtime: RunWorker(runtime, run_io), Scheduler],
     )
 
 

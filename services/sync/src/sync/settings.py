@@ -15,3 +15,13 @@ class SyncSettings(JunctionSettings):
     connector_uv: str | None = None  # uv to install with; None: PATH, then the project's .tools/bin/uv, else pip
     connector_install_timeout_s: float = 900.0
     connector_stop_grace_s: float = 0.5  # SIGTERM to SIGKILL when a read is closed early
+    # Runs (sync.app.runs*): runs at once per process (across connections; one connection never runs twice at
+    # once), a worker's lease on a run (renewed while it runs; a crashed worker's run is resumed by another once it
+    # lapses), how often idle workers look for requested runs, and records written per table batch.
+    max_concurrent_runs: int = 4
+    run_lease_s: float = 30.0
+    run_poll_s: float = 0.5
+    run_batch_rows: int = 2000
+    # The built-in scheduler (sync.app.scheduler): due schedules are looked for every `schedule_tick_s`.
+    scheduler_enabled: bool = True
+    schedule_tick_s: float = 30.0

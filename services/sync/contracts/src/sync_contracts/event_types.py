@@ -7,5 +7,8 @@ them and lets endpoints subscribe to them (junction_common.contracts.event_types
 from __future__ import annotations
 
 from junction_common.contracts.event_types import EventType
+from sync_contracts import events as run_events
 
 EVENT_TYPES: list[EventType] = []
+EVENT_TYPES += [EventType(item["type"], "sync", run_events.DESCRIPTIONS[item["type"]], item["schema_version"],
+                          item["schema"]) for item in run_events.json_schemas()]

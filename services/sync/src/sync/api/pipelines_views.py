@@ -1,0 +1,34 @@
+"""How runs and notifications are shown: pipelines-api.txt's run (`id, status, trigger, startedAt, completedAt,
+rowsSynced, rowsCreated, rowsUpdated`), with Junction's additions (`connectionId`, `streams`, `streamResults`,
+`error`, `requestedAt`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Doc = dict[str, Any]
+
+
+def _counts(row: Doc) -> Doc:
+    return {"rowsSynced": row.get("rows_synced", 0), "rowsCreated": row.get("rows_created", 0),
+            "rowsUpdated": row.get("rows_updated", 0)}
+
+
+def run_view(doc: Doc) -> Doc:
+    return {"id": doc["_id"], "status": doc["status"], "trigger": doc.get("trigger"),
+            "startedAt": doc.get("started_at"), "completedAt": doc.get("completed_at"), **_counts(doc),
+            "connectionId": doc.get("connection_id"), "requestedAt": doc.get("requested_at"),
+            "streams": doc.get("streams") or [],
+            "streamResults": {name: _counts(row) for name, row in (doc.get("stream_results") or {}).items()},
+            "error": doc.get("error"), "attempts": doc.get("attempts", 0)}
+
+
+def notification_view(doc: Doc) -> Doc:
+    return {"id": doc["_id"], "runId": doc["run_id"], "connectionId": doc["connection_id"], "kind": doc["kind"],
+            "status": doc["status"], "message": doc["message"], "allMembers": doc.get("all_members", False),
+            "recipients": doc.get("recipients", []), "excluded": doc.get("excluded", []),
+            "createdAt": doc.get("created_at")}
+
+
+def pagination(limit: int, offset: int, total: int, shown: int) -> Doc:
+    return {"limit": limit, "offset": offset, "total": total, "hasMore": offset + shown < total}
