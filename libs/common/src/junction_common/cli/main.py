@@ -14,6 +14,7 @@ _COMMAND_MODULES = (
     "junction_common.cli.status_cmd",
     "junction_common.cli.workspace_cmd",
     "junction_common.cli.replay_cmd",
+    "junction_common.cli.keys_cmd",
 )
 
 

@@ -21,7 +21,13 @@ UPDATE = "connection.update"
 RECORD_CHECK = "connection.record_check"
 DISCONNECT = "connection.disconnect"
 DELETE = "connection.delete"
-COMMANDS = (CREATE, RECONNECT, UPDATE, RECORD_CHECK, DISCONNECT, DELETE)
+COMMANDS: tuple[str, ...] = (CREATE, RECONNECT, UPDATE, RECORD_CHECK, DISCONNECT, DELETE)
+ISSUE_WEBHOOK_TOKEN = "connection.issue_webhook_token"  # a token where it had none, or one of an older format
+REVEAL_WEBHOOK_URL = "connection.reveal_webhook_url"  # the audit record of an admin seeing the URL
+JOIN_VARIANT_GROUP = "connection.join_variant_group"  # the source of a first variant gets its group and label
+MARK_CREDENTIALS_INVALID = "connection.mark_credentials_invalid"  # the provider refused its refresh token
+ROTATE_KEYS = "connection.rotate_keys"  # its sealed secrets re-wrapped under the vault's active key
+COMMANDS += (ISSUE_WEBHOOK_TOKEN, REVEAL_WEBHOOK_URL, JOIN_VARIANT_GROUP, MARK_CREDENTIALS_INVALID, ROTATE_KEYS)
 
 CONNECTED, DISCONNECTED, ERROR = "CONNECTED", "DISCONNECTED", "ERROR"
 Status = Literal["CONNECTED", "DISCONNECTED", "ERROR"]
@@ -166,3 +172,16 @@ class OAuthExchangeBody(BaseModel):
     connectionId: str = Field(min_length=1, max_length=64)
     code: str = Field(min_length=1, max_length=4096)
     state: str | None = Field(default=None, min_length=1, max_length=4096)
+
+
+class VariantCreate(BaseModel):
+    """pipelines-api.txt, Connection Variants: `name` and `variantLabel` (a sequential label when not given);
+    `config.createOwnTables` gives the variant tables of its own; the credentials are the source's."""
+
+    model_config = _CLOSED
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    variantLabel: str | None = Field(default=None, min_length=1, max_length=64)
+    config: dict[str, Any] | None = None
+    schedule: Schedule | None = None
+    notifyUserIds: list[str] | None = Field(default=None, max_length=500)

@@ -10,6 +10,8 @@ Shapes (version 1), as the crm's and the webhooks':
 - The credentials travel only sealed (vault ciphertext bound to the workspace and the connection), in the
   internal top-level field `credentials_sealed`; `connection.disconnected` and `connection.deleted` erase them
   (the fold and the projection drop them), the history stays.
+- The inbound webhook token travels as `webhook_token` (its SHA-256, format, prefix and sealed copy; created and
+  webhook_token_issued); `connection.credentials_rotated` carries the re-wrapped sealed copies.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ class ConnectionRecord(ConnectionSettings, CheckChanges):
     connected_at: str | None = None
     deleted: bool = False
     created_at: str | None = None
+    variant_group_id: str | None = None  # the variants sharing its credentials (pipelines-api's variantGroupId)
+    variant_label: str | None = None
+    webhook_token_prefix: str | None = None  # the inbound webhook token's first characters (`abc1...`)
+    provider_revoke: str | None = None  # at disconnect: revoked, failed, shared (others use it), or none
+    provider_revoke_error: str | None = None
 
 
 class ReplacedChanges(CheckChanges):
@@ -86,6 +93,35 @@ class EndedChanges(BaseModel):
     credential_preview: None = None
     credential_fields: list[str] = []
     deleted: bool | None = None
+    provider_revoke: str | None = None
+    provider_revoke_error: str | None = None
+
+
+class WebhookToken(BaseModel):
+    """The inbound webhook token as held (internal): its SHA-256 (the lookup key), its format, its first
+    characters, and the token itself sealed (for the admin's reveal). Never the plain token."""
+
+    model_config = _CLOSED
+    hash: str
+    format: int
+    prefix: str
+    sealed: SealedCredentials
+
+
+class TokenChanges(BaseModel):
+    model_config = _CLOSED
+    webhook_token_prefix: str | None = None
+
+
+class VariantChanges(BaseModel):
+    model_config = _CLOSED
+    variant_group_id: str
+    variant_label: str
+    config: dict[str, Any] | None = None
+
+
+class NoChanges(BaseModel):
+    model_config = _CLOSED
 
 
 class ConnectionCreated(Payload):
@@ -93,6 +129,7 @@ class ConnectionCreated(Payload):
 
     record: ConnectionRecord
     credentials_sealed: SealedCredentials | None = None
+    webhook_token: WebhookToken | None = None  # none on connections made before inbound webhook tokens
 
 
 class ConnectionUpdated(Payload):
@@ -122,6 +159,45 @@ class ConnectionEnded(Payload):
     changes: EndedChanges
 
 
+class WebhookTokenIssued(Payload):
+    """An inbound webhook token was issued where there was none or one of an older format (internal)."""
+
+    record: ConnectionRecord
+    changes: TokenChanges
+    webhook_token: WebhookToken
+
+
+class WebhookUrlRevealed(Payload):
+    """An admin was shown the connection's webhook URL (VIEW_SECRET audit; the actor is the event's)."""
+
+    record: ConnectionRecord
+    changes: NoChanges
+    upgraded: bool = False
+
+
+class VariantGroupJoined(Payload):
+    """The source of a first variant was given its variant group and label."""
+
+    record: ConnectionRecord
+    changes: VariantChanges
+
+
+class CredentialsInvalid(Payload):
+    """The provider refused the connection's refresh token: ERROR until it is connected again."""
+
+    record: ConnectionRecord
+    changes: CheckChanges
+
+
+class CredentialsRotated(Payload):
+    """Its sealed secrets were re-wrapped under the vault's active key (internal; the secrets are unchanged)."""
+
+    record: ConnectionRecord
+    changes: NoChanges
+    credentials_sealed: SealedCredentials | None = None
+    webhook_token_sealed: SealedCredentials | None = None
+
+
 EVENT_MODELS: dict[str, type[Payload]] = {
     "connection.created": ConnectionCreated,
     "connection.updated": ConnectionUpdated,
@@ -129,6 +205,11 @@ EVENT_MODELS: dict[str, type[Payload]] = {
     "connection.credentials_replaced": CredentialsReplaced,
     "connection.disconnected": ConnectionEnded,
     "connection.deleted": ConnectionEnded,
+    "connection.webhook_token_issued": WebhookTokenIssued,
+    "connection.webhook_url_revealed": WebhookUrlRevealed,
+    "connection.variant_group_joined": VariantGroupJoined,
+    "connection.credentials_invalid": CredentialsInvalid,
+    "connection.credentials_rotated": CredentialsRotated,
 }
 DESCRIPTIONS = {
     "connection.created": "A provider connection (or credential) was made.",
@@ -137,6 +218,11 @@ DESCRIPTIONS = {
     "connection.credentials_replaced": "A connection was given new credentials.",
     "connection.disconnected": "A connection was disconnected and its credentials erased.",
     "connection.deleted": "A connection was deleted and its credentials erased.",
+    "connection.webhook_token_issued": "A connection was given an inbound webhook token (or its token upgraded).",
+    "connection.webhook_url_revealed": "An admin was shown a connection's inbound webhook URL (audit).",
+    "connection.variant_group_joined": "A connection became the first member of a variant group.",
+    "connection.credentials_invalid": "The provider refused a connection's refresh token: it is in ERROR.",
+    "connection.credentials_rotated": "A connection's sealed secrets were re-encrypted under a new vault key.",
 }
 
 

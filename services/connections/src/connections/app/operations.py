@@ -9,10 +9,12 @@ Secrets stay in this module's locals: commands and events get the sealed form an
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connections.app.inbound_tokens import issue_token
 from connections.app.provider_test import Outcome, ProviderTester
 from connections.catalogue.facts import credential_fields
 from connections.catalogue.manifest import Manifest
@@ -27,6 +29,8 @@ from junction_common.web.envelope import ApiError
 
 Doc = dict[str, Any]
 SETTLE_TIMEOUT_S = 10.0
+# Told before a connection's credentials are erased (app.revoke): what the provider said, for the ending event.
+Revoker = Callable[[Doc], Awaitable[Doc]]
 
 
 def preview(credentials: dict[str, str], manifest: Manifest | None) -> str | None:
@@ -55,6 +59,7 @@ class Connections:
     def __init__(self, runtime: ServiceRuntime) -> None:
         self.runtime = runtime
         self.vault = Vault(parse_keys(runtime.settings.vault_keys), runtime.settings.vault_active_key)
+        self.revoker: Revoker | None = None  # set where the service is wired (app.revoke.ProviderRevoker)
 
     @property
     def db(self) -> Any:
@@ -98,29 +103,50 @@ class Connections:
                   "auth_type": manifest.auth.kind if manifest else record.get("auth_type", "api_key"),
                   "credential_fields": sorted(credentials), "credential_preview": preview(credentials, manifest)}
         data = {"record": record, **_checked(outcome),
-                "credentials_sealed": self._seal(call.workspace_id, connection_id, credentials)}
+                "credentials_sealed": self._seal(call.workspace_id, connection_id, credentials),
+                "webhook_token": issue_token(self.vault, call.workspace_id, connection_id).held}
         return await self.run(call, cx.CREATE, connection_id, data)
 
     async def create_pending(self, call: Call, connection_id: str, record: Doc, sealed_fields: dict[str, Any]) -> Doc:
         """A DISCONNECTED connection holding what its authorization needs (sealed): an OAuth flow's start."""
         data = {"record": {**record, "credential_fields": [], "credential_preview": None},
                 "status": cx.DISCONNECTED, "last_error": None, "last_checked_at": None,
-                "credentials_sealed": self._seal(call.workspace_id, connection_id, sealed_fields)}
+                "credentials_sealed": self._seal(call.workspace_id, connection_id, sealed_fields),
+                "webhook_token": issue_token(self.vault, call.workspace_id, connection_id).held}
         return await self.run(call, cx.CREATE, connection_id, data)
 
     async def store_tokens(self, call: Call, doc: Doc, sealed_fields: dict[str, Any], field_names: list[str]) -> Doc:
         """CONNECTED with these (OAuth) credentials, sealed: the event carries only their ciphertext and names."""
-        data = {**_checked(Outcome(cx.CONNECTED)), "credential_fields": sorted(field_names),
-                "credential_preview": None,
-                "credentials_sealed": self._seal(call.workspace_id, doc["_id"], sealed_fields)}
-        return await self.run(call, cx.RECONNECT, doc["_id"], data)
+        def data(connection_id: str) -> Doc:
+            return {**_checked(Outcome(cx.CONNECTED)), "credential_fields": sorted(field_names),
+                    "credential_preview": None,
+                    "credentials_sealed": self._seal(call.workspace_id, connection_id, sealed_fields)}
+
+        changed = await self.run(call, cx.RECONNECT, doc["_id"], data(doc["_id"]))
+        await self._to_variants(call, changed, data)
+        return changed
 
     async def replace(self, call: Call, doc: Doc, manifest: Manifest | None, credentials: dict[str, str]) -> Doc:
         outcome = await self.test(manifest, credentials)
-        data = {**_checked(outcome), "credential_fields": sorted(credentials),
-                "credential_preview": preview(credentials, manifest),
-                "credentials_sealed": self._seal(call.workspace_id, doc["_id"], credentials)}
-        return await self.run(call, cx.RECONNECT, doc["_id"], data)
+
+        def data(connection_id: str) -> Doc:
+            return {**_checked(outcome), "credential_fields": sorted(credentials),
+                    "credential_preview": preview(credentials, manifest),
+                    "credentials_sealed": self._seal(call.workspace_id, connection_id, credentials)}
+
+        changed = await self.run(call, cx.RECONNECT, doc["_id"], data(doc["_id"]))
+        await self._to_variants(call, changed, data)
+        return changed
+
+    async def _to_variants(self, call: Call, doc: Doc, data: Callable[[str], Doc]) -> None:
+        """New credentials of a variant reach every live variant of its group (each holds its own sealed copy)."""
+        group = doc.get("variant_group_id")
+        if not group:
+            return
+        async for member in self.db.find({"variant_group_id": group}):
+            if member["_id"] != doc["_id"] and member.get("workspace_id") == call.workspace_id \
+                    and not member.get("deleted"):
+                await self.run(call, cx.RECONNECT, member["_id"], data(member["_id"]))
 
     async def check(self, call: Call, doc: Doc, manifest: Manifest | None) -> Doc:
         """Test the saved credentials again and record what was found."""
@@ -134,11 +160,17 @@ class Connections:
         return await self.run(call, cx.UPDATE, doc["_id"], settings)
 
     async def disconnect(self, call: Call, doc: Doc) -> Doc:
-        """DISCONNECTED, the sealed credentials erased (a provider's revoke URL is OAuth's, not a key's)."""
-        return await self.run(call, cx.DISCONNECT, doc["_id"], {})
+        """DISCONNECTED, revoked at the provider where it can be (a failure is recorded, never blocking), the
+        sealed credentials erased."""
+        return await self.run(call, cx.DISCONNECT, doc["_id"], await self._revoked(doc))
 
     async def delete(self, call: Call, doc: Doc) -> Doc:
-        return await self.run(call, cx.DELETE, doc["_id"], {})
+        return await self.run(call, cx.DELETE, doc["_id"], await self._revoked(doc))
+
+    async def _revoked(self, doc: Doc) -> Doc:
+        if self.revoker is None or not doc.get("credentials_sealed") or doc.get("status") == cx.DISCONNECTED:
+            return {}
+        return await self.revoker(doc)
 
     async def run(self, call: Call, command: str, connection_id: str, data: Doc) -> Doc:
         """Decide and append through this service's executor; the connection once the projection shows it."""

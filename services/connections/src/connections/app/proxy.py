@@ -371,7 +371,7 @@ class Proxy:
                 "last_checked_at": datetime.now(UTC).isoformat()}
         try:
             await self.connections.run(Call(call.principal, f"{call.request_id}.invalid.{new_ulid()}"),
-                                       cx.RECORD_CHECK, connection_id, data)
+                                       cx.MARK_CREDENTIALS_INVALID, connection_id, data)
         except ApiError as exc:  # already disconnected, say: the refusal stands all the same
             log.info("proxy_mark_error_skipped", connection_id=connection_id, code=exc.code)
 

@@ -8,6 +8,10 @@ Invariants:
   disconnected connection is only connected again by new credentials, so a check of it records nothing.
 - Disconnecting twice changes nothing; an update that changes nothing emits no event.
 - Times come from the command (the service measured them), never from a clock here.
+- Its inbound webhook token is replaced only by one of a newer format (a repeat changes nothing).
+- A refused refresh token (credentials_invalid) of a disconnected connection records nothing.
+- A key rotation re-wraps only the sealed secrets it read: if they changed since, it records nothing for them.
+- It joins a variant group once.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Connection:
     connection_id: str
     record: dict[str, Any]  # as the API presents it (ConnectionRecord), no secret
     credentials_sealed: dict[str, Any] | None = None
+    webhook_token: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -47,14 +52,26 @@ def evolve(state: Connection | None, event: EventEnvelope) -> Connection | None:
     data = event.data
     if verb == "created":
         record = {**data["record"], "created_at": event.occurred_at.isoformat()}
-        return Connection(event.stream_id, record, data.get("credentials_sealed"))
+        return Connection(event.stream_id, record, data.get("credentials_sealed"), data.get("webhook_token"))
     if state is None:
         return None
     state = replace(state, record=state.changed(data["changes"]))
     if verb == "credentials_replaced":
         return replace(state, credentials_sealed=data["credentials_sealed"])
+    if verb == "webhook_token_issued":
+        return replace(state, webhook_token=data["webhook_token"])
+    if verb == "credentials_rotated":
+        return _rotated(state, data)
     if verb in ("disconnected", "deleted"):
         return replace(state, credentials_sealed=None)
+    return state
+
+
+def _rotated(state: Connection, data: dict[str, Any]) -> Connection:
+    if data.get("credentials_sealed"):
+        state = replace(state, credentials_sealed=data["credentials_sealed"])
+    if data.get("webhook_token_sealed") and state.webhook_token:
+        state = replace(state, webhook_token={**state.webhook_token, "sealed": data["webhook_token_sealed"]})
     return state
 
 
@@ -78,15 +95,17 @@ def decide(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:
 
 def _change(cmd: CommandEnvelope, state: Connection) -> list[NewEvent]:
     if cmd.type == cx.DELETE:
-        return [] if state.deleted else [_ended("connection.deleted", state, deleted=True)]
+        return [] if state.deleted else [_ended("connection.deleted", state, cmd.data, deleted=True)]
     if cmd.type == cx.DISCONNECT:
-        return [] if state.status == cx.DISCONNECTED else [_ended("connection.disconnected", state)]
+        return [] if state.status == cx.DISCONNECTED else [_ended("connection.disconnected", state, cmd.data)]
     if cmd.type == cx.UPDATE:
         return _update(state, cmd.data)
     if cmd.type == cx.RECORD_CHECK:
         return _check(state, cmd.data)
     if cmd.type == cx.RECONNECT:
         return [_replace(state, cmd.data)]
+    if cmd.type in _SECRETS_AND_GROUPS:
+        return _SECRETS_AND_GROUPS[cmd.type](state, cmd.data)
     raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")
 
 
@@ -99,6 +118,10 @@ def _create(data: dict[str, Any]) -> NewEvent:
     record = {**data["record"], **_check_fields(data), "deleted": False}
     if data["status"] == cx.CONNECTED:
         record["connected_at"] = data.get("last_checked_at") or data.get("at")
+    if data.get("webhook_token"):
+        record["webhook_token_prefix"] = data["webhook_token"]["prefix"]
+        return build("connection.created", record=record, credentials_sealed=data.get("credentials_sealed"),
+                     webhook_token=data["webhook_token"])
     return build("connection.created", record=record, credentials_sealed=data.get("credentials_sealed"))
 
 
@@ -126,9 +149,68 @@ def _replace(state: Connection, data: dict[str, Any]) -> NewEvent:
                  credentials_sealed=data["credentials_sealed"])
 
 
-def _ended(event_type: str, state: Connection, deleted: bool = False) -> NewEvent:
-    """Disconnected or deleted: DISCONNECTED, the credentials' preview and field names gone with them."""
+def _ended(event_type: str, state: Connection, data: dict[str, Any], deleted: bool = False) -> NewEvent:
+    """Disconnected or deleted: DISCONNECTED, the credentials' preview and field names gone with them, and what
+    the provider said to revoking them (recorded, never blocking)."""
     changes: dict[str, Any] = {"status": cx.DISCONNECTED, "credential_preview": None, "credential_fields": []}
     if deleted:
         changes["deleted"] = True
+    if data.get("provider_revoke"):
+        changes["provider_revoke"] = data["provider_revoke"]
+        changes["provider_revoke_error"] = data.get("provider_revoke_error")
     return build(event_type, record=state.changed(changes), changes=changes)
+
+
+def _issue_token(state: Connection, data: dict[str, Any]) -> list[NewEvent]:
+    """A token where there is none, or in place of one of an older format."""
+    token = data["webhook_token"]
+    if state.webhook_token and int(state.webhook_token.get("format", 0)) >= int(token["format"]):
+        return []
+    changes = {"webhook_token_prefix": token["prefix"]}
+    return [build("connection.webhook_token_issued", record=state.changed(changes), changes=changes,
+                  webhook_token=token)]
+
+
+def _reveal(state: Connection, data: dict[str, Any]) -> list[NewEvent]:
+    if not state.webhook_token:
+        raise CommandRejected("VALIDATION_ERROR", "The connection has no webhook token.", {"id": state.connection_id})
+    return [build("connection.webhook_url_revealed", record=state.record, changes={},
+                  upgraded=bool(data.get("upgraded")))]
+
+
+def _join_group(state: Connection, data: dict[str, Any]) -> list[NewEvent]:
+    if state.record.get("variant_group_id"):
+        return []
+    changes = {k: data[k] for k in ("variant_group_id", "variant_label", "config")}
+    return [build("connection.variant_group_joined", record=state.changed(changes), changes=changes)]
+
+
+def _credentials_invalid(state: Connection, data: dict[str, Any]) -> list[NewEvent]:
+    if state.status == cx.DISCONNECTED:
+        return []
+    changes = {**_check_fields(data), "status": cx.ERROR}
+    return [build("connection.credentials_invalid", record=state.changed(changes), changes=changes)]
+
+
+def _same_secret(held: dict[str, Any] | None, given: dict[str, Any] | None) -> bool:
+    """`given` re-wraps exactly the secret `held` (same ciphertext and nonce) under another key."""
+    return bool(held and given and held["ciphertext"] == given["ciphertext"] and held["nonce"] == given["nonce"]
+                and held["kid"] != given["kid"])
+
+
+def _rotate(state: Connection, data: dict[str, Any]) -> list[NewEvent]:
+    parts: dict[str, Any] = {}
+    if _same_secret(state.credentials_sealed, data.get("credentials_sealed")):
+        parts["credentials_sealed"] = data["credentials_sealed"]
+    held_token = (state.webhook_token or {}).get("sealed")
+    if _same_secret(held_token, data.get("webhook_token_sealed")):
+        parts["webhook_token_sealed"] = data["webhook_token_sealed"]
+    if not parts:
+        return []
+    return [build("connection.credentials_rotated", record=state.record, changes={}, **parts)]
+
+
+_SECRETS_AND_GROUPS = {
+    cx.ISSUE_WEBHOOK_TOKEN: _issue_token, cx.REVEAL_WEBHOOK_URL: _reveal, cx.JOIN_VARIANT_GROUP: _join_group,
+    cx.MARK_CREDENTIALS_INVALID: _credentials_invalid, cx.ROTATE_KEYS: _rotate,
+}
