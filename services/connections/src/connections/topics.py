@@ -6,4 +6,6 @@ from junction_common.topics import TopicSpec
 TOPICS = [
     TopicSpec(cx.COMMANDS, partitions=3, retention_ms=7 * 86400000),
     TopicSpec(cx.CONNECTION_EVENTS, partitions=3, retries=False),
+    TopicSpec(cx.TENANT_INTEGRATION_EVENTS, partitions=3, retries=False),
+    TopicSpec(cx.CUSTOM_PROVIDER_EVENTS, partitions=3, retries=False),
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 SERVICE = "connections"
 COMMANDS = "connections.commands"
 CONNECTION_EVENTS = "connections.connection.events"
+TENANT_INTEGRATION_EVENTS = "connections.tenant_integration.events"
+CUSTOM_PROVIDER_EVENTS = "connections.custom_provider.events"
 
 # Base paths of the references this service answers (see ../shared/DESIGN.md, "Where each seed's operations live").
 CONNECT_BASE = "/connect/v1"

@@ -7,10 +7,12 @@ Found by the gateway through the `junction.operations` entry points (this packag
 from __future__ import annotations
 
 from connections_contracts import connection as conn
+from connections_contracts import custom_providers as cp
 from connections_contracts import proxy
+from connections_contracts import tenant_integrations as ti
 from connections_contracts.catalogue import IntegrationSearchQuery, ProviderListQuery
-from connections_contracts.declarations import SERVICE
-from junction_common.contracts.operations import Served
+from connections_contracts.declarations import CONNECT_BASE, SERVICE
+from junction_common.contracts.operations import Route, Served
 
 SERVED = [
     Served("listProviders", SERVICE, query=ProviderListQuery),
@@ -47,4 +49,31 @@ SERVED += [
 # so the answer is the provider's).
 SERVED += [
     Served("proxyProviderApiCall", SERVICE, body=proxy.ProxyBody),
+]
+# Tenant integrations (integrations-api's configuration, workflow-api's list and test): synchronous operations of
+# the service's internal API, so the secret settings in their bodies are sealed by the service, never on Kafka.
+SERVED += [
+    Served("listIntegrations", SERVICE, query=ti.IntegrationListQuery),
+    Served("createIntegration", SERVICE, body=ti.IntegrationCreate),
+    Served("getIntegration", SERVICE),
+    Served("updateIntegration", SERVICE, body=ti.IntegrationUpdate),
+    Served("deleteIntegration", SERVICE),
+    Served("regenerateIntegrationKey", SERVICE),
+    Served("testIntegration", SERVICE),
+]
+# Custom providers (Junction's own operations): a workspace admin's private provider manifests.
+_CUSTOM = CONNECT_BASE + "/custom-providers"
+SERVED += [
+    Served("listCustomProviders", SERVICE, route=Route("GET", _CUSTOM, "List custom providers", "Custom providers",
+                                                     ("providers.view",))),
+    Served("registerCustomProvider", SERVICE, body=cp.CustomProviderBody,
+           route=Route("POST", _CUSTOM, "Register a custom provider", "Custom providers", ("providers.write",),
+                       admin_only=True)),
+    Served("getCustomProvider", SERVICE, route=Route("GET", _CUSTOM + "/{type}", "Get a custom provider",
+                                                   "Custom providers", ("providers.view",))),
+    Served("replaceCustomProvider", SERVICE, body=cp.CustomProviderBody,
+           route=Route("PUT", _CUSTOM + "/{type}", "Replace a custom provider's manifest", "Custom providers",
+                       ("providers.write",), admin_only=True)),
+    Served("deleteCustomProvider", SERVICE, route=Route("DELETE", _CUSTOM + "/{type}", "Delete a custom provider",
+                                                      "Custom providers", ("providers.write",), admin_only=True)),
 ]

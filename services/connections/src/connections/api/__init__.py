@@ -21,10 +21,12 @@ from connections.api import (
     proxy,
     run_source,
 )
+from connections.api.workspace_catalogue import with_workspace_catalogue
 from connections.app.oauth_flow import OAuthFlow
 from connections.app.operations import Connections
 from connections.app.proxy import Proxy
 from connections.catalogue.index import Catalogue
+from connections.catalogue.workspace import WorkspaceCatalogue
 from connections.settings import ConnectionsSettings
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
@@ -32,7 +34,10 @@ from junction_common.service import ServiceRuntime
 log = get_logger(__name__)
 
 
-def internal_routers(catalogue: Catalogue) -> Callable[[ServiceRuntime], list[APIRouter]]:
+def internal_routers(base: Catalogue) -> Callable[[ServiceRuntime], list[APIRouter]]:
+    """Every route looks providers up in its call's workspace catalogue: `base` plus that workspace's own."""
+    catalogue = WorkspaceCatalogue(base)
+
     def routers(runtime: ServiceRuntime) -> list[APIRouter]:
         log.info("provider_catalogue_served", providers=len(catalogue))
         connections = Connections(runtime)
@@ -44,7 +49,7 @@ def internal_routers(catalogue: Catalogue) -> Callable[[ServiceRuntime], list[AP
                 pipelines_oauth.router(flow), proxy.router(Proxy(catalogue, connections, flow, settings)),
                 run_source.router(catalogue, connections)]
 
-    return routers
+    return with_workspace_catalogue(catalogue, routers)
 
 
 def _settings(runtime: ServiceRuntime) -> ConnectionsSettings:

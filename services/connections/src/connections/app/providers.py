@@ -26,7 +26,7 @@ def _invalid(message: str, pointer: str, **details: Any) -> ApiError:
 
 def _rank(catalogue: Catalogue, m: Manifest) -> tuple[bool, bool, bool, str]:
     source = catalogue.sources.get(m.type)
-    builtin = source is None or source.parent.resolve() == BUILTIN_DIR.resolve()
+    builtin = m.type not in catalogue.custom and (source is None or source.parent.resolve() == BUILTIN_DIR.resolve())
     return (not m.complete, isinstance(m.auth, OAuth2Auth), builtin, m.type)
 
 

@@ -7,9 +7,11 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from connections.domain import connection
+from connections.domain import connection, custom_provider, tenant_integration
 from connections_contracts import connection as cx
+from connections_contracts import custom_providers as cp
 from connections_contracts import declarations as decl
+from connections_contracts import tenant_integrations as ti
 from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 
@@ -17,8 +19,16 @@ from junction_common.envelope import CommandEnvelope, EventEnvelope
 async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> Decider:
     if cmd.type in cx.COMMANDS:
         return connection.decide
+    if cmd.type in ti.COMMANDS:
+        return tenant_integration.decide
+    if cmd.type in cp.COMMANDS:
+        return custom_provider.decide
     return rejecting(CommandRejected("VALIDATION_ERROR", f"unknown command type {cmd.type}"))
 
 
 def topic_for(event: EventEnvelope) -> str:
+    if event.type.startswith(ti.AGGREGATE + "."):
+        return decl.TENANT_INTEGRATION_EVENTS
+    if event.type.startswith(cp.AGGREGATE + "."):
+        return decl.CUSTOM_PROVIDER_EVENTS
     return decl.CONNECTION_EVENTS

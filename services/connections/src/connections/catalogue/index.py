@@ -10,12 +10,27 @@ from connections.catalogue.manifest import Manifest
 
 
 class Catalogue:
-    """Read-only once built: the service loads it at start and every request reads it."""
+    """Read-only once built: the service loads it at start and every request reads it. `custom` names the types
+    of a workspace's own providers (see catalogue.workspace), which have no source file."""
 
-    def __init__(self, manifests: Iterable[Manifest], sources: dict[str, Path] | None = None) -> None:
-        self.manifests = tuple(sorted(manifests, key=lambda m: m.type))
-        self.sources = dict(sources or {})  # type -> the file it was loaded from
-        self._by_type = {m.type: m for m in self.manifests}
+    def __init__(self, manifests: Iterable[Manifest], sources: dict[str, Path] | None = None,
+                 custom: Iterable[str] = ()) -> None:
+        self._manifests = tuple(sorted(manifests, key=lambda m: m.type))
+        self._sources = dict(sources or {})  # type -> the file it was loaded from
+        self._by_type = {m.type: m for m in self._manifests}
+        self._custom = frozenset(custom)
+
+    @property
+    def manifests(self) -> tuple[Manifest, ...]:
+        return self._manifests
+
+    @property
+    def sources(self) -> dict[str, Path]:
+        return self._sources
+
+    @property
+    def custom(self) -> frozenset[str]:
+        return self._custom
 
     def __len__(self) -> int:
         return len(self.manifests)

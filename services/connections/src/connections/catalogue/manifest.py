@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
+from jsonschema import Draft202012Validator, SchemaError
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 TYPE_PATTERN = r"^[a-z][a-z0-9_]{1,62}$"
@@ -304,6 +305,9 @@ class Manifest(Strict):
     webhooks: Webhooks | None = None
     source: SourceProgram | None = None  # the sync service's source program, when not built from `streams`
     connector_type: str | None = Field(default=None, pattern=r"^[A-Z][A-Z_]{1,40}$")  # pipelines-api type
+    # A tenant integration's settings (JSON Schema of an object; `writeOnly` properties are sealed, never shown);
+    # without it, the credential fields are the settings (presenters.integrations.settings_schema).
+    settings_schema: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -326,6 +330,12 @@ class Manifest(Strict):
         if self.regions and "region" not in plain:
             raise ValueError("a manifest with `regions` declares a non-secret `region` credential field")
         _check_headers(self.headers, self.auth)
+        return self
+
+    @model_validator(mode="after")
+    def _settings_schema(self) -> Manifest:
+        if self.settings_schema is not None:
+            _check_settings_schema(self.settings_schema)
         return self
 
     @property
@@ -357,3 +367,13 @@ def _check_headers(headers: dict[str, str], auth: ApiKeyAuth | BasicAuth | OAuth
             raise ValueError(f"headers: {name}'s value is empty, too long or spans lines")
         if placeholders(value) - known:
             raise ValueError(f"headers: {name} names unknown fields {sorted(placeholders(value) - known)}")
+
+
+def _check_settings_schema(schema: dict[str, Any]) -> None:
+    """A JSON Schema (2020-12) of an object."""
+    if schema.get("type") != "object":
+        raise ValueError("settings_schema is a JSON Schema of type object")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ValueError(f"settings_schema is not a valid JSON Schema: {exc.message}") from None

@@ -20,7 +20,10 @@ def _property(field: CredentialField) -> dict[str, Any]:
 
 
 def settings_schema(m: Manifest) -> dict[str, Any]:
-    """The JSON Schema an integration's `settings` of this provider is validated against."""
+    """The JSON Schema an integration's `settings` of this provider is validated against: the manifest's own,
+    else one of its credential fields."""
+    if m.settings_schema is not None:
+        return dict(m.settings_schema)
     fields = credential_fields(m)
     return {"type": "object", "properties": {f.name: _property(f) for f in fields},
             "required": [f.name for f in fields if f.required], "additionalProperties": False}

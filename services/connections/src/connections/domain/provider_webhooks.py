@@ -1,0 +1,60 @@
+"""Provider webhook subscription aggregate (`pws_...`) and delivery aggregate (`pwd_...`), pure.
+
+Invariants:
+- A subscription is made once; deleting it marks it DELETED (its sealed secret erased from then on), deleting it
+  again changes nothing, and a deleted subscription takes no delivery.
+- A delivery's stream id derives from its subscription and the provider's delivery id, so a delivery the provider
+  sends again finds its stream already written and records nothing (the first one stands). A delivery without
+  an id gets a stream of its own.
+- Every payload goes through its model (connections_contracts.provider_webhooks): no secret, no token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connections_contracts import provider_webhooks as pw
+from junction_common.decisions import CommandRejected
+from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
+
+
+def build(kind: str, /, **parts: Any) -> NewEvent:
+    """Event `kind` from its parts, validated by its model (a part it refuses is a bug: it propagates)."""
+    model = pw.EVENT_MODELS[kind]
+    validated = model.model_validate(parts).model_dump(mode="json", exclude_unset=True)
+    return NewEvent(type=kind, data={name: validated[name] for name in parts},
+                    schema_version=model.schema_version)
+
+
+def subscription_record(events: list[EventEnvelope]) -> dict[str, Any] | None:
+    """The subscription's record after its events (None before it is made)."""
+    record: dict[str, Any] | None = None
+    for event in events:
+        record = dict(event.data["record"])
+    return record
+
+
+def decide_subscription(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:
+    record = subscription_record(events)
+    if cmd.type == pw.SUBSCRIBE:
+        if record is not None:
+            raise CommandRejected("VALIDATION_ERROR", "The subscription already exists.", {"id": cmd.aggregate_id})
+        return [build("provider_webhook_subscription.created", record=cmd.data["record"],
+                      secret_sealed=cmd.data.get("secret_sealed"))]
+    if cmd.type == pw.UNSUBSCRIBE:
+        if record is None:
+            raise CommandRejected("NOT_FOUND", "The subscription could not be found.", {"id": cmd.aggregate_id})
+        if record["status"] == pw.DELETED:
+            return []
+        changes = {"status": pw.DELETED}
+        return [build("provider_webhook_subscription.deleted", record={**record, **changes}, changes=changes)]
+    raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")
+
+
+def decide_delivery(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:
+    """Record the delivery once: a stream already written is a delivery seen before."""
+    if cmd.type != pw.RECEIVE:
+        raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")
+    if events:
+        return []
+    return [build("provider_webhook.received", **cmd.data)]

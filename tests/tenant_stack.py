@@ -1,0 +1,72 @@
+"""A connections stack for tenant integrations and custom providers: the API-key provider simulator (a real aiohttp
+app), the connections service with NO operator folder (loopback admitted by the operator's address policy only),
+a real gateway, and per workspace an ADMIN key, a MEMBER key with the same scopes, and a key with none."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from conftest import Stack, isolated_stack, start_connections, start_gateway
+from junction_common.envelope import utcnow
+from junction_common.identity import IdentityStore
+from junction_common.mongo import create_client
+from junction_common.service import ServiceRuntime
+from junction_common.workspaces import create_workspace
+from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
+
+SCOPES = ["providers.view", "providers.write", "proxy.execute", "integrations:read", "integrations:write",
+          "pipelines:read", "pipelines:write", "pipelines:admin", "credentials:read", "credentials:write"]
+
+
+async def workspace_keys(stack: Stack, name: str) -> dict[str, str]:
+    settings = stack.gateway
+    workspace, _ = await create_workspace(settings, name, "business")
+    client = create_client(settings)
+    try:
+        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
+        now = utcnow()
+        return {"admin": await store.create_key(workspace["_id"], "admin", "ADMIN", SCOPES, now),
+                "member": await store.create_key(workspace["_id"], "member", "MEMBER", SCOPES, now),
+                "none": await store.create_key(workspace["_id"], "none", "MEMBER", ["nothing:read"], now),
+                "workspace_id": workspace["_id"]}
+    finally:
+        await client.close()
+
+
+@dataclass
+class TenantEdge:
+    url: str
+    http: aiohttp.ClientSession
+    stack: Stack
+    service: ServiceRuntime
+    api: ApiKeyProvider
+    keys: dict[str, dict[str, str]]
+
+    async def call(self, method: str, path: str, body: Any = None, who: str = "a",
+                   key: str = "admin") -> tuple[int, Any, dict[str, str]]:
+        headers = {"Authorization": f"Bearer {self.keys[who][key]}"}
+        async with self.http.request(method, self.url + path, json=body, headers=headers) as resp:
+            return resp.status, await resp.json(), dict(resp.headers)
+
+    async def anonymous(self, method: str, path: str, body: Any = None,
+                        headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        async with self.http.request(method, self.url + path, json=body, headers=headers or {}) as resp:
+            return resp.status, await resp.json()
+
+
+@contextlib.asynccontextmanager
+async def tenant_edge(**settings: Any) -> AsyncIterator[TenantEdge]:
+    """No `provider_dirs`: a custom provider registered through the API is the only way to the simulator."""
+    async with isolated_stack() as stack, api_key_provider() as api:
+        service = await start_connections(stack, provider_allow_networks="127.0.0.0/8", **settings)
+        try:
+            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
+                keys = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
+                yield TenantEdge(gateway.url, http, stack, service, api, keys)
+        finally:
+            await service.stop()
