@@ -8,6 +8,8 @@ from flows.api import internal_routers
 from flows.app.routing import decider_for, topic_for
 from flows.projections import PROJECTIONS
 from flows.settings import FlowsSettings
+from flows.triggers.reactions import TriggerReactions
+from flows.triggers.schedule import TriggerSchedule
 from flows_contracts import declarations as cx
 from junction_common.service import ServiceSpec, run
 
@@ -21,7 +23,7 @@ def create_spec(settings: FlowsSettings) -> ServiceSpec:
         decider_for=decider_for,
         topic_for=topic_for,
         projections=PROJECTIONS,
-        components=[ProviderActions],
+        components=[ProviderActions, TriggerReactions, TriggerSchedule],
         internal_routers=internal_routers,
     )
 

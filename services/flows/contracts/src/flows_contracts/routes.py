@@ -10,7 +10,8 @@ from __future__ import annotations
 from flows_contracts.actions import ActionInputs
 from flows_contracts.declarations import SERVICE
 from flows_contracts.forms import FormCreate, FormListQuery, FormSubmit
-from junction_common.contracts.operations import Served
+from flows_contracts.triggers import TriggerCreate
+from junction_common.contracts.operations import Route, Served
 
 SERVED: list[Served] = []
 # Provider actions and forms (synchronous operations of the internal API).
@@ -22,4 +23,13 @@ SERVED += [
     Served("createForm", SERVICE, body=FormCreate),
     Served("submitForm", SERVICE, body=FormSubmit),
     Served("listFormSubmissions", SERVICE, query=FormListQuery),
+]
+# Flow triggers: the subscriptions API, and the webhook trigger's own URL (its token is the credential).
+SERVED += [
+    Served("listFlowTriggers", SERVICE),
+    Served("createFlowTrigger", SERVICE, body=TriggerCreate),
+    Served("deleteFlowTrigger", SERVICE),
+    Served("triggerFlowWebhook", SERVICE, route=Route(
+        "POST", "/connect/v1/flow-hooks/{token}", "Start a flow from its webhook trigger", "Flow triggers", (),
+        auth="webhook_token")),
 ]

@@ -19,6 +19,7 @@ def input_errors(schema: Doc, inputs: Doc) -> list[Doc]:
     """Every way `inputs` break the action's schema: `{field, message, rule}` (field as a dot path, `` for the
     whole object); a schema that is itself broken is reported as one error."""
     try:
+        Draft202012Validator.check_schema(schema)
         validator = Draft202012Validator(schema)
         found = sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))[:MAX_ERRORS]
     except SchemaError as exc:

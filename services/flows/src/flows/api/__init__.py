@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from flows.api import actions, forms
+from flows.api import actions, forms, triggers
 from junction_common.service import ServiceRuntime
 
 # Each feature's router factory, given the running service; a feature adds its own line.
 ROUTERS: list[Callable[[ServiceRuntime], APIRouter]] = []
-ROUTERS += [actions.router, forms.router]
+ROUTERS += [actions.router, forms.router, triggers.router]
 
 
 def internal_routers(runtime: ServiceRuntime) -> list[APIRouter]:

@@ -1,7 +1,8 @@
 """Read models of the flows service."""
 
 from flows.projections.forms import FORMS, SUBMISSIONS
+from flows.projections.triggers import TRIGGERS
 from junction_common.projections.runner import Projection
 
 PROJECTIONS: list[Projection] = []
-PROJECTIONS += [FORMS, SUBMISSIONS]
+PROJECTIONS += [FORMS, SUBMISSIONS, TRIGGERS]

@@ -1,0 +1,58 @@
+"""connect-api.txt, Flow triggers: list, create and delete a flow's trigger subscriptions (camelCase, in the
+`/connect/v1` envelope); and the webhook trigger's own URL, `POST /connect/v1/flow-hooks/{token}` (an operation
+of Junction's own whose token is the credential), answered 202 with the execution id."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+
+from flows.triggers.subscriptions import Subscriptions, trigger_view
+from flows.triggers.webhook import receive
+from flows_contracts.declarations import CONNECT_BASE
+from flows_contracts.triggers import TriggerCreate
+from junction_common.identity import Principal
+from junction_common.internal_api import caller
+from junction_common.service import ServiceRuntime
+from junction_common.web.envelope import json_response, ok_body, request_id_of
+
+Caller = Annotated[Principal, Depends(caller)]
+FlowId = Annotated[str, Path(max_length=64)]
+SubscriptionId = Annotated[str, Path(max_length=64)]
+Token = Annotated[str, Path(min_length=20, max_length=128)]
+
+
+def router(runtime: ServiceRuntime) -> APIRouter:
+    api = APIRouter(prefix="/internal" + CONNECT_BASE)
+    subscriptions = Subscriptions(runtime)
+
+    @api.get("/flows/{flowId}/triggers")
+    async def list_flow_triggers(flowId: FlowId, request: Request, principal: Caller) -> Response:
+        """The flow's live trigger subscriptions, oldest first."""
+        data = [trigger_view(d) for d in await subscriptions.of_flow(principal, flowId)]
+        return json_response(ok_body(data, request_id_of(request), meta={"total": len(data)}))
+
+    @api.post("/flows/{flowId}/triggers")
+    async def create_flow_trigger(flowId: FlowId, body: TriggerCreate, request: Request,
+                                  principal: Caller) -> Response:
+        """Subscribe the flow to a trigger: webhook (its URL shown once), poll, event, cron, form or manual."""
+        rid = request_id_of(request)
+        return json_response(ok_body(await subscriptions.create(principal, rid, flowId, body), rid), 201)
+
+    @api.delete("/flows/{flowId}/triggers/{subscriptionId}")
+    async def delete_flow_trigger(flowId: FlowId, subscriptionId: SubscriptionId, request: Request,
+                                  principal: Caller) -> Response:
+        """Remove a trigger subscription: nothing starts the flow through it any more."""
+        rid = request_id_of(request)
+        return json_response(ok_body(await subscriptions.delete(principal, rid, flowId, subscriptionId), rid))
+
+    @api.post("/flow-hooks/{token}")
+    async def trigger_flow_webhook(token: Token, request: Request) -> Response:
+        """Start the flow of this webhook URL with the request as its trigger data; 202 with the execution id."""
+        rid = request_id_of(request)
+        data = await receive(subscriptions, token, await request.body(), request.query_params, request.headers, rid)
+        return json_response(ok_body(data, rid), 202)
+
+    return api

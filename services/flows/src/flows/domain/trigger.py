@@ -1,0 +1,74 @@
+"""Trigger subscription aggregate (`trg_...`): what starts one flow.
+
+Invariants:
+- A subscription is created once, for one flow, of one kind, with the configuration its kind needs: a poll names
+  its provider and trigger and polls at most once a second; an event trigger names a Junction event type; a cron
+  trigger has a valid five-field cron expression; a form trigger names its form. The service checks what only it
+  can know (the flow exists, the provider has that poll trigger) before the command.
+- A webhook subscription's token is kept only as its hash, its secret only vault-sealed.
+- A deleted subscription starts nothing; deleting it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from croniter import croniter
+
+from flows_contracts import triggers as tx
+from junction_common.decisions import CommandRejected
+from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
+
+Doc = dict[str, Any]
+EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+def config_errors(kind: str, config: Doc) -> list[Doc]:
+    """What the kind's configuration lacks or gets wrong, as `{field, message}`."""
+    if kind == "poll":
+        interval = config.get("intervalSeconds", tx.DEFAULT_POLL_INTERVAL_S)
+        if not isinstance(interval, int) or isinstance(interval, bool) or interval < tx.MIN_POLL_INTERVAL_S:
+            return [{"field": "config.intervalSeconds", "message": "must be a whole number of seconds, at least 1"}]
+    if kind == "event" and not EVENT_TYPE.match(str(config.get("eventType", ""))):
+        return [{"field": "config.eventType", "message": "must name a Junction event type, e.g. contact.created"}]
+    if kind == "cron":
+        expression = config.get("cron")
+        if not isinstance(expression, str) or len(expression.split()) != 5 or not croniter.is_valid(expression):
+            return [{"field": "config.cron", "message": "must be a five-field cron expression, e.g. */5 * * * *"}]
+    if kind == "form" and not (isinstance(config.get("formId"), str) and config["formId"]):
+        return [{"field": "config.formId", "message": "must name the form whose submissions start the flow"}]
+    if kind == "webhook" and "secret" in config:
+        return [{"field": "config.secret", "message": "is sealed before it is stored: it never reaches here"}]
+    return []
+
+
+def decide_create(cmd: CommandEnvelope, history: list[EventEnvelope]) -> list[NewEvent]:
+    """A subscription is created once, with a configuration fit for its kind."""
+    if history:
+        raise CommandRejected("VALIDATION_ERROR", "The trigger already exists.", {"id": cmd.aggregate_id})
+    record = tx.TriggerRecord.model_validate(cmd.data["record"])
+    errors = config_errors(record.kind, record.config)
+    if errors:
+        raise CommandRejected("VALIDATION_ERROR", "The trigger's configuration is not valid.", {"errors": errors})
+    return [_event(tx.TRIGGER_CREATED, record=record.model_dump(mode="json"))]
+
+
+def decide_delete(cmd: CommandEnvelope, history: list[EventEnvelope]) -> list[NewEvent]:
+    """A deleted subscription stays deleted; deleting it again changes nothing."""
+    if not history:
+        raise CommandRejected("NOT_FOUND", "Trigger not found.", {"id": cmd.aggregate_id})
+    record = dict(history[0].data["record"])
+    if any(e.type == tx.TRIGGER_DELETED for e in history):
+        return []
+    changes = {"status": "deleted"}
+    return [_event(tx.TRIGGER_DELETED, record={**record, **changes}, changes=changes)]
+
+
+def _event(event_type: str, **parts: Any) -> NewEvent:
+    model = tx.EVENT_MODELS[event_type]
+    data = model.model_validate(parts).model_dump(mode="json")
+    return NewEvent(type=event_type, data=data, schema_version=model.schema_version)
+
+
+DECIDERS = {tx.CREATE_TRIGGER: decide_create, tx.DELETE_TRIGGER: decide_delete}

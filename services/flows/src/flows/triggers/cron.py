@@ -1,0 +1,37 @@
+"""Cron triggers: each subscription's latest due slot (its cron expression, UTC) starts its flow once across every
+replica (the slot is claimed: `cron:<trigger>:<slot>`). Slots before the subscription was made never fire; while no
+replica runs, missed slots are not caught up: the latest one fires when one is back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from croniter import croniter
+
+from flows.triggers.claims import claim
+from flows.triggers.starts import execution_id_for, start_execution
+from junction_common.service import ServiceRuntime
+
+Doc = dict[str, Any]
+
+
+def due_slot(expression: str, now: datetime, since_ts: float) -> datetime | None:
+    """The latest slot at or before `now`, unless it is before `since_ts` (the subscription's creation)."""
+    slot: datetime = croniter(expression, now).get_prev(datetime)
+    if croniter.match(expression, now.replace(second=0, microsecond=0)):
+        slot = now.replace(second=0, microsecond=0)
+    return slot if slot.timestamp() >= since_ts else None
+
+
+async def fire_due(runtime: ServiceRuntime, trigger: Doc, now: datetime) -> str | None:
+    """Start the flow for the trigger's due slot if no replica has: the execution id, or None."""
+    slot = due_slot(trigger["config"]["cron"], now.astimezone(UTC), float(trigger.get("created_ts", 0)))
+    if slot is None:
+        return None
+    key = f"cron:{trigger['_id']}:{slot.isoformat()}"
+    if not await claim(runtime, key, trigger, execution_id=execution_id_for(key)):
+        return None
+    data = {"slot": slot.isoformat(), "cron": trigger["config"]["cron"], "fired_at": now.isoformat()}
+    return await start_execution(runtime, trigger["workspace_id"], trigger["flow_id"], "cron", data, trigger["_id"],
+                                 key)

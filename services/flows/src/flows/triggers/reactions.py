@@ -1,0 +1,83 @@
+"""Event and form triggers: a component consuming every other service's event topics (and the flows service's
+form submissions) that starts the flows subscribed to each event.
+
+- An `event` subscription (`config.eventType`, e.g. `contact.created`) gets the event's public payload
+  `{id, type, timestamp, workspace_id, data}` as trigger data (flows.triggers.public_event).
+- A `form` subscription (`config.formId`) gets the submission `{id, form_id, data, created_at}`.
+Only subscriptions of the event's workspace, created before the event happened, fire (a replayed topic never
+fires a subscription made later). A start's key is the event id and the subscription id, so a redelivered event
+starts each flow once. The flows service's own execution and workflow events trigger nothing (no loops).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.topics import TRIGGER_REACTIONS
+from flows.triggers.public_event import public_event
+from flows.triggers.starts import start_execution
+from flows_contracts import declarations as decl
+from flows_contracts import forms as fx
+from flows_contracts import triggers as tx
+from junction_common.bus.consumer import Delivery, subscribe
+from junction_common.envelope import EventEnvelope
+from junction_common.logconfig import get_logger
+from junction_common.service import ServiceRuntime
+from junction_common.topics import declared_topics, ensure_topics
+
+log = get_logger(__name__)
+Doc = dict[str, Any]
+GROUP = TRIGGER_REACTIONS  # its consumer group, and the retry base of its retry and DLQ topics
+OWN_TOPICS = frozenset({decl.WORKFLOW_EVENTS, decl.EXECUTION_EVENTS, decl.FORM_EVENTS, decl.TRIGGER_EVENTS})
+
+
+def source_topics() -> list[str]:
+    """Every service's event topic but the flows service's own (form submissions excepted)."""
+    return sorted({t.name for t in declared_topics() if t.main and t.name.endswith(".events")} - OWN_TOPICS)
+
+
+def fires(subscription: Doc, event: EventEnvelope) -> bool:
+    """Whether `subscription` starts its flow on `event`."""
+    if subscription.get("status") != "active" or subscription.get("workspace_id") != event.workspace_id:
+        return False
+    if float(subscription.get("created_ts", 0)) > event.occurred_at.timestamp():
+        return False
+    config = subscription.get("config") or {}
+    if subscription.get("kind") == "form":
+        return event.type == fx.FORM_SUBMITTED and config.get("formId") == event.data["record"]["form_id"]
+    return subscription.get("kind") == "event" and config.get("eventType") == event.type
+
+
+def trigger_data(subscription: Doc, event: EventEnvelope) -> Doc:
+    if subscription["kind"] == "form":
+        record = event.data["record"]
+        return {"id": event.stream_id, "form_id": record["form_id"], "data": record["data"],
+                "created_at": event.occurred_at.isoformat()}
+    return public_event(event)
+
+
+class TriggerReactions:
+    """Starts the flows subscribed to each event, once per event and subscription."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        subscribe(runtime.broker, runtime.settings, source_topics(), GROUP, self.on_event, retry_base=GROUP)
+
+    async def prepare(self) -> None:
+        wanted = set(source_topics())
+        await ensure_topics(self.runtime.settings, [t for t in declared_topics() if t.name in wanted])
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def on_event(self, message: Delivery) -> None:
+        event = EventEnvelope.from_bytes(message.value)
+        kind = "form" if event.type == fx.FORM_SUBMITTED else "event"
+        found = self.runtime.db[tx.TRIGGERS].find({"workspace_id": event.workspace_id})
+        subscriptions = [d async for d in found if d.get("kind") == kind and fires(d, event)]
+        for sub in subscriptions:
+            await start_execution(self.runtime, event.workspace_id, sub["flow_id"], kind,
+                                  trigger_data(sub, event), sub["_id"], f"{kind}:{sub['_id']}:{event.event_id}")

@@ -1,0 +1,123 @@
+"""Trigger subscriptions of a flow (`/connect/v1/flows/:flowId/triggers`): checked against what only the service
+knows (the flow exists in the workspace, the form exists, the provider has that poll trigger), then created or
+deleted through the executor. A webhook subscription gets a random token (its URL, shown once in the create
+answer; only its hash is kept) and optionally a secret (vault-sealed) its callers sign bodies with."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from pydantic.alias_generators import to_camel
+
+from flows.actions.runner import ProviderActions
+from flows.forms.commands import run_command
+from flows_contracts import forms as fx
+from flows_contracts import triggers as tx
+from junction_common.identity import Principal
+from junction_common.ids import new_ulid
+from junction_common.service import ServiceRuntime
+from junction_common.vault import SealedSecret, Vault, parse_keys
+from junction_common.web.envelope import ApiError
+
+Doc = dict[str, Any]
+WORKFLOWS = "workflows"  # FL-CORE's workflow read model (flows_contracts.workflows.COLLECTION)
+HOOK_PATH = "/connect/v1/flow-hooks/"
+SHOWN = ("id", "flow_id", "kind", "provider_type", "trigger_name", "connection_id", "config", "status", "has_secret",
+         "created_at", "updated_at")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def trigger_view(doc: Doc) -> Doc:
+    """A subscription as connect-api shows it (camelCase): never its token hash or sealed secret."""
+    return {to_camel(k): doc.get(k) for k in SHOWN}
+
+
+def secret_aad(workspace_id: str, trigger_id: str) -> bytes:
+    return f"flow_trigger:{workspace_id}:{trigger_id}".encode()
+
+
+class Subscriptions:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        settings = runtime.settings
+        self.vault = Vault(parse_keys(settings.vault_keys), settings.vault_active_key)
+        self.base_url = str(getattr(settings, "public_base_url", "")).rstrip("/")
+
+    @property
+    def docs(self) -> Any:
+        return self.runtime.db[tx.TRIGGERS]
+
+    async def flow(self, principal: Principal, flow_id: str) -> Doc:
+        doc = await self.runtime.db[WORKFLOWS].find_one({"_id": flow_id})
+        if doc is None or doc.get("workspace_id") != principal.workspace_id or doc.get("deleted"):
+            raise ApiError("NOT_FOUND", "Flow not found.", {"flowId": flow_id})
+        return dict(doc)
+
+    async def of_flow(self, principal: Principal, flow_id: str) -> list[Doc]:
+        await self.flow(principal, flow_id)
+        found = self.docs.find({"flow_id": flow_id}).sort("_id", 1)
+        return [d async for d in found if d.get("workspace_id") == principal.workspace_id
+                and d.get("status") == "active"]
+
+    async def create(self, principal: Principal, request_id: str, flow_id: str, body: tx.TriggerCreate) -> Doc:
+        """A new subscription; a webhook's answer carries its URL (the only time the token is shown)."""
+        await self.flow(principal, flow_id)
+        await self._check_source(principal, body)
+        trigger_id = "trg_" + new_ulid()
+        config = dict(body.config)
+        record: Doc = {"flow_id": flow_id, "kind": body.kind, "provider_type": body.provider_type,
+                       "trigger_name": body.trigger_name, "connection_id": body.connection_id}
+        token = None
+        if body.kind == "webhook":
+            token = secrets.token_urlsafe(32)
+            secret = config.pop("secret", None)
+            if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
+                raise ApiError("VALIDATION_ERROR", "A webhook secret is a string of at least 16 characters.",
+                               {"field": "config.secret"})
+            if secret:
+                sealed = self.vault.seal(secret.encode(), secret_aad(principal.workspace_id, trigger_id))
+                record.update(secret_sealed=sealed.to_dict(), has_secret=True)
+            record["token_hash"] = token_hash(token)
+        record["config"] = config
+        doc = await run_command(self.runtime, principal, request_id, tx.CREATE_TRIGGER, trigger_id,
+                                {"record": record}, tx.TRIGGERS)
+        view = trigger_view(doc)
+        if token is not None:
+            view["webhookUrl"] = f"{self.base_url}{HOOK_PATH}{token}"
+        return view
+
+    async def delete(self, principal: Principal, request_id: str, flow_id: str, trigger_id: str) -> Doc:
+        doc = await self.docs.find_one({"_id": trigger_id})
+        if (doc is None or doc.get("workspace_id") != principal.workspace_id or doc.get("flow_id") != flow_id
+                or doc.get("status") != "active"):
+            raise ApiError("NOT_FOUND", "Trigger not found.", {"flowId": flow_id, "subscriptionId": trigger_id})
+        gone = await run_command(self.runtime, principal, request_id, tx.DELETE_TRIGGER, trigger_id, {}, tx.TRIGGERS)
+        return trigger_view(gone)
+
+    def opened_secret(self, doc: Doc) -> bytes | None:
+        sealed = doc.get("secret_sealed")
+        if not sealed:
+            return None
+        return self.vault.open(SealedSecret.from_dict(sealed), secret_aad(doc["workspace_id"], doc["_id"]))
+
+    async def _check_source(self, principal: Principal, body: tx.TriggerCreate) -> None:
+        """What the kind's source must be: a form of the workspace, a provider's poll trigger."""
+        if len(json.dumps(body.config, default=str)) > 16_000:
+            raise ApiError("VALIDATION_ERROR", "The trigger's config is too large.", {"field": "config"})
+        if body.kind == "form":
+            form = await self.runtime.db[fx.FORMS].find_one({"_id": str(body.config.get("formId", ""))})
+            if form is None or form.get("workspace_id") != principal.workspace_id:
+                raise ApiError("NOT_FOUND", "Form not found.", {"formId": body.config.get("formId")})
+        if body.kind == "poll" and body.provider_type and body.trigger_name:
+            provider = await self.runtime.component(ProviderActions).provider(principal.workspace_id,
+                                                                            body.provider_type)
+            found = [t for t in provider.get("triggers") or [] if t.get("name") == body.trigger_name]
+            if not found or found[0].get("kind") != "poll":
+                raise ApiError("VALIDATION_ERROR", "The provider has no poll trigger of that name.",
+                               {"providerType": body.provider_type, "triggerName": body.trigger_name})

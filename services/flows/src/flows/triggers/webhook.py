@@ -1,0 +1,65 @@
+"""The webhook trigger: `POST /connect/v1/flow-hooks/{token}` starts the token's flow with the request as its
+trigger data `{body, query, headers}` and answers 202 with the execution id.
+
+With a secret, the body must be signed: `X-Junction-Signature: sha256=<hex HMAC-SHA256 of the raw body>` (GitHub's
+`X-Hub-Signature-256` is accepted too); an unsigned or wrongly signed call is refused (401) and starts nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flows.triggers.starts import start_execution
+from flows.triggers.subscriptions import Subscriptions, token_hash
+from junction_common.logconfig import get_logger
+from junction_common.web.envelope import ApiError
+
+log = get_logger(__name__)
+Doc = dict[str, Any]
+SIGNATURE_HEADERS = ("x-junction-signature", "x-hub-signature-256")
+# Request headers a flow sees (never a credential or the signature).
+PASSED_HEADERS = ("content-type", "user-agent", "x-github-event", "x-event-type", "x-delivery-id")
+MAX_BODY = 1_000_000
+
+
+def signed(secret: bytes, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether one of the signature headers carries the body's HMAC-SHA256 under `secret`."""
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    for name in SIGNATURE_HEADERS:
+        given = headers.get(name, "").strip().removeprefix("sha256=")
+        if given and hmac.compare_digest(given.lower(), expected):
+            return True
+    return False
+
+
+def trigger_data(body: bytes, query: Mapping[str, str], headers: Mapping[str, str]) -> Doc:
+    """The request as the flow sees it: the body parsed as JSON when it is JSON, else as text."""
+    try:
+        parsed: Any = json.loads(body) if body else None
+    except ValueError:
+        parsed = body.decode(errors="replace")
+    return {"body": parsed, "query": dict(query),
+            "headers": {k: headers[k] for k in PASSED_HEADERS if k in headers}}
+
+
+async def receive(subscriptions: Subscriptions, token: str, body: bytes, query: Mapping[str, str],
+                  headers: Mapping[str, str], request_id: str) -> Doc:
+    """Start the flow of the webhook subscription holding `token`: `{executionId, flowId, triggerId}`."""
+    if len(body) > MAX_BODY:
+        raise ApiError("VALIDATION_ERROR", "The webhook body is too large.", {"max_bytes": MAX_BODY}, status=413)
+    doc = await subscriptions.docs.find_one({"token_hash": token_hash(token)})
+    if doc is None or doc.get("status") != "active" or doc.get("kind") != "webhook":
+        raise ApiError("NOT_FOUND", "Unknown webhook.", None)
+    secret = subscriptions.opened_secret(doc)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if secret is not None and not signed(secret, body, lowered):
+        log.warning("flow_webhook_signature_refused", trigger_id=doc["_id"], workspace_id=doc["workspace_id"])
+        raise ApiError("UNAUTHORIZED", "The webhook signature is missing or does not match.", None)
+    execution_id = await start_execution(subscriptions.runtime, doc["workspace_id"], doc["flow_id"], "webhook",
+                                         trigger_data(body, query, lowered), doc["_id"],
+                                         f"webhook:{doc['_id']}:{request_id}")
+    return {"executionId": execution_id, "flowId": doc["flow_id"], "triggerId": doc["_id"], "status": "pending"}
