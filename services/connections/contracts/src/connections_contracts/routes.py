@@ -37,6 +37,8 @@ SERVED += [
     Served("listCredentials", SERVICE, query=conn.CredentialListQuery),
     Served("createCredential", SERVICE, body=conn.CredentialCreate),
     Served("deleteCredential", SERVICE),
+    Served("createPipelineConnectionVariant", SERVICE, body=conn.VariantCreate),
+    Served("revealPipelineWebhookUrl", SERVICE),
 ]
 # OAuth 2.0 authorization code flow with PKCE: authorize and exchange act for the caller; the callback carries no
 # caller identity (the gateway forwards it as `oauth_state`): its signed single-use state is the credential.

@@ -17,14 +17,19 @@ from connections.api import (
     integrations,
     pipelines_connections,
     pipelines_oauth,
+    pipelines_variants,
     providers,
     proxy,
     run_source,
+    service_routes,
 )
 from connections.api.workspace_catalogue import with_workspace_catalogue
+from connections.app.key_rotation import KeyRotation
 from connections.app.oauth_flow import OAuthFlow
 from connections.app.operations import Connections
 from connections.app.proxy import Proxy
+from connections.app.revoke import ProviderRevoker
+from connections.app.webhook_tokens import WebhookTokens
 from connections.catalogue.index import Catalogue
 from connections.catalogue.workspace import WorkspaceCatalogue
 from connections.settings import ConnectionsSettings
@@ -43,11 +48,14 @@ def internal_routers(base: Catalogue) -> Callable[[ServiceRuntime], list[APIRout
         connections = Connections(runtime)
         settings = _settings(runtime)
         flow = OAuthFlow(catalogue, connections, settings)
+        connections.revoker = ProviderRevoker(catalogue, connections, flow, settings.provider_timeout_s)
+        tokens = WebhookTokens(connections, settings.public_base_url)
         return [providers.router(catalogue), connector_types.router(catalogue), integrations.router(catalogue),
                 connect.router(catalogue, connections), pipelines_connections.router(catalogue, connections),
                 credentials.router(catalogue, connections),
                 pipelines_oauth.router(flow), proxy.router(Proxy(catalogue, connections, flow, settings)),
-                run_source.router(catalogue, connections)]
+                run_source.router(catalogue, connections), pipelines_variants.router(connections, tokens),
+                service_routes.router(tokens, KeyRotation(connections))]
 
     return with_workspace_catalogue(catalogue, routers)
 
