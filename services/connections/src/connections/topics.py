@@ -8,4 +8,6 @@ TOPICS = [
     TopicSpec(cx.CONNECTION_EVENTS, partitions=3, retries=False),
     TopicSpec(cx.TENANT_INTEGRATION_EVENTS, partitions=3, retries=False),
     TopicSpec(cx.CUSTOM_PROVIDER_EVENTS, partitions=3, retries=False),
+    TopicSpec(cx.SUBSCRIPTION_EVENTS, partitions=3, retries=False),
+    TopicSpec(cx.PROVIDER_WEBHOOK_EVENTS, partitions=3, retries=False),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from connections_contracts import connection as conn
 from connections_contracts import custom_providers as cp
+from connections_contracts import provider_webhooks as pwh
 from connections_contracts import proxy
 from connections_contracts import tenant_integrations as ti
 from connections_contracts.catalogue import IntegrationSearchQuery, ProviderListQuery
@@ -78,4 +79,14 @@ SERVED += [
                        ("providers.write",), admin_only=True)),
     Served("deleteCustomProvider", SERVICE, route=Route("DELETE", _CUSTOM + "/{type}", "Delete a custom provider",
                                                       "Custom providers", ("providers.write",), admin_only=True)),
+]
+# Provider webhook subscriptions (connect-api), and Junction's own incoming URL providers deliver to (the token in
+# the path is the credential; the raw body and the provider's headers reach the service as sent, for signatures).
+SERVED += [
+    Served("createProviderWebhookSubscription", SERVICE, body=pwh.SubscribeBody),
+    Served("listProviderWebhookSubscriptions", SERVICE),
+    Served("deleteProviderWebhookSubscription", SERVICE),
+    Served("receiveProviderWebhook", SERVICE,
+           route=Route("POST", CONNECT_BASE + "/webhooks/{type}/incoming/{token}", "Receive a provider webhook",
+                       "Provider webhooks", (), auth="webhook_token")),
 ]

@@ -18,6 +18,7 @@ from connections.api import (
     pipelines_connections,
     pipelines_oauth,
     pipelines_variants,
+    provider_webhooks,
     providers,
     proxy,
     run_source,
@@ -54,6 +55,7 @@ def internal_routers(base: Catalogue) -> Callable[[ServiceRuntime], list[APIRout
                 connect.router(catalogue, connections), pipelines_connections.router(catalogue, connections),
                 credentials.router(catalogue, connections),
                 pipelines_oauth.router(flow), proxy.router(Proxy(catalogue, connections, flow, settings)),
+                provider_webhooks.build(catalogue, connections, flow, settings),
                 run_source.router(catalogue, connections), pipelines_variants.router(connections, tokens),
                 service_routes.router(tokens, KeyRotation(connections))]
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from connections.domain import connection, custom_provider, tenant_integration
+from connections.domain import connection, custom_provider, provider_webhooks, tenant_integration
 from connections_contracts import connection as cx
 from connections_contracts import custom_providers as cp
 from connections_contracts import declarations as decl
+from connections_contracts import provider_webhooks as pw
 from connections_contracts import tenant_integrations as ti
 from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope
@@ -19,6 +20,10 @@ from junction_common.envelope import CommandEnvelope, EventEnvelope
 async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -> Decider:
     if cmd.type in cx.COMMANDS:
         return connection.decide
+    if cmd.type == pw.RECEIVE:
+        return provider_webhooks.decide_delivery
+    if cmd.type in pw.COMMANDS:
+        return provider_webhooks.decide_subscription
     if cmd.type in ti.COMMANDS:
         return tenant_integration.decide
     if cmd.type in cp.COMMANDS:
@@ -31,4 +36,8 @@ def topic_for(event: EventEnvelope) -> str:
         return decl.TENANT_INTEGRATION_EVENTS
     if event.type.startswith(cp.AGGREGATE + "."):
         return decl.CUSTOM_PROVIDER_EVENTS
+    if event.type.startswith("provider_webhook_subscription."):
+        return decl.SUBSCRIPTION_EVENTS
+    if event.type.startswith("provider_webhook."):
+        return decl.PROVIDER_WEBHOOK_EVENTS
     return decl.CONNECTION_EVENTS

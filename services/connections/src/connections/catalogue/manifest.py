@@ -278,10 +278,31 @@ class WebhookSigning(Strict):
     secret_field: str | None = None  # where the signing secret comes from (a credential field or app setting)
 
 
+class WebhookRegistration(Strict):
+    """How a subscription is registered through the provider's API, with the connection's credential (the proxy's
+    request building): `path` and `body` may name `{url}` (Junction's incoming URL), `{events}` (a list where it is
+    the whole value), `{secret}` (a signing secret Junction generates) and non-secret credential fields; the answer
+    gives the registration's id (`id_path`, a dot path) and, where the provider makes the secret, `secret_path`.
+    Unregistered on delete with `delete_method` `delete_path` (`{id}`)."""
+
+    method: Literal["POST", "PUT", "PATCH"] = "POST"
+    path: str = Field(pattern=r"^/", max_length=300)
+    encoding: Literal["json", "form"] = "json"
+    body: dict[str, Any] = {}
+    id_path: str = Field(default="id", pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+    secret_path: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+    delete_method: Literal["DELETE", "POST"] = "DELETE"
+    delete_path: str = Field(pattern=r"^/.*\{id\}", max_length=300)
+
+
 class Webhooks(Strict):
     events: tuple[str, ...] = Field(min_length=1)
     signing: WebhookSigning
     subscribe: Literal["api", "manual"] = "manual"  # registered through the provider's API, or by the user
+    registration: WebhookRegistration | None = None  # how, for `subscribe: api` (without it: as manual)
+    # Where a delivery says its id and event type (`header:<name>` or `body:<dot.path>`); defaults by scheme.
+    delivery_id: str | None = Field(default=None, pattern=r"^(header|body):[A-Za-z0-9_.-]{1,100}$")
+    event_type: str | None = Field(default=None, pattern=r"^(header|body):[A-Za-z0-9_.-]{1,100}$")
 
 
 class Manifest(Strict):
