@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,16 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(frozen=True)
+class Seen:
+    """One request the simulator answered."""
+
+    at: float  # time.monotonic() when it arrived
+    path: str
+    query: dict[str, str]
+    status: int
+
+
 @dataclass
 class PagedApi:
     url: str
@@ -63,7 +74,7 @@ class PagedApi:
     throttle_once: dict[int, int] = field(default_factory=dict)
     type_change_at: int | None = None
     delay_s: float = 0.0
-    requests: list[tuple[str, dict[str, str], int]] = field(default_factory=list)  # (path, query, status)
+    requests: list[Seen] = field(default_factory=list)
     record_requests: bool = True
     _clock: datetime = BASE
 
@@ -178,12 +189,13 @@ async def _items(api: PagedApi, request: web.Request) -> web.Response:
 def _app(api: PagedApi) -> web.Application:
     @web.middleware
     async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
+        arrived = time.monotonic()
         if not api.authorized(request):
             response: web.StreamResponse = web.json_response({"error": "unauthorized"}, status=401)
         else:
             response = await handler(request)
         if api.record_requests:
-            api.requests.append((request.path, dict(request.query), response.status))
+            api.requests.append(Seen(arrived, request.path, dict(request.query), response.status))
         return response
 
     async def me(_: web.Request) -> web.Response:

@@ -20,6 +20,7 @@ from sync.runtime.refs import SourceFailed
 
 LINE_LIMIT = 64 * 1024 * 1024  # one RECORD per line; a big record is still one line
 STDERR_LINES = 40
+ERROR_DETAIL_CHARS = 1000
 # All a source process inherits from the service: nothing else (the service's own secrets stay out).
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
               "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
@@ -125,7 +126,7 @@ class Transcript:
             self.last_stream = stream
         if kind == "TRACE" and message.get("trace", {}).get("type") == "ERROR" and self.error is None:
             error = message["trace"].get("error") or {}
-            self.error = str(error.get("message") or error.get("internal_message") or "the source reported an error")
+            self.error = _error_text(error)
             self.last_stream = ((error.get("stream_descriptor") or {}).get("name")) or self.last_stream
         return message
 
@@ -136,6 +137,15 @@ class Transcript:
         if code != 0:
             tail = redact(stderr[-2000:], self.secrets).strip() or "no output on stderr"
             raise SourceFailed(f"the source exited with status {code}: {tail}", self.last_stream)
+
+
+def _error_text(error: dict[str, Any]) -> str:
+    """A TRACE error's message, with its internal detail (the request that failed) when it says more."""
+    message = str(error.get("message") or "the source reported an error")
+    detail = str(error.get("internal_message") or "")
+    if detail and detail not in message:
+        message = f"{message} ({detail[:ERROR_DETAIL_CHARS]})"
+    return message
 
 
 def _stream_of(message: Message) -> str | None:

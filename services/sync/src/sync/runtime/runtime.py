@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from junction_common.logconfig import get_logger
@@ -68,15 +69,17 @@ class ConnectorRuntime:
         """Every message of a read, in order; closing early stops the source within a second; a non-zero exit
         or a TRACE error raises SourceFailed after the messages already yielded."""
         secrets = await self._secrets(ref, config)
-        async for message in self._run(ref, "read", config, secrets, catalog=catalog, state=state):
-            yield message
+        # aclosing: closing this generator closes the run's at once (its finally stops the source).
+        async with aclosing(self._run(ref, "read", config, secrets, catalog=catalog, state=state)) as messages:
+            async for message in messages:
+                yield message
 
     async def _secrets(self, ref: SourceRef, config: dict[str, Any]) -> list[str]:
         return secret_values(config, await self.spec(ref))
 
     async def _run(self, ref: SourceRef, command: str, config: dict[str, Any] | None, secrets: list[str],
                    catalog: dict[str, Any] | None = None,
-                   state: list[dict[str, Any]] | None = None) -> AsyncIterator[Message]:
+                   state: list[dict[str, Any]] | None = None) -> AsyncGenerator[Message, None]:
         program = await self._program(ref)
         started, transcript = time.monotonic(), Transcript(secrets)
         with private_run_files() as files:

@@ -1,0 +1,237 @@
+"""The connector runtime on real source programs: airbyte-cdk's declarative engine reading the paged API simulator
+through manifests built from a provider YAML, and a PyPI source (airbyte-source-faker), each installed once per
+session into its cached environment under the Junction home."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import stat
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from sync.runtime import ConnectorRuntime, SourceFailed, SourceRef, configured_catalog, source_ref
+from sync.runtime.environments import CDK_PACKAGE
+from sync.settings import SyncSettings
+from tests.simulators.paged_api import STYLES, paged_api, provider
+
+pytestmark = pytest.mark.integration
+Json = dict[str, Any]
+ITEMS = {"streams": [{"name": "items", "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"],
+                      "source_defined_cursor": True, "default_cursor_field": ["updated_at"],
+                      "source_defined_primary_key": [["id"]]}]}
+
+
+@pytest_asyncio.fixture(scope="session")
+async def runtime() -> ConnectorRuntime:
+    """One runtime for the session; airbyte-cdk installed (or found cached) once."""
+    found = ConnectorRuntime(SyncSettings())
+    await found.environments.ensure(CDK_PACKAGE, found.cdk_version)
+    return found
+
+
+def catalog(mode: str = "full_refresh") -> Json:
+    return configured_catalog(ITEMS, [{"name": "items", "sync_mode": mode}])
+
+
+async def read_all(runtime: ConnectorRuntime, ref: SourceRef, config: Json, configured: Json,
+                   state: list[Json] | None = None) -> list[Json]:
+    return [m async for m in runtime.read(ref, config, configured, state)]
+
+
+def records(messages: list[Json]) -> list[Json]:
+    return [m["record"]["data"] for m in messages if m["type"] == "RECORD"]
+
+
+def last_state(messages: list[Json]) -> list[Json]:
+    states = [m["state"] for m in messages if m["type"] == "STATE"]
+    return [{"type": states[-1]["type"], "stream": states[-1]["stream"]}]
+
+
+def source_processes() -> dict[int, list[str]]:
+    """This process's children running a source program, with their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+            argv = (entry / "cmdline").read_bytes().decode().split("\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and any("source-" in part for part in argv):
+            found[int(entry.name)] = argv
+    return found
+
+
+def file_facts(path: Path) -> tuple[int, int, Any] | None:
+    """A run file's mode, its directory's mode and its JSON; None once it is gone."""
+    if not path.exists():
+        return None
+    content = json.loads(path.read_text()) if path.is_file() else None
+    return stat.S_IMODE(path.stat().st_mode), stat.S_IMODE(path.parent.stat().st_mode), content
+
+
+async def first_source() -> tuple[int, list[str]]:
+    for _ in range(200):
+        running = source_processes()
+        if running:
+            return next(iter(running.items()))
+        await asyncio.sleep(0.05)
+    raise AssertionError("no source process started")
+
+
+async def test_spec_check_and_discover_of_a_manifest_built_from_a_provider(runtime: ConnectorRuntime) -> None:
+    async with paged_api(10) as api:
+        ref = source_ref(provider(api, "page"))
+        spec = await runtime.spec(ref)
+        assert spec["connectionSpecification"]["properties"]["apiKey"]["airbyte_secret"] is True
+        assert await runtime.check(ref, {"apiKey": api.api_key}) == (True, None)
+        ok, why = await runtime.check(ref, {"apiKey": "not-the-key"})
+        assert not ok and why is not None and "401" in why
+        discovered = await runtime.discover(ref, {"apiKey": api.api_key})
+    (items,) = discovered["streams"]
+    assert items["name"] == "items"
+    assert items["supported_sync_modes"] == ["full_refresh", "incremental"]
+    assert items["default_cursor_field"] == ["updated_at"] and items["source_defined_primary_key"] == [["id"]]
+    assert set(items["json_schema"]["properties"]) == {"id", "updated_at"}
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_each_pagination_style_reads_every_row_once(runtime: ConnectorRuntime, style: str) -> None:
+    async with paged_api(230) as api:
+        messages = await read_all(runtime, source_ref(provider(api, style)), {"apiKey": api.api_key}, catalog())
+        pages = [seen for seen in api.requests if seen.path.startswith("/items/")]
+    ids = [row["id"] for row in records(messages)]
+    assert sorted(ids) == list(range(1, 231))
+    assert [seen.status for seen in pages] == [200] * 5  # 50, 50, 50, 50, 30
+    assert {m["type"] for m in messages} >= {"RECORD", "STATE", "LOG", "TRACE"}
+
+
+async def test_incremental_read_resumes_from_state_with_an_inclusive_boundary(runtime: ConnectorRuntime) -> None:
+    async with paged_api(100, same_second=2) as api:
+        ref, config = source_ref(provider(api, "cursor")), {"apiKey": api.api_key}
+        first = await read_all(runtime, ref, config, catalog("incremental"))
+        assert len(records(first)) == 100
+        state = last_state(first)
+        assert state[0]["stream"]["stream_state"] == {"updated_at": api.rows[99]["updated_at"]}
+        api.add_rows(10)
+        api.touch([5])
+        api.requests.clear()
+        second = await read_all(runtime, ref, config, catalog("incremental"), state)
+        asked = api.requests[0].query.get("updated_since")
+    ids = sorted(row["id"] for row in records(second))
+    # Rows 99 and 100 share the last cursor value: asked again (inclusive), so the destination de-duplicates.
+    assert ids == [5, 99, 100, *range(101, 111)]
+    assert asked == api.rows[99]["updated_at"]
+    assert last_state(second)[0]["stream"]["stream_state"] == {"updated_at": api.rows[4]["updated_at"]}
+
+
+async def test_a_flaky_page_is_retried_and_a_429_waits_for_retry_after(runtime: ConnectorRuntime) -> None:
+    async with paged_api(230, fail_once={1}, throttle_once={2: 2}) as api:
+        messages = await read_all(runtime, source_ref(provider(api, "offset")), {"apiKey": api.api_key}, catalog())
+        by_page: dict[str, list[Any]] = {}
+        for seen in api.requests:
+            by_page.setdefault(seen.query.get("offset", "0"), []).append(seen)
+    assert sorted(row["id"] for row in records(messages)) == list(range(1, 231))
+    assert [s.status for s in by_page["50"]] == [500, 200]
+    throttled, retried = by_page["100"]
+    assert (throttled.status, retried.status) == (429, 200)
+    assert retried.at - throttled.at >= 2.0  # Retry-After: 2 honoured
+
+
+async def test_a_field_whose_type_changes_between_pages_passes_through(runtime: ConnectorRuntime) -> None:
+    async with paged_api(120, type_change_at=60) as api:
+        messages = await read_all(runtime, source_ref(provider(api, "page")), {"apiKey": api.api_key}, catalog())
+    scores = {row["id"]: row["score"] for row in records(messages)}
+    assert all(isinstance(scores[i], int) for i in range(1, 61))
+    assert all(isinstance(scores[i], str) for i in range(61, 121))
+
+
+async def test_closing_a_read_early_stops_the_source_and_removes_its_config(runtime: ConnectorRuntime) -> None:
+    async with paged_api(500, delay_s=0.5) as api:
+        reading = runtime.read(source_ref(provider(api, "page")), {"apiKey": api.api_key}, catalog())
+        async with contextlib.aclosing(reading):
+            first = await anext(reading)
+            assert first["type"] in ("LOG", "TRACE", "RECORD")
+            pid, argv = await first_source()
+            config = Path(argv[argv.index("--config") + 1])
+            assert file_facts(config) == (0o600, 0o700, {"apiKey": api.api_key})
+        assert pid not in source_processes()
+        assert file_facts(config) is None and file_facts(config.parent) is None
+
+
+async def test_cancelling_the_reading_task_stops_the_source(runtime: ConnectorRuntime) -> None:
+    async with paged_api(500, delay_s=0.5) as api:
+        async def consume() -> None:
+            async for _ in runtime.read(source_ref(provider(api, "page")), {"apiKey": api.api_key}, catalog()):
+                pass
+
+        task = asyncio.create_task(consume())
+        pid, argv = await first_source()
+        config = Path(argv[argv.index("--config") + 1])
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert pid not in source_processes()
+    assert file_facts(config) is None
+
+
+async def test_a_failing_source_raises_source_failed_with_its_secrets_masked(runtime: ConnectorRuntime) -> None:
+    secret = "wrong-key-" + os.urandom(8).hex()
+    async with paged_api(30) as api:
+        manifest = provider(api, "page")
+        manifest["auth"] = {"kind": "api_key", "location": "query", "name": "api_key", "template": "{apiKey}"}
+        seen: list[Json] = []
+        with pytest.raises(SourceFailed) as failed:
+            async for message in runtime.read(source_ref(manifest), {"apiKey": secret}, catalog()):
+                seen.append(message)
+    assert "401" in failed.value.message and failed.value.last_stream == "items"
+    assert any(m["type"] == "TRACE" and m["trace"]["type"] == "ERROR" for m in seen)
+    # The engine's own error detail holds the request URL, key included: it leaves the runtime masked.
+    assert secret not in failed.value.message and all(secret not in json.dumps(m) for m in seen)
+    assert "**********" in json.dumps(seen)
+    assert not source_processes()
+
+
+async def test_a_pypi_source_is_installed_and_read_end_to_end(runtime: ConnectorRuntime) -> None:
+    ref = SourceRef(kind="pypi", package="airbyte-source-faker", version="7.2.1")
+    config = {"count": 25, "seed": 7, "records_per_slice": 100}
+    spec = await runtime.spec(ref)
+    assert "count" in spec["connectionSpecification"]["properties"]
+    assert await runtime.check(ref, config) == (True, None)
+    discovered = await runtime.discover(ref, config)
+    assert {s["name"] for s in discovered["streams"]} >= {"users", "products", "purchases"}
+    configured = configured_catalog(discovered, [{"name": "users", "sync_mode": "incremental"}])
+    messages = [m async for m in runtime.read(ref, config, configured, None)]
+    users = records(messages)
+    assert len(users) == 25 and len({u["id"] for u in users}) == 25
+    assert any(m["type"] == "STATE" for m in messages)
+    installed = json.loads((runtime.environments.root / "airbyte-source-faker-7.2.1" / "installed.json").read_text())
+    assert installed["version"] == "7.2.1" and "source-faker" in installed["scripts"]
+
+
+async def test_the_simulators_provider_yaml_is_a_valid_catalogue_manifest() -> None:
+    from connections.catalogue.manifest import Manifest
+
+    async with paged_api(0) as api:
+        for style in STYLES:
+            assert Manifest.model_validate(provider(api, style)).streams[0].pagination is not None
+
+
+async def test_reads_stream_their_messages_as_they_come(runtime: ConnectorRuntime) -> None:
+    async with paged_api(150, delay_s=0.3) as api:
+        stream: AsyncIterator[Json] = runtime.read(source_ref(provider(api, "page")), {"apiKey": api.api_key},
+                                                   catalog())
+        async with contextlib.aclosing(stream):
+            async for message in stream:
+                if message["type"] == "RECORD":
+                    break
+            # The first record arrived while later pages were still to be asked for.
+            assert len([s for s in api.requests if s.path.startswith("/items/")]) < 4
