@@ -1,0 +1,150 @@
+"""`junction keys rotate` on the real stack: connections sealed under vault key k1 (an API-key connection and an
+OAuth one, each with its webhook token), the service restarted with k1 and k2 (k2 active: old secrets still open),
+a rotation through the connections service's internal route (the CLI's call, signed as a SERVICE principal of
+every workspace), then the service restarted with k2 alone: every connection still works, its webhook URL is
+the same, and a second rotation finds nothing to do."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+import yaml
+
+from conftest import Stack, isolated_stack, start_connections, start_gateway
+from connections_contracts import connection as cx
+from junction_common.cli.keys_cmd import rotate_keys
+from junction_common.cli.main import main as cli_main
+from junction_common.service import ServiceRuntime
+from tests.connections_stack import (
+    DOCUMENTED_KEY,
+    OAUTH_TYPE,
+    PUBLIC_BASE_URL,
+    SIM_TYPE,
+    Edge,
+    sim_manifest,
+    simulator,
+    workspace_keys,
+)
+from tests.simulators.oauth_provider import oauth_provider
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+K1 = "k1:" + base64.b64encode(b"k" * 32).decode()
+K2 = "k2:" + base64.b64encode(b"K" * 32).decode()
+CONNECTIONS = "/api/pipelines/connections"
+
+
+class Restartable:
+    """The connections service of one stack, restarted with other vault keys between steps."""
+
+    def __init__(self, stack: Stack, **settings: Any) -> None:
+        self.stack, self.settings = stack, settings
+        self.service: ServiceRuntime | None = None
+
+    async def start(self, keys: str, active: str) -> ServiceRuntime:
+        if self.service is not None:
+            await self.service.stop()
+        self.service = await start_connections(self.stack, vault_keys=keys, vault_active_key=active, **self.settings)
+        return self.service
+
+
+async def oauth_connect(edge: Edge) -> str:
+    assert edge.oauth is not None
+    status, body, _ = await edge.call("POST", f"/api/pipelines/oauth/{OAUTH_TYPE}/authorize", {})
+    assert status == 200, body
+    query = {k: v[0] for k, v in parse_qs(urlsplit(body["authorizeUrl"]).query).items()}
+    async with edge.http.get(edge.oauth.authorize_url, params=query, allow_redirects=False) as resp:
+        callback = resp.headers["Location"].removeprefix(PUBLIC_BASE_URL)
+    async with edge.http.get(edge.url + callback) as resp:
+        assert resp.status == 200, await resp.text()
+    return str(body["connectionId"])
+
+
+async def api_key_connection(edge: Edge) -> str:
+    body = {"name": "CRM", "type": "CRM_PLATFORM", "credentials": {"apiKey": DOCUMENTED_KEY}}
+    status, answer, _ = await edge.call("POST", CONNECTIONS, body)
+    assert status == 201, answer
+    return str(answer["connection"]["id"])
+
+
+async def webhook_url(edge: Edge, connection_id: str) -> str:
+    status, body, _ = await edge.call("POST", f"{CONNECTIONS}/{connection_id}/webhook-url")
+    assert status == 200, body
+    return str(body["webhookUrl"])
+
+
+async def usable(edge: Edge, api_key_ids: list[str]) -> None:
+    """Every API-key connection passes its check; the OAuth connection's tokens open and work through the proxy."""
+    for connection_id in api_key_ids:
+        status, body, _ = await edge.call("POST", f"{CONNECTIONS}/{connection_id}/check")
+        assert status == 200 and body["connection"]["status"] == cx.CONNECTED, body
+    status, body, _ = await edge.call("POST", f"/connect/v1/proxy/{OAUTH_TYPE}", {"method": "GET", "path": "/me"})
+    assert status == 200 and body["data"]["status"] == 200, body
+
+
+async def kids(service: ServiceRuntime) -> set[str]:
+    docs = await service.db[cx.COLLECTION].find({}).to_list()
+    return {d[f]["kid"] for d in docs for f in ("credentials_sealed", "webhook_token_sealed") if d.get(f)}
+
+
+@pytest.fixture
+async def edge(tmp_path: Path) -> AsyncIterator[tuple[Edge, Restartable]]:
+    folder = tmp_path / "providers"
+    async with isolated_stack() as stack, simulator({DOCUMENTED_KEY}) as sim, oauth_provider() as oauth:
+        folder.mkdir(parents=True)
+        (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
+        oauth.write_manifest(folder, OAUTH_TYPE)
+        oauth.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/{OAUTH_TYPE}/callback")
+        clients = json.dumps({OAUTH_TYPE: {"client_id": oauth.client_id, "client_secret": oauth.client_secret}})
+        service = Restartable(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
+                              oauth_clients=clients, public_base_url=PUBLIC_BASE_URL)
+        running = await service.start(K1, "k1")
+        try:
+            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
+                keys = {"a": await workspace_keys(stack, "A")}
+                yield Edge(gateway.url, http, stack, sim, running, keys, oauth), service
+        finally:
+            if service.service is not None:
+                await service.service.stop()
+
+
+async def test_rotate_then_remove_the_old_key_and_every_connection_still_works(
+        edge: tuple[Edge, Restartable], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    front, service = edge
+    old = [await api_key_connection(front)]
+    await oauth_connect(front)
+    urls = {connection_id: await webhook_url(front, connection_id) for connection_id in old}
+    assert await kids(front.service) == {"k1"}
+
+    front.service = await service.start(f"{K1},{K2}", "k2")  # both keys: nothing stops working
+    await usable(front, old)
+    new = await api_key_connection(front)  # sealed under k2 already
+    assert await kids(front.service) == {"k1", "k2"}
+
+    report = await rotate_keys(front.stack.connections)
+    assert report["connections"]["active_key"] == "k2" and report["connections"]["failed"] == []
+    assert report["connections"]["rotated"] == 2 and report["connections"]["current"] == 1, report
+    assert await kids(front.service) == {"k2"}
+
+    front.service = await service.start(K2, "k2")  # the old key is gone
+    await usable(front, [*old, new])
+    for connection_id, url in urls.items():
+        assert await webhook_url(front, connection_id) == url
+
+    # The operator's command itself: nothing left to rotate.
+    settings = front.stack.connections
+    monkeypatch.setenv("JUNCTION_SERVICE_URLS", json.dumps(settings.service_urls))
+    monkeypatch.setenv("JUNCTION_INTERNAL_SECRET", settings.internal_secret)
+    with pytest.raises(SystemExit) as exited:
+        await asyncio.to_thread(cli_main, ["keys", "rotate"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    printed, _ = json.JSONDecoder().raw_decode(out[out.rindex('{\n  "connections"'):])
+    assert printed["connections"]["rotated"] == 0 and printed["connections"]["current"] == 3, printed
