@@ -45,7 +45,7 @@ def secret_values(config: dict[str, Any], spec: dict[str, Any] | None = None) ->
             found.add(node)
 
     walk(config, False)
-    return sorted(found, key=len, reverse=True)
+    return sorted(found, key=lambda value: (-len(value), value))
 
 
 def _spec_secret_names(spec: dict[str, Any]) -> set[str]:
