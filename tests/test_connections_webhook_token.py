@@ -66,7 +66,7 @@ async def test_reveal_answers_the_public_url_uncached_and_audited(edge: Edge) ->
     assert headers.get("Cache-Control") == "no-store"
     token = body["webhookUrl"].removeprefix(WEBHOOK_BASE)
     assert body["webhookUrl"] == WEBHOOK_BASE + token and len(token) == 43
-    assert body["tokenPrefix"] == token[:4] + "..." == connection["webhookTokenPrefix"]
+    assert body["tokenPrefix"] == token[:4] + "..."
     assert body["curlExample"] == f"curl -X POST {body['webhookUrl']}"
     again = (await reveal(edge, connection["id"]))[1]
     assert again == body  # the same token: a reveal changes nothing

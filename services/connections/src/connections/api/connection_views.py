@@ -14,7 +14,7 @@ def pipelines_view(doc: Doc) -> Doc:
         "status": doc.get("status"), "lastError": doc.get("last_error"), "lastCheckedAt": doc.get("last_checked_at"),
         "connectedAt": doc.get("connected_at"), "config": doc.get("config") or {}, "schedule": doc.get("schedule"),
         "notifyUserIds": doc.get("notify_user_ids") or [], "variantGroupId": doc.get("variant_group_id"),
-        "variantLabel": doc.get("variant_label"), "webhookTokenPrefix": doc.get("webhook_token_prefix"),
+        "variantLabel": doc.get("variant_label"),
         "credentialFields": doc.get("credential_fields") or [], "credentialPreview": doc.get("credential_preview"),
         "createdAt": doc.get("created_at"), "updatedAt": doc.get("updated_at"),
     }
