@@ -6,6 +6,7 @@ SERVICE = "connections"
 COMMANDS = "connections.commands"
 CONNECTION_EVENTS = "connections.connection.events"
 TENANT_INTEGRATION_EVENTS = "connections.tenant_integration.events"
+TENANT_INTEGRATION_INBOUND_EVENTS = "connections.tenant_integration_inbound.events"  # pushed with inbound keys
 CUSTOM_PROVIDER_EVENTS = "connections.custom_provider.events"
 SUBSCRIPTION_EVENTS = "connections.provider_webhook_subscription.events"
 PROVIDER_WEBHOOK_EVENTS = "connections.provider_webhook.events"  # accepted deliveries, for sync and flows

@@ -63,6 +63,9 @@ SERVED += [
     Served("deleteIntegration", SERVICE),
     Served("regenerateIntegrationKey", SERVICE),
     Served("testIntegration", SERVICE),
+    Served("receiveIntegrationInbound", SERVICE, body=ti.InboundEvent,
+           route=Route("POST", "/v1/integrations/inbound/{key}", "Push an event to a custom integration",
+                       "Integration configuration", (), auth="webhook_token")),
 ]
 # Custom providers (Junction's own operations): a workspace admin's private provider manifests.
 _CUSTOM = CONNECT_BASE + "/custom-providers"

@@ -8,6 +8,8 @@ Shapes (version 1):
   `occurred_at` gives); it holds only settings its schema does not mark `writeOnly`, and the names of those it
   does. Those travel only sealed (vault ciphertext bound to the workspace and the integration). The inbound key
   never travels: only its SHA-256 (`key_hash`, how an inbound call is recognised) and a preview (`…abcd`).
+- `tenant_integration_inbound.received` (its own stream per delivery, topic connections.tenant_integration_inbound
+  .events): `{"integration_id", "service", "event_type", "source_id", "data"}`, the event as pushed.
 - `tenant_integration.deleted` erases the sealed settings and the key hash from then on; the history stays.
 """
 
@@ -118,12 +120,23 @@ class IntegrationDeleted(Payload):
     changes: DeletedChanges
 
 
+class InboundReceived(Payload):
+    """An event the tenant's own system pushed to one of its integrations with the inbound key."""
+
+    integration_id: str
+    service: str
+    event_type: str
+    source_id: str | None = None  # the sender's id of the event, when it gave one (recorded once)
+    data: dict[str, Any]
+
+
 EVENT_MODELS: dict[str, type[Payload]] = {
     "tenant_integration.created": IntegrationCreated,
     "tenant_integration.updated": IntegrationUpdated,
     "tenant_integration.key_regenerated": IntegrationKeyRegenerated,
     "tenant_integration.tested": IntegrationTested,
     "tenant_integration.deleted": IntegrationDeleted,
+    "tenant_integration_inbound.received": InboundReceived,
 }
 DESCRIPTIONS = {
     "tenant_integration.created": "A tenant integration was configured for a provider.",
@@ -131,4 +144,5 @@ DESCRIPTIONS = {
     "tenant_integration.key_regenerated": "A tenant integration's inbound API key was regenerated.",
     "tenant_integration.tested": "A tenant integration's settings were tested against its provider.",
     "tenant_integration.deleted": "A tenant integration was deleted and its secret settings erased.",
+    "tenant_integration_inbound.received": "A tenant's own system pushed an event to its integration.",
 }

@@ -23,6 +23,9 @@ REGENERATE_KEY = "tenant_integration.regenerate_key"
 RECORD_TEST = "tenant_integration.record_test"
 DELETE = "tenant_integration.delete"
 COMMANDS = (CREATE, UPDATE, REGENERATE_KEY, RECORD_TEST, DELETE)
+# An event a tenant's own system pushes to its integration with the inbound key (one stream per delivery).
+INBOUND_AGGREGATE = "tenant_integration_inbound"
+RECEIVE_INBOUND = "tenant_integration_inbound.receive"
 
 EVENT_TYPE_PATTERN = r"^[a-z][a-z0-9_]{0,40}(\.[a-z0-9_]{1,40}){1,3}$"  # `order.created`, `contact.updated`
 
@@ -76,3 +79,14 @@ class IntegrationListQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
     service: str | None = Field(default=None, max_length=64)
     enabled: bool | None = None
+
+
+class InboundEvent(BaseModel):
+    """An event pushed with the integration's inbound key (`POST /v1/integrations/inbound/{key}`, Junction's own):
+    its type must be one of the integration's enabled synchronizations; `id`, when given, records it once."""
+
+    model_config = _CLOSED
+
+    eventType: str = Field(pattern=EVENT_TYPE_PATTERN)
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ from junction_common.web.envelope import ApiError, json_response, ok_body, reque
 
 Doc = dict[str, Any]
 IntegrationId = Annotated[str, Path(max_length=64)]
+InboundKey = Annotated[str, Path(min_length=8, max_length=128)]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -49,6 +50,7 @@ def router(catalogue: Catalogue, integrations: TenantIntegrations) -> APIRouter:
     api = APIRouter(prefix=PREFIX + INTEGRATIONS_BASE)
 
     @api.get("")
+    @api.get("/", include_in_schema=False)  # integrations-api writes it `GET /v1/integrations/`
     async def list_integrations(request: Request, principal: Caller,
                                 query: Annotated[ti.IntegrationListQuery, Depends()]) -> Response:
         """The workspace's configured integrations, oldest first, a page of them (`meta: {page, limit, total}`)."""
@@ -63,6 +65,13 @@ def router(catalogue: Catalogue, integrations: TenantIntegrations) -> APIRouter:
         doc, key = await integrations.create(Call(principal, request_id_of(request)), manifest, body)
         data = {**integration_view(doc), "apiKey": key}
         return json_response(ok_body(data, request_id_of(request)), 201, headers=NO_STORE)
+
+    @api.post("/inbound/{key}", status_code=202)
+    async def receive_inbound(key: InboundKey, body: ti.InboundEvent, request: Request) -> Response:
+        """Junction's own: a tenant's system pushes an event with its integration's inbound key (the credential)."""
+        delivery_id = await integrations.receive(key, body, request_id_of(request))
+        data = {"id": delivery_id, "eventType": body.eventType, "accepted": True}
+        return json_response(ok_body(data, request_id_of(request)), 202)
 
     @api.get("/{integrationId}")
     async def get_integration(integrationId: IntegrationId, request: Request, principal: Caller) -> Response:

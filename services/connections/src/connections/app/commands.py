@@ -16,8 +16,9 @@ Doc = dict[str, Any]
 
 
 async def run_command(runtime: ServiceRuntime, call: Call, command: str, aggregate_id: str, data: Doc,
-                      collection: str) -> Doc | None:
-    """Decide and append `command`; the aggregate's document of `collection` once at the committed version."""
+                      collection: str | None) -> Doc | None:
+    """Decide and append `command`; the aggregate's document of `collection` once at the committed version (no
+    wait without a collection: an aggregate no read model folds)."""
     cmd = CommandEnvelope(command_id=f"cmd_{call.request_id}.{command}.{aggregate_id}", type=command,
                           aggregate_id=aggregate_id, workspace_id=call.workspace_id,
                           actor=call.actor or Actor(kind="api_key", id=call.principal.key_id),
@@ -28,6 +29,8 @@ async def run_command(runtime: ServiceRuntime, call: Call, command: str, aggrega
         error = (outcome or {}).get("error") or {}
         raise ApiError(error.get("code", "INTERNAL_ERROR"), error.get("message", "The change was not recorded."),
                        error.get("details"))
+    if collection is None:
+        return None
     doc = await runtime.waits.readable(runtime.db.name, collection, aggregate_id, outcome["version"],
                                        SETTLE_TIMEOUT_S)
     return dict(doc) if doc is not None else None

@@ -7,7 +7,13 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from connections.domain import connection, custom_provider, provider_webhooks, tenant_integration
+from connections.domain import (
+    connection,
+    custom_provider,
+    provider_webhooks,
+    tenant_integration,
+    tenant_integration_inbound,
+)
 from connections_contracts import connection as cx
 from connections_contracts import custom_providers as cp
 from connections_contracts import declarations as decl
@@ -26,6 +32,8 @@ async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -
         return provider_webhooks.decide_subscription
     if cmd.type in ti.COMMANDS:
         return tenant_integration.decide
+    if cmd.type == ti.RECEIVE_INBOUND:
+        return tenant_integration_inbound.decide
     if cmd.type in cp.COMMANDS:
         return custom_provider.decide
     return rejecting(CommandRejected("VALIDATION_ERROR", f"unknown command type {cmd.type}"))
@@ -34,6 +42,8 @@ async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -
 def topic_for(event: EventEnvelope) -> str:
     if event.type.startswith(ti.AGGREGATE + "."):
         return decl.TENANT_INTEGRATION_EVENTS
+    if event.type.startswith(ti.INBOUND_AGGREGATE + "."):
+        return decl.TENANT_INTEGRATION_INBOUND_EVENTS
     if event.type.startswith(cp.AGGREGATE + "."):
         return decl.CUSTOM_PROVIDER_EVENTS
     if event.type.startswith("provider_webhook_subscription."):

@@ -18,6 +18,8 @@ from connections.app.settings_schema import SettingsSchema
 from connections.catalogue.manifest import Manifest, OAuth2Auth
 from connections_contracts import connection as conn
 from connections_contracts import tenant_integrations as ti
+from junction_common.envelope import Actor
+from junction_common.identity import Principal
 from junction_common.ids import new_ulid
 from junction_common.vault import SealedSecret
 from junction_common.web.envelope import ApiError
@@ -128,6 +130,27 @@ class TenantIntegrations:
         """The live integration whose inbound key this is, found by its hash (no key is ever compared)."""
         doc = await self.db.find_one({"key_hash": key_hash(key), "deleted": False})
         return dict(doc) if doc is not None else None
+
+    async def receive(self, key: str, body: ti.InboundEvent, request_id: str) -> str:
+        """An event pushed with an inbound key: recorded once for its integration, if enabled and synchronized."""
+        doc = await self.by_key(key)
+        if doc is None:
+            raise ApiError("UNAUTHORIZED", "The integration key is not valid.")
+        if not doc.get("enabled"):
+            raise ApiError("VALIDATION_ERROR", "The integration is disabled.", {"id": doc["_id"]})
+        synchronized = {s["event_type"] for s in doc.get("synchronizations") or [] if s.get("enabled")}
+        if body.eventType not in synchronized:
+            raise ApiError("VALIDATION_ERROR", "The integration does not synchronize that event type.",
+                           {"pointer": "/eventType", "eventType": body.eventType})
+        principal = Principal(workspace_id=doc["workspace_id"], key_id="integration_key", role="SERVICE",
+                              scopes=frozenset())
+        call = Call(principal, request_id, Actor(kind="integration_key", id=doc["_id"]))
+        source = f"{doc['_id']}:{body.id}".encode()
+        delivery_id = "inb_" + (hashlib.sha256(source).hexdigest()[:32] if body.id else new_ulid())
+        data = {"integration_id": doc["_id"], "service": doc["service"], "event_type": body.eventType,
+                "source_id": body.id, "data": body.data}
+        await run_command(self.runtime, call, ti.RECEIVE_INBOUND, delivery_id, data, None)
+        return delivery_id
 
     async def _outcome(self, workspace_id: str, doc: Doc, manifest: Manifest) -> Outcome:
         if isinstance(manifest.auth, OAuth2Auth):

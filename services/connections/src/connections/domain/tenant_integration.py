@@ -32,12 +32,11 @@ class TenantIntegration:
         return bool(self.record.get("deleted"))
 
 
-def build(event_type: str, **parts: Any) -> NewEvent:
-    """Event `event_type` from its parts, validated by its model (a part it refuses is a bug: it propagates)."""
-    model = EVENT_MODELS[event_type]
+def build(kind: str, /, **parts: Any) -> NewEvent:
+    """Event of type `kind` from its parts, validated by its model (a part it refuses is a bug: it propagates)."""
+    model = EVENT_MODELS[kind]
     validated = model.model_validate(parts).model_dump(mode="json", exclude_unset=True)
-    return NewEvent(type=event_type, data={name: validated[name] for name in parts},
-                    schema_version=model.schema_version)
+    return NewEvent(type=kind, data={name: validated[name] for name in parts}, schema_version=model.schema_version)
 
 
 def evolve(state: TenantIntegration | None, event: EventEnvelope) -> TenantIntegration | None:

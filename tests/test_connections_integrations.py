@@ -1,0 +1,180 @@
+"""Tenant integrations through the gateway, on the real stack: integrations-api's documented request examples
+replayed (create, update) with every other operation at its documented path (list, get, delete, regenerate-key,
+workflow-api's test); settings checked against the provider's settings schema (the built-in one derived from the
+credential fields, a manifest's own `settings_schema`); refused settings change nothing; the inbound key is shown
+once, stored as a hash, and a regenerated key refuses the previous one at once; a workspace sees only its own."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from connections_contracts import tenant_integrations as ti
+from gateway.catalogue import load_operations
+from tests.tenant_stack import TenantEdge, tenant_edge
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+VIEW = {"id", "service", "name", "enabled", "settings", "secretSettings", "synchronizations", "keyPreview",
+        "keyRegeneratedAt", "lastTestStatus", "lastTestError", "lastTestedAt", "createdAt", "updatedAt"}
+SIM = "acme_settings"
+SETTINGS_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["apiKey", "region"],
+                   "properties": {"apiKey": {"type": "string", "minLength": 1, "writeOnly": True},
+                                  "region": {"type": "string", "enum": ["eu", "us"]}}}
+
+
+def example(operation_id: str) -> Any:
+    return next(op.request_example for op in load_operations() if op.operation_id == operation_id)
+
+
+@pytest_asyncio.fixture(scope="module")
+async def edge() -> AsyncIterator[TenantEdge]:
+    async with tenant_edge() as running:
+        manifest = {**running.api.manifest(SIM), "settings_schema": SETTINGS_SCHEMA}
+        status, body, _ = await running.call("POST", "/connect/v1/custom-providers", manifest)
+        assert status == 201, body
+        yield running
+
+
+async def create(edge: TenantEdge, body: dict[str, Any], who: str = "a") -> dict[str, Any]:
+    status, answer, _ = await edge.call("POST", "/v1/integrations", body, who=who)
+    assert status == 201 and answer["success"] is True, answer
+    return dict(answer["data"])
+
+
+async def stored_events(edge: TenantEdge) -> int:
+    return int(await edge.service.db["event_commits"].count_documents({}))
+
+
+async def test_documented_examples_and_operations(edge: TenantEdge) -> None:
+    documented = example("createIntegration")
+    made = await create(edge, documented)
+    assert set(made) == VIEW | {"apiKey"} and made["service"] == "klaviyo" and made["name"] == "Klaviyo Marketing"
+    assert made["settings"] == {} and made["secretSettings"] == ["apiKey"] and made["enabled"] is True
+    assert made["synchronizations"] == documented["synchronizations"]
+    assert made["apiKey"].startswith("jik_") and made["keyPreview"] == "…" + made["apiKey"][-4:]
+    assert documented["settings"]["apiKey"] not in json.dumps(made)
+    path = f"/v1/integrations/{made['id']}"
+    status, body, _ = await edge.call("GET", path)
+    assert status == 200 and set(body["data"]) == VIEW and "apiKey" not in body["data"], body
+    status, body, _ = await edge.call("PUT", path, example("updateIntegration"))
+    assert status == 200 and body["data"]["enabled"] is False and body["data"]["secretSettings"] == ["apiKey"], body
+    for listing in ("/v1/integrations", "/v1/integrations/"):
+        status, body, _ = await edge.call("GET", listing + "?page=1&limit=50")
+        assert status == 200 and set(body) == {"success", "data", "meta", "request_id", "next_cursor"}, body
+        assert made["id"] in [i["id"] for i in body["data"]] and body["meta"]["page"] == 1, body
+        assert body["meta"]["limit"] == 50 and body["meta"]["total"] >= 1
+    status, body, headers = await edge.call("POST", f"{path}/regenerate-key")
+    assert status == 200 and body["data"]["apiKey"] != made["apiKey"], body
+    assert "no-store" in headers.get("Cache-Control", ""), headers
+    status, body, _ = await edge.call("DELETE", path)
+    assert status == 200 and body["data"] == {"id": made["id"], "deleted": True}, body
+    status, body, _ = await edge.call("GET", path)
+    assert status == 404 and body["error"]["code"] == "NOT_FOUND", body
+    doc = await edge.service.db[ti.COLLECTION].find_one({"_id": made["id"]})
+    assert doc is not None and doc["settings_sealed"] is None and doc["key_hash"] is None
+
+
+async def test_a_manifests_settings_schema_is_served_and_enforced(edge: TenantEdge) -> None:
+    status, body, _ = await edge.call("GET", "/v1/integrations/available")
+    mine = next(i for i in body["data"] if i["service"] == SIM)
+    assert mine["settingsSchema"] == SETTINGS_SCHEMA, mine
+    made = await create(edge, {"service": SIM, "settings": {"apiKey": edge.api.api_key, "region": "eu"}})
+    assert made["settings"] == {"region": "eu"} and made["secretSettings"] == ["apiKey"], made
+    assert edge.api.api_key not in json.dumps(made)
+    status, body, _ = await edge.call("POST", f"/v1/integrations/{made['id']}/test")
+    assert status == 200 and body["data"]["success"] is True and body["data"]["status"] == "CONNECTED", body
+    assert edge.api.requests[-1].headers["Authorization"] == f"Bearer {edge.api.api_key}"
+    path = f"/v1/integrations/{made['id']}"
+    status, body, _ = await edge.call("PUT", path, {"settings": {"apiKey": "wrong-key-0000"}})
+    assert status == 200 and body["data"]["settings"] == {"region": "eu"}, body
+    status, body, _ = await edge.call("POST", f"{path}/test")
+    assert status == 200 and body["data"]["success"] is False and "401" in body["data"]["message"], body
+    status, body, _ = await edge.call("GET", path)
+    assert body["data"]["lastTestStatus"] == "ERROR" and body["data"]["lastTestedAt"], body
+
+
+@pytest.mark.parametrize(("settings", "pointer", "rule"), [
+    ({"region": "eu"}, "/settings", "required"),
+    ({"apiKey": "k-123", "region": "mars"}, "/settings/region", "enum"),
+    ({"apiKey": "k-123", "region": "eu", "extra": "x"}, "/settings", "additionalProperties"),
+    ({"apiKey": "", "region": "eu"}, "/settings/apiKey", "minLength"),
+])
+async def test_refused_settings_change_nothing(edge: TenantEdge, settings: dict[str, Any], pointer: str,
+                                               rule: str) -> None:
+    before = await stored_events(edge)
+    status, body, _ = await edge.call("POST", "/v1/integrations", {"service": SIM, "settings": settings})
+    assert status == 422 and body["success"] is False and body["error"]["code"] == "VALIDATION_ERROR", body
+    problem = body["error"]["details"]["errors"][0]
+    assert (problem["pointer"], problem["rule"]) == (pointer, rule), body
+    assert "k-123" not in json.dumps(body) and await stored_events(edge) == before
+
+
+async def test_refused_requests_change_nothing(edge: TenantEdge) -> None:
+    made = await create(edge, {"service": SIM, "settings": {"apiKey": "k-1", "region": "us"}})
+    before = await stored_events(edge)
+    for method, path, body in [
+        ("POST", "/v1/integrations", {"service": "no_such_service", "settings": {}}),
+        ("POST", "/v1/integrations", {"service": SIM, "settings": {}, "synchronizations": [{"eventType": "Bad"}]}),
+        ("POST", "/v1/integrations", {"service": SIM, "unknown": 1}),
+        ("PUT", f"/v1/integrations/{made['id']}", {"settings": {"region": "mars"}}),
+        ("PUT", f"/v1/integrations/{made['id']}", {"settings": {"apiKey": None}}),
+    ]:
+        status, answer, _ = await edge.call(method, path, body)
+        assert status == 422 and answer["error"]["code"] == "VALIDATION_ERROR", (path, body, answer)
+    assert await stored_events(edge) == before
+    status, body, _ = await edge.call("GET", f"/v1/integrations/{made['id']}")
+    assert body["data"]["settings"] == {"region": "us"} and body["data"]["updatedAt"] == made["updatedAt"], body
+
+
+async def test_regenerate_key_refuses_the_previous_key_at_once(edge: TenantEdge) -> None:
+    syncs = [{"eventType": "order.created", "enabled": True}, {"eventType": "order.updated", "enabled": False}]
+    made = await create(edge, {"service": SIM, "settings": {"apiKey": "k-1", "region": "eu"},
+                               "synchronizations": syncs})
+    old = made["apiKey"]
+    doc = await edge.service.db[ti.COLLECTION].find_one({"_id": made["id"]})
+    assert doc is not None and doc["key_hash"] == hashlib.sha256(old.encode()).hexdigest()
+    assert old not in json.dumps(doc, default=str)
+    event = {"eventType": "order.created", "id": "ord-1", "data": {"total": 12}}
+    status, body = await edge.anonymous("POST", f"/v1/integrations/inbound/{old}", event)
+    assert status == 202 and body["data"]["accepted"] is True, body
+    status, again = await edge.anonymous("POST", f"/v1/integrations/inbound/{old}", event)
+    assert status == 202 and again["data"]["id"] == body["data"]["id"], again  # one delivery, recorded once
+    unsynchronized = {**event, "eventType": "order.updated"}
+    status, body = await edge.anonymous("POST", f"/v1/integrations/inbound/{old}", unsynchronized)
+    assert status == 422 and body["error"]["details"]["pointer"] == "/eventType", body  # not synchronized
+    status, body, _ = await edge.call("POST", f"/v1/integrations/{made['id']}/regenerate-key")
+    new = body["data"]["apiKey"]
+    status, body = await edge.anonymous("POST", f"/v1/integrations/inbound/{old}", {**event, "id": "ord-2"})
+    assert status == 401 and body["error"]["code"] == "UNAUTHORIZED", body
+    status, body = await edge.anonymous("POST", f"/v1/integrations/inbound/{new}", {**event, "id": "ord-2"})
+    assert status == 202, body
+    received = await edge.service.db["event_commits"].count_documents(
+        {"events.type": "tenant_integration_inbound.received", "workspace_id": edge.keys["a"]["workspace_id"]})
+    assert received == 2
+
+
+async def test_a_workspace_sees_and_changes_only_its_own(edge: TenantEdge) -> None:
+    made = await create(edge, {"service": SIM, "settings": {"apiKey": "k-1", "region": "eu"}})
+    path = f"/v1/integrations/{made['id']}"
+    for method, target, body in [("GET", path, None), ("PUT", path, {"enabled": False}),
+                                 ("DELETE", path, None), ("POST", f"{path}/regenerate-key", None),
+                                 ("POST", f"{path}/test", None)]:
+        status, answer, _ = await edge.call(method, target, body, who="b")
+        assert status == 404 and answer["error"]["code"] == "NOT_FOUND", (method, target, answer)
+    status, body, _ = await edge.call("GET", "/v1/integrations", who="b")
+    assert status == 200 and made["id"] not in [i["id"] for i in body["data"]], body
+    status, body, _ = await edge.call("GET", path)
+    assert status == 200 and body["data"]["enabled"] is True, body
+
+
+async def test_scopes_are_checked(edge: TenantEdge) -> None:
+    status, body, _ = await edge.call("GET", "/v1/integrations", key="none")
+    assert status == 403 and body["error"]["code"] == "FORBIDDEN", body
+    status, body, _ = await edge.call("POST", "/v1/integrations", {"service": SIM, "settings": {}}, key="none")
+    assert status == 403, body
