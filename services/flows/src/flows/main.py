@@ -6,11 +6,14 @@ from flows import topics
 from flows.actions.runner import ProviderActions
 from flows.api import internal_routers
 from flows.app.routing import decider_for, topic_for
+from flows.engine.engine import Engine
+from flows.engine.starts import on_start_command
 from flows.projections import PROJECTIONS
 from flows.settings import FlowsSettings
 from flows.triggers.reactions import TriggerReactions
 from flows.triggers.schedule import TriggerSchedule
 from flows_contracts import declarations as cx
+from flows_contracts import executions as ex
 from junction_common.service import ServiceSpec, run
 
 
@@ -23,8 +26,9 @@ def create_spec(settings: FlowsSettings) -> ServiceSpec:
         decider_for=decider_for,
         topic_for=topic_for,
         projections=PROJECTIONS,
-        components=[ProviderActions, TriggerReactions, TriggerSchedule],
+        components=[Engine, ProviderActions, TriggerReactions, TriggerSchedule],
         internal_routers=internal_routers,
+        handlers={ex.START: on_start_command},
     )
 
 

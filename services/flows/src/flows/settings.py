@@ -12,3 +12,18 @@ class FlowsSettings(JunctionSettings):
     # subscriptions are looked at.
     public_base_url: str = "http://127.0.0.1:8000"
     trigger_tick_s: float = 1.0
+    # The execution engine (FL-CORE): how long an engine's hold on an execution lasts without renewal (a crashed
+    # engine's executions are taken over after it), how often due executions are looked for, how many run at once.
+    execution_lease_s: float = 15.0
+    execution_sweep_s: float = 0.25
+    execution_concurrency: int = 2000
+    # Where HTTP request steps may go (as the webhooks service's policy): private networks admitted, https only.
+    flows_allow_networks: str | None = None
+    flows_require_https: bool | None = None
+
+    def http_policy(self) -> tuple[str, bool]:
+        """Loopback is admitted and http allowed in development and tests only."""
+        local = self.env in ("development", "test")
+        allow = self.flows_allow_networks if self.flows_allow_networks is not None else \
+            ("127.0.0.0/8,::1/128" if local else "")
+        return allow, self.flows_require_https if self.flows_require_https is not None else not local

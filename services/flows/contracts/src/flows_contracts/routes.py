@@ -7,6 +7,8 @@ listed here answers 501 at the gateway.
 
 from __future__ import annotations
 
+from flows_contracts import executions as ex
+from flows_contracts import workflows as wx
 from flows_contracts.actions import ActionInputs
 from flows_contracts.declarations import SERVICE
 from flows_contracts.forms import FormCreate, FormListQuery, FormSubmit
@@ -32,4 +34,25 @@ SERVED += [
     Served("triggerFlowWebhook", SERVICE, route=Route(
         "POST", "/connect/v1/flow-hooks/{token}", "Start a flow from its webhook trigger", "Flow triggers", (),
         auth="webhook_token")),
+]
+# Workflows (flows) and their executions (FL-CORE): synchronous operations of the internal API.
+SERVED += [
+    Served("listWorkflows", SERVICE, query=wx.WorkflowListQuery),
+    Served("getWorkflow", SERVICE),
+    Served("createWorkflow", SERVICE, body=wx.WorkflowCreate),
+    Served("updateWorkflow", SERVICE, body=wx.WorkflowUpdate),
+    Served("deleteWorkflow", SERVICE),
+    Served("executeWorkflow", SERVICE, body=ex.ExecuteBody),
+    Served("getExecution", SERVICE),
+    Served("listWorkflowExecutions", SERVICE, query=ex.ExecutionListQuery),
+    Served("listExecutions", SERVICE, query=ex.ExecutionListQuery),
+    Served("listFlowExecutions", SERVICE, query=ex.TaskHistoryQuery),
+    Served("listFlowExecutionSteps", SERVICE),
+    Served("replayFlowExecution", SERVICE),
+    Served("testFlow", SERVICE),
+    Served("listTaskHistory", SERVICE, query=ex.TaskHistoryQuery),
+    Served("replayFailedFlowExecutions", SERVICE, body=ex.BulkReplayBody, route=Route(
+        "POST", "/connect/v1/flows/{id}/executions/replay-failed",
+        "Replay every failed execution of a flow started in a time range", "Flow execution control",
+        ("flows.write",))),
 ]

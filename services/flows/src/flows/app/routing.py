@@ -7,17 +7,20 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from flows.domain import form, trigger
+from flows.domain import form, trigger, workflow
 from flows_contracts import declarations as decl
 from junction_common.decisions import CommandRejected, Decider, rejecting
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 
 # Command type -> its aggregate's decision.
 DECIDERS: dict[str, Decider] = {}
+DECIDERS.update(workflow.DECIDERS)
 DECIDERS.update(form.DECIDERS)
 DECIDERS.update(trigger.DECIDERS)
 # Event type prefix (`sync_run.`) -> the topic its aggregate's events go to.
 EVENT_TOPICS: dict[str, str] = {}
+EVENT_TOPICS.update({"workflow.": decl.WORKFLOW_EVENTS, "execution.": decl.EXECUTION_EVENTS,
+                     "step.": decl.EXECUTION_EVENTS})
 EVENT_TOPICS.update({"form.submitted": decl.FORM_SUBMISSION_EVENTS, "form.": decl.FORM_EVENTS})
 EVENT_TOPICS.update({"flow_trigger.": decl.TRIGGER_EVENTS})
 

@@ -1,0 +1,76 @@
+"""An execution's events, stamped as the engine makes them and appended as commits of its stream: group-committed
+across executions (one `insert_many` per round trip), handed to the relay as inserted. The engine holding an
+execution's lease is its only writer; a commit refused at its `stream@version` means another engine took the
+execution over (this one lost its lease), so this one stops."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flows.domain.execution import Execution, evolve
+from flows.engine.batching import GroupWriter
+from junction_common.envelope import Actor, EventEnvelope, NewEvent
+from junction_common.service import ServiceRuntime
+from junction_common.store.event_store import Commit, commit_document
+
+Doc = dict[str, Any]
+
+
+class LostLease(Exception):
+    """Another engine appended to this execution first."""
+
+
+class CommitLog:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self._writer: GroupWriter[Doc] = GroupWriter(self._insert, size=400, wait_s=0.002)
+
+    async def _insert(self, docs: list[Doc]) -> set[int]:
+        refused = await self.runtime.store.append_many(docs)
+        inserted = [d for i, d in enumerate(docs) if i not in refused]
+        if inserted:
+            self.runtime.relay.send(inserted)
+        return refused
+
+    async def append(self, commit: Commit) -> None:
+        if not commit.events:
+            return
+        if not await self._writer.write(commit_document(commit, datetime.now(UTC))):
+            raise LostLease(commit.stream_id)
+
+    async def drain(self) -> None:
+        await self._writer.drain()
+
+
+class ExecutionLog:
+    """One execution's state and the events made since its last commit."""
+
+    def __init__(self, state: Execution | None, execution_id: str, workspace_id: str, correlation_id: str,
+                 actor: Actor) -> None:
+        self.state, self.execution_id, self.workspace_id = state, execution_id, workspace_id
+        self.correlation_id, self.actor = correlation_id, actor
+        self.version = state.version if state else 0
+        self.pending: list[EventEnvelope] = []
+
+    def add(self, new: list[NewEvent]) -> None:
+        """Stamp `new` at the next versions and fold it into the state."""
+        at = datetime.now(UTC)
+        for event in new:
+            self.version += 1
+            envelope = EventEnvelope(type=event.type, schema_version=event.schema_version,
+                                     stream_id=self.execution_id, version=self.version,
+                                     workspace_id=self.workspace_id, occurred_at=at,
+                                     command_id=f"cmd_{self.execution_id}.{self.version}",
+                                     correlation_id=self.correlation_id, causation_id=self.execution_id,
+                                     actor=self.actor, data=event.data)
+            self.pending.append(envelope)
+            self.state = evolve(self.state, envelope)
+
+    def take(self) -> Commit | None:
+        """The pending events as one commit (None when there are none)."""
+        if not self.pending:
+            return None
+        events, self.pending = self.pending, []
+        base = events[0].version - 1
+        return Commit(self.execution_id, base, f"cmd_{self.execution_id}@{base}", self.workspace_id, events)

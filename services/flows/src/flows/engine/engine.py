@@ -1,0 +1,212 @@
+"""The engine: a component of every flows process that runs executions, durably.
+
+Starting an execution (`Engine.start`, used by executeWorkflow, testFlow, replay and the `execution.start`
+command) queues a row leased by this engine, then runs it at once in this process. Running is a loop: walk the
+graph (walk.py), commit what the walk recorded together with the next outside step's step.started, run that
+step with its idempotency key, fold its outcome in, walk again; a delay or a retry that is not due releases the
+row until then (no worker held); the end commits execution.completed / failed and deletes the row.
+
+Durability: the sweeper renews this engine's leases and claims due rows whose lease expired (a crashed engine's
+executions, delays and retries that came due); a claimed execution is loaded from its stream and walked again,
+so it resumes at the step it was in (an unfinished attempt runs again with the same idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+from flows.actions.runner import ProviderActions
+from flows.domain.execution import fold
+from flows.engine.commits import CommitLog, ExecutionLog, LostLease
+from flows.engine.runs import RunQueue
+from flows.engine.walk import Finished, RunStep, Wait, Walker, failure_event, success_event
+from flows.settings import FlowsSettings
+from flows.steps.crm import CrmSteps
+from flows.steps.effects import EffectCall, Effects
+from flows.steps.errors import StepError
+from flows.steps.http import HttpSteps
+from flows.steps.peers import PeerSteps
+from flows_contracts import executions as ex
+from flows_contracts.events import ExecutionCompleted, ExecutionFailed
+from junction_common.address_policy import AddressPolicy
+from junction_common.envelope import Actor, NewEvent
+from junction_common.ids import new_ulid
+from junction_common.logconfig import get_logger
+from junction_common.service import ServiceRuntime
+from junction_common.web.peers import PeerClient
+
+log = get_logger(__name__)
+Doc = dict[str, Any]
+HOLD_S = 0.5  # a wait shorter than this is slept through, holding the lease
+
+
+class Engine:
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        settings = runtime.settings
+        assert isinstance(settings, FlowsSettings)
+        self.runtime, self.settings = runtime, settings
+        self.token = new_ulid()
+        self.queue = RunQueue(runtime.db, self.token, settings.execution_lease_s)
+        self.commits = CommitLog(runtime)
+        self.peers = PeerClient(settings, caller="flows")
+        allow, https = settings.http_policy()
+        self.effects = Effects(HttpSteps(AddressPolicy.from_settings(allow, https)),
+                               CrmSteps(settings, runtime.broker, self.peers), PeerSteps(self.peers),
+                               lambda: runtime.component(ProviderActions))
+        self.running: dict[str, asyncio.Task[None]] = {}
+        self.finished: dict[str, list[asyncio.Future[Finished]]] = {}
+        self._slots = asyncio.Semaphore(settings.execution_concurrency)
+        self._sweeper: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def prepare(self) -> None:
+        await self.queue.ensure_indexes()
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="flows-engine-sweeper")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        tasks = list(self.running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.commits.drain()
+        await self.queue.drain()
+        await self.effects.close()
+        await self.peers.close()
+
+    # -- starting -------------------------------------------------------------------------------------------
+
+    async def start_execution(self, execution_id: str, workspace_id: str, started: Doc, actor: Actor) -> bool:
+        """Queue and run a new execution; False when it was queued before (the same start repeated)."""
+        row_start = {"data": started, "actor": actor.model_dump()}
+        if not await self.queue.add(execution_id, workspace_id, row_start, time.time()):
+            return False
+        self._spawn({"_id": execution_id, "workspace_id": workspace_id, "start": row_start})
+        return True
+
+    def expect(self, execution_id: str) -> asyncio.Future[Finished]:
+        """A future of the execution's end, set when this process runs it to the end (ask before starting)."""
+        future: asyncio.Future[Finished] = asyncio.get_running_loop().create_future()
+        self.finished.setdefault(execution_id, []).append(future)
+        return future
+
+    def forget(self, execution_id: str) -> None:
+        self.finished.pop(execution_id, None)
+
+    def _spawn(self, row: Doc) -> None:
+        execution_id = row["_id"]
+        if execution_id in self.running:
+            return
+        task = asyncio.create_task(self._run(row), name=f"execution-{execution_id}")
+        self.running[execution_id] = task
+        task.add_done_callback(lambda _: self.running.pop(execution_id, None))
+
+    # -- running --------------------------------------------------------------------------------------------
+
+    async def _run(self, row: Doc) -> None:
+        execution_id = row["_id"]
+        async with self._slots:
+            try:
+                await self._execute(row)
+            except LostLease:
+                log.warning("execution_taken_over", execution_id=execution_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("execution_run_failed", execution_id=execution_id)
+                with contextlib.suppress(Exception):
+                    await self.queue.wait(execution_id, time.time() + self.settings.execution_lease_s)
+
+    async def _load(self, row: Doc) -> ExecutionLog:
+        events, _ = await self.runtime.store.load(row["_id"])
+        start = row.get("start") or {}
+        actor = Actor.model_validate(start.get("actor") or {})
+        run = ExecutionLog(fold(events), row["_id"], row["workspace_id"], row["_id"], actor)
+        if run.state is None:
+            run.add([NewEvent(type="execution.started", data=start["data"])])
+        return run
+
+    async def _execute(self, row: Doc) -> None:
+        run = await self._load(row)
+        while run.state is not None and not run.state.finished:
+            walker = Walker(run.state, time.time())
+            outcome = walker.walk()
+            run.add(walker.events)
+            if isinstance(outcome, RunStep):
+                await self._commit(run)
+                run.add([await self._effect(run, outcome)])
+            elif isinstance(outcome, Wait):
+                await self._commit(run)
+                delay = outcome.until - time.time()
+                if delay > HOLD_S or self._stopping:
+                    await self.queue.wait(run.execution_id, outcome.until)
+                    return
+                await asyncio.sleep(max(delay, 0.0))
+            else:
+                run.add([_terminal(outcome)])
+                await self._commit(run)
+                await self.queue.finish(run.execution_id)
+                self._announce(run.execution_id, outcome)
+                log.info("execution_finished", execution_id=run.execution_id, status=outcome.status)
+                return
+        await self.queue.finish(run.execution_id)
+
+    async def _commit(self, run: ExecutionLog) -> None:
+        commit = run.take()
+        if commit is not None:
+            await self.commits.append(commit)
+
+    async def _effect(self, run: ExecutionLog, step: RunStep) -> NewEvent:
+        """Run the outside step once for this attempt: its step.succeeded, or its step.failed."""
+        call = EffectCall(run.workspace_id, run.execution_id, step.key, step.attempt, step.node["type"],
+                          step.input if isinstance(step.input, dict) else {})
+        began = time.perf_counter()
+        try:
+            output = await self.effects.run(call)
+        except StepError as exc:
+            return failure_event(step.node, step.key, step.attempt, exc, _ms(began), time.time())
+        return success_event(step.node, step.key, step.attempt, output, None, _ms(began))
+
+    def _announce(self, execution_id: str, outcome: Finished) -> None:
+        for future in self.finished.pop(execution_id, []):
+            if not future.done():
+                future.set_result(outcome)
+
+    # -- the sweeper ----------------------------------------------------------------------------------------
+
+    async def _sweep_forever(self) -> None:
+        renewed = 0.0
+        while True:
+            try:
+                now = time.time()
+                if now - renewed > self.settings.execution_lease_s / 3:
+                    await self.queue.renew(now)
+                    renewed = now
+                free = self.settings.execution_concurrency - len(self.running)
+                if free > 0:
+                    for row in await self.queue.claim_due(now, min(free, 500), set(self.running)):
+                        self._spawn(row)
+            except Exception:
+                log.exception("execution_sweep_failed")
+            await asyncio.sleep(self.settings.execution_sweep_s)
+
+
+def _ms(began: float) -> float:
+    return round((time.perf_counter() - began) * 1000, 3)
+
+
+def _terminal(outcome: Finished) -> NewEvent:
+    if outcome.status == ex.COMPLETED:
+        done = ExecutionCompleted(output=outcome.output, response=outcome.response)
+        return NewEvent(type="execution.completed", data=done.model_dump())
+    failed = ExecutionFailed(error=outcome.error or {}, step=outcome.step)
+    return NewEvent(type="execution.failed", data=failed.model_dump())

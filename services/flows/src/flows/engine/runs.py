@@ -1,0 +1,85 @@
+"""The engine's work queue (`execution_runs`): one row per unfinished execution, operational state like the
+webhooks delivery log (not event-sourced: the execution's events are the record; a row only says "run me").
+
+A row: `_id` (the execution id), workspace_id, `start` (the execution.started payload, so a row whose stream
+was never written can still start), `due_at` (epoch seconds: now, a delay's end, a retry's time), and a lease
+(`lease_until`, `lease_token`): exactly one engine runs an execution at a time, and a crashed engine's
+executions are taken over once their lease expires. The row is deleted when the execution finishes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DeleteOne, InsertOne, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+
+from flows.engine.batching import GroupWriter
+from flows_contracts import executions as ex
+
+Doc = dict[str, Any]
+Op = InsertOne[Doc] | UpdateOne | DeleteOne
+DUPLICATE_KEY = 11000
+
+
+class RunQueue:
+    def __init__(self, db: AsyncDatabase[Doc], token: str, lease_s: float) -> None:
+        self.rows = db[ex.RUNS]
+        self.token, self.lease_s = token, lease_s
+        self._writes: GroupWriter[Op] = GroupWriter(self._bulk)
+
+    async def ensure_indexes(self) -> None:
+        await self.rows.create_index([("due_at", ASCENDING)])
+        await self.rows.create_index([("lease_token", ASCENDING)])
+
+    async def _bulk(self, ops: list[Op]) -> set[int]:
+        try:
+            await self.rows.bulk_write(ops, ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            return {int(e["index"]) for e in errors}
+        return set()
+
+    async def add(self, execution_id: str, workspace_id: str, start: Doc, now: float) -> bool:
+        """A new row, leased by this engine; False when the execution was already queued (the same start)."""
+        row = {"_id": execution_id, "workspace_id": workspace_id, "start": start, "due_at": now,
+               "lease_until": now + self.lease_s, "lease_token": self.token, "created_ts": now}
+        return await self._writes.write(InsertOne(row))
+
+    async def wait(self, execution_id: str, until: float) -> None:
+        """Release the row until `until` (a delay, a retry): no worker holds it meanwhile."""
+        await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
+                                           {"$set": {"due_at": until, "lease_until": 0.0, "lease_token": None}}))
+
+    async def release(self, execution_id: str) -> None:
+        """Hand the row back at once (this engine stops; another takes it over)."""
+        await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
+                                           {"$set": {"lease_until": 0.0, "lease_token": None}}))
+
+    async def finish(self, execution_id: str) -> None:
+        await self._writes.write(DeleteOne({"_id": execution_id}))
+
+    async def renew(self, now: float) -> None:
+        """Extend the lease of every row this engine holds."""
+        await self.rows.update_many({"lease_token": self.token}, {"$set": {"lease_until": now + self.lease_s}})
+
+    async def claim_due(self, now: float, limit: int, running: set[str]) -> list[Doc]:
+        """Lease due rows whose lease expired (never run, a delay or retry due, or a crashed engine's)."""
+        due = await self.rows.find({"due_at": {"$lte": now}, "lease_until": {"$lt": now}}, {"_id": 1}) \
+            .sort("due_at", ASCENDING).limit(limit).to_list()
+        ids = [d["_id"] for d in due if d["_id"] not in running]
+        if not ids:
+            return []
+        await self.rows.update_many({"_id": {"$in": ids}, "lease_until": {"$lt": now}},
+                                    {"$set": {"lease_until": now + self.lease_s, "lease_token": self.token}})
+        rows = await self.rows.find({"_id": {"$in": ids}}).to_list()
+        return [r for r in rows if r.get("lease_token") == self.token]
+
+    async def get(self, execution_id: str) -> Doc | None:
+        return await self.rows.find_one({"_id": execution_id})
+
+    async def drain(self) -> None:
+        await self._writes.drain()

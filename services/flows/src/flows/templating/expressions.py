@@ -1,0 +1,169 @@
+"""Sandboxed templates and expressions (jinja2 `SandboxedEnvironment`): no arbitrary code, no attribute of a
+private or unsafe name, `range` capped, each evaluation bounded in time (checked at every attribute, item and
+call, and between output chunks) and in output size.
+
+A string holding `{{ ... }}` or `{% ... %}` is a template; one that is exactly `{{ expr }}` gives the
+expression's value as it is (a list stays a list). Conditions, switch values and loop items are expressions,
+written bare (`trigger.amount > 100`) or in braces.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined
+from jinja2.sandbox import SandboxedEnvironment
+
+MAX_RANGE = 10_000
+MAX_OUTPUT = 1_000_000  # characters of one template's output
+TIME_LIMIT_S = 0.5
+_WHOLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
+
+
+class TemplateFailure(Exception):
+    """A template did not parse, or failed, ran too long or produced too much."""
+
+
+class _Deadline(Exception):
+    pass
+
+
+class BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox with a per-evaluation deadline checked on every attribute, item and call."""
+
+    deadline: float = float("inf")
+
+    def _check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _Deadline
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """A mapping's key before its method (`trigger.items` is the trigger's `items` field)."""
+        self._check()
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        self._check()
+        return super().getitem(obj, argument)
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        self._check()
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise TemplateFailure(f"range is limited to {MAX_RANGE} items")
+    return rng
+
+
+def _environment() -> BoundedEnvironment:
+    env = BoundedEnvironment(undefined=StrictUndefined, autoescape=False)
+    env.globals = {"range": _range, "dict": dict, "lipsum": None}
+    del env.globals["lipsum"]
+    return env
+
+
+_ENV = _environment()
+
+
+def is_template(text: str) -> bool:
+    return "{{" in text or "{%" in text
+
+
+def _expression(text: str) -> str:
+    whole = _WHOLE.match(text)
+    return whole.group(1) if whole else text
+
+
+def syntax_error(text: str, expression: bool = False) -> str | None:
+    """Why `text` does not parse (None when it does): a template, or with `expression` an expression."""
+    try:
+        if expression:
+            _ENV.compile_expression(_expression(text))
+        elif is_template(text):
+            whole = _WHOLE.match(text)
+            if whole and "}}" not in whole.group(1):
+                _ENV.compile_expression(whole.group(1))
+            else:
+                _ENV.parse(text)
+    except TemplateSyntaxError as exc:
+        return f"line {exc.lineno}: {exc.message}"
+    return None
+
+
+def _bounded(run: Callable[[], Any]) -> Any:
+    _ENV.deadline = time.monotonic() + TIME_LIMIT_S
+    try:
+        return run()
+    except _Deadline as exc:
+        raise TemplateFailure(f"the evaluation took longer than {TIME_LIMIT_S}s") from exc
+    except TemplateFailure:
+        raise
+    except TemplateError as exc:
+        raise TemplateFailure(str(exc)) from exc
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        raise TemplateFailure(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        _ENV.deadline = float("inf")
+
+
+def evaluate(text: str, context: dict[str, Any]) -> Any:
+    """The value of the expression `text` (bare or in braces); an undefined name or field is an error."""
+    return _bounded(lambda: _value(text, context))
+
+
+def _value(text: str, context: dict[str, Any]) -> Any:
+    value = _ENV.compile_expression(_expression(text), undefined_to_none=False)(**context)
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
+def _render_text(text: str, context: dict[str, Any]) -> str:
+    whole = _WHOLE.match(text)
+    if whole and "}}" not in whole.group(1) and "{{" not in whole.group(1):
+        return _value(text, context)  # type: ignore[no-any-return]
+    template = _ENV.from_string(text)
+    chunks, size = [], 0
+    for chunk in template.generate(**context):
+        _ENV._check()
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise TemplateFailure(f"the output is longer than {MAX_OUTPUT} characters")
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
+def render(value: Any, context: dict[str, Any]) -> Any:
+    """`value` with every template string in it rendered (dicts and lists walked), bounded as one evaluation."""
+    return _bounded(lambda: _walk(value, context))
+
+
+def _walk(value: Any, context: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        return _render_text(value, context) if is_template(value) else value
+    if isinstance(value, dict):
+        return {k: _walk(v, context) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, context) for v in value]
+    return value
+
+
+def templates_in(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every template string in `value` with its path (`body.text`), for checking on save."""
+    if isinstance(value, str):
+        return [(path, value)] if is_template(value) else []
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in templates_in(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [t for i, v in enumerate(value) for t in templates_in(v, f"{path}[{i}]")]
+    return []
+
+
