@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from junction_common.contracts.event_types import EventType
 from sync_contracts import events as run_events
+from sync_contracts import records, tables
 
 EVENT_TYPES: list[EventType] = []
 EVENT_TYPES += [EventType(item["type"], "sync", run_events.DESCRIPTIONS[item["type"]], item["schema_version"],
                           item["schema"]) for item in run_events.json_schemas()]
+EVENT_TYPES += [EventType(item["type"], "sync", part.DESCRIPTIONS[item["type"]], item["schema_version"], item["schema"])
+                for part in (tables, records) for item in part.json_schemas()]

@@ -8,7 +8,7 @@ listed here answers 501 at the gateway.
 from __future__ import annotations
 
 from junction_common.contracts.operations import Route, Served
-from sync_contracts import runs
+from sync_contracts import records, runs, tables
 from sync_contracts.declarations import SERVICE
 
 SERVED: list[Served] = []
@@ -40,4 +40,30 @@ SERVED += [
     Served("listPipelineNotifications", SERVICE, query=runs.NotificationListQuery,
            route=Route("GET", "/api/pipelines/notifications", "List sync completion and failure notifications",
                        _RUNS_TAG, ("pipelines:read",))),
+]
+# Tables and records (connect-api.txt): synchronous operations of the internal API. importTableRows takes CSV or
+# JSON, so its body goes on as it came (the service reads and reports it row by row).
+SERVED += [
+    Served("listTables", SERVICE),
+    Served("createTable", SERVICE, body=tables.TableCreate),
+    Served("getTable", SERVICE),
+    Served("updateTable", SERVICE, body=tables.TableUpdate),
+    Served("deleteTable", SERVICE),
+    Served("listTableRows", SERVICE, query=tables.RowsQuery),
+    Served("createTableRow", SERVICE, body=tables.RowBody),
+    Served("upsertTableRow", SERVICE, body=tables.UpsertBody),
+    Served("lookupTableRows", SERVICE, query=tables.LookupQuery),
+    Served("updateTableRow", SERVICE, body=tables.RowBody),
+    Served("deleteTableRow", SERVICE),
+    Served("importTableRows", SERVICE),
+    Served("exportTable", SERVICE, query=tables.ExportQuery),
+    Served("approveTableSchemaChange", SERVICE,
+           route=Route("POST", "/connect/v1/tables/{slug}/schema/approve",
+                       "Approve a held schema change (the table's streams resume)", "Tables", ("tables.write",))),
+    Served("listRecords", SERVICE, query=records.RecordsQuery),
+    Served("getRecordsSummary", SERVICE),
+    Served("getRecord", SERVICE),
+    Served("deleteRecord", SERVICE),
+    Served("replayRecord", SERVICE),
+    Served("importRecords", SERVICE, body=records.RecordsImport),
 ]

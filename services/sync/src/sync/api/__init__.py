@@ -10,11 +10,12 @@ from collections.abc import Callable
 from fastapi import APIRouter
 
 from junction_common.service import ServiceRuntime
-from sync.api import pipelines_runs, runs_integrations, runs_own
+from sync.api import pipelines_runs, records, runs_integrations, runs_own, tables, tables_rows
 
 # Each feature's router factory, given the running service; a feature adds its own line.
 ROUTERS: list[Callable[[ServiceRuntime], APIRouter]] = []
 ROUTERS += [pipelines_runs.router, runs_own.router, runs_integrations.router]
+ROUTERS += [tables.router, tables_rows.router, records.router]
 
 
 def internal_routers(runtime: ServiceRuntime) -> list[APIRouter]:

@@ -62,7 +62,8 @@ def evolve(state: Table | None, event: EventEnvelope) -> Table | None:
         held = None if data.get("reason") == "approved" else state.held
         return replace(state, columns=list(data["columns"]), held=held)
     if event.type == "table.schema_change_held":
-        return replace(state, held={"changes": data["changes"], "columns": data["columns"]})
+        since = state.held["since"] if state.held else event.occurred_at.isoformat()
+        return replace(state, held={"changes": data["changes"], "columns": data["columns"], "since": since})
     return state
 
 

@@ -66,7 +66,8 @@ def observe(records: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def coerce(value: Any, kind: str) -> Any:
-    """`value` as a column of `kind` holds it: numbers in a string column become text, objects become JSON."""
+    """`value` as a column of `kind` holds it: numbers in a string column become text, objects become JSON (an integer
+    stays an integer in a number column: JSON has one number type)."""
     if value is None:
         return None
     if kind == STRING and not isinstance(value, str):
@@ -75,8 +76,6 @@ def coerce(value: Any, kind: str) -> Any:
         if isinstance(value, dict | list):
             return json.dumps(value, separators=(",", ":"), sort_keys=True)
         return str(value)
-    if kind == "number" and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
     return value
 
 

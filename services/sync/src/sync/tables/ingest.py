@@ -76,7 +76,10 @@ class Ingest:
             "schema_policy": target.schema_policy or "propagate", "origin": origin,
             "connection_id": target.connection_id, "provider": target.provider, "stream": target.stream})
         try:
-            made, _ = await self.tables.run(cause, tx.CREATE, table_id, {"record": record.model_dump(mode="json")})
+            made, version = await self.tables.run(cause, tx.CREATE, table_id,
+                                                  {"record": record.model_dump(mode="json")})
+            if cause.request_id:
+                await self.tables.readable(table_id, version)
         except ApiError as exc:
             if exc.code != "VALIDATION_ERROR":
                 raise
@@ -91,30 +94,37 @@ class Ingest:
         added, widened = domain.diff(state.columns, types)
         if not (added and state.policy != "ignore_new_columns") and not widened:
             return state
-        evolved, _ = await self.tables.run(cause, tx.EVOLVE, state.table_id, {"observed": types})
+        evolved, version = await self.tables.run(cause, tx.EVOLVE, state.table_id, {"observed": types})
+        if cause.request_id:  # an API call: a GET right after its answer sees the new schema
+            await self.tables.readable(state.table_id, version)
         return evolved or state
 
-    async def write(self, cause: Cause, state: domain.Table, items: list[Doc], source: Source, *,
+    async def write(self, cause: Cause, state: domain.Table, items: list[Doc], source: Source | None, *,
                     key_columns: list[str] | None = None, plan: str | None = None, merge: bool = False) -> BatchResult:
-        """Records kept, rows upserted (unless a change is held), record events appended."""
+        """Rows upserted (unless a change is held); with a `source`, each item also kept as a record and its
+        `record.ingested` event appended (rows written through the API are not ingested items)."""
         before = state
         state = await self.evolve(cause, state, items)
         result = BatchResult(state.table_id, str(state.record["slug"]), schema_changes=_changes(before, state))
         at = utcnow().isoformat()
         keyed = self._keyed(cause.workspace_id, state, items, key_columns or state.record.get("primary_key"), result)
-        docs = [record_doc(cause.workspace_id, rid, item, at, resource_type=source.resource_type,
-                           provider=source.provider, source=source.kind, connection_id=source.connection_id,
-                           run_id=source.run_id, stream=source.stream, table_id=state.table_id,
-                           table=result.slug, key=key) for key, rid, item in keyed]
+        docs = [] if source is None else [
+            record_doc(cause.workspace_id, rid, item, at, resource_type=source.resource_type,
+                       provider=source.provider, source=source.kind, connection_id=source.connection_id,
+                       run_id=source.run_id, stream=source.stream, table_id=state.table_id, table=result.slug,
+                       key=key) for key, rid, item in keyed]
         await self.records.put(docs)
         if state.held is not None:
             result.paused = True
         else:
+            if source is None:
+                keyed = [(key, "", item) for key, _, item in keyed]
             await self._rows(cause, state, keyed, at, plan, merge, result)
             if any(c["change"] == "widened" for c in result.schema_changes):
                 await self.reproject(state)
-        await self.records.emit(cause.workspace_id, "record.ingested",
-                                [{"record": record_view(d)} for d in docs], cause.correlation_id, cause.actor)
+        if docs:
+            await self.records.emit(cause.workspace_id, "record.ingested",
+                                    [{"record": record_view(d)} for d in docs], cause.correlation_id, cause.actor)
         return result
 
     def _keyed(self, workspace_id: str, state: domain.Table, items: list[Doc], key_columns: list[str] | None,
@@ -131,7 +141,7 @@ class Ingest:
 
     async def _rows(self, cause: Cause, state: domain.Table, keyed: list[tuple[str, str, Doc]], at: str,
                     plan: str | None, merge: bool, result: BatchResult) -> None:
-        writes = [RowWrite(key, shape(item, state.columns), rid) for key, rid, item in keyed]
+        writes = [RowWrite(key, shape(item, state.columns), rid or None) for key, rid, item in keyed]
         if plan is not None and writes:
             known = await self.rows.existing_ids([row_id(state.table_id, w.key) for w in writes])
             adding = len({row_id(state.table_id, w.key) for w in writes} - known)
@@ -139,12 +149,23 @@ class Ingest:
         done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge=merge)
         result.created, result.updated = done.created, done.updated
 
-    async def reproject(self, state: domain.Table) -> int:
-        """Every row rebuilt from its raw record (or its own values, for a row the API wrote) under the schema."""
-        raw = {d["_id"]: d["data"] for d in await self.records.of_table(state.table_id)}
+    async def reproject(self, state: domain.Table, since: str | None = None) -> int:
+        """Every row rebuilt from its raw record (or its own values, for a row the API wrote) under the schema;
+        with `since`, rows also made for the records received from then on that have none (held while paused)."""
+        records = {d["_id"]: d for d in await self.records.of_table(state.table_id)}
         rows = await self.rows.all(state.table_id)
         for row in rows:
-            row["data"] = shape(raw.get(row.get("record_id") or "") or row["data"], state.columns)
+            raw = records.get(row.get("record_id") or "")
+            row["data"] = shape(raw["data"] if raw else row["data"], state.columns)
+        if since is not None:
+            have = {row["_id"] for row in rows}
+            at = utcnow().isoformat()
+            for rid, rec in records.items():
+                made = row_id(state.table_id, str(rec.get("key")))
+                if made not in have and str(rec.get("received_at")) >= since:
+                    rows.append({"_id": made, "table_id": state.table_id, "workspace_id": rec["workspace_id"],
+                                 "key": rec.get("key"), "data": shape(rec["data"], state.columns), "record_id": rid,
+                                 "created_at": at, "updated_at": at})
         await self.rows.replace_data(rows)
         log.info("table_reprojected", table_id=state.table_id, rows=len(rows))
         return len(rows)

@@ -113,8 +113,9 @@ class RowStore:
         cursor = self.rows.find(query).sort(sort or [("_id", 1)]).skip(offset).limit(limit)
         return [dict(d) async for d in cursor], total
 
-    async def all(self, table_id: str) -> list[Doc]:
-        return [dict(d) async for d in self.rows.find({"table_id": table_id}).sort([("_id", 1)])]
+    async def all(self, table_id: str, sort: list[tuple[str, int]] | None = None) -> list[Doc]:
+        found = self.rows.find({"table_id": table_id}).sort(sort or [("_id", 1)])
+        return [dict(d) async for d in found]
 
     async def replace_data(self, docs: list[Doc]) -> None:
         """Write these rows back (a re-projection), each as given."""
