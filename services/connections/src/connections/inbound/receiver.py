@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connections.catalogue.index import Catalogue
+from connections.catalogue.workspace import WorkspaceCatalogue
 from connections.inbound import delivery
 from connections.inbound.signatures import Inbound, Signing, verify
 from connections.subscriptions.secrets import SigningSecrets
@@ -68,6 +69,8 @@ class Receiver:
     async def receive(self, request_id: str, provider_type: str, token: str, headers: Mapping[str, str],
                       body: bytes) -> Received:
         doc = await self.subscription(provider_type, token)
+        if isinstance(self.catalogue, WorkspaceCatalogue):  # no caller: the subscription's workspace's providers
+            await self.catalogue.bind(self.subscriptions.runtime.db, doc["workspace_id"])
         manifest = self.catalogue.get(provider_type)
         if manifest is None or manifest.webhooks is None:
             raise unauthorized("unknown_provider")
