@@ -98,19 +98,23 @@ async def cdk_installed() -> None:
     await runtime.environments.ensure(CDK_PACKAGE, runtime.cdk_version)
 
 
-def write_provider(folder: Path, api: PagedApi, style: str = "page", page_size: int = 500) -> None:
+def write_provider(folder: Path, api: PagedApi, style: str = "page", page_size: int = 500,
+                   streams: tuple[str, ...] = ("items",)) -> None:
+    """The simulator as provider `paged_sim`, its `items` endpoint under each name of `streams`."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = provider(api, style, page_size=page_size)
+    manifest["streams"] = [{**manifest["streams"][0], "name": name} for name in streams]
     (folder / "paged_sim.yaml").write_text(yaml.safe_dump(manifest))
 
 
 @contextlib.asynccontextmanager
 async def runs_edge(tmp: Path, rows: int = 0, page_size: int = 500, sync: bool = True,
-                    sync_settings: Json | None = None, **knobs: Any) -> AsyncIterator[RunsEdge]:
+                    sync_settings: Json | None = None, streams: tuple[str, ...] = ("items",),
+                    **knobs: Any) -> AsyncIterator[RunsEdge]:
     """The stack with the simulator (`rows` rows) as provider `paged_sim`; the sync service unless `sync=False`."""
     await cdk_installed()
     async with isolated_stack() as stack, paged_api(rows, page_size=page_size, **knobs) as api:
-        write_provider(tmp / "providers", api, page_size=page_size)
+        write_provider(tmp / "providers", api, page_size=page_size, streams=streams)
         connections = await start_connections(stack, provider_dirs=str(tmp / "providers"),
                                               provider_allow_networks="127.0.0.0/8")
         settings = {"run_lease_s": 3.0, "run_poll_s": 0.2, "scheduler_enabled": False, **(sync_settings or {})}
