@@ -18,7 +18,9 @@ from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
 from junction_common.workspaces import create_workspace
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
+from tests.simulators.oauth_provider import OAuthProvider, oauth_provider
 
+PUBLIC_BASE_URL = "https://app.junction.test"  # the gateway's public address, as registered with the provider
 SCOPES = ["providers.view", "providers.write", "proxy.execute", "integrations:read", "integrations:write",
           "pipelines:read", "pipelines:write", "pipelines:admin", "credentials:read", "credentials:write"]
 
@@ -45,6 +47,7 @@ class TenantEdge:
     stack: Stack
     service: ServiceRuntime
     api: ApiKeyProvider
+    oauth: OAuthProvider
     keys: dict[str, dict[str, str]]
 
     async def call(self, method: str, path: str, body: Any = None, who: str = "a",
@@ -61,12 +64,14 @@ class TenantEdge:
 
 @contextlib.asynccontextmanager
 async def tenant_edge(**settings: Any) -> AsyncIterator[TenantEdge]:
-    """No `provider_dirs`: a custom provider registered through the API is the only way to the simulator."""
-    async with isolated_stack() as stack, api_key_provider() as api:
-        service = await start_connections(stack, provider_allow_networks="127.0.0.0/8", **settings)
+    """No `provider_dirs`: a custom provider registered through the API is the only way to the simulators (the
+    API-key one and the OAuth 2.0 one, whose app a workspace brings in its authorize request)."""
+    async with isolated_stack() as stack, api_key_provider() as api, oauth_provider() as oauth:
+        service = await start_connections(stack, provider_allow_networks="127.0.0.0/8",
+                                          public_base_url=PUBLIC_BASE_URL, **settings)
         try:
             async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
                 keys = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
-                yield TenantEdge(gateway.url, http, stack, service, api, keys)
+                yield TenantEdge(gateway.url, http, stack, service, api, oauth, keys)
         finally:
             await service.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import pytest_asyncio
@@ -14,7 +15,7 @@ import pytest_asyncio
 from connections.app.provider_test import ProviderTester
 from connections_contracts import custom_providers as cp
 from junction_common.address_policy import AddressPolicy
-from tests.tenant_stack import TenantEdge, tenant_edge
+from tests.tenant_stack import PUBLIC_BASE_URL, TenantEdge, tenant_edge
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -164,3 +165,24 @@ async def test_its_address_is_still_held_to_the_operators_policy(edge: TenantEdg
         tester.policy = allowed
     assert status == 422 and body["error"]["details"]["reason"] == "address_refused", body
     assert len(edge.api.requests) == before
+
+
+async def test_a_custom_oauth_provider_goes_through_the_whole_flow(edge: TenantEdge) -> None:
+    sim = edge.oauth
+    status, body, _ = await edge.call("POST", BASE, sim.manifest("acme_oauth"))
+    assert status == 201, body
+    sim.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/acme_oauth/callback")
+    app = {"client_id": sim.client_id, "client_secret": sim.client_secret, "connectionName": "Acme OAuth"}
+    status, body, _ = await edge.call("POST", "/api/pipelines/oauth/acme_oauth/authorize", app, who="b")
+    assert status == 404 and body["success"] is False, body  # B has no such provider
+    status, body, _ = await edge.call("POST", "/api/pipelines/oauth/acme_oauth/authorize", app)
+    assert status == 200 and body["authorizeUrl"].startswith(sim.authorize_url + "?"), body
+    query = {k: v[0] for k, v in parse_qs(urlsplit(body["authorizeUrl"]).query).items()}
+    async with edge.http.get(sim.authorize_url, params=query, allow_redirects=False) as resp:
+        assert resp.status == 302, await resp.text()
+        callback = resp.headers["Location"].removeprefix(PUBLIC_BASE_URL)
+    status, made = await edge.anonymous("GET", callback)  # no key: the signed state names the workspace
+    assert status == 200 and made["connection"]["status"] == "CONNECTED", made
+    assert made["connection"]["provider"] == "acme_oauth"
+    status, body, _ = await edge.call("POST", "/connect/v1/proxy/acme_oauth", {"method": "GET", "path": "/me"})
+    assert status == 200 and body["data"]["status"] == 200 and body["data"]["body"]["id"] == "sim-user-1", body
