@@ -162,3 +162,139 @@ async def test_loop_filter_and_respond(edge: FlowsEdge, rx: FlowReceiver) -> Non
     ran = await steps(edge, flow, done["id"])
     assert {"send[1]", "send[3]", "only_even[0]"} <= set(ran) and "send[0]" not in ran
     assert ran["only_even[0]"]["output"] == {"passed": False}
+
+
+async def test_template_errors_point_at_the_node(edge: FlowsEdge) -> None:
+    bad = [trigger(), {"id": "t1", "type": "transform", "config": {"output": {"x": "{{ trigger.name | upper"}}},
+           {"id": "c1", "type": "if", "config": {"condition": "trigger.a >"}},
+           {"id": "h1", "type": "http_request", "config": {"url": ""}}]
+    status, body = await edge.call("POST", "/v1/workflows", {"name": "Bad", "nodes": bad, "edges": []})
+    assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR", body
+    errors = {(e["node"], e["path"]) for e in body["error"]["details"]["errors"]}
+    assert {("t1", "config.output.x"), ("c1", "config.condition"), ("h1", "config.url")} <= errors, errors
+    cyclic = [trigger(), {"id": "a", "type": "transform", "config": {}}, {"id": "b", "type": "transform", "config": {}}]
+    status, body = await edge.call("POST", "/v1/workflows", {"name": "Cycle", "nodes": cyclic,
+                                                             "edges": chain("start", "a", "b", "a")})
+    assert status == 422 and "cycle" in body["error"]["message"], body
+    status, body = await edge.call("POST", "/v1/workflows", {"name": "Two", "nodes": [trigger(), trigger("t2")],
+                                                             "edges": [{"source": "start", "target": "nowhere"}]})
+    assert status == 422 and {e["node"] for e in body["error"]["details"]["errors"]} == {"t2", "nowhere"}, body
+    # Parses, but fails on the data it runs with: the execution fails at that node with the template's error.
+    deref = {"id": "t1", "type": "transform", "config": {"output": "{{ trigger.customer.name }}"}}
+    flow = await make_flow(edge, [trigger(), deref], chain("start", "t1"))
+    done = await run(edge, flow, {"customer": None})
+    assert done["status"] == "failed" and done["error"]["node"] == "t1" and done["failed_step"] == "t1", done
+    assert done["error"]["code"] == "TEMPLATE_ERROR" and "name" in done["error"]["message"]
+    ran = await steps(edge, flow, done["id"])
+    assert ran["t1"]["status"] == "failed" and ran["t1"]["error"]["kind"] == "template"
+
+
+async def test_retry_policy_then_error_path(edge: FlowsEdge, rx: FlowReceiver) -> None:
+    retried = http("call", rx.url + "/flaky", {"a": 1},
+                   retry={"attempts": 3, "backoff_s": 0.2, "multiplier": 1, "on": ["http_5xx"]})
+    flow = await make_flow(edge, [trigger(), retried], chain("start", "call"))
+    rx.script = [503, 500]
+    done = await run(edge, flow, {})
+    assert done["status"] == "completed" and done["output"]["status"] == 200, done
+    keys = [k for k in rx.calls if k.startswith(done["id"])]
+    assert sorted(keys) == [f"{done['id']}:call:{n}" for n in (1, 2, 3)] and len(rx.effects_on("/flaky")) == 1
+    assert (await steps(edge, flow, done["id"]))["call"]["attempt"] == 3
+    # A 4xx is not retried by that policy: the error edge runs, with the error in templates.
+    nodes = [trigger(), http("call", rx.url + "/refused", retry={"attempts": 3, "on": ["http_5xx"]}),
+             http("alert", rx.url + "/alert", {"failed": "{{ error.node }}", "code": "{{ error.code }}"})]
+    flow = await make_flow(edge, nodes, [{"source": "start", "target": "call"},
+                                         {"source": "call", "target": "alert", "branch": "error"}])
+    rx.fail_paths["/refused"] = 404
+    done = await run(edge, flow, {})
+    assert done["status"] == "completed", done
+    assert [e["body"] for e in rx.effects_on("/alert")] == [{"failed": "call", "code": "HTTP_404"}]
+    assert rx.calls[f"{done['id']}:call:1"] == 1 and f"{done['id']}:call:2" not in rx.calls
+
+
+async def test_delay_stop_error_and_cross_workspace(edge: FlowsEdge, rx: FlowReceiver) -> None:
+    nodes = [trigger(), {"id": "wait", "type": "delay", "config": {"seconds": 1.2}},
+             http("after", rx.url + "/after", {"x": 1}),
+             {"id": "halt", "type": "stop_error", "config": {"message": "stop for {{ trigger.who }}", "code": "HALT"}}]
+    flow = await make_flow(edge, nodes, chain("start", "wait", "after", "halt"))
+    began = time.monotonic()
+    done = await run(edge, flow, {"who": "ann"})
+    assert time.monotonic() - began >= 1.2
+    assert done["status"] == "failed" and done["error"]["code"] == "HALT" and done["error"]["message"] == "stop for ann"
+    ran = await steps(edge, flow, done["id"])
+    assert ran["wait"]["status"] == "succeeded" and len(rx.effects_on("/after")) == 1
+    status, body = await edge.call("GET", f"/v1/executions/{done['id']}", key=edge.other_key)
+    assert status == 404 and body["error"]["code"] == "NOT_FOUND"
+    status, _ = await edge.call("POST", f"/v1/workflows/{flow}/execute", {"input": {}}, key=edge.other_key)
+    assert status == 404
+
+
+async def test_replay_from_a_failed_step_after_fixing_the_cause(edge: FlowsEdge, rx: FlowReceiver) -> None:
+    nodes = [trigger(), http("first", rx.url + "/first", {"v": "{{ trigger.v }}"}),
+             http("second", rx.url + "/second", {"n": "{{ steps.first.body.n }}", "v": "{{ trigger.v }}"})]
+    flow = await make_flow(edge, nodes, chain("start", "first", "second"))
+    rx.fail_paths["/second"] = 500
+    failed = await run(edge, flow, {"v": 1})
+    assert failed["status"] == "failed" and failed["failed_step"] == "second", failed
+    del rx.fail_paths["/second"]
+    path = f"/connect/v1/flows/{flow}/executions/{failed['id']}/replay"
+    status, body = await edge.call("POST", path, {"fromStep": "second", "triggerData": {"v": 2}})
+    assert status == 202 and body["data"]["replayOf"] == failed["id"], body
+    replayed = await finished(edge, body["data"]["executionId"])
+    assert replayed["status"] == "completed" and replayed["replay_of"] == failed["id"], replayed
+    assert len(rx.effects_on("/first")) == 1  # its recorded output was reused, not called again
+    assert [e["body"] for e in rx.effects_on("/second")] == [{"n": 1, "v": 2}]
+    ran = await steps(edge, flow, replayed["id"])
+    assert ran["first"]["recorded"] is True and ran["second"]["recorded"] is False
+    status, body = await edge.call("POST", path, {})  # from the start, original version and trigger
+    assert status == 202
+    again = await finished(edge, body["data"]["executionId"])
+    assert again["status"] == "completed" and len(rx.effects_on("/first")) == 2
+    status, body = await edge.call("POST", path, {"fromStep": "nope"})
+    assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR"
+
+
+async def test_bulk_replay_of_failed_executions(edge: FlowsEdge, rx: FlowReceiver) -> None:
+    flow = await make_flow(edge, [trigger(), http("call", rx.url + "/bulk", {"i": "{{ trigger.i }}"})],
+                           chain("start", "call"))
+    rx.fail_paths["/bulk"] = 500
+    since = time.time() - 1
+    failed = [await run(edge, flow, {"i": i}) for i in range(3)]
+    assert {f["status"] for f in failed} == {"failed"}
+    del rx.fail_paths["/bulk"]
+    window = {"from": _iso(since), "to": _iso(time.time() + 1)}
+    status, body = await edge.call("POST", f"/connect/v1/flows/{flow}/executions/replay-failed", window)
+    assert status == 202 and body["data"]["count"] == 3, body
+    done = [await finished(edge, e["executionId"]) for e in body["data"]["executions"]]
+    assert {d["status"] for d in done} == {"completed"} and sorted(e["body"]["i"] for e in rx.effects) == [0, 1, 2]
+
+
+async def test_test_run_listings_and_task_history(edge: FlowsEdge, rx: FlowReceiver) -> None:
+    double = {"id": "t", "type": "transform", "config": {"output": "{{ trigger.n * 2 }}"}}
+    flow = await make_flow(edge, [trigger(), double], chain("start", "t"), publish=False, name="Draft only")
+    status, body = await edge.call("POST", f"/connect/v1/flows/{flow}/test", {"n": 21})
+    assert status == 200 and body["data"]["status"] == "completed" and body["data"]["output"] == 42, body
+    assert [s["nodeId"] for s in body["data"]["steps"]] == ["start", "t"]
+    ok = await run(edge, flow, {"n": 1})
+    bad = await run(edge, flow, {"n": None})
+    assert ok["status"] == "completed" and bad["status"] == "failed"
+    status, body = await edge.call("GET", f"/v1/workflows/{flow}/executions?status=failed")
+    assert status == 200 and [e["id"] for e in body["data"]] == [bad["id"]], body
+    status, body = await edge.call("GET", f"/v1/workflows/{flow}/executions?from={_iso(time.time() + 60)}")
+    assert status == 200 and body["data"] == []
+    status, body = await edge.call("GET", "/v1/executions?limit=1")
+    assert status == 200 and len(body["data"]) == 1 and body["meta"]["has_more"] is True
+    status, body2 = await edge.call("GET", f"/v1/executions?limit=1&cursor={body['next_cursor']}")
+    assert status == 200 and body2["data"][0]["id"] != body["data"][0]["id"]
+    status, body = await edge.call("GET", f"/connect/v1/task-history?page=1&status=failed&flowId={flow}")
+    assert status == 200 and [t["id"] for t in body["data"]] == [bad["id"]] and body["meta"]["total"] == 1, body
+    assert body["data"][0]["flowId"] == flow and body["data"][0]["failedSteps"] == ["t"]
+    status, body = await edge.call("GET", f"/connect/v1/flows/{flow}/executions")
+    assert status == 200 and {e["id"] for e in body["data"]} >= {ok["id"], bad["id"]}
+    status, body = await edge.call("GET", "/connect/v1/task-history", key=edge.other_key)
+    assert status == 200 and body["data"] == []
+
+
+def _iso(ts: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

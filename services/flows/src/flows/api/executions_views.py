@@ -12,7 +12,8 @@ Doc = dict[str, Any]
 LIST_FIELDS = {"steps": 0, "logs": 0, "trigger": 0}  # left out of listings (large)
 VIEW = ("workflow_id", "workflow_name", "version", "status", "trigger", "source", "test", "replay_of",
         "replay_from", "started_at", "completed_at", "duration_ms", "output", "response", "error", "failed_step")
-CAMEL = {"workflow_id": "flowId", "workflow_name": "flowName", "replay_of": "replayOf", "replay_from": "replayFrom",
+CAMEL = {"execution_id": "executionId",
+         "workflow_id": "flowId", "workflow_name": "flowName", "replay_of": "replayOf", "replay_from": "replayFrom",
          "started_at": "startedAt", "completed_at": "completedAt", "duration_ms": "durationMs",
          "failed_step": "failedStep", "node_id": "nodeId", "node_type": "nodeType", "retry_at": "retryAt",
          "wake_at": "wakeAt"}
