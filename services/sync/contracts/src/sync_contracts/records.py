@@ -1,5 +1,9 @@
 """Records (connect-api.txt `/connect/v1/records`): every item ingested (sync batches, inbound provider webhooks,
-imports), its request models and the typed payloads of its events on `sync.record.events`."""
+imports), its request models and the typed payloads of its events on `sync.record.events`.
+
+Every record event carries `record` (the record as the API returns it, with its `id`), so its public payload
+(`{id, type, timestamp, workspace_id, data}`, data = the record) is the record whatever batch stream it was
+appended in."""
 
 from __future__ import annotations
 
@@ -67,7 +71,7 @@ class RecordReplayed(Payload):
 
 
 class RecordDeleted(Payload):
-    record_id: str
+    record: RecordView
 
 
 EVENT_MODELS: dict[str, type[Payload]] = {

@@ -46,9 +46,9 @@ class Records:
         return [record_view(d) for d in found], page
 
     async def delete(self, principal: Principal, request_id: str, rid: str) -> None:
-        await self.find(principal.workspace_id, rid)
+        doc = await self.find(principal.workspace_id, rid)
         await self.store.delete(rid)
-        await self.store.emit(principal.workspace_id, "record.deleted", [{"record_id": rid}], request_id,
+        await self.store.emit(principal.workspace_id, "record.deleted", [{"record": record_view(doc)}], request_id,
                               Actor(kind="api_key", id=principal.key_id))
 
     async def replay(self, principal: Principal, request_id: str, rid: str) -> Doc:
