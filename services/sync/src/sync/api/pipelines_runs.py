@@ -108,8 +108,9 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         if not answer.ok or not isinstance(answer.body, dict) or "connection_id" not in answer.body:
             raise ApiError("NOT_FOUND", "The webhook token is not known.")
         actor = Actor(kind="webhook_token", id=answer.body["connection_id"])
-        await runs.trigger(answer.body["workspace_id"], answer.body["connection_id"], "WEBHOOK", actor,
-                           request_id=request_id_of(request))
-        return json_response({"success": True, "message": "Sync triggered"}, 202)
+        triggered = await runs.trigger(answer.body["workspace_id"], answer.body["connection_id"], "WEBHOOK", actor,
+                                       request_id=request_id_of(request))
+        message = "Sync triggered" if triggered.run is not None else "Sync already in progress"
+        return json_response({"success": True, "message": message}, 202)
 
     return api
