@@ -90,6 +90,10 @@ async def test_a_variant_shares_the_credentials_in_a_group_and_the_source_is_bac
     assert status == 201 and third["variantGroupId"] == group, third
     assert (third["variantLabel"], third["name"]) == ("3", "Production CRM (3)")
     assert third["config"]["createOwnTables"] is False  # a variant's own choice is not inherited
+    # A PUT of the config, as documented, keeps the group in it.
+    status, updated, _ = await edge.call("PUT", f"{CONNECTIONS}/{third['id']}", {"config": {"createOwnTables": True}})
+    assert status == 200, updated
+    assert updated["connection"]["config"] == {"createOwnTables": True, "variantGroupId": group}
 
 
 async def test_a_label_is_unique_in_its_group(edge: Edge) -> None:

@@ -12,12 +12,22 @@ def pipelines_view(doc: Doc) -> Doc:
     return {
         "id": doc["_id"], "name": doc.get("name"), "type": doc.get("connector_type"), "provider": doc.get("provider"),
         "status": doc.get("status"), "lastError": doc.get("last_error"), "lastCheckedAt": doc.get("last_checked_at"),
-        "connectedAt": doc.get("connected_at"), "config": doc.get("config") or {}, "schedule": doc.get("schedule"),
+        "connectedAt": doc.get("connected_at"), "config": _config(doc), "schedule": doc.get("schedule"),
         "notifyUserIds": doc.get("notify_user_ids") or [], "variantGroupId": doc.get("variant_group_id"),
         "variantLabel": doc.get("variant_label"),
         "credentialFields": doc.get("credential_fields") or [], "credentialPreview": doc.get("credential_preview"),
         "createdAt": doc.get("created_at"), "updatedAt": doc.get("updated_at"),
     }
+
+
+def _config(doc: Doc) -> Doc:
+    """Its config; a variant's always names its group and says whether it has tables of its own (documented
+    defaults), even after a PUT replaced the config."""
+    config = dict(doc.get("config") or {})
+    if doc.get("variant_group_id"):
+        config["variantGroupId"] = doc["variant_group_id"]
+        config["createOwnTables"] = bool(config.get("createOwnTables", False))
+    return config
 
 
 def status_view(provider: str, doc: Doc | None) -> Doc:
