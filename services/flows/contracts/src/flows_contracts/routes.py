@@ -12,6 +12,7 @@ from flows_contracts import workflows as wx
 from flows_contracts.actions import ActionInputs
 from flows_contracts.declarations import SERVICE
 from flows_contracts.forms import FormCreate, FormListQuery, FormSubmit
+from flows_contracts.templates import TemplateClone, TemplateListQuery
 from flows_contracts.triggers import TriggerCreate
 from junction_common.contracts.operations import Route, Served
 
@@ -55,4 +56,10 @@ SERVED += [
         "POST", "/connect/v1/flows/{id}/executions/replay-failed",
         "Replay every failed execution of a flow started in a time range", "Flow execution control",
         ("flows.write",))),
+]
+# Flow templates: the library (data files of the service) and cloning one into a draft flow.
+SERVED += [
+    Served("listFlowTemplates", SERVICE, query=TemplateListQuery),
+    Served("getFlowTemplate", SERVICE),
+    Served("cloneFlowTemplate", SERVICE, body=TemplateClone),
 ]

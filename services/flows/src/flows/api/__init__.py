@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from flows.api import actions, executions, executions_flows, forms, task_history, triggers, workflows
+from flows.api import actions, executions, executions_flows, forms, task_history, templates, triggers, workflows
 from junction_common.service import ServiceRuntime
 
 # Each feature's router factory, given the running service; a feature adds its own line.
 ROUTERS: list[Callable[[ServiceRuntime], APIRouter]] = []
-ROUTERS += [actions.router, forms.router, triggers.router]
+ROUTERS += [actions.router, forms.router, triggers.router, templates.router]
 ROUTERS += [workflows.router, executions.router, executions_flows.router, task_history.router]
 
 

@@ -16,6 +16,7 @@ from flows.actions.runner import ProviderActions
 from flows.forms.commands import run_command
 from flows_contracts import forms as fx
 from flows_contracts import triggers as tx
+from flows_contracts import workflows as wx
 from junction_common.identity import Principal
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
@@ -23,7 +24,6 @@ from junction_common.vault import SealedSecret, Vault, parse_keys
 from junction_common.web.envelope import ApiError
 
 Doc = dict[str, Any]
-WORKFLOWS = "workflows"  # FL-CORE's workflow read model (flows_contracts.workflows.COLLECTION)
 HOOK_PATH = "/connect/v1/flow-hooks/"
 SHOWN = ("id", "flow_id", "kind", "provider_type", "trigger_name", "connection_id", "config", "status", "has_secret",
          "created_at", "updated_at")
@@ -54,7 +54,7 @@ class Subscriptions:
         return self.runtime.db[tx.TRIGGERS]
 
     async def flow(self, principal: Principal, flow_id: str) -> Doc:
-        doc = await self.runtime.db[WORKFLOWS].find_one({"_id": flow_id})
+        doc = await self.runtime.db[wx.COLLECTION].find_one({"_id": flow_id})
         if doc is None or doc.get("workspace_id") != principal.workspace_id or doc.get("deleted"):
             raise ApiError("NOT_FOUND", "Flow not found.", {"flowId": flow_id})
         return dict(doc)

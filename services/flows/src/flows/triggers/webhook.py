@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flows.triggers.starts import start_execution
+from flows.triggers.starts import start_now
 from flows.triggers.subscriptions import Subscriptions, token_hash
 from junction_common.logconfig import get_logger
 from junction_common.web.envelope import ApiError
@@ -59,7 +59,7 @@ async def receive(subscriptions: Subscriptions, token: str, body: bytes, query: 
     if secret is not None and not signed(secret, body, lowered):
         log.warning("flow_webhook_signature_refused", trigger_id=doc["_id"], workspace_id=doc["workspace_id"])
         raise ApiError("UNAUTHORIZED", "The webhook signature is missing or does not match.", None)
-    execution_id = await start_execution(subscriptions.runtime, doc["workspace_id"], doc["flow_id"], "webhook",
-                                         trigger_data(body, query, lowered), doc["_id"],
-                                         f"webhook:{doc['_id']}:{request_id}")
-    return {"executionId": execution_id, "flowId": doc["flow_id"], "triggerId": doc["_id"], "status": "pending"}
+    started = await start_now(subscriptions.runtime, doc["workspace_id"], doc["flow_id"], "webhook",
+                              trigger_data(body, query, lowered), doc["_id"], f"webhook:{doc['_id']}:{request_id}")
+    return {"executionId": started["execution_id"], "flowId": doc["flow_id"], "triggerId": doc["_id"],
+            "status": started["status"]}
