@@ -12,10 +12,13 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from conftest import Stack, create_workspace, isolated_stack, start_gateway, start_sync
+from junction_common.envelope import EventEnvelope, utcnow
 from junction_common.service import ServiceRuntime
+from junction_common.testing.infra import eventually
+from sync import topics
 from sync.tables.writer import TableWriter, table_target
 from sync_contracts import declarations as decl
 from tests.api import call
@@ -144,3 +147,33 @@ async def test_a_workspace_sees_only_its_own_records(env: Env) -> None:
     assert body["data"]["total"] == 0
     status, body = await env.call("GET", f"/records/{rid}")
     assert status == 200
+
+
+async def test_an_inbound_provider_webhook_is_one_record(env: Env) -> None:
+    """A delivery the connections service accepted (`provider_webhook.received` on its topic), delivered twice."""
+    event = EventEnvelope(type="provider_webhook.received", stream_id="pwd_1", version=1,
+                          workspace_id=env.workspace_id, occurred_at=utcnow(), command_id="c", correlation_id="c",
+                          causation_id="c", data={"subscription_id": "pws_1", "provider": "stripe",
+                                                  "event_type": "invoice.paid", "delivery_id": "evt_9",
+                                                  "body": {"id": "in_1", "amount": 500}})
+    later = event.model_copy(update={"event_id": "evt_later", "data": {**event.data, "delivery_id": "evt_10"}})
+    producer = AIOKafkaProducer(bootstrap_servers=env.stack.sync.kafka_bootstrap)
+    await producer.start()
+    try:
+        for sent in (event, event, later):  # one partition: the redelivery is handled before the later one
+            await producer.send_and_wait(env.stack.sync.topic(topics.PROVIDER_WEBHOOK_EVENTS), sent.to_bytes(),
+                                         key=b"pwd_1")
+    finally:
+        await producer.stop()
+
+    async def kept() -> list[Any]:
+        _, body = await env.call("GET", "/records?source=webhook&provider=stripe")
+        return body["data"] if len(body["data"]) == 2 else []
+
+    records = [r for r in await eventually(kept, 30) if r["key"] == "evt_9"]
+    assert [(r["resource_type"], r["key"], r["data"]) for r in records] == [
+        ("invoice.paid", "evt_9", {"id": "in_1", "amount": 500})]
+    events = await published(env.stack, lambda seen: any(
+        e["type"] == "record.ingested" and e["data"]["record"]["key"] == "evt_10" for e in seen))
+    assert len({e["event_id"] for e in events if e["type"] == "record.ingested"
+                and e["data"]["record"]["id"] == records[0]["id"]}) == 1

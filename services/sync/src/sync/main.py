@@ -10,6 +10,7 @@ from sync.app.runs_io import run_io
 from sync.app.runs_worker import RunWorker
 from sync.app.scheduler import Scheduler
 from sync.projections import PROJECTIONS
+from sync.records.webhooks import WebhookRecords
 from sync.settings import SyncSettings
 from sync.tables.writer import TableWriter
 from sync_contracts import declarations as cx
@@ -25,7 +26,7 @@ def create_spec(settings: SyncSettings) -> ServiceSpec:
         topic_for=topic_for,
         projections=PROJECTIONS,
         internal_routers=internal_routers,
-        components=[TableWriter, lambda runtime: RunWorker(runtime, run_io), Scheduler],
+        components=[TableWriter, lambda runtime: RunWorker(runtime, run_io), Scheduler, WebhookRecords],
     )
 
 
