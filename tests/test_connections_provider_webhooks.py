@@ -268,7 +268,8 @@ def slack_headers(body: bytes, at: int | None = None) -> dict[str, str]:
             "Content-Type": "application/json"}
 
 
-async def test_a_manual_provider_answers_the_url_to_paste_and_verifies_with_the_given_secret(edge: Edge) -> None:
+async def test_a_manual_provider_answers_the_url_to_paste_and_verifies_with_the_given_secret(
+        edge: Edge, capfd: pytest.CaptureFixture[str]) -> None:
     status, body = await subscribe(edge, "slack", {"url": "https://example.com/slack"})
     assert status == 422 and body["error"]["details"]["pointer"] == "/signingSecret", body
     status, body = await subscribe(edge, "slack", {"url": "https://example.com/slack", "events": ["nope"]})
@@ -290,3 +291,7 @@ async def test_a_manual_provider_answers_the_url_to_paste_and_verifies_with_the_
 
     status, listed = await edge.call("GET", "/connect/v1/webhooks/slack/subscriptions", who="b")
     assert status == 200 and listed["data"] == [], listed  # each workspace sees its own
+    logged = capfd.readouterr().out
+    token = sub["incomingUrl"].rsplit("/", 1)[1]
+    assert "/connect/v1/webhooks/slack/incoming/" in logged and token not in logged  # logs show a short prefix
+    assert SLACK_SECRET not in logged

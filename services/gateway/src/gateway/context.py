@@ -31,18 +31,26 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        with tracer("junction.gateway").start_as_current_span(f"{request.method} {request.url.path}"):
+        with tracer("junction.gateway").start_as_current_span(f"{request.method} {request.url.path}") as span:
             trace_id = current_trace_id()
             structlog.contextvars.bind_contextvars(trace_id=trace_id)
             response = await call_next(request)
+            path = logged_path(request)
+            span.update_name(f"{request.method} {path}")
         for name, value in getattr(request.state, "rate_headers", {}).items():
             response.headers.setdefault(name, value)
         response.headers["X-Request-Id"] = request_id
         response.headers["X-Trace-Id"] = trace_id
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        log.info("http_request", method=request.method, path=request.url.path, status=response.status_code,
+        log.info("http_request", method=request.method, path=path, status=response.status_code,
                  duration_ms=round((time.perf_counter() - started) * 1000, 1))
         return response
+
+
+def logged_path(request: Request) -> str:
+    """The path as logs and traces show it: a route whose path holds its credential (a webhook token) sets
+    `request.state.log_path` with the token shortened."""
+    return str(getattr(request.state, "log_path", None) or request.url.path)
 
 
 def install(app: FastAPI) -> None:

@@ -69,10 +69,21 @@ def _endpoint(op: Operation) -> Callable[..., Awaitable[Response]]:
     return endpoint
 
 
+def shortened_token_path(op: Operation, params: dict[str, Any]) -> str:
+    """The request's path with its last path parameter (the token) cut to 6 characters."""
+    path = op.path
+    for name in op.path_params:
+        value = str(params.get(name, ""))
+        path = path.replace("{" + name + "}", value if name != op.path_params[-1] else value[:6] + "…")
+    return path
+
+
 def _forwarding_endpoint(op: Operation, served: Served) -> Callable[..., Awaitable[Response]]:
     """A handler that checks the caller as the catalogue says, validates the declared models, then forwards."""
 
     async def endpoint(**kwargs: Any) -> Response:
+        if op.auth == "webhook_token":  # the token is a credential: logs and traces show its first characters
+            kwargs["request"].state.log_path = shortened_token_path(op, kwargs)
         return await forward(kwargs["request"], kwargs["res"], kwargs.get("principal"), served.service)
 
     async def authorized(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
