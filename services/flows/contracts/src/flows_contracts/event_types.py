@@ -6,6 +6,7 @@ them and lets endpoints subscribe to them (junction_common.contracts.event_types
 
 from __future__ import annotations
 
+from flows_contracts import forms
 from flows_contracts.events import DESCRIPTIONS, json_schemas
 from junction_common.contracts.event_types import EventType
 
@@ -13,3 +14,6 @@ EVENT_TYPES: list[EventType] = []
 # Workflows and executions (flows_contracts.events).
 EVENT_TYPES += [EventType(item["type"], "flows", DESCRIPTIONS[item["type"]], item["schema_version"], item["schema"])
                 for item in json_schemas()]
+# Forms and their submissions (flows_contracts.forms); subscription changes stay internal.
+EVENT_TYPES += [EventType(item["type"], "flows", forms.DESCRIPTIONS[item["type"]], item["schema_version"],
+                          item["schema"]) for item in forms.json_schemas()]

@@ -105,6 +105,8 @@ class FormSubmitted(Payload):
 
 
 EVENT_MODELS: dict[str, type[Payload]] = {FORM_CREATED: FormCreated, FORM_SUBMITTED: FormSubmitted}
+DESCRIPTIONS = {FORM_CREATED: "A form was created with its fields.",
+                FORM_SUBMITTED: "A form was submitted: its values, checked against the form's fields."}
 
 
 def json_schemas() -> list[dict[str, Any]]:
