@@ -19,9 +19,11 @@ import pytest
 import yaml
 
 from conftest import Stack, isolated_stack, start_connections, start_gateway
+from connections.projections.connections import apply_connection
 from connections_contracts import connection as cx
 from junction_common.cli.keys_cmd import rotate_keys
 from junction_common.cli.main import main as cli_main
+from junction_common.envelope import EventEnvelope
 from junction_common.service import ServiceRuntime
 from tests.connections_stack import (
     DOCUMENTED_KEY,
@@ -94,6 +96,19 @@ async def kids(service: ServiceRuntime) -> set[str]:
     return {d[f]["kid"] for d in docs for f in ("credentials_sealed", "webhook_token_sealed") if d.get(f)}
 
 
+async def replayed_alike(service: ServiceRuntime) -> None:
+    """Folding each connection's stored events from scratch gives its read model, rotated wrapping included."""
+    commits = await service.db["event_commits"].find({}).to_list()
+    events = sorted((EventEnvelope.model_validate(e) for c in commits for e in c["events"]),
+                    key=lambda e: (e.stream_id, e.version))
+    for doc in await service.db[cx.COLLECTION].find({}).to_list():
+        folded: dict[str, Any] | None = None
+        for event in (e for e in events if e.stream_id == doc["_id"]):
+            folded = apply_connection(folded, event)
+        assert folded is not None
+        assert {k: v for k, v in doc.items() if not k.startswith("_")} == folded
+
+
 @pytest.fixture
 async def edge(tmp_path: Path) -> AsyncIterator[tuple[Edge, Restartable]]:
     folder = tmp_path / "providers"
@@ -132,6 +147,7 @@ async def test_rotate_then_remove_the_old_key_and_every_connection_still_works(
     assert report["connections"]["active_key"] == "k2" and report["connections"]["failed"] == []
     assert report["connections"]["rotated"] == 2 and report["connections"]["current"] == 1, report
     assert await kids(front.service) == {"k2"}
+    await replayed_alike(front.service)
 
     front.service = await service.start(K2, "k2")  # the old key is gone
     await usable(front, [*old, new])
