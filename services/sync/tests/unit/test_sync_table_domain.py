@@ -129,3 +129,21 @@ def test_row_keys_come_from_the_primary_key() -> None:
     assert row_key({"a": 1}, None) == row_key({"a": 1}, None)
     with pytest.raises(MissingKey):
         row_key({"a": 1}, ["id"])
+
+
+def test_the_table_read_model_shows_a_held_change_until_approved_and_lists_every_change() -> None:
+    from sync.projections.tables import apply_table
+
+    events = created("pause")
+    events += stamped(table.decide(cmd(tx.EVOLVE, observed={"n": "number", "x": "date"}), events), len(events))
+    events += stamped(table.decide(cmd(tx.APPROVE), events), len(events))
+    events += stamped(table.decide(cmd(tx.UPDATE, settings={"name": "U"}), events), len(events))
+    incremental: dict[str, Any] | None = None
+    snapshots = []
+    for event in events:
+        incremental = apply_table(incremental, event)
+        snapshots.append(incremental)
+    assert incremental is not None and incremental["name"] == "U"
+    assert snapshots[2]["pending_schema_change"] is not None and incremental["pending_schema_change"] is None
+    assert [c["reason"] for c in incremental["schema_changes"]] == ["observed", "approved"]
+    assert {c["name"]: c["type"] for c in incremental["columns"]} == {"id": "integer", "n": "number", "x": "date"}
