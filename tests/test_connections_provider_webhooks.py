@@ -36,6 +36,8 @@ from tests.simulators.manifests import write_manifest
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 HOOKS_TYPE = "sim_hooks"
+SIGNED_TYPE = "sim_signed"
+CONNECTION_SECRET = "conn-held-webhook-secret-123"
 SCOPES = ["providers.view", "providers.write", "webhooks.view", "webhooks.write", "proxy.execute"]
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -83,6 +85,21 @@ class HooksProvider:
                                  "delete_path": "/webhook_endpoints/{id}"},
             },
         }
+
+
+def signed_by_connection_manifest(url: str) -> dict[str, Any]:
+    """A provider subscribed by hand whose signing secret is a credential field of the connection."""
+    fields = [{"name": "apiKey", "label": "API key"}, {"name": "webhookSecret", "label": "Webhook secret"}]
+    return {
+        "type": SIGNED_TYPE, "name": "Sim Signed", "description": "Signs with a secret the connection holds.",
+        "categories": ["CRM"], "docs_url": "https://example.com/docs", "api_base_url": url,
+        "auth": {"kind": "api_key", "location": "header", "name": "Authorization", "template": "Bearer {apiKey}",
+                 "fields": fields},
+        "test": {"method": "GET", "path": "/me", "expect_status": 200},
+        "webhooks": {"events": ["deal.won"], "subscribe": "manual",
+                     "signing": {"scheme": "hmac_sha256", "header": "X-Sim-Signature", "secret_field": "webhookSecret"},
+                     "delivery_id": "header:X-Sim-Delivery", "event_type": "body:kind"},
+    }
 
 
 @contextlib.asynccontextmanager
@@ -137,6 +154,7 @@ async def edge(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Edge]:
     folder = Path(tmp_path_factory.mktemp("hooks")) / "providers"
     async with isolated_stack() as stack, hooks_provider() as sim:
         write_manifest(folder, sim.manifest())
+        write_manifest(folder, signed_by_connection_manifest(sim.url))
         service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8")
         try:
             async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
@@ -295,3 +313,23 @@ async def test_a_manual_provider_answers_the_url_to_paste_and_verifies_with_the_
     token = sub["incomingUrl"].rsplit("/", 1)[1]
     assert "/connect/v1/webhooks/slack/incoming/" in logged and token not in logged  # logs show a short prefix
     assert SLACK_SECRET not in logged
+
+
+async def test_a_secret_the_connection_holds_verifies_until_it_is_disconnected(edge: Edge) -> None:
+    status, body = await edge.call("POST", f"/connect/v1/providers/{SIGNED_TYPE}/connect",
+                                   {"credentials": {"apiKey": edge.sim.api_key, "webhookSecret": CONNECTION_SECRET}})
+    assert status == 201, body
+    status, body = await subscribe(edge, SIGNED_TYPE, {"url": "https://example.com/signed"})
+    assert status == 201 and body["data"]["signing"]["secretSource"] == "connection", body
+    sub_id, incoming = body["data"]["id"], body["data"]["incomingUrl"]
+    event = b'{"kind": "deal.won", "deal": {"id": 7}}'
+    signature = hmac.new(CONNECTION_SECRET.encode(), event, hashlib.sha256).hexdigest()
+    headers = {"X-Sim-Signature": signature, "X-Sim-Delivery": "d-1", "Content-Type": "application/json"}
+    status, answer = await edge.deliver(incoming, event, headers)
+    assert status == 202 and (answer["data"]["deliveryId"], answer["data"]["eventType"]) == ("d-1", "deal.won")
+    status, body = await edge.call("DELETE", f"/connect/v1/providers/{SIGNED_TYPE}/disconnect")
+    assert status == 200, body
+    status, answer = await edge.deliver(incoming, event, {**headers, "X-Sim-Delivery": "d-2"})
+    assert status == 401 and answer["error"]["details"]["reason"] == "no_secret", answer
+    assert [r["delivery_id"] for r in await deliveries(edge, sub_id, at_least=1)] == ["d-1"]
+    assert [e["data"]["delivery_id"] for e in await received_events(edge, sub_id)] == ["d-1"]
