@@ -8,7 +8,9 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import stat
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import pytest_asyncio
 
 from sync.runtime import ConnectorRuntime, SourceFailed, SourceRef, configured_catalog, source_ref
 from sync.runtime.environments import CDK_PACKAGE
+from sync.runtime.runtime import DECLARATIVE_PROGRAM as DECLARATIVE
 from sync.settings import SyncSettings
 from tests.simulators.paged_api import STYLES, paged_api, provider
 
@@ -235,3 +238,37 @@ async def test_reads_stream_their_messages_as_they_come(runtime: ConnectorRuntim
                     break
             # The first record arrived while later pages were still to be asked for.
             assert len([s for s in api.requests if s.path.startswith("/items/")]) < 4
+
+
+INSTALL = """
+import asyncio, json, sys
+from sync.settings import SyncSettings
+from sync.runtime.environments import ConnectorEnvironments
+installed = asyncio.run(ConnectorEnvironments(SyncSettings()).ensure(sys.argv[1], sys.argv[2]))
+print("INSTALLED", json.dumps([installed.version, list(installed.scripts)]), flush=True)
+"""
+
+
+async def test_two_processes_installing_one_environment_install_it_once(runtime: ConnectorRuntime,
+                                                                        tmp_path: Path) -> None:
+    env = {**os.environ, "JUNCTION_HOME": str(tmp_path), "JUNCTION_LOG_JSON": "true"}
+    procs = [await asyncio.create_subprocess_exec(
+        sys.executable, "-c", INSTALL, CDK_PACKAGE, runtime.cdk_version, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT) for _ in range(2)]
+    outputs = [(await proc.communicate())[0].decode() for proc in procs]
+    try:
+        assert [proc.returncode for proc in procs] == [0, 0], outputs
+        both = "\n".join(outputs)
+        assert both.count("connector_install_started") == 1  # the other waited on the lock, then found it
+        assert both.count("connector_install_progress") > 1  # the installer's progress is in the log
+        answers = [json.loads(line.split(" ", 1)[1]) for line in both.splitlines() if line.startswith("INSTALLED")]
+        assert answers == [[runtime.cdk_version, answers[0][1]]] * 2 and DECLARATIVE in answers[0][1]
+        record = json.loads(file_text(tmp_path / "connectors" / f"{CDK_PACKAGE}-{runtime.cdk_version}" /
+                                      "installed.json"))
+        assert record["version"] == runtime.cdk_version and record["package"] == CDK_PACKAGE
+    finally:
+        await asyncio.to_thread(shutil.rmtree, tmp_path / "connectors", True)
+
+
+def file_text(path: Path) -> str:
+    return path.read_text()

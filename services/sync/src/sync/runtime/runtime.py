@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
@@ -16,6 +17,7 @@ from sync.settings import SyncSettings
 
 log = get_logger(__name__)
 DECLARATIVE_PROGRAM = "source-declarative-manifest"
+COMMAND_TIMEOUT_S = 600  # spec, check and discover; a read lasts as long as it streams
 
 
 class ConnectorRuntime:
@@ -34,35 +36,34 @@ class ConnectorRuntime:
             return _manifest_spec(ref.manifest or {})
         key = (str(ref.package), pypi_version(ref))
         if key not in self._specs:
-            messages = [m async for m in self._run(ref, "spec", None, [])]
-            found = next((m["spec"] for m in messages if m.get("type") == "SPEC"), None)
-            if found is None:
-                raise SourceFailed(f"{ref.package} answered `spec` without a SPEC message")
-            self._specs[key] = found
+            self._specs[key] = (await self._answer(ref, "spec", None, "SPEC"))["spec"]
         return self._specs[key]
 
     async def check(self, ref: SourceRef, config: dict[str, Any]) -> tuple[bool, str | None]:
         """Whether the source reaches its API with this config, and why not."""
-        status: dict[str, Any] | None = None
         try:
-            async for message in self._run(ref, "check", config, await self._secrets(ref, config)):
-                if message.get("type") == "CONNECTION_STATUS":
-                    status = message["connectionStatus"]
+            status = (await self._answer(ref, "check", config, "CONNECTION_STATUS"))["connectionStatus"]
         except SourceFailed as failed:
             return False, failed.message
-        if status is None:
-            return False, "the source answered `check` without a connection status"
         return status.get("status") == "SUCCEEDED", status.get("message")
 
     async def discover(self, ref: SourceRef, config: dict[str, Any]) -> dict[str, Any]:
         """The AirbyteCatalog {"streams": [...]}: names, JSON schemas, sync modes, cursors, primary keys."""
-        catalog = None
-        async for message in self._run(ref, "discover", config, await self._secrets(ref, config)):
-            if message.get("type") == "CATALOG":
-                catalog = message["catalog"]
-        if catalog is None:
-            raise SourceFailed("the source answered `discover` without a catalog")
-        return dict(catalog)
+        return dict((await self._answer(ref, "discover", config, "CATALOG"))["catalog"])
+
+    async def _answer(self, ref: SourceRef, command: str, config: dict[str, Any] | None, kind: str) -> Message:
+        """The message of `kind` that `command` answers with, within COMMAND_TIMEOUT_S."""
+        secrets = [] if config is None else await self._secrets(ref, config)
+        found: Message | None = None
+        try:
+            async with asyncio.timeout(COMMAND_TIMEOUT_S), aclosing(self._run(ref, command, config, secrets)) as run:
+                async for message in run:
+                    found = message if message.get("type") == kind else found
+        except TimeoutError:
+            raise SourceFailed(f"the source did not answer `{command}` within {COMMAND_TIMEOUT_S} s") from None
+        if found is None:
+            raise SourceFailed(f"the source answered `{command}` without a {kind} message")
+        return found
 
     async def read(self, ref: SourceRef, config: dict[str, Any], catalog: dict[str, Any],
                    state: list[dict[str, Any]] | None = None) -> AsyncIterator[Message]:
