@@ -15,6 +15,7 @@ from typing import Any
 
 from connections.app.operations import Call, Connections
 from connections_contracts import connection as cx
+from junction_common.envelope import Actor
 from junction_common.logconfig import get_logger
 from junction_common.vault import SealedSecret, VaultError
 from junction_common.web.envelope import ApiError
@@ -46,7 +47,8 @@ class KeyRotation:
                 if not data:
                     current += 1
                     continue
-                call = Call(service_principal(doc["workspace_id"], "keys"), f"{request_id}.rotate")
+                call = Call(service_principal(doc["workspace_id"], "keys"), f"{request_id}.rotate",
+                            Actor(kind="system", id="keys_rotate"))
                 await self.connections.run(call, cx.ROTATE_KEYS, doc["_id"], data)
                 rotated += 1
             except (VaultError, ApiError) as exc:
