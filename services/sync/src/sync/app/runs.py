@@ -23,6 +23,7 @@ from sync_contracts import runs as rx
 Doc = dict[str, Any]
 LOCKS = "sync_run_locks"
 HOLD_S = 15.0  # a new lock waits this long for its run's request to be recorded before a worker may take it
+PEOPLE = ("api_key", "user")  # actors that are someone (a webhook token, the scheduler are not)
 FACTS_WAIT_S = 5.0  # a connection made a moment ago may not be in this service's read model yet
 
 
@@ -72,7 +73,7 @@ class Runs:
             held = await self.locks.find_one({"_id": connection_id})
             return Triggered(None, (held or {}).get("run_id"))
         data = {"connection_id": connection_id, "trigger": trigger, "streams": streams or [],
-                "triggered_by": actor.id if actor.kind != "system" else None, "full_refresh": full_refresh or []}
+                "triggered_by": actor.id if actor.kind in PEOPLE else None, "full_refresh": full_refresh or []}
         try:
             outcome = await execute(self.runtime, ev.REQUEST_RUN, run_id, workspace_id, data, actor=actor,
                                     request_id=request_id)
