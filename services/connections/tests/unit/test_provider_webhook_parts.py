@@ -11,6 +11,7 @@ import pytest
 from connections.catalogue.manifest import WebhookRegistration
 from connections.domain.provider_webhooks import decide_delivery, decide_subscription
 from connections.inbound import delivery
+from connections.projections.provider_webhooks import apply_delivery, apply_subscription
 from connections.subscriptions.registration import fill, request_of
 from connections_contracts import provider_webhooks as pw
 from junction_common.decisions import CommandRejected
@@ -90,3 +91,22 @@ def test_a_subscription_is_made_once_and_deleted_once() -> None:
     assert decide_subscription(_cmd(pw.UNSUBSCRIBE, "pws_1", {}), [*history, _event(gone, "pws_1", 2)]) == []
     with pytest.raises(CommandRejected):
         decide_subscription(_cmd(pw.UNSUBSCRIBE, "pws_2", {}), [])
+
+
+def test_the_read_models_fold_the_events() -> None:
+    record = {"provider": "slack", "url": "https://x.example", "events": ["message"], "status": pw.ACTIVE,
+              "registration": "manual", "token_hash": "0" * 64, "signing": {"scheme": "slack"}}
+    sealed = {"kid": "k1", "wrapped_key": "w", "nonce": "n", "ciphertext": "c"}
+    [made] = decide_subscription(_cmd(pw.SUBSCRIBE, "pws_1", {"record": record, "secret_sealed": sealed}), [])
+    first = _event(made, "pws_1", 1)
+    doc = apply_subscription(None, first)
+    assert doc["status"] == pw.ACTIVE and doc["secret_sealed"] == sealed and doc["workspace_id"] == "ws_1"
+    [gone] = decide_subscription(_cmd(pw.UNSUBSCRIBE, "pws_1", {}), [first])
+    after = apply_subscription(doc, _event(gone, "pws_1", 2))
+    assert after["status"] == pw.DELETED and after["secret_sealed"] is None and after["deleted_at"]
+    data = {"subscription_id": "pws_1", "provider": "slack", "event_type": "message", "delivery_id": "Ev1",
+            "body": {"text": "hi"}}
+    [received] = decide_delivery(_cmd(pw.RECEIVE, "pwd_1", data), [])
+    row = apply_delivery(None, _event(received, "pwd_1", 1))
+    assert (row["subscription_id"], row["delivery_id"], row["event_type"]) == ("pws_1", "Ev1", "message")
+    assert "body" not in row
