@@ -6,6 +6,7 @@ once, stored as a hash, and a regenerated key refuses the previous one at once; 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -13,7 +14,12 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiokafka import AIOKafkaConsumer
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
+from structlog.testing import capture_logs
 
+from connections_contracts import declarations as decl
 from connections_contracts import tenant_integrations as ti
 from gateway.catalogue import load_operations
 from tests.tenant_stack import TenantEdge, tenant_edge
@@ -178,3 +184,63 @@ async def test_scopes_are_checked(edge: TenantEdge) -> None:
     assert status == 403 and body["error"]["code"] == "FORBIDDEN", body
     status, body, _ = await edge.call("POST", "/v1/integrations", {"service": SIM, "settings": {}}, key="none")
     assert status == 403, body
+
+
+async def raw_documents(edge: TenantEdge) -> list[bytes]:
+    """Every document of every collection of the connections database, as stored."""
+    db = edge.service.db
+    found: list[bytes] = []
+    for name in await db.list_collection_names():
+        coll = db.get_collection(name, codec_options=CodecOptions(document_class=RawBSONDocument))
+        found += [doc.raw async for doc in coll.find({})]
+    return found
+
+
+async def kafka_messages(edge: TenantEdge) -> list[bytes]:
+    settings = edge.stack.connections
+    topics = [settings.topic(t) for t in (decl.TENANT_INTEGRATION_EVENTS, decl.TENANT_INTEGRATION_INBOUND_EVENTS,
+                                          decl.COMMANDS)]
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    seen: list[bytes] = []
+    try:
+        for _ in range(10):
+            batch = await consumer.getmany(timeout_ms=500)
+            seen += [(r.key or b"") + (r.value or b"") for records in batch.values() for r in records]
+            if seen and not batch:
+                break
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def test_secret_settings_and_keys_appear_nowhere_but_sealed_or_hashed(edge: TenantEdge) -> None:
+    secret = "sk_integ_scan_" + hashlib.sha256(b"scan").hexdigest()[:24]
+    edge.api.api_key, before_key = secret, edge.api.api_key
+    try:
+        with capture_logs() as logs:
+            made = await create(edge, {"service": SIM, "settings": {"apiKey": secret, "region": "eu"},
+                                       "synchronizations": [{"eventType": "order.created"}]})
+            path = f"/v1/integrations/{made['id']}"
+            answers = [await edge.call("POST", f"{path}/test"), await edge.call("GET", path),
+                       await edge.call("PUT", path, {"settings": {"apiKey": secret}, "name": "Scanned"}),
+                       await edge.call("GET", "/v1/integrations")]
+            _, body, _ = await edge.call("POST", f"{path}/regenerate-key")
+            keys = [made["apiKey"], body["data"]["apiKey"]]
+            pushed = await edge.anonymous("POST", f"/v1/integrations/inbound/{keys[1]}",
+                                          {"eventType": "order.created", "data": {"n": 1}})
+            await asyncio.sleep(1.0)  # the relay and the projections catch up
+    finally:
+        edge.api.api_key = before_key
+    assert answers[0][1]["data"]["success"] is True and pushed[0] == 202, (answers[0], pushed)
+    assert secret not in json.dumps(made) and all(secret not in repr(a) for a in answers)
+    assert all(k not in repr(a) for k in keys for a in answers)
+    assert logs and not [line for line in logs if any(s in repr(line) for s in (secret, *keys))]
+    raws = await raw_documents(edge)
+    assert not [r for r in raws if any(s.encode() in r for s in (secret, *keys))]
+    assert any(hashlib.sha256(keys[1].encode()).hexdigest().encode() in r for r in raws)
+    messages = await kafka_messages(edge)
+    assert any(b"tenant_integration.created" in m for m in messages)
+    assert any(b"tenant_integration_inbound.received" in m for m in messages)
+    assert not [m for m in messages if any(s.encode() in m for s in (secret, *keys))]
