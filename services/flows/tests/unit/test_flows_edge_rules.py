@@ -12,6 +12,7 @@ import pytest
 from flows.actions.request import input_errors, proxy_body
 from flows.domain.form import decide_submit, submission_errors
 from flows.domain.trigger import config_errors, decide_create, decide_delete
+from flows.triggers.claims import ABANDONED_AFTER_S, abandoned
 from flows.triggers.cron import due_slot
 from flows.triggers.poll import records_of
 from flows.triggers.webhook import signed, trigger_data
@@ -110,3 +111,11 @@ def test_action_inputs_are_checked_and_placed() -> None:
                    "query": {"limit": "5", "all": "true"}}
     post = proxy_body({"method": "post", "path": "/contacts"}, {"email": "a@b.co"}, "k2")
     assert post["body"] == {"email": "a@b.co"} and "query" not in post
+
+
+def test_a_claim_never_marked_started_is_taken_up_after_the_grace_period() -> None:
+    now = 1_000_000.0
+    assert abandoned({"started": False, "claimed_ts": now - ABANDONED_AFTER_S - 1}, now)
+    assert not abandoned({"started": False, "claimed_ts": now - 1}, now)
+    assert not abandoned({"started": True, "claimed_ts": 0}, now)
+    assert not abandoned({"claimed_ts": 0}, now) and not abandoned(None, now)

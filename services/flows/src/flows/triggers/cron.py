@@ -1,6 +1,7 @@
 """Cron triggers: each subscription's latest due slot (its cron expression, UTC) starts its flow once across every
 replica (the slot is claimed: `cron:<trigger>:<slot>`). Slots before the subscription was made never fire; while no
-replica runs, missed slots are not caught up: the latest one fires when one is back."""
+replica runs, missed slots are not caught up: the latest one fires when one is back. A replica dying between the
+claim and the start leaves the claim unmarked: the next tick past the grace period starts it (the same key)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from croniter import croniter
 
-from flows.triggers.claims import claim
+from flows.triggers.claims import abandoned, claim, claimed, mark_started
 from flows.triggers.starts import execution_id_for, start_execution
 from junction_common.service import ServiceRuntime
 
@@ -30,8 +31,11 @@ async def fire_due(runtime: ServiceRuntime, trigger: Doc, now: datetime) -> str 
     if slot is None:
         return None
     key = f"cron:{trigger['_id']}:{slot.isoformat()}"
-    if not await claim(runtime, key, trigger, execution_id=execution_id_for(key)):
+    if not await claim(runtime, key, trigger, execution_id=execution_id_for(key), started=False) and \
+            not abandoned(await claimed(runtime, key), now.timestamp()):
         return None
-    data = {"slot": slot.isoformat(), "cron": trigger["config"]["cron"], "fired_at": now.isoformat()}
-    return await start_execution(runtime, trigger["workspace_id"], trigger["flow_id"], "cron", data, trigger["_id"],
-                                 key)
+    data = {"slot": slot.isoformat(), "cron": trigger["config"]["cron"]}
+    started = await start_execution(runtime, trigger["workspace_id"], trigger["flow_id"], "cron", data,
+                                    trigger["_id"], key)
+    await mark_started(runtime, key)
+    return started

@@ -4,7 +4,8 @@ its primary key (the stream's `primary_key`) was never seen by this subscription
 
 The first round is the baseline: the items already there are recorded as seen, not fired (`config.fireExisting`
 true fires them). Every item a round does not fire is recorded in `flow_trigger_skips` with its reason
-(`already_seen`, `baseline`, `no_id`), so re-publishing old items never re-fires them and one can see why.
+(`already_seen`, `baseline`, `no_id`), so re-publishing old items never re-fires them and one can see why. An item
+claimed by a round that died before starting its execution is started by a later round (flows.triggers.claims).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from typing import Any
 
 from flows.actions.runner import ProviderActions
-from flows.triggers.claims import claim, claimed
+from flows.triggers.claims import abandoned, claim, claimed, mark_started
 from flows.triggers.starts import execution_id_for, start_execution
 from flows_contracts import triggers as tx
 from junction_common.logconfig import get_logger
@@ -69,6 +70,7 @@ class Poller:
             key = f"poll:{trigger['_id']}:{item_id}"
             started.append(await start_execution(self.runtime, trigger["workspace_id"], trigger["flow_id"], "poll",
                                                  item, trigger["_id"], key))
+            await mark_started(self.runtime, f"item:{trigger['_id']}:{item_id}")
         log.info("flow_polled", trigger_id=trigger["_id"], items=len(items), started=len(started),
                  baseline=baseline)
         return started
@@ -91,9 +93,11 @@ class Poller:
         claim_id = f"item:{trigger['_id']}:{item_id}"
         key = f"poll:{trigger['_id']}:{item_id}"
         if await claim(self.runtime, claim_id, trigger, item_id=item_id, baseline=baseline,
-                       execution_id=None if baseline else execution_id_for(key)):
+                       execution_id=None if baseline else execution_id_for(key), started=baseline):
             return "baseline" if baseline else None
         first = await claimed(self.runtime, claim_id)
+        if abandoned(first, time.time()):
+            return None  # claimed by a round that died before starting it: started now, with the same key
         return "baseline" if first and first.get("baseline") and baseline else "already_seen"
 
     async def _skipped(self, trigger: Doc, item_id: str | None, reason: str, now: float) -> None:
