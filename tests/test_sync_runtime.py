@@ -15,10 +15,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import pytest_asyncio
+import yaml
 
-from sync.runtime import ConnectorRuntime, SourceFailed, SourceRef, configured_catalog, source_ref
+from connections.catalogue.manifest import Manifest
+from sync.runtime import (
+    ConnectorRuntime,
+    SourceFailed,
+    SourceRef,
+    configured_catalog,
+    declarative_manifest,
+    source_ref,
+)
 from sync.runtime.environments import CDK_PACKAGE
 from sync.runtime.runtime import DECLARATIVE_PROGRAM as DECLARATIVE
 from sync.settings import SyncSettings
@@ -221,8 +231,6 @@ async def test_a_pypi_source_is_installed_and_read_end_to_end(runtime: Connector
 
 
 async def test_the_simulators_provider_yaml_is_a_valid_catalogue_manifest() -> None:
-    from connections.catalogue.manifest import Manifest
-
     async with paged_api(0) as api:
         for style in STYLES:
             assert Manifest.model_validate(provider(api, style)).streams[0].pagination is not None
@@ -272,3 +280,31 @@ async def test_two_processes_installing_one_environment_install_it_once(runtime:
 
 def file_text(path: Path) -> str:
     return path.read_text()
+
+
+def engine_schema(runtime: ConnectorRuntime) -> Json:
+    """The declarative engine's own component schema, from the installed airbyte-cdk."""
+    venv = runtime.environments.root / f"{CDK_PACKAGE}-{runtime.cdk_version}"
+    (path,) = venv.glob("lib/python*/site-packages/airbyte_cdk/sources/declarative/declarative_component_schema.yaml")
+    return yaml.safe_load(path.read_text())  # type: ignore[no-any-return]
+
+
+def test_every_built_in_provider_with_streams_yields_a_manifest_the_engine_accepts(runtime: ConnectorRuntime) -> None:
+    validator = jsonschema.Draft7Validator(engine_schema(runtime))
+    folder = Path(__file__).parents[1] / "services/connections/src/connections/catalogue/providers"
+    built = 0
+    for path in sorted(folder.glob("*.yaml")):
+        manifest = Manifest.model_validate(yaml.safe_load(path.read_text()))
+        if manifest.streams and manifest.source is None:
+            errors = [e.message[:200] for e in validator.iter_errors(
+                declarative_manifest(manifest.model_dump(mode="json", exclude_none=True)))]
+            assert errors == [], (path.name, errors[:3])
+            built += 1
+    assert built >= 40
+
+
+async def test_a_region_in_the_config_chooses_the_base_url(runtime: ConnectorRuntime) -> None:
+    async with paged_api(20) as api:
+        regional = {**provider(api, "page"), "api_base_url": "http://127.0.0.1:9", "regions": {"eu": api.url}}
+        messages = await read_all(runtime, source_ref(regional), {"apiKey": api.api_key, "region": "eu"}, catalog())
+    assert len(records(messages)) == 20

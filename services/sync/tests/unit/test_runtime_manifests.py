@@ -144,3 +144,13 @@ def test_a_provider_source_can_be_a_pypi_package_or_a_manifest_file(tmp_path: Pa
     assert own.kind == "declarative" and own.manifest == {"version": "6.0.0", "type": "DeclarativeSource"}
     built = source_ref(provider(), ["deals"])
     assert built.manifest is not None and [s["name"] for s in built.manifest["streams"]] == ["deals"]
+
+
+def test_regions_choose_the_base_url_by_the_configs_region() -> None:
+    regional = {**provider(), "api_base_url": "https://api.acme.example", "api_path_prefix": "/v1",
+                "regions": {"eu": "https://eu.acme.example/"}}
+    url_base = declarative_manifest(regional)["streams"][0]["retriever"]["requester"]["url_base"]
+    assert url_base == ("{{ {'eu': 'https://eu.acme.example/v1'}.get(config.get('region'), "
+                        "'https://api.acme.example/v1') }}")
+    placeholders = declarative_manifest({**regional, "api_base_url": "https://{subdomain}.acme.example"})
+    assert placeholders["streams"][0]["retriever"]["requester"]["url_base"].startswith("https://{{ config[")

@@ -76,11 +76,22 @@ def _jinja(template: str) -> str:
     return PLACEHOLDER.sub(lambda m: "{{ config['" + m.group(1) + "'] }}", template)
 
 
+def _url_base(provider: Json) -> str:
+    """The base URL as an interpolation: host placeholders from the config, and with `regions` the config's
+    `region` choosing among them (the default base for another or none)."""
+    prefix = _jinja(provider.get("api_path_prefix") or "")
+    base = _jinja(str(provider["api_base_url"]).rstrip("/")) + prefix
+    regions = {name: str(url).rstrip("/") for name, url in (provider.get("regions") or {}).items()}
+    if not regions or any(PLACEHOLDER.search(url) for url in regions.values()) or "{{" in base:
+        return base
+    choices = ", ".join(f"{name!r}: {url + prefix!r}" for name, url in sorted(regions.items()))
+    return "{{ {" + choices + "}.get(config.get('region'), " + repr(base) + ") }}"
+
+
 def _requester(provider: Json) -> Json:
-    base = str(provider["api_base_url"]).rstrip("/") + (provider.get("api_path_prefix") or "")
     requester: Json = {
         "type": "HttpRequester",
-        "url_base": _jinja(base),
+        "url_base": _url_base(provider),
         "http_method": "GET",
         "authenticator": _authenticator(provider["auth"]),
         "error_handler": {
