@@ -40,8 +40,3 @@ class CustomProviderBody(BaseModel):
     def manifest(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=False)
 
-
-class CustomProviderListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    limit: int = Field(default=100, ge=1, le=200)

@@ -23,6 +23,7 @@ from junction_common.web.envelope import ApiError, request_id_of
 log = get_logger(__name__)
 Doc = dict[str, Any]
 MAX_ERRORS = 20
+MAX_PER_WORKSPACE = 100  # every call of the workspace reads its catalogue: keep it small
 
 
 def _errors(exc: ValidationError) -> list[Doc]:
@@ -70,6 +71,9 @@ class CustomProviders:
 
     async def register(self, call: Call, manifest: Doc) -> Doc:
         checked = self._checked(manifest)
+        if await self.db.count_documents({"workspace_id": call.workspace_id, "deleted": False}) >= MAX_PER_WORKSPACE:
+            raise ApiError("VALIDATION_ERROR", f"A workspace holds at most {MAX_PER_WORKSPACE} custom providers.",
+                           {"pointer": "/type", "limit": MAX_PER_WORKSPACE})
         return await self._run(call, cp.REGISTER, checked)
 
     async def replace(self, call: Call, provider_type: str, manifest: Doc) -> Doc:

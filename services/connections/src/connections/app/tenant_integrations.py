@@ -154,14 +154,18 @@ class TenantIntegrations:
 
     async def _outcome(self, workspace_id: str, doc: Doc, manifest: Manifest) -> Outcome:
         if isinstance(manifest.auth, OAuth2Auth):
-            latest = await self.connections.of_provider(workspace_id, manifest.type)
-            if latest is None:
-                return Outcome(conn.ERROR, f"No {manifest.type} connection: authorize one first.")
-            return Outcome(conn.CONNECTED if latest.get("status") == conn.CONNECTED else conn.ERROR,
-                           latest.get("last_error") or (None if latest.get("status") == conn.CONNECTED
-                                                        else f"The {manifest.type} connection is {latest['status']}."))
+            return await self._connection_outcome(workspace_id, manifest)
         settings = {k: str(v) for k, v in {**(doc.get("settings") or {}), **self.open(doc)}.items()}
         return await self.connections.test(manifest, settings)
+
+    async def _connection_outcome(self, workspace_id: str, manifest: Manifest) -> Outcome:
+        """An OAuth provider's integration is as good as the workspace's latest connection of it."""
+        latest = await self.connections.of_provider(workspace_id, manifest.type)
+        if latest is None:
+            return Outcome(conn.ERROR, f"No {manifest.type} connection: authorize one first.")
+        if latest.get("status") == conn.CONNECTED:
+            return Outcome(conn.CONNECTED)
+        return Outcome(conn.ERROR, latest.get("last_error") or f"The {manifest.type} connection is {latest['status']}.")
 
     def _seal(self, workspace_id: str, integration_id: str, secret: Doc) -> Doc:
         plaintext = json.dumps(secret, separators=(",", ":"), sort_keys=True).encode()
