@@ -34,9 +34,9 @@ class PeerSteps:
         return _answer(answer, what)
 
     async def table_upsert(self, workspace_id: str, config: dict[str, Any], key: str, data: Any = None) -> Any:
-        row = {"data": data if data is not None else dict(config.get("data") or {})}
+        row: dict[str, Any] = {"data": data if data is not None else dict(config.get("data") or {})}
         if config.get("key"):
-            row["key"] = config["key"]
+            row["keyColumns"] = [config["key"]]
         slug = quote(str(config["table"]), safe="")
         return await self._call("POST", "sync", f"/connect/v1/tables/{slug}/rows/upsert", workspace_id,
                                 "the tables service", key, body=row)
