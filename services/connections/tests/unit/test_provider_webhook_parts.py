@@ -110,3 +110,27 @@ def test_the_read_models_fold_the_events() -> None:
     row = apply_delivery(None, _event(received, "pwd_1", 1))
     assert (row["subscription_id"], row["delivery_id"], row["event_type"]) == ("pws_1", "Ev1", "message")
     assert "body" not in row
+
+
+def test_github_registers_a_repository_hook_named_by_the_subscription_config() -> None:
+    from connections.catalogue.loader import load_catalogue
+
+    github = load_catalogue([]).get("github")
+    assert github is not None and github.webhooks is not None and github.webhooks.registration is not None
+    values = {"owner": "octo", "repo": "hello world", "url": "https://j.example/in/t", "events": ["push"],
+              "secret": "whsec_1"}
+    sent = request_of(github.webhooks.registration, values)
+    assert (sent.method, sent.path) == ("POST", "/repos/octo/hello%20world/hooks")
+    assert sent.body == {"name": "web", "active": True, "events": ["push"],
+                         "config": {"url": "https://j.example/in/t", "content_type": "json", "secret": "whsec_1",
+                                    "insecure_ssl": "0"}}
+    with pytest.raises(ValueError, match="owner"):
+        request_of(github.webhooks.registration, {"url": "u", "events": [], "secret": "s"})
+
+
+def test_a_subscribe_body_refuses_config_names_it_fills_itself() -> None:
+    assert pw.SubscribeBody(url="https://x.example/h", config={"owner": "octo"}).config == {"owner": "octo"}
+    with pytest.raises(ValueError, match="config"):
+        pw.SubscribeBody(url="https://x.example/h", config={"url": "https://evil.example"})
+    with pytest.raises(ValueError, match="url"):
+        pw.SubscribeBody(url="ftp://x.example/h")

@@ -13,6 +13,7 @@ token only travel sealed (vault ciphertext); no answer, event or log shows eithe
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -35,7 +36,8 @@ _CLOSED = ConfigDict(extra="forbid")
 class SubscribeBody(BaseModel):
     """`url` (your endpoint, kept with the subscription), optional `events` (the provider's event types; all of
     the manifest's when omitted). Junction's own: `connectionId` (which connection registers it, the latest live
-    one by default), `signingSecret` (the secret the provider signs with, for providers whose console shows it)."""
+    one by default), `signingSecret` (the secret the provider signs with, for providers whose console shows it),
+    `config` (values the provider's registration names, e.g. GitHub's `owner` and `repo`)."""
 
     model_config = _CLOSED
 
@@ -43,12 +45,21 @@ class SubscribeBody(BaseModel):
     events: list[str] | None = Field(default=None, max_length=200)
     connectionId: str | None = Field(default=None, max_length=64)
     signingSecret: str | None = Field(default=None, min_length=1, max_length=4096)
+    config: dict[str, str] | None = Field(default=None, max_length=20)  # values the registration names ({owner})
 
     @field_validator("url")
     @classmethod
     def _http(cls, value: str) -> str:
         if not value.lower().startswith(("https://", "http://")) or any(c in value for c in " \r\n\t"):
             raise ValueError("url is an http(s) URL")
+        return value
+
+    @field_validator("config")
+    @classmethod
+    def _values(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None and any(not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,40}", k) or not 0 < len(v) <= 200
+                                     or k in ("url", "events", "secret", "id") for k, v in value.items()):
+            raise ValueError("config holds names (not url, events, secret, id) with values of 1 to 200 characters")
         return value
 
     @field_validator("events")
@@ -73,6 +84,7 @@ class SubscriptionRecord(BaseModel):
     provider_webhook_id: str | None = None  # the provider's id of the registration (kind api)
     token_hash: str  # sha256 of the incoming URL's token (hex): how a delivery finds its subscription
     signing: dict[str, Any] = {}  # {scheme, header, secretSource}: where its secret comes from, never the secret
+    config: dict[str, str] = {}  # the caller's values the provider's registration names (GitHub's owner, repo)
 
 
 class Payload(BaseModel):

@@ -34,7 +34,8 @@ def subscription_view(doc: dict[str, Any]) -> dict[str, Any]:
     view = {"id": doc.get("id") or doc.get("_id"), "provider": doc.get("provider"), "url": doc.get("url"),
             "events": doc.get("events", []), "status": doc.get("status"), "registration": doc.get("registration"),
             "connectionId": doc.get("connection_id"), "providerWebhookId": doc.get("provider_webhook_id"),
-            "signing": doc.get("signing", {}), "createdAt": doc.get("created_at"), "updatedAt": doc.get("updated_at")}
+            "signing": doc.get("signing", {}), "config": doc.get("config", {}), "createdAt": doc.get("created_at"),
+            "updatedAt": doc.get("updated_at")}
     if doc.get("incoming_url"):
         view["incomingUrl"] = doc["incoming_url"]
     return view

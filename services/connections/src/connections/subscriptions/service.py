@@ -75,10 +75,12 @@ class Subscriptions:
         secret, source = body.signingSecret, "given" if body.signingSecret else None
         record: Doc = {"provider": manifest.type, "url": body.url, "events": events, "status": pw.ACTIVE,
                        "registration": mode,
-                       "connection_id": connection["_id"] if connection else None, "token_hash": token_hash(token)}
+                       "connection_id": connection["_id"] if connection else None, "token_hash": token_hash(token),
+                       "config": body.config or {}}
         if mode == "api":
             secret, source, record["provider_webhook_id"] = await self._register(call, manifest, connection, url,
-                                                                                 events, secret, source)
+                                                                                 events, secret, source,
+                                                                                 record["config"])
         if source is None:
             source = unsealed_source(manifest, connection, self.signing.opened_connection(connection))
         if source is None:
@@ -102,14 +104,16 @@ class Subscriptions:
         return await self.connections.of_provider(call.workspace_id, manifest.type)
 
     async def _register(self, call: Call, manifest: Manifest, connection: Doc | None, url: str, events: list[str],
-                        secret: str | None, source: str | None) -> tuple[str | None, str | None, str]:
+                        secret: str | None, source: str | None,
+                        config: dict[str, str]) -> tuple[str | None, str | None, str]:
         if connection is None or connection.get("status") != cx.CONNECTED:
             raise ApiError("NOT_CONNECTED", f"Connect {manifest.type} first: the subscription is registered with "
                            "the connection's credential.", {"type": manifest.type}, status=409)
         assert manifest.webhooks is not None and manifest.webhooks.registration is not None
         if secret is None and "{secret}" in str(manifest.webhooks.registration.body):
             secret, source = "whsec_" + secrets.token_urlsafe(32), "generated"
-        values = {**self._fields(manifest, connection), "url": url, "events": events, "secret": secret or ""}
+        values = {**self._fields(manifest, connection), **config, "url": url, "events": events,
+                  "secret": secret or ""}
         try:
             done = await registration.register(self.proxy, call, manifest, values)
         except RequestRefused as exc:
@@ -154,8 +158,12 @@ class Subscriptions:
                 or manifest.webhooks.registration is None:
             log.info("provider_webhook_unregister_skipped", provider=manifest.type, subscription_id=doc["_id"])
             return
-        values = {**self._fields(manifest, connection), "id": doc["provider_webhook_id"]}
-        await registration.unregister(self.proxy, call, manifest, values)
+        values = {**self._fields(manifest, connection), **(doc.get("config") or {}), "id": doc["provider_webhook_id"]}
+        try:
+            await registration.unregister(self.proxy, call, manifest, values)
+        except RequestRefused as exc:
+            raise ApiError("VALIDATION_ERROR", f"The registration cannot be removed: {exc}",
+                           {"reason": exc.reason}) from None
 
     async def run(self, call: Call, command: str, subscription_id: str, data: Doc) -> Doc:
         """Decide and append through the executor; the subscription once the read model shows it."""
