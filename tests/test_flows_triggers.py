@@ -87,6 +87,23 @@ async def test_a_webhook_trigger_starts_an_execution_with_the_request(edge: Flow
     assert execution["trigger"]["data"]["query"] == {"source": "test"}
 
 
+async def test_a_flow_with_a_respond_step_answers_its_webhook(edge: FlowsEdge) -> None:
+    body = {"name": "answering flow", "status": "published",
+            "nodes": [{"id": "trigger", "type": "trigger", "config": {"kind": "webhook"}},
+                      {"id": "reply", "type": "respond_to_webhook",
+                       "config": {"status": 201, "body": {"hello": "{{ trigger.body.name }}"},
+                                  "headers": {"X-Flow": "yes", "Set-Cookie": "no"}}}],
+            "edges": [{"source": "trigger", "target": "reply"}]}
+    status, answer = await edge.call("POST", "/v1/workflows", body)
+    assert status == 201, answer
+    trigger = await subscribe(edge, answer["data"]["id"], {"kind": "webhook"})
+    path = trigger["webhookUrl"][trigger["webhookUrl"].index("/connect/"):]
+    async with edge.http.post(edge.url + path, json={"name": "Ada"}) as resp:
+        assert resp.status == 201, await resp.text()
+        assert await resp.json() == {"hello": "Ada"}
+        assert "Set-Cookie" not in resp.headers  # (the gateway relays only its own list of answer headers)
+
+
 async def test_a_webhook_secret_refuses_unsigned_calls(edge: FlowsEdge) -> None:
     flow = await new_flow(edge, "webhook")
     trigger = await subscribe(edge, flow, {"kind": "webhook", "config": {"secret": "s3cret-of-16-chars+"}})

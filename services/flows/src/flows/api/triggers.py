@@ -1,16 +1,18 @@
 """connect-api.txt, Flow triggers: list, create and delete a flow's trigger subscriptions (camelCase, in the
 `/connect/v1` envelope); and the webhook trigger's own URL, `POST /connect/v1/flow-hooks/{token}` (an operation
-of Junction's own whose token is the credential), answered 202 with the execution id."""
+of Junction's own whose token is the credential), answered 202 with the execution id, or with the flow's own
+answer when it has a respond-to-webhook step."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from flows.triggers.subscriptions import Subscriptions, trigger_view
-from flows.triggers.webhook import receive
+from flows.triggers.webhook import answer_headers, flow_answer, receive, responds
 from flows_contracts.declarations import CONNECT_BASE
 from flows_contracts.triggers import TriggerCreate
 from junction_common.identity import Principal
@@ -24,9 +26,21 @@ SubscriptionId = Annotated[str, Path(max_length=64)]
 Token = Annotated[str, Path(min_length=20, max_length=128)]
 
 
+def _reply(answer: dict[str, Any]) -> Response:
+    """A flow's respond-to-webhook answer as the HTTP reply: its status, its body (JSON, or text as is)."""
+    body, headers = answer.get("body"), answer_headers(answer.get("headers"))
+    status = int(answer.get("status") or 200)
+    if isinstance(body, str):
+        return Response(body, status_code=status, headers=headers,
+                        media_type=headers.pop("content-type", headers.pop("Content-Type", "text/plain")))
+    return Response(json.dumps(body, separators=(",", ":"), default=str), status_code=status, headers=headers,
+                    media_type="application/json")
+
+
 def router(runtime: ServiceRuntime) -> APIRouter:
     api = APIRouter(prefix="/internal" + CONNECT_BASE)
     subscriptions = Subscriptions(runtime)
+    response_wait_s = float(getattr(runtime.settings, "webhook_response_wait_s", 10.0))
 
     @api.get("/flows/{flowId}/triggers")
     async def list_flow_triggers(flowId: FlowId, request: Request, principal: Caller) -> Response:
@@ -53,6 +67,10 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         """Start the flow of this webhook URL with the request as its trigger data; 202 with the execution id."""
         rid = request_id_of(request)
         data = await receive(subscriptions, token, await request.body(), request.query_params, request.headers, rid)
+        if await responds(runtime, data["flowId"]):
+            answer = await flow_answer(runtime, data["executionId"], response_wait_s)
+            if answer is not None:
+                return _reply(answer)
         return json_response(ok_body(data, rid), 202)
 
     return api

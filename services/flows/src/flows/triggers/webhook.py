@@ -1,5 +1,6 @@
 """The webhook trigger: `POST /connect/v1/flow-hooks/{token}` starts the token's flow with the request as its
-trigger data `{body, query, headers}` and answers 202 with the execution id.
+trigger data `{body, query, headers}` and answers 202 with the execution id; a flow with a respond-to-webhook
+step is waited for (up to `webhook_response_wait_s`) and its answer (status, body, safe headers) is the reply.
 
 With a secret, the body must be signed: `X-Junction-Signature: sha256=<hex HMAC-SHA256 of the raw body>` (GitHub's
 `X-Hub-Signature-256` is accepted too); an unsigned or wrongly signed call is refused (401) and starts nothing.
@@ -7,15 +8,20 @@ With a secret, the body must be signed: `X-Junction-Signature: sha256=<hex HMAC-
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from flows.triggers.starts import start_now
 from flows.triggers.subscriptions import Subscriptions, token_hash
+from flows_contracts import executions as ex
+from flows_contracts import workflows as wx
 from junction_common.logconfig import get_logger
+from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError
 
 log = get_logger(__name__)
@@ -24,6 +30,8 @@ SIGNATURE_HEADERS = ("x-junction-signature", "x-hub-signature-256")
 # Request headers a flow sees (never a credential or the signature).
 PASSED_HEADERS = ("content-type", "user-agent", "x-github-event", "x-event-type", "x-delivery-id")
 MAX_BODY = 1_000_000
+RESPOND = "respond_to_webhook"
+ANSWER_HEADERS = ("content-type", "cache-control", "location")  # what a flow's answer may set, with `x-` ones
 
 
 def signed(secret: bytes, body: bytes, headers: Mapping[str, str]) -> bool:
@@ -63,3 +71,31 @@ async def receive(subscriptions: Subscriptions, token: str, body: bytes, query: 
                               trigger_data(body, query, lowered), doc["_id"], f"webhook:{doc['_id']}:{request_id}")
     return {"executionId": started["execution_id"], "flowId": doc["flow_id"], "triggerId": doc["_id"],
             "status": started["status"]}
+
+
+async def responds(runtime: ServiceRuntime, workflow_id: str) -> bool:
+    """Whether the flow's graph that runs (published, else its draft) has a respond-to-webhook step."""
+    flow = await runtime.db[wx.COLLECTION].find_one({"_id": workflow_id}) or {}
+    graph = (flow.get("published") or {}).get("definition") or flow
+    return any(n.get("type") == RESPOND for n in graph.get("nodes") or [])
+
+
+async def flow_answer(runtime: ServiceRuntime, execution_id: str, wait_s: float) -> Doc | None:
+    """The execution's respond-to-webhook answer once it has ended (None when it ends without one or too late)."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        doc = await runtime.db[ex.COLLECTION].find_one({"_id": execution_id})
+        if doc is not None and doc.get("status") in ex.TERMINAL:
+            answer = doc.get("response")
+            return answer if isinstance(answer, dict) else None
+        await asyncio.sleep(0.05)
+    return None
+
+
+def answer_headers(headers: Any) -> dict[str, str]:
+    """The headers a flow's answer sets that the reply may carry (never one spanning lines)."""
+    if not isinstance(headers, dict):
+        return {}
+    kept = {str(k): str(v) for k, v in headers.items()
+            if str(k).lower() in ANSWER_HEADERS or str(k).lower().startswith("x-")}
+    return {k: v for k, v in kept.items() if not any(c in k + v for c in "\r\n\0")}
