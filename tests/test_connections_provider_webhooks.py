@@ -226,6 +226,9 @@ async def test_an_api_subscription_is_registered_and_its_deliveries_recorded_onc
     assert (answer["data"]["deliveryId"], answer["data"]["eventType"]) == ("evt_1", "invoice.paid")
     status, again = await edge.deliver(incoming, event, stripe_headers(edge.sim.secret, event))
     assert status == 202 and again["data"]["duplicate"] is True, again
+    other = json.dumps({"id": "evt_2", "type": "customer.created"}).encode()  # not among the subscribed events
+    status, skipped = await edge.deliver(incoming, other, stripe_headers(edge.sim.secret, other))
+    assert status == 202 and skipped["data"]["ignored"] is True, skipped
 
     rows = await deliveries(edge, sub["id"], at_least=1)
     assert [(r["delivery_id"], r["event_type"], r["provider"]) for r in rows] == [("evt_1", "invoice.paid", HOOKS_TYPE)]

@@ -87,8 +87,9 @@ def router(subscriptions: Subscriptions, receiver: Receiver) -> APIRouter:
         received = await receiver.receive(request_id, type, token, dict(request.headers), body)
         if received.challenge is not None:
             return json_response({"challenge": received.challenge})
-        data = {"received": True, "duplicate": received.duplicate, "subscriptionId": received.subscription_id,
-                "deliveryId": received.delivery_id, "eventType": received.event_type}
+        data = {"received": True, "duplicate": received.duplicate, "ignored": received.ignored,
+                "subscriptionId": received.subscription_id, "deliveryId": received.delivery_id,
+                "eventType": received.event_type}
         return json_response(ok_body(data, request_id), 202)
 
     return api

@@ -1,7 +1,8 @@
 """A provider's delivery to a subscription's incoming URL (`POST /connect/v1/webhooks/:type/incoming/:token`, the
 token is the credential): the subscription found by its id and the token's hash (compared in constant time), the
 signature verified over the raw body with the manifest's scheme, then recorded once per provider delivery id as
-`provider_webhook.received` on `connections.provider_webhook.events`. A refused delivery records nothing.
+`provider_webhook.received` on `connections.provider_webhook.events`. A refused delivery records nothing; one of the
+manifest's event types the subscription did not ask for is acknowledged and not recorded.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Received:
     event_type: str | None
     duplicate: bool
     challenge: str | None = None  # Slack's url_verification: answered back
+    ignored: bool = False  # an event of the provider's the subscription did not ask for: not recorded
 
 
 def unauthorized(reason: str) -> ApiError:
@@ -88,6 +90,10 @@ class Receiver:
         event_type = delivery.event_type(hooks.event_type, lowered, parsed)
         if isinstance(parsed, dict) and parsed.get("type") == "url_verification":
             return Received(doc["_id"], delivery_id, event_type, False, str(parsed.get("challenge", "")))
+        if event_type in hooks.events and event_type not in doc.get("events", []):
+            log.info("provider_webhook_ignored", provider=provider_type, subscription_id=doc["_id"],
+                     event_type=event_type)
+            return Received(doc["_id"], delivery_id, event_type, False, ignored=True)
         data = {"subscription_id": doc["_id"], "provider": provider_type, "event_type": event_type,
                 "delivery_id": delivery_id, "body": parsed}
         duplicate = await self._record(request_id, doc, stream_of(doc["_id"], delivery_id), data)
