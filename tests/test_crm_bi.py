@@ -73,8 +73,10 @@ async def test_datasets_metrics_reports_dashboards_rules_and_filters(gateway, cr
     assert_invalid(
         *await call(http, "POST", f"{bi}/datasets", key, {"name": "x", "kind": "table", "source": "widgets"}), "/source"
     )
+    # A sync table is a source (its columns are checked when a query reads them: tests/test_sync_tables_bi.py);
+    # a malformed one is refused.
     status, body = await call(
-        http, "POST", f"{bi}/datasets", key, {"name": "x", "kind": "table", "source": "sync.orders"}
+        http, "POST", f"{bi}/datasets", key, {"name": "x", "kind": "table", "source": "sync.orders-2"}
     )
     assert_invalid(status, body, "/source")
     assert "sync" in body["error"]["message"].lower()

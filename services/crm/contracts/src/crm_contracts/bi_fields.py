@@ -1,12 +1,14 @@
 """What a BI query may read: the CRM read models a dataset can name as its source with the type of each field,
 a dataset's own columns, and the check of a query's fields and aggregations against them (pure).
 
-A source is a CRM collection (`deals`, `contacts`, `invoices`, `tickets`...). Sync tables (`sync.<table>`) will
-be sources once the sync service exists; until then naming one is a VALIDATION_ERROR that says so.
+A source is a CRM collection (`deals`, `contacts`, `invoices`, `tickets`...) or a sync table (`sync.<table slug>`),
+whose columns and rows the sync service gives when a query runs: a dataset over one is checked against its
+columns then, not when it is made (its base is open until then).
 """
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,11 +42,12 @@ class Base:
     fields: dict[str, str]
     custom_fields: bool = False
     measures: dict[str, Aggregation] = field(default_factory=dict)
+    open: bool = False  # a sync table's, before its columns are known: any field may exist
 
     def type_of(self, name: str) -> str | None:
         if name in self.fields:
             return self.fields[name]
-        if self.custom_fields and name.startswith("custom_fields."):
+        if (self.custom_fields and name.startswith("custom_fields.")) or self.open:
             return ANY
         return None
 
@@ -91,10 +94,33 @@ SOURCE_SCOPES: dict[str, str] = {"contacts": "crm:read",
                                  **{c.collection: c.read_scope for c in CRM_RESOURCES if c.collection in SOURCES}}
 
 
+_SYNC = re.compile(r"^sync[.:]([a-z0-9][a-z0-9_]{0,62})$")
+# A sync table's column types as BI sees them.
+_SYNC_KINDS = {"integer": NUMBER, "number": NUMBER, "boolean": BOOLEAN, "object": OBJECT, "array": ARRAY}
+SYNC_SCOPE = "tables.view"  # reading a sync table's rows
+
+
+def sync_slug(source: str | None) -> str | None:
+    """The table slug of a `sync.<slug>` source, else None."""
+    found = _SYNC.match(source or "")
+    return found.group(1) if found else None
+
+
+def sync_base(columns: list[dict[str, Any]]) -> Base:
+    """A sync table's columns (`[{"name", "type"}]` as the sync service gives them) as a source's fields."""
+    return Base({str(c["name"]): _SYNC_KINDS.get(str(c.get("type")), STRING) for c in columns})
+
+
+def source_base(source: str) -> Base:
+    """The fields of a known source (a sync table's are open until a query reads its columns)."""
+    return Base({}, open=True) if sync_slug(source) else SOURCES[source]
+
+
 def source_error(source: str) -> str | None:
     """Why `source` cannot be read, or None."""
     if source.startswith(("sync.", "sync:")):
-        return "Sync tables are not available as BI sources yet (the sync service is not built); use a CRM source."
+        return None if sync_slug(source) else "A sync table source is `sync.<table slug>` (lowercase letters, " \
+            "digits and underscores)."
     if source not in SOURCES:
         return f"Unknown source {source!r}; known sources: {', '.join(sorted(SOURCES))}."
     return None
@@ -104,8 +130,9 @@ def _row_kind(value: Any) -> str:
     return _kind(type(value)) if value is not None else ANY
 
 
-def dataset_base(dataset: Mapping[str, Any]) -> Base:
-    """The columns a saved dataset exposes (its `fields`, else all of its source's; a mock's from its rows)."""
+def dataset_base(dataset: Mapping[str, Any], table: Base | None = None) -> Base:
+    """The columns a saved dataset exposes (its `fields`, else all of its source's; a mock's from its rows; a sync
+    table's from `table`, its columns, open when they are not known)."""
     if dataset.get("kind") == "mock":
         columns: dict[str, str] = {}
         for row in dataset.get("rows") or []:
@@ -113,13 +140,14 @@ def dataset_base(dataset: Mapping[str, Any]) -> Base:
                 if columns.get(name, ANY) == ANY:
                     columns[name] = _row_kind(value)
         return Base(columns)
-    source = SOURCES.get(str(dataset.get("source")), Base({}))
+    source = table or (source_base(str(dataset["source"])) if sync_slug(dataset.get("source"))
+                       else SOURCES.get(str(dataset.get("source")), Base({})))
     chosen = dataset.get("fields")
     columns = {k: v for k, v in source.fields.items() if chosen is None or k in chosen}
     columns |= {k: ANY for k in chosen or () if k.startswith("custom_fields.")}
     measures = {m["name"]: Aggregation(aggregation=m["aggregation"], field=m.get("field"), alias=m["name"])
                 for m in dataset.get("measures") or []}
-    return Base(columns, source.custom_fields and chosen is None, measures)
+    return Base(columns, source.custom_fields and chosen is None, measures, source.open and chosen is None)
 
 
 def unknown_field(base: Base, name: str, pointer: str) -> Error | None:

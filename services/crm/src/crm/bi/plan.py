@@ -7,6 +7,8 @@ holding only the top-level fields the query needs: computation is in Python, not
 the same on MongoDB and on the MongoDB-protocol servers without `$group` support.
 
 Reading a CRM source needs the read scope of its resource (`crm:read`, `support:read`...) besides the BI scope.
+A sync table (`sync.<slug>`, ad hoc or a dataset's source) is read from the sync service (crm.bi.sync_tables),
+columns and rows, when the query runs; reading it needs `tables.view`.
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.bi.compute import Result, compute
+from crm.bi.sync_tables import SyncTable, SyncTables
 from crm_contracts.bi import BI_DATASET, BI_METRIC, Aggregation, Condition, QueryRun, QueryShape
 from crm_contracts.bi_fields import (
     SOURCE_SCOPES,
     SOURCES,
+    SYNC_SCOPE,
     Base,
     columns_of,
     dataset_base,
     duplicate_columns,
     query_errors,
     source_error,
+    sync_base,
+    sync_slug,
 )
 from junction_common.identity import Principal
 from junction_common.web.envelope import ApiError
@@ -44,6 +50,7 @@ class Plan:
     source: str | None = None  # a CRM collection; None for a mock dataset
     rows: list[Doc] = field(default_factory=list)  # a mock dataset's own rows
     ran: Doc = field(default_factory=dict)  # what ran, for the answer
+    sync_source: str | None = None  # the `sync.<slug>` whose rows are `rows`
 
 
 async def _live(db: AsyncDatabase[Doc], collection: str, object_id: str, workspace_id: str, label: str) -> Doc:
@@ -62,26 +69,51 @@ def _shape(query: QueryShape, **changes: Any) -> QueryShape:
     return QueryShape.model_construct(**{**fields, **changes})
 
 
-async def plan(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun) -> Plan:
+async def plan(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun, sync: SyncTables | None = None) -> Plan:
     """Resolve `query` within `workspace_id`; unknown ids are NOT_FOUND, unknown fields VALIDATION_ERROR."""
     if query.source is not None:
         problem = source_error(query.source)
         if problem:
             raise ApiError("VALIDATION_ERROR", problem, {"pointer": "/source", "source": query.source})
-        resolved = Plan(SOURCES[query.source], query, query.source, ran={"source": query.source})
+        slug = sync_slug(query.source)
+        if slug is None:
+            resolved = Plan(SOURCES[query.source], query, query.source, ran={"source": query.source})
+        else:
+            table = await _sync_table(sync, workspace_id, slug)
+            resolved = Plan(sync_base(table.columns), query, None, table.rows, {"source": query.source},
+                            sync_source=query.source)
     else:
-        metric = None
-        if query.metric_id is not None:
-            metric = await _live(db, BI_METRIC.collection, query.metric_id, workspace_id, "metric")
-        dataset_id = metric["dataset_id"] if metric else str(query.dataset_id)
-        dataset = await _live(db, BI_DATASET.collection, dataset_id, workspace_id, "dataset")
-        resolved = Plan(dataset_base(dataset), query, dataset.get("source"), list(dataset.get("rows") or []),
-                        {"dataset_id": dataset_id, "kind": dataset["kind"]})
-        resolved.shape = _shape(query, filters=[*_conditions(dataset.get("filters")), *query.filters])
-        if metric is not None:
-            _add_metric(resolved, metric, query)
+        resolved = await _saved(db, workspace_id, query, sync)
     _check(query, resolved)
     return resolved
+
+
+async def _saved(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun, sync: SyncTables | None) -> Plan:
+    """A saved dataset's (or metric's dataset's) rows and columns, its filters first."""
+    metric = None
+    if query.metric_id is not None:
+        metric = await _live(db, BI_METRIC.collection, query.metric_id, workspace_id, "metric")
+    dataset_id = metric["dataset_id"] if metric else str(query.dataset_id)
+    dataset = await _live(db, BI_DATASET.collection, dataset_id, workspace_id, "dataset")
+    ran = {"dataset_id": dataset_id, "kind": dataset["kind"]}
+    slug = sync_slug(dataset.get("source"))
+    if slug is None:
+        resolved = Plan(dataset_base(dataset), query, dataset.get("source"), list(dataset.get("rows") or []), ran)
+    else:
+        table = await _sync_table(sync, workspace_id, slug)
+        resolved = Plan(dataset_base(dataset, sync_base(table.columns)), query, None, table.rows, ran,
+                        sync_source=dataset["source"])
+    resolved.shape = _shape(query, filters=[*_conditions(dataset.get("filters")), *query.filters])
+    if metric is not None:
+        _add_metric(resolved, metric, query)
+    return resolved
+
+
+async def _sync_table(sync: SyncTables | None, workspace_id: str, slug: str) -> SyncTable:
+    if sync is None:
+        raise ApiError("VALIDATION_ERROR", "Sync table sources can be queried, not exported yet.",
+                       {"pointer": "/source", "source": f"sync.{slug}"})
+    return await sync.read(workspace_id, slug, SCAN_LIMIT)
 
 
 def _add_metric(resolved: Plan, metric: Doc, query: QueryRun) -> None:
@@ -95,8 +127,9 @@ def _add_metric(resolved: Plan, metric: Doc, query: QueryRun) -> None:
 
 
 def require_source_scope(principal: Principal, source: str | None) -> None:
-    """Reading a CRM source's records needs its resource's read scope (a mock dataset's own rows need none)."""
-    scope = SOURCE_SCOPES.get(source or "")
+    """Reading a CRM source's records needs its resource's read scope (a mock dataset's own rows need none), a sync
+    table's rows `tables.view`."""
+    scope = SYNC_SCOPE if sync_slug(source) else SOURCE_SCOPES.get(source or "")
     if scope is not None and not principal.has_scope(scope):
         raise ApiError("FORBIDDEN", "The token does not include the scope required for this operation.",
                        {"required_scope": scope, "source": source})
@@ -156,11 +189,15 @@ async def run_plan(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun,
     return resolved, compute(await rows_of(db, workspace_id, resolved), resolved.shape, resolved.base)
 
 
-async def run_described(db: AsyncDatabase[Doc], principal: Principal, query: QueryRun) -> Doc:
-    """The answer of `POST /v1/bi/queries/run`: a CRM source needs its read scope too."""
+async def run_described(db: AsyncDatabase[Doc], principal: Principal, query: QueryRun,
+                        sync: SyncTables | None = None) -> Doc:
+    """The answer of `POST /v1/bi/queries/run`: a CRM source needs its read scope too (a sync table's is checked
+    before it is read)."""
     workspace_id = principal.workspace_id
-    resolved = await plan(db, workspace_id, query)
-    require_source_scope(principal, resolved.source)
+    if sync_slug(query.source):
+        require_source_scope(principal, query.source)
+    resolved = await plan(db, workspace_id, query, sync)
+    require_source_scope(principal, resolved.source or resolved.sync_source)
     result = compute(await rows_of(db, workspace_id, resolved), resolved.shape, resolved.base)
     return {"columns": result.columns, "rows": result.rows, "row_count": result.row_count,
             "returned": len(result.rows), "truncated": result.row_count > len(result.rows),

@@ -1,7 +1,8 @@
 """BI datasets, metrics, reports, dashboards, exports and scheduled artifacts.
 
-- bi_dataset: a table, view or semantic dataset reads a known CRM source (sync tables are refused until the
-  sync service exists); its fields, filters, dimensions and measures name fields of that source.
+- bi_dataset: a table, view or semantic dataset reads a known CRM source or a sync table (`sync.<slug>`); its
+  fields, filters, dimensions and measures name fields of a CRM source (a sync table's are checked when a query
+  reads its columns).
 - bi_metric: its dataset exists; its field, filters and group_by are columns of that dataset; sum and avg need
   a numeric field.
 - bi_report: its dataset, dashboard and metrics exist; its query fits its dataset.
@@ -20,12 +21,12 @@ from crm.domain.record import Record
 from crm.domain.rules.base import Context, Rule, reject
 from crm_contracts.bi import Aggregation, QueryShape, schedule_error
 from crm_contracts.bi_fields import (
-    SOURCES,
     Base,
     Error,
     aggregation_error,
     dataset_base,
     query_errors,
+    source_base,
     source_error,
     unknown_field,
 )
@@ -54,7 +55,7 @@ def _dataset(cmd: CommandEnvelope, _: Record | None, __: Context) -> None:
         problem = source_error(str(data["source"]))
         if problem:
             raise reject(problem, "/source", source=data["source"])
-        base = SOURCES[data["source"]]
+        base = source_base(data["source"])
     shape = QueryShape.model_validate({"filters": data.get("filters", []), "fields": data.get("fields") or []})
     errors = query_errors(shape, base)
     errors += [e for i, d in enumerate(data.get("dimensions", [])) if (e := unknown_field(base, d, f"/dimensions/{i}"))]
