@@ -214,6 +214,11 @@ async def test_a_poll_fires_each_new_item_once_across_republishing(edge: FlowsEd
     newest = next(e for e in await executions_of(edge, flow) if e["id"] != found[0]["id"])
     assert (await completed(edge, newest["id"]))["trigger"]["data"] == {"id": "d4", "title": "Newer"}
     assert ("", "no_id") in await skips(edge, trigger["id"])  # the item without an id is recorded too
+    status, answer = await edge.call("GET", f"/connect/v1/flows/{flow}/triggers/{trigger['id']}/skips?limit=500")
+    assert status == 200, answer
+    shown = {(s["itemId"], s["reason"]) for s in answer["data"]}
+    assert {("d1", "baseline"), ("d3", "already_seen"), (None, "no_id")} <= shown
+    assert ("d4", "baseline") not in shown and all(s["skippedAt"] for s in answer["data"])
 
 
 async def test_cron_fires_once_per_slot_across_replicas(edge: FlowsEdge) -> None:

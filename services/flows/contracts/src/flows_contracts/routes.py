@@ -13,7 +13,7 @@ from flows_contracts.actions import ActionInputs
 from flows_contracts.declarations import SERVICE
 from flows_contracts.forms import FormCreate, FormListQuery, FormSubmit
 from flows_contracts.templates import TemplateClone, TemplateListQuery
-from flows_contracts.triggers import TriggerCreate
+from flows_contracts.triggers import SkipsQuery, TriggerCreate
 from junction_common.contracts.operations import Route, Served
 
 SERVED: list[Served] = []
@@ -32,6 +32,9 @@ SERVED += [
     Served("listFlowTriggers", SERVICE),
     Served("createFlowTrigger", SERVICE, body=TriggerCreate),
     Served("deleteFlowTrigger", SERVICE),
+    Served("listFlowTriggerSkips", SERVICE, query=SkipsQuery, route=Route(
+        "GET", "/connect/v1/flows/{flowId}/triggers/{subscriptionId}/skips",
+        "What a poll trigger did not fire, and why", "Flow triggers", ("triggers.view",))),
     Served("triggerFlowWebhook", SERVICE, route=Route(
         "POST", "/connect/v1/flow-hooks/{token}", "Start a flow from its webhook trigger", "Flow triggers", (),
         auth="webhook_token")),

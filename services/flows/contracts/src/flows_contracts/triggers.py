@@ -53,6 +53,13 @@ class TriggerCreate(BaseModel):
         return self
 
 
+class SkipsQuery(BaseModel):
+    """listFlowTriggerSkips: how many of the latest skips."""
+
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=50, ge=1, le=500)
+
+
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schema_version: ClassVar[int] = 1

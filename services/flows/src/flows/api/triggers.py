@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from flows.triggers.subscriptions import Subscriptions, trigger_view
 from flows.triggers.webhook import answer_headers, flow_answer, receive, responds
 from flows_contracts.declarations import CONNECT_BASE
-from flows_contracts.triggers import TriggerCreate
+from flows_contracts.triggers import SkipsQuery, TriggerCreate
 from junction_common.identity import Principal
 from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
@@ -61,6 +61,14 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         """Remove a trigger subscription: nothing starts the flow through it any more."""
         rid = request_id_of(request)
         return json_response(ok_body(await subscriptions.delete(principal, rid, flowId, subscriptionId), rid))
+
+    @api.get("/flows/{flowId}/triggers/{subscriptionId}/skips")
+    async def list_flow_trigger_skips(flowId: FlowId, subscriptionId: SubscriptionId, request: Request,
+                                      principal: Caller, query: Annotated[SkipsQuery, Query()]) -> Response:
+        """What a poll subscription did not fire, newest first: each item's id and why (`baseline`,
+        `already_seen`, `no_id`)."""
+        data = await subscriptions.skips(principal, flowId, subscriptionId, query.limit)
+        return json_response(ok_body(data, request_id_of(request), meta={"limit": query.limit}))
 
     @api.post("/flow-hooks/{token}")
     async def trigger_flow_webhook(token: Token, request: Request) -> Response:

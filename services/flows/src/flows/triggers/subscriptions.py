@@ -100,6 +100,15 @@ class Subscriptions:
         gone = await run_command(self.runtime, principal, request_id, tx.DELETE_TRIGGER, trigger_id, {}, tx.TRIGGERS)
         return trigger_view(gone)
 
+    async def skips(self, principal: Principal, flow_id: str, trigger_id: str, limit: int) -> list[Doc]:
+        """The subscription's latest skipped items with their reasons."""
+        doc = await self.docs.find_one({"_id": trigger_id})
+        if doc is None or doc.get("workspace_id") != principal.workspace_id or doc.get("flow_id") != flow_id:
+            raise ApiError("NOT_FOUND", "Trigger not found.", {"flowId": flow_id, "subscriptionId": trigger_id})
+        found = self.runtime.db[tx.SKIPS].find({"trigger_id": trigger_id}).sort("skipped_ts", -1).limit(limit)
+        return [{"itemId": d.get("item_id"), "reason": d["reason"], "skippedAt": d.get("skipped_at")}
+                async for d in found]
+
     def opened_secret(self, doc: Doc) -> bytes | None:
         sealed = doc.get("secret_sealed")
         if not sealed:
