@@ -90,7 +90,7 @@ class Engine:
         row_start = {"data": started, "actor": actor.model_dump()}
         if not await self.queue.add(execution_id, workspace_id, row_start, time.time()):
             return False
-        self._spawn({"_id": execution_id, "workspace_id": workspace_id, "start": row_start})
+        self._spawn({"_id": execution_id, "workspace_id": workspace_id, "start": row_start}, fresh=True)
         return True
 
     def expect(self, execution_id: str) -> asyncio.Future[Finished]:
@@ -102,21 +102,21 @@ class Engine:
     def forget(self, execution_id: str) -> None:
         self.finished.pop(execution_id, None)
 
-    def _spawn(self, row: Doc) -> None:
+    def _spawn(self, row: Doc, fresh: bool = False) -> None:
         execution_id = row["_id"]
         if execution_id in self.running:
             return
-        task = asyncio.create_task(self._run(row), name=f"execution-{execution_id}")
+        task = asyncio.create_task(self._run(row, fresh), name=f"execution-{execution_id}")
         self.running[execution_id] = task
         task.add_done_callback(lambda _: self.running.pop(execution_id, None))
 
     # -- running --------------------------------------------------------------------------------------------
 
-    async def _run(self, row: Doc) -> None:
+    async def _run(self, row: Doc, fresh: bool) -> None:
         execution_id = row["_id"]
         async with self._slots:
             try:
-                await self._execute(row)
+                await self._execute(row, fresh)
             except LostLease:
                 log.warning("execution_taken_over", execution_id=execution_id)
             except asyncio.CancelledError:
@@ -126,8 +126,9 @@ class Engine:
                 with contextlib.suppress(Exception):
                     await self.queue.wait(execution_id, time.time() + self.settings.execution_lease_s)
 
-    async def _load(self, row: Doc) -> ExecutionLog:
-        events, _ = await self.runtime.store.load(row["_id"])
+    async def _load(self, row: Doc, fresh: bool) -> ExecutionLog:
+        """The execution as stored; a fresh one (its row just inserted by this engine) has no stream yet."""
+        events = [] if fresh else (await self.runtime.store.load(row["_id"]))[0]
         start = row.get("start") or {}
         actor = Actor.model_validate(start.get("actor") or {})
         run = ExecutionLog(fold(events), row["_id"], row["workspace_id"], row["_id"], actor)
@@ -135,8 +136,8 @@ class Engine:
             run.add([NewEvent(type="execution.started", data=start["data"])])
         return run
 
-    async def _execute(self, row: Doc) -> None:
-        run = await self._load(row)
+    async def _execute(self, row: Doc, fresh: bool) -> None:
+        run = await self._load(row, fresh)
         while run.state is not None and not run.state.finished:
             walker = Walker(run.state, time.time())
             outcome = walker.walk()

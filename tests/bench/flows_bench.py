@@ -1,0 +1,175 @@
+"""`make bench`: flow executions/s and step executions/s of a three-step flow (webhook trigger -> transform ->
+HTTP step to a local receiver), and p50/p99 trigger-to-completion latency.
+
+The flows service and the gateway run as real processes on isolated names, the receiver in a process of its own.
+A workspace creates the flow (published) and its webhook trigger through the gateway, then EXECUTIONS webhook
+calls are sent at CONCURRENCY through the gateway (`POST /connect/v1/flow-hooks/{token}`). Each call's send time
+is kept against the execution id it answers; completion is the execution.completed time the engine recorded (read
+from the flows read model once every execution shows completed). Figures depend on the machine: it prints cores.
+Its databases and topics are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from junction_common.mongo import create_client
+from junction_common.settings import JunctionSettings
+from junction_common.testing.infra import drop_databases, drop_kafka, env_of, free_port, isolated
+from junction_common.workspaces import create_workspace
+
+EXECUTIONS = int(os.environ.get("BENCH_FLOWS_EXECUTIONS", "2000"))
+CONCURRENCY = int(os.environ.get("BENCH_FLOWS_CONCURRENCY", "64"))
+STEPS = 3  # trigger, transform, HTTP request
+
+
+async def _serve_receiver() -> None:
+    """The receiver in a process of its own (`--receiver`): answers every POST with a small JSON body."""
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print(f"http://127.0.0.1:{port}", flush=True)
+    await asyncio.Event().wait()  # until the bench terminates it
+
+
+async def _spawn(args: list[str], env: dict[str, str], stdout: Any = asyncio.subprocess.DEVNULL
+                 ) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(sys.executable, *args, env=env, stdout=stdout,
+                                                stderr=asyncio.subprocess.DEVNULL)
+
+
+@contextlib.asynccontextmanager
+async def _system() -> AsyncIterator[tuple[str, str, str, JunctionSettings]]:
+    """Receiver, flows service and gateway as processes; yields (gateway url, key, receiver url, settings)."""
+    settings = isolated(JunctionSettings)
+    port, flows_port = free_port(), free_port()
+    receiver = await _spawn(["-m", "tests.bench.flows_bench", "--receiver"], dict(os.environ),
+                            stdout=asyncio.subprocess.PIPE)
+    procs = [receiver]
+    try:
+        assert receiver.stdout is not None
+        receiver_url = (await asyncio.wait_for(receiver.stdout.readline(), 30)).decode().strip()
+        env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
+               "JUNCTION_LOG_JSON": "true", "JUNCTION_RATE_LIMIT_ENABLED": "false",
+               "JUNCTION_SERVICE_URLS": json.dumps({"flows": f"http://127.0.0.1:{flows_port}"})}
+        procs.append(await _spawn(["-m", "flows.main"], {**env, "JUNCTION_INTERNAL_PORT": str(flows_port)}))
+        procs.append(await _spawn(["-m", "gateway.main"], env))
+        _, key = await create_workspace(settings, "Bench", "business")
+        yield f"http://127.0.0.1:{port}", key, receiver_url, settings
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.terminate()
+            await proc.wait()
+        await drop_databases(settings)
+        with contextlib.suppress(Exception):
+            await drop_kafka(settings)
+
+
+async def _until(http: aiohttp.ClientSession, what: str, method: str, url: str, **kwargs: Any) -> Any:
+    last = ""
+    for _ in range(600):
+        with contextlib.suppress(aiohttp.ClientError):
+            async with http.request(method, url, **kwargs) as resp:
+                if resp.status < 300:
+                    return await resp.json()
+                last = f"{resp.status} {await resp.text()}"
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{what} did not come up: {last}")
+
+
+async def _flow(http: aiohttp.ClientSession, url: str, auth: dict[str, str], receiver: str) -> str:
+    """The published flow and its webhook trigger; the trigger's token."""
+    nodes = [{"id": "hook", "type": "trigger", "config": {"kind": "webhook"}},
+             {"id": "shape", "type": "transform", "config": {"output": {"order": "{{ trigger.body.order }}",
+                                                                       "total": "{{ trigger.body.total * 100 }}"}}},
+             {"id": "send", "type": "http_request", "config": {"method": "POST", "url": receiver + "/orders",
+                                                              "body": "{{ steps.shape }}"}}]
+    edges = [{"source": "hook", "target": "shape"}, {"source": "shape", "target": "send"}]
+    made = await _until(http, "the flows service", "POST", f"{url}/v1/workflows", headers=auth,
+                        json={"name": "Bench", "nodes": nodes, "edges": edges, "status": "published"})
+    flow = made["data"]["id"]
+    trigger = await _until(http, "the trigger", "POST", f"{url}/connect/v1/flows/{flow}/triggers", headers=auth,
+                           json={"kind": "webhook", "config": {}})
+    return str(trigger["data"]["webhookUrl"]).rsplit("/", 1)[-1]
+
+
+async def _load(http: aiohttp.ClientSession, hook: str) -> dict[str, float]:
+    """Send every webhook call; each execution id with its send time."""
+    sent: dict[str, float] = {}
+    sem = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(n: int) -> None:
+        async with sem:
+            at = time.time()
+            async with http.post(hook, json={"order": f"o-{n}", "total": n}) as resp:
+                answer = await resp.json(content_type=None)
+                if resp.status >= 300:
+                    raise RuntimeError(f"webhook: {resp.status} {answer}")
+            sent[answer["data"]["executionId"]] = at
+
+    await asyncio.gather(*(one(n) for n in range(EXECUTIONS)))
+    return sent
+
+
+async def _completions(settings: JunctionSettings, ids: set[str], timeout: float = 600) -> dict[str, float]:
+    client = create_client(settings)
+    executions = client[settings.db_name("flows")]["executions"]
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            docs = await executions.find({"status": "completed"}, {"completed_ts": 1}).to_list()
+            done = {d["_id"]: float(d["completed_ts"]) for d in docs if d["_id"] in ids}
+            if len(done) == len(ids) or time.monotonic() > deadline:
+                return done
+            await asyncio.sleep(0.5)
+    finally:
+        await client.close()
+
+
+async def main() -> None:
+    print(f"machine: {os.cpu_count()} cores; {EXECUTIONS} executions of webhook -> transform -> HTTP, "
+          f"concurrency {CONCURRENCY}")
+    async with _system() as (url, key, receiver, settings), aiohttp.ClientSession() as http:
+        auth = {"Authorization": f"Bearer {key}"}
+        await _until(http, "the gateway", "GET", f"{url}/readyz")
+        token = await _flow(http, url, auth, receiver)
+        hook = f"{url}/connect/v1/flow-hooks/{token}"
+        began = time.time()
+        sent = await _load(http, hook)
+        sending = time.time() - began
+        done = await _completions(settings, set(sent))
+    if len(done) < len(sent):
+        print(f"only {len(done)} of {len(sent)} executions completed")
+    latencies = sorted(done[i] - sent[i] for i in done)
+    wall = max(done.values()) - began
+    q = statistics.quantiles(latencies, n=100)
+    print(f"  triggers accepted   {len(sent) / sending:8.0f} /s")
+    print(f"  executions          {len(done) / wall:8.0f} /s   ({len(done)} in {wall:.1f} s)")
+    print(f"  step executions     {len(done) * STEPS / wall:8.0f} /s")
+    print(f"  trigger-to-completion p50 {q[49] * 1000:7.1f} ms   p99 {q[98] * 1000:7.1f} ms")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--receiver"]:
+        asyncio.run(_serve_receiver())
+    else:
+        asyncio.run(main())
