@@ -57,6 +57,13 @@ async def test_registered_connected_tested_and_proxied_with_no_operator_folder(e
     status, body, _ = await edge.call("POST", "/connect/v1/providers/acme_crm/connect",
                                       {"credentials": {"apiKey": edge.api.api_key}})
     assert status == 201 and body["data"]["status"] == "CONNECTED", body
+    status, body, _ = await edge.call("POST", "/api/pipelines/connections",
+                                      {"name": "Acme", "type": "ACME_CRM", "credentials": {"apiKey": edge.api.api_key}})
+    assert status == 201 and body["connection"]["provider"] == "acme_crm", body
+    assert body["connection"]["status"] == "CONNECTED", body
+    status, body, _ = await edge.call("POST", "/v1/credentials", {"name": "Acme key", "value": edge.api.api_key,
+                                                                   "provider": "acme_crm"})
+    assert status == 201 and body["data"]["provider"] == "acme_crm" and body["data"]["status"] == "CONNECTED", body
     before = len(edge.api.requests)
     status, body, _ = await edge.call("POST", "/connect/v1/proxy/acme_crm", {"method": "GET", "path": "/contacts"})
     assert status == 200 and body["data"]["status"] == 200, body
