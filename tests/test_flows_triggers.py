@@ -120,6 +120,19 @@ async def test_a_webhook_secret_refuses_unsigned_calls(edge: FlowsEdge) -> None:
     assert len(await executions_of(edge, flow)) == 1
 
 
+async def test_the_webhook_secret_and_token_are_never_stored_or_shown_in_clear(edge: FlowsEdge) -> None:
+    secret = "never-in-clear-" + "x" * 12
+    flow = await new_flow(edge, "webhook")
+    trigger = await subscribe(edge, flow, {"kind": "webhook", "config": {"secret": secret}})
+    token = trigger["webhookUrl"].rsplit("/", 1)[-1]
+    _, listed = await edge.call("GET", f"/connect/v1/flows/{flow}/triggers")
+    stored = [d async for d in edge.flows.db["event_commits"].find({"stream_id": trigger["id"]})]
+    stored += [d async for d in edge.flows.db[tx.TRIGGERS].find({"_id": trigger["id"]})]
+    assert len(stored) == 2 and "secret_sealed" in json.dumps(stored[0], default=str)
+    for text in (json.dumps(listed), json.dumps(stored, default=str)):
+        assert secret not in text and token not in text
+
+
 async def test_subscriptions_are_listed_and_deleted(edge: FlowsEdge) -> None:
     flow = await new_flow(edge, "webhook")
     hooked = await subscribe(edge, flow, {"kind": "webhook"})
