@@ -85,12 +85,17 @@ class Subscriptions:
             source = unsealed_source(manifest, connection, self.signing.opened_connection(connection))
         if source is None:
             if mode == "api":  # nothing can verify its deliveries: take the registration back
-                await self._unregister(call, manifest, {**record, "_id": sub_id})
+                await self._take_back(call, manifest, {**record, "_id": sub_id})
             raise ApiError("VALIDATION_ERROR", f"{manifest.type} signs its webhooks: give its signing secret in "
                            "signingSecret.", {"pointer": "/signingSecret", "scheme": hooks.signing.scheme})
         record["signing"] = {"scheme": hooks.signing.scheme, "header": hooks.signing.header, "secretSource": source}
         sealed = seal(self.connections.vault, call.workspace_id, sub_id, secret) if secret else None
-        doc = await self.run(call, pw.SUBSCRIBE, sub_id, {"record": record, "secret_sealed": sealed})
+        try:
+            doc = await self.run(call, pw.SUBSCRIBE, sub_id, {"record": record, "secret_sealed": sealed})
+        except ApiError:
+            if mode == "api":  # not recorded: take the registration back
+                await self._take_back(call, manifest, {**record, "_id": sub_id})
+            raise
         log.info("provider_webhook_subscribed", provider=manifest.type, subscription_id=sub_id, registration=mode)
         return {**doc, "incoming_url": url}
 
@@ -128,7 +133,7 @@ class Subscriptions:
         opened = self.signing.opened_connection(connection) or {}
         return dict(credential_of(manifest, opened).fields)
 
-    async def list(self, workspace_id: str, provider_type: str) -> list[Doc]:
+    async def active(self, workspace_id: str, provider_type: str) -> list[Doc]:
         manifest = self.webhooks_of(provider_type)
         docs = [d async for d in self.runtime.db[pw.SUBSCRIPTIONS].find({"workspace_id": workspace_id})
                 if d.get("provider") == manifest.type and d.get("status") == pw.ACTIVE]
@@ -148,6 +153,14 @@ class Subscriptions:
         if doc.get("registration") == "api" and doc.get("provider_webhook_id"):
             await self._unregister(call, manifest, doc)
         return await self.run(call, pw.UNSUBSCRIBE, subscription_id, {})
+
+    async def _take_back(self, call: Call, manifest: Manifest, doc: Doc) -> None:
+        """Best effort: a registration whose subscription is not recorded is removed at the provider."""
+        try:
+            await self._unregister(call, manifest, doc)
+        except ApiError as exc:
+            log.warning("provider_webhook_take_back_failed", provider=manifest.type, code=exc.code,
+                        provider_webhook_id=doc.get("provider_webhook_id"))
 
     async def _unregister(self, call: Call, manifest: Manifest, doc: Doc) -> None:
         try:
