@@ -104,6 +104,9 @@ async def test_documented_workflow_examples(edge: FlowsEdge) -> None:
     done = await finished(edge, body["data"]["execution_id"])
     assert done["status"] == "completed" and done["output"] == 1 and done["workflow_id"] == made["id"]
     assert set(done) >= {"id", "workflow_id", "status", "started_at", "completed_at", "output", "logs"}
+    events, _ = await edge.flows.store.load(done["id"])
+    assert [e.type for e in events][-2:] == ["execution.completed", "workflow.executed"]  # workflow-api's webhook
+    assert events[-1].data["workflow_id"] == made["id"] and events[-1].data["status"] == "completed"
     status, body = await edge.call("DELETE", f"/v1/workflows/{made['id']}")
     assert status == 200 and body["data"] == {"id": made["id"], "deleted": True}
     status, body = await edge.call("GET", f"/v1/workflows/{made['id']}")

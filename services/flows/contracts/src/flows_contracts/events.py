@@ -110,6 +110,17 @@ class ExecutionCancelled(Payload):
     reason: str
 
 
+class WorkflowExecuted(Payload):
+    """workflow-api's webhook event: an execution of the workflow ended (on the execution's stream)."""
+
+    workflow_id: str
+    execution_id: str
+    status: str
+    version: int
+    output: Any = None
+    error: dict[str, Any] | None = None
+
+
 EVENT_MODELS: dict[str, type[Payload]] = {
     "workflow.created": WorkflowCreated,
     "workflow.updated": WorkflowUpdated,
@@ -122,6 +133,7 @@ EVENT_MODELS: dict[str, type[Payload]] = {
     "execution.completed": ExecutionCompleted,
     "execution.failed": ExecutionFailed,
     "execution.cancelled": ExecutionCancelled,
+    "workflow.executed": WorkflowExecuted,
 }
 DESCRIPTIONS = {
     "workflow.created": "A workflow (flow) was created as a draft.",
@@ -135,6 +147,7 @@ DESCRIPTIONS = {
     "execution.completed": "A workflow execution completed, with its output.",
     "execution.failed": "A workflow execution failed, with the error and the step.",
     "execution.cancelled": "A workflow execution was cancelled.",
+    "workflow.executed": "A workflow execution ended (completed or failed), with its status and output.",
 }
 
 

@@ -19,8 +19,8 @@ DECIDERS.update(form.DECIDERS)
 DECIDERS.update(trigger.DECIDERS)
 # Event type prefix (`sync_run.`) -> the topic its aggregate's events go to.
 EVENT_TOPICS: dict[str, str] = {}
-EVENT_TOPICS.update({"workflow.": decl.WORKFLOW_EVENTS, "execution.": decl.EXECUTION_EVENTS,
-                     "step.": decl.EXECUTION_EVENTS})
+EVENT_TOPICS.update({"workflow.executed": decl.EXECUTION_EVENTS, "workflow.": decl.WORKFLOW_EVENTS,
+                     "execution.": decl.EXECUTION_EVENTS, "step.": decl.EXECUTION_EVENTS})
 EVENT_TOPICS.update({"form.submitted": decl.FORM_SUBMISSION_EVENTS, "form.": decl.FORM_EVENTS})
 EVENT_TOPICS.update({"flow_trigger.": decl.TRIGGER_EVENTS})
 

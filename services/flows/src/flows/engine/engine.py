@@ -30,7 +30,7 @@ from flows.steps.errors import StepError
 from flows.steps.http import HttpSteps
 from flows.steps.peers import PeerSteps
 from flows_contracts import executions as ex
-from flows_contracts.events import ExecutionCompleted, ExecutionFailed
+from flows_contracts.events import ExecutionCompleted, ExecutionFailed, WorkflowExecuted
 from junction_common.address_policy import AddressPolicy
 from junction_common.envelope import Actor, NewEvent
 from junction_common.ids import new_ulid
@@ -153,7 +153,7 @@ class Engine:
                     return
                 await asyncio.sleep(max(delay, 0.0))
             else:
-                run.add([_terminal(outcome)])
+                run.add(_terminal(outcome, run))
                 await self._commit(run)
                 await self.queue.finish(run.execution_id)
                 self._announce(run.execution_id, outcome)
@@ -205,9 +205,16 @@ def _ms(began: float) -> float:
     return round((time.perf_counter() - began) * 1000, 3)
 
 
-def _terminal(outcome: Finished) -> NewEvent:
+def _terminal(outcome: Finished, run: ExecutionLog) -> list[NewEvent]:
+    """execution.completed or .failed, and workflow.executed (workflow-api's webhook event) beside it."""
     if outcome.status == ex.COMPLETED:
         done = ExecutionCompleted(output=outcome.output, response=outcome.response)
-        return NewEvent(type="execution.completed", data=done.model_dump())
-    failed = ExecutionFailed(error=outcome.error or {}, step=outcome.step)
-    return NewEvent(type="execution.failed", data=failed.model_dump())
+        end = NewEvent(type="execution.completed", data=done.model_dump())
+    else:
+        failed = ExecutionFailed(error=outcome.error or {}, step=outcome.step)
+        end = NewEvent(type="execution.failed", data=failed.model_dump())
+    started = run.state.started if run.state is not None else {}
+    executed = WorkflowExecuted(workflow_id=str(started.get("workflow_id")), execution_id=run.execution_id,
+                                status=outcome.status, version=int(started.get("version") or 0),
+                                output=outcome.output, error=outcome.error)
+    return [end, NewEvent(type="workflow.executed", data=executed.model_dump())]
