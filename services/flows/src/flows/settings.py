@@ -12,6 +12,8 @@ class FlowsSettings(JunctionSettings):
     # subscriptions are looked at.
     public_base_url: str = "http://127.0.0.1:8000"
     trigger_tick_s: float = 1.0
+    # How long a webhook call waits for its flow's respond-to-webhook answer before answering 202.
+    webhook_response_wait_s: float = 10.0
     # The execution engine (FL-CORE): how long an engine's hold on an execution lasts without renewal (a crashed
     # engine's executions are taken over after it), how often due executions are looked for, how many run at once.
     execution_lease_s: float = 15.0
