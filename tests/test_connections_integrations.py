@@ -244,3 +244,15 @@ async def test_secret_settings_and_keys_appear_nowhere_but_sealed_or_hashed(edge
     assert any(b"tenant_integration.created" in m for m in messages)
     assert any(b"tenant_integration_inbound.received" in m for m in messages)
     assert not [m for m in messages if any(s.encode() in m for s in (secret, *keys))]
+
+
+async def test_a_refused_push_logs_no_key(edge: TenantEdge) -> None:
+    made = await create(edge, {"service": SIM, "settings": {"apiKey": "k-1", "region": "eu"}})
+    key = made["apiKey"]
+    with capture_logs() as logs:
+        status, body = await edge.anonymous("POST", f"/v1/integrations/inbound/{key}", {"eventType": "BAD"})
+        assert status == 422 and body["error"]["details"][0]["pointer"] == "/eventType", body
+        status, body = await edge.anonymous("POST", f"/v1/integrations/inbound/{key}x", {"eventType": "a.b"})
+        assert status == 401, body
+    assert [line for line in logs if line.get("event") == "http_request"]
+    assert not [line for line in logs if key in repr(line)]
