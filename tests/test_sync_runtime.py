@@ -308,3 +308,65 @@ async def test_a_region_in_the_config_chooses_the_base_url(runtime: ConnectorRun
         regional = {**provider(api, "page"), "api_base_url": "http://127.0.0.1:9", "regions": {"eu": api.url}}
         messages = await read_all(runtime, source_ref(regional), {"apiKey": api.api_key, "region": "eu"}, catalog())
     assert len(records(messages)) == 20
+
+
+KILLED_SERVICE = """
+import asyncio, json, sys
+from sync.settings import SyncSettings
+from sync.runtime import ConnectorRuntime, source_ref
+from tests.simulators.paged_api import PagedApi, provider
+
+async def main():
+    api = PagedApi(sys.argv[1], api_key=sys.argv[2])
+    async for message in ConnectorRuntime(SyncSettings()).read(
+            source_ref(provider(api, "page")), {"apiKey": api.api_key}, json.loads(sys.argv[3])):
+        if message["type"] == "RECORD":
+            print("RECORD", flush=True)
+
+asyncio.run(main())
+"""
+
+
+def gone(pid: int) -> bool:
+    """True when `pid` no longer runs (no such process, or a zombie left for its new parent to reap)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+def children_of(parent: int) -> dict[int, list[str]]:
+    found = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((entry / "stat").read_text().rpartition(")")[2].split()[1]) == parent:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().decode().split("\0")
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+async def test_a_service_killed_mid_read_takes_its_source_along_and_its_config_is_swept(
+        runtime: ConnectorRuntime) -> None:
+    # Page 1 answers 429 with Retry-After: 60, so the source sits waiting, writing nothing, when its service dies.
+    async with paged_api(500, throttle_once={1: 60}) as api:
+        service = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", KILLED_SERVICE, api.url, api.api_key, json.dumps(catalog()),
+            cwd=Path(__file__).parents[1], stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+        assert service.stdout is not None
+        while not (await asyncio.wait_for(service.stdout.readline(), 120)).startswith(b"RECORD"):
+            pass  # its log lines
+        ((source, argv),) = children_of(service.pid).items()
+        run_dir = Path(argv[argv.index("--config") + 1]).parent
+        service.kill()  # SIGKILL: no finally runs in the service
+        await service.wait()
+        for _ in range(100):
+            if gone(source):
+                break
+            await asyncio.sleep(0.1)
+        assert gone(source)  # the kernel killed the source with its service (PR_SET_PDEATHSIG)
+        assert file_facts(run_dir) is not None  # its config outlived it ...
+        fresh = ConnectorRuntime(SyncSettings())
+        assert (await fresh.check(source_ref(provider(api, "page")), {"apiKey": api.api_key}))[0]
+        assert file_facts(run_dir) is None  # ... until the next run of any runtime swept it

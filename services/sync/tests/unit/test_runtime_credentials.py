@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from sync.runtime import redact, secret_values
-from sync.runtime.credentials import MASK, private_run_files
+from sync.runtime.credentials import MASK, RUN_PREFIX, private_run_files, sweep_abandoned
 
 SPEC = {"connectionSpecification": {"type": "object", "properties": {
     "client": {"type": "object", "properties": {"pin": {"type": "string", "airbyte_secret": True}}},
@@ -51,3 +54,16 @@ def test_run_files_are_removed_when_the_run_fails() -> None:
         files.write_json("config.json", {"apiKey": "k"})
         raise RuntimeError("the source failed")
     assert not files.dir.exists()
+
+
+def test_run_directories_of_dead_processes_are_swept(tmp_path: Path) -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    abandoned = tmp_path / f"{RUN_PREFIX}{dead.pid}-abc"
+    mine = tmp_path / f"{RUN_PREFIX}{os.getpid()}-def"
+    other = tmp_path / "something-else"
+    for folder in (abandoned, mine, other):
+        folder.mkdir()
+        (folder / "config.json").write_text("{}")
+    assert sweep_abandoned(tmp_path) == [abandoned]
+    assert not abandoned.exists() and mine.exists() and other.exists()

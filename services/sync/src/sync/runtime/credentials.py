@@ -25,6 +25,7 @@ MASK = "**********"
 SECRET_KEY = re.compile(r"key|token|secret|passw|auth|credential|private|session|cookie|signature", re.IGNORECASE)
 MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
 RAM_DIR = Path("/dev/shm")
+RUN_PREFIX = "junction-source-"
 T = TypeVar("T")
 
 
@@ -110,15 +111,39 @@ class RunFiles:
         return path
 
 
-def _private_base() -> str | None:
-    return str(RAM_DIR) if RAM_DIR.is_dir() and os.access(RAM_DIR, os.W_OK | os.X_OK) else None
+def _private_base() -> Path:
+    if RAM_DIR.is_dir() and os.access(RAM_DIR, os.W_OK | os.X_OK):
+        return RAM_DIR
+    return Path(tempfile.gettempdir())
 
 
 @contextmanager
 def private_run_files() -> Iterator[RunFiles]:
-    """A private directory for one run, removed with everything in it when the block ends, however it ends."""
-    path = Path(tempfile.mkdtemp(prefix="junction-source-", dir=_private_base()))
+    """A private directory for one run, removed with everything in it when the block ends, however it ends.
+    Its name holds this process's id, so a process killed before it could remove it is known (sweep_abandoned)."""
+    path = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=_private_base()))
     try:
         yield RunFiles(path)
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_abandoned(base: Path | None = None) -> list[Path]:
+    """Remove the run directories of processes that no longer exist (killed mid-run); returns them."""
+    removed = []
+    for path in (base or _private_base()).glob(RUN_PREFIX + "*"):
+        owner = path.name.removeprefix(RUN_PREFIX).split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)) and path.is_dir() and path.stat().st_uid == os.getuid():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

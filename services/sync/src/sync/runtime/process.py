@@ -1,17 +1,20 @@
 """A source program as a subprocess: its own process group, a minimal environment, its stdout read as Airbyte
 protocol messages one line at a time, its stderr kept as a short tail, and ended (SIGTERM, then SIGKILL after
-a grace) when the block that started it ends early.
+a grace) when the block that started it ends early, or killed by the kernel when the service itself dies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import functools
 import json
 import os
 import signal
+import sys
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +95,39 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl (Linux), loaded in the service before any fork; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+def _dies_with(parent: int, prctl: Callable[..., int] | None) -> Callable[[], None]:
+    """What the child runs before exec: SIGKILL when the service that started it dies (a service killed with
+    SIGKILL cannot stop its sources itself), and exit at once if it already has."""
+    def arrange() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+    return arrange
+
+
 @contextlib.asynccontextmanager
 async def launched(argv: list[str], run_dir: Path, grace_s: float) -> AsyncIterator[SourceProcess]:
     """Start `argv` in its own session; stop it (and anything it started) when the block ends, however it ends."""
     proc = await asyncio.create_subprocess_exec(
         *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env=source_env(run_dir), cwd=run_dir, start_new_session=True, limit=LINE_LIMIT)
+        env=source_env(run_dir), cwd=run_dir, start_new_session=True, limit=LINE_LIMIT,
+        preexec_fn=_dies_with(os.getpid(), _prctl()))
     source = SourceProcess(proc)
     try:
         yield source

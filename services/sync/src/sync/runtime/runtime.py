@@ -9,7 +9,7 @@ from contextlib import aclosing
 from typing import Any
 
 from junction_common.logconfig import get_logger
-from sync.runtime.credentials import private_run_files, secret_values
+from sync.runtime.credentials import private_run_files, secret_values, sweep_abandoned
 from sync.runtime.environments import CDK_PACKAGE, CDK_VERSION, MEASURED_SOURCES, ConnectorEnvironments
 from sync.runtime.process import Message, Transcript, launched
 from sync.runtime.refs import SourceFailed, SourceRef
@@ -28,6 +28,7 @@ class ConnectorRuntime:
         self.cdk_version = settings.connector_cdk_version or CDK_VERSION
         self._grace_s = settings.connector_stop_grace_s
         self._specs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._swept = False
 
     async def spec(self, ref: SourceRef) -> dict[str, Any]:
         """The SPEC message's spec: a declarative source's comes from its manifest, a PyPI source's from the
@@ -82,6 +83,11 @@ class ConnectorRuntime:
                    catalog: dict[str, Any] | None = None,
                    state: list[dict[str, Any]] | None = None) -> AsyncGenerator[Message, None]:
         program = await self._program(ref)
+        if not self._swept:  # run files a killed process of this service left behind
+            swept = await asyncio.to_thread(sweep_abandoned)
+            if swept:
+                log.info("source_run_files_swept", count=len(swept))
+            self._swept = True
         started, transcript = time.monotonic(), Transcript(secrets)
         with private_run_files() as files:
             argv = [program, command]
