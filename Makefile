@@ -72,6 +72,7 @@ bench: infra-up
 	$(RUN) python -m tests.bench.edge_hop_bench
 	$(RUN) python -m tests.bench.proxy_bench
 	$(RUN) python -m tests.bench.sync_read_bench
+	$(RUN) python -m tests.bench.sync_bench
 	$(RUN) python -m tests.bench.flows_bench
 
 # The fault matrix (tests/chaos/matrix.py) runs on a private Kafka and nx-27017 and prints its table (also

@@ -7,6 +7,7 @@ lost, nothing doubled). A stop is seen between two messages (within one page).""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -110,6 +111,7 @@ class RunExecution:
         self.buffers: dict[str, list[Doc]] = {}
         self.pending = 0
         self.last_stream: str | None = None
+        self._writing: asyncio.Task[None] | None = None
 
     async def sync(self) -> dict[str, Any]:
         """Read every requested stream into its table; the run's totals."""
@@ -162,6 +164,8 @@ class RunExecution:
                     await self._checkpoint(message)
             await self._flush()
         finally:
+            with contextlib.suppress(Exception):  # the failure that got here is the one that counts
+                await self._drain()
             await _close(messages)
 
     async def _record(self, record: Doc) -> None:
@@ -170,11 +174,25 @@ class RunExecution:
         self.buffers.setdefault(stream, []).append(record.get("data") or {})
         self.pending += 1
         if self.pending >= self.batch:
-            await self._flush()
+            await self._flush(wait=False)
 
-    async def _flush(self) -> None:
-        """Every buffered record written to its stream's table, one bulk write per stream."""
-        for stream, records in self.buffers.items():
+    async def _flush(self, wait: bool = True) -> None:
+        """Every buffered record on its way to its stream's table (one bulk write per stream, one batch at a time):
+        written when this returns if `wait`, else while the source goes on reading the next batch."""
+        batches, self.buffers, self.pending = self.buffers, {}, 0
+        await self._drain()
+        self._writing = asyncio.create_task(self._write(batches))
+        if wait:
+            await self._drain()
+
+    async def _drain(self) -> None:
+        """The batch being written, written."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing
+
+    async def _write(self, batches: dict[str, list[Doc]]) -> None:
+        for stream, records in batches.items():
             if not records:
                 continue
             configured = self.configured.get(stream) or {"stream": {"name": stream}}
@@ -182,10 +200,9 @@ class RunExecution:
             result = await self.io.writer.write_batch(self.workspace_id, target, records, run_id=self.run_id,
                                                       stream=stream, primary_key=src.primary_key(configured))
             self.tally.add(self.tally.unsaved, stream, int(result.created), int(result.updated))
-        self.buffers, self.pending = {}, 0
 
     async def _checkpoint(self, message: Doc) -> None:
-        """The records before this STATE written, then the state recorded as the stream's cursor."""
+        """The records before this STATE written (waited for), then the state recorded as the stream's cursor."""
         found = src.state_of(message)
         if found is None:
             return

@@ -1,0 +1,131 @@
+"""`make bench`: rows/s of a sync end to end (source -> table) beside the same source read to /dev/null, in one run.
+
+The paged API simulator runs in a process of its own with BENCH_SYNC_ROWS rows (default 10,000; pages of
+BENCH_SYNC_PAGE, default 1,000). First it is read through the connector runtime to /dev/null
+(tests/bench/sync_read_bench.read_rate); then the same simulator is an operator provider of the connections
+service, a workspace connects it through the gateway and triggers a run: the sync service's run worker discovers,
+reads it with airbyte-cdk and writes every batch to its table in bulk (sync.tables.TableWriter), checkpointing
+each STATE. The end-to-end figure is rows / (the run's completedAt - startedAt); the goal is >= 0.8 of the read
+rate (writing tables is never the bottleneck). Services and gateway run in this process on isolated names, removed
+afterwards. Figures depend on the machine: it prints cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from conftest import isolated_stack, start_connections, start_gateway, start_sync
+from junction_common.service import ServiceRuntime
+from sync.runtime import ConnectorRuntime, configured_catalog, source_ref
+from sync.runtime.environments import CDK_PACKAGE
+from sync.settings import SyncSettings
+from sync.tables.writer import TableWriter, table_target
+from tests.bench.sync_read_bench import PAGE, ROWS, SimulatedSource, read_rate
+from tests.simulators.paged_api import PagedApi, provider
+from tests.test_sync_runs import admin_key, write_provider
+
+
+@contextlib.asynccontextmanager
+async def simulator(rows: int) -> AsyncIterator[PagedApi]:
+    """`python -m tests.simulators.paged_api --rows N` in its own process."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.simulators.paged_api", "--rows",
+                                                str(rows), stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        url, key = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()
+        yield PagedApi(url, api_key=key)
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
+async def read_to_dev_null(runtime: ConnectorRuntime, api: PagedApi) -> float:
+    ref = source_ref(provider(api, "page", page_size=PAGE, incremental=False))
+    discovered = {"streams": [{"name": "items", "json_schema": {}, "supported_sync_modes": ["full_refresh"],
+                               "source_defined_primary_key": [["id"]]}]}
+    catalog = configured_catalog(discovered, [{"name": "items", "sync_mode": "full_refresh"}])
+    rate = await read_rate(runtime, SimulatedSource(ref, {"apiKey": api.api_key}, catalog, ROWS))
+    return rate.rows_per_s
+
+
+async def sync_end_to_end(api: PagedApi, folder: Path) -> tuple[float, dict[str, Any]]:
+    """One full sync of the simulator into a table through the real services; rows/s over the run's own span."""
+    write_provider(folder, api, page_size=PAGE)
+    async with isolated_stack() as stack:
+        connections = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
+                                              log_level="WARNING")
+        sync = await start_sync(stack, scheduler_enabled=False, log_level="WARNING")
+        try:
+            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
+                key, _ = await admin_key(stack)
+                headers = {"Authorization": f"Bearer {key}"}
+                body = {"name": "Bench", "type": "PAGED_SIM", "credentials": {"apiKey": api.api_key}}
+                async with http.post(f"{gateway.url}/api/pipelines/connections", json=body, headers=headers) as r:
+                    cid = (await r.json())["connection"]["id"]
+                async with http.post(f"{gateway.url}/api/pipelines/connections/{cid}/runs", json={},
+                                     headers=headers) as r:
+                    run_id = (await r.json())["run"]["id"]
+                run = await _finished(http, f"{gateway.url}/api/pipelines/connections/{cid}/runs", headers, run_id)
+                run["writer_rows_per_s"] = await writer_alone(sync, run["rowsSynced"])
+        finally:
+            await sync.stop()
+            await connections.stop()
+    span = (datetime.fromisoformat(run["completedAt"]) - datetime.fromisoformat(run["startedAt"])).total_seconds()
+    return run["rowsSynced"] / span, run
+
+
+async def writer_alone(sync: ServiceRuntime, rows: int) -> float:
+    """The table writer by itself: the same number of rows, in the run's batch size, into a table of their own."""
+    writer = sync.component(TableWriter)
+    batch = int(getattr(sync.settings, "run_batch_rows", 2000))
+    records = [{"id": i, "name": f"Row {i}", "score": i, "updated_at": "2026-01-01T00:00:00Z"} for i in range(rows)]
+    target = table_target({"id": "conn_bench", "name": "Writer alone"}, "items")
+    started = time.monotonic()
+    for first in range(0, rows, batch):
+        await writer.write_batch("wrk_bench_writer", target, records[first:first + batch], run_id="run_bench",
+                                 stream="items", primary_key=["id"])
+    return rows / (time.monotonic() - started)
+
+
+async def _finished(http: aiohttp.ClientSession, url: str, headers: dict[str, str], run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        async with http.get(url, headers=headers) as resp:
+            run: dict[str, Any] = next(r for r in (await resp.json())["runs"] if r["id"] == run_id)
+        if run["status"] in ("COMPLETED", "FAILED", "CANCELLED"):
+            if run["status"] != "COMPLETED":
+                raise RuntimeError(f"the run ended {run['status']}: {run.get('error')}")
+            return run
+        await asyncio.sleep(0.5)
+    raise RuntimeError("the run did not finish in 900 s")
+
+
+async def main() -> None:
+    runtime = ConnectorRuntime(SyncSettings(log_level="WARNING"))
+    await runtime.environments.ensure(CDK_PACKAGE, runtime.cdk_version)
+    print(f"machine: {os.cpu_count()} cores; airbyte-cdk {runtime.cdk_version}; {ROWS} rows, pages of {PAGE}")
+    async with simulator(ROWS) as api:
+        read = await read_to_dev_null(runtime, api)
+        with tempfile.TemporaryDirectory() as tmp:
+            end_to_end, run = await sync_end_to_end(api, Path(tmp) / "providers")
+    print(f"  source read to /dev/null:        {read:8.0f} rows/s (whole read, process start included)")
+    print(f"  sync end to end (source -> table): {end_to_end:8.0f} rows/s ({run['rowsSynced']} rows; discover and "
+          f"read processes included)")
+    print(f"  table writer alone:               {run['writer_rows_per_s']:8.0f} rows/s (same rows, same batches)")
+    print(f"  ratio: {end_to_end / read:.2f} of the source's own rate (goal >= 0.8)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
