@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -119,3 +120,12 @@ def test_a_claim_never_marked_started_is_taken_up_after_the_grace_period() -> No
     assert not abandoned({"started": False, "claimed_ts": now - 1}, now)
     assert not abandoned({"started": True, "claimed_ts": 0}, now)
     assert not abandoned({"claimed_ts": 0}, now) and not abandoned(None, now)
+
+
+def test_a_cron_trigger_may_name_its_time_zone() -> None:
+    assert config_errors("cron", {"cron": "0 9 * * *", "timezone": "Europe/Paris"}) == []
+    assert [e["field"] for e in config_errors("cron", {"cron": "0 9 * * *", "timezone": "Mars/Olympus"})] == [
+        "config.timezone"]
+    paris = ZoneInfo("Europe/Paris")
+    now = datetime(2026, 12, 1, 8, 30, tzinfo=UTC).astimezone(paris)  # 09:30 in Paris
+    assert due_slot("0 9 * * *", now, 0) == datetime(2026, 12, 1, 9, 0, tzinfo=paris)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
@@ -22,6 +23,13 @@ from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
 Doc = dict[str, Any]
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+def _zone(name: Any) -> bool:
+    try:
+        return isinstance(name, str) and ZoneInfo(name) is not None
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
 
 
 def config_errors(kind: str, config: Doc) -> list[Doc]:
@@ -36,6 +44,8 @@ def config_errors(kind: str, config: Doc) -> list[Doc]:
         expression = config.get("cron")
         if not isinstance(expression, str) or len(expression.split()) != 5 or not croniter.is_valid(expression):
             return [{"field": "config.cron", "message": "must be a five-field cron expression, e.g. */5 * * * *"}]
+        if "timezone" in config and not _zone(config["timezone"]):
+            return [{"field": "config.timezone", "message": "must be an IANA time zone, e.g. Europe/Paris"}]
     if kind == "form" and not (isinstance(config.get("formId"), str) and config["formId"]):
         return [{"field": "config.formId", "message": "must name the form whose submissions start the flow"}]
     if kind == "webhook" and "secret" in config:

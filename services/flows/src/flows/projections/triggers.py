@@ -29,4 +29,4 @@ def apply_trigger(doc: Doc | None, event: EventEnvelope) -> Doc:
 
 TRIGGERS = Projection(name="flows.triggers", service=decl.SERVICE, topics=(decl.TRIGGER_EVENTS,),
                       collection=tx.TRIGGERS, apply=apply_trigger,
-                      indexes=((("workspace_id", 1),), (("flow_id", 1),), (("token_hash", 1),), (("status", 1),)))
+                      indexes=((("workspace_id", 1),), (("flow_id", 1),), (("token_hash", 1),), (("kind", 1),)))

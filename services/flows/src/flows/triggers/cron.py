@@ -1,12 +1,14 @@
-"""Cron triggers: each subscription's latest due slot (its cron expression, UTC) starts its flow once across every
-replica (the slot is claimed: `cron:<trigger>:<slot>`). Slots before the subscription was made never fire; while no
-replica runs, missed slots are not caught up: the latest one fires when one is back. A replica dying between the
-claim and the start leaves the claim unmarked: the next tick past the grace period starts it (the same key)."""
+"""Cron triggers: each subscription's latest due slot (its cron expression, in its `timezone`, UTC by default)
+starts its flow once across every replica (the slot is claimed: `cron:<trigger>:<slot>`). Slots before the
+subscription was made never fire; while no replica runs, missed slots are not caught up: the latest one fires when
+one is back. A replica dying between the claim and the start leaves the claim unmarked: the next tick past the
+grace period starts it (the same key)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
@@ -18,7 +20,8 @@ Doc = dict[str, Any]
 
 
 def due_slot(expression: str, now: datetime, since_ts: float) -> datetime | None:
-    """The latest slot at or before `now`, unless it is before `since_ts` (the subscription's creation)."""
+    """The latest slot at or before `now` (in `now`'s time zone), unless it is before `since_ts` (the
+    subscription's creation)."""
     slot: datetime = croniter(expression, now).get_prev(datetime)
     if croniter.match(expression, now.replace(second=0, microsecond=0)):
         slot = now.replace(second=0, microsecond=0)
@@ -27,7 +30,8 @@ def due_slot(expression: str, now: datetime, since_ts: float) -> datetime | None
 
 async def fire_due(runtime: ServiceRuntime, trigger: Doc, now: datetime) -> str | None:
     """Start the flow for the trigger's due slot if no replica has: the execution id, or None."""
-    slot = due_slot(trigger["config"]["cron"], now.astimezone(UTC), float(trigger.get("created_ts", 0)))
+    zone = ZoneInfo(str(trigger["config"].get("timezone") or "UTC"))
+    slot = due_slot(trigger["config"]["cron"], now.astimezone(zone), float(trigger.get("created_ts", 0)))
     if slot is None:
         return None
     key = f"cron:{trigger['_id']}:{slot.isoformat()}"

@@ -54,8 +54,8 @@ class TriggerSchedule:
 
     async def tick(self, now: float) -> None:
         """Fire every due cron slot; start a poll of every due poll subscription not already being polled."""
-        found = self.runtime.db[tx.TRIGGERS].find({"status": "active"})
-        due = [d async for d in found if d.get("kind") in ("cron", "poll")]
+        due = [d for kind in ("cron", "poll") async for d in self.runtime.db[tx.TRIGGERS].find({"kind": kind})
+               if d.get("status") == "active"]
         at = datetime.fromtimestamp(now, UTC)
         for trigger in due:
             if trigger["kind"] == "cron":
