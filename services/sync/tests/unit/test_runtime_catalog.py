@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from sync.runtime import SourceFailed, SourceRef, configured_catalog
+from sync.runtime import ConnectorRuntime, SourceFailed, SourceRef, configured_catalog
 from sync.runtime.credentials import MASK
+from sync.runtime.environments import InstallFailed
 from sync.runtime.process import Transcript, _message
+from sync.settings import SyncSettings
 
 DISCOVERED = {"streams": [
     {"name": "users", "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"],
@@ -72,3 +76,16 @@ def test_a_line_that_is_not_a_message_becomes_a_log() -> None:
     assert _message('{"type": "RECORD", "record": {}}') == {"type": "RECORD", "record": {}}
     assert _message("plain words") == {"type": "LOG", "log": {"level": "INFO", "message": "plain words"}}
     assert _message("[1, 2]")["type"] == "LOG"
+
+
+async def test_a_source_that_cannot_be_installed_fails_as_a_source(tmp_path: Path) -> None:
+    runtime = ConnectorRuntime(SyncSettings(home=tmp_path))
+    unpinned = SourceRef(kind="pypi", package="airbyte-source-unmeasured")
+    assert await runtime.check(unpinned, {}) == (False, "airbyte-source-unmeasured has no measured default "
+                                                        "version here: pin one")
+    with pytest.raises(SourceFailed, match="not an Airbyte package"):
+        await runtime.spec(SourceRef(kind="pypi", package="requests", version="2.0"))
+    with pytest.raises(InstallFailed):
+        async for _ in runtime.read(SourceRef(kind="pypi", package="airbyte-source-x", version="1; rm"), {}, {}):
+            pass
+    assert not (tmp_path / "connectors").exists()  # nothing was installed

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from junction_common.logconfig import get_logger
+from sync.runtime.refs import SourceFailed
 from sync.settings import SyncSettings
 
 log = get_logger(__name__)
@@ -41,8 +42,8 @@ VERSION = re.compile(r"^[0-9][0-9A-Za-z.+-]{0,40}$")
 RECORD = "installed.json"
 
 
-class InstallFailed(RuntimeError):
-    """A connector environment could not be installed; the message says what the installer said."""
+class InstallFailed(SourceFailed):
+    """A connector environment could not be installed (so the source cannot run); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class ConnectorEnvironments:
     async def ensure(self, package: str, version: str) -> Installed:
         """The environment of `package==version`, installed first when missing."""
         if not PACKAGE.fullmatch(package) or not VERSION.fullmatch(version):
-            raise ValueError(f"{package}=={version} is not an Airbyte package name and version")
+            raise InstallFailed(f"{package}=={version} is not an Airbyte package name and version")
         return await asyncio.to_thread(self._ensure, package, version)
 
     def _ensure(self, package: str, version: str) -> Installed:

@@ -126,7 +126,7 @@ def pypi_version(ref: SourceRef) -> str:
     """The version a PyPI source runs: its pin, else the measured default for that package."""
     version = ref.version or MEASURED_SOURCES.get(str(ref.package))
     if version is None:
-        raise ValueError(f"{ref.package} has no measured default version here: pin one")
+        raise SourceFailed(f"{ref.package} has no measured default version here: pin one")
     return version
 
 
