@@ -30,6 +30,7 @@ class FlowsEdge:
     key: str
     workspace_id: str
     other_key: str
+    connection_id: str = ""
 
     async def call(self, method: str, path: str, body: Any = None, key: str | None = None,
                    headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -59,4 +60,5 @@ async def flows_edge(tmp: Path, with_crm: bool = False, **flows_settings: Any) -
         status, body = await edge.call("POST", f"/connect/v1/providers/{SIM}/connect",
                                        {"credentials": {"apiKey": sim.api_key}})
         assert status == 201 and body["data"]["status"] == "CONNECTED", body
+        edge.connection_id = body["data"]["connectionId"]
         yield edge

@@ -157,7 +157,9 @@ async def test_a_bad_subscription_is_refused(edge: FlowsEdge) -> None:
     for body in ({"kind": "cron", "config": {"cron": "often"}}, {"kind": "event", "config": {}},
                  {"kind": "poll", "providerType": SIM}, {"kind": "form", "config": {"formId": "form_nope"}},
                  {"kind": "poll", "providerType": SIM, "triggerName": "no_such"}, {"kind": "sometimes"},
-                 {"kind": "webhook", "config": {"secret": "short"}}):
+                 {"kind": "webhook", "config": {"secret": "short"}}, {"kind": "manual", "connectionId": "conn_nope"},
+                 {"kind": "poll", "providerType": SIM, "triggerName": "new_deal", "connectionId": edge.connection_id,
+                  "config": {"intervalSeconds": 0}}):
         status, answer = await edge.call("POST", f"/connect/v1/flows/{flow}/triggers", body)
         assert status in (404, 422) and answer["success"] is False, (body, answer)
     status, answer = await edge.call("POST", "/connect/v1/flows/wf_missing/triggers", {"kind": "manual"})
@@ -204,7 +206,7 @@ async def test_a_poll_fires_each_new_item_once_across_republishing(edge: FlowsEd
     edge.sim.deals = [{"id": "d1", "title": "Old"}, {"id": "d2", "title": "Older"}, {"title": "No id"}]
     flow = await new_flow(edge, "poll")
     trigger = await subscribe(edge, flow, {"kind": "poll", "providerType": SIM, "triggerName": "new_deal",
-                                           "config": {"intervalSeconds": 1}})
+                                           "connectionId": edge.connection_id, "config": {"intervalSeconds": 1}})
     baseline = await eventually(lambda: skips(edge, trigger["id"]), 30)
     assert ("d1", "baseline") in baseline and ("d2", "baseline") in baseline
     edge.sim.deals = [*edge.sim.deals, {"id": "d3", "title": "New"}]

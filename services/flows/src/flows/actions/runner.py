@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from typing import Any
+from urllib.parse import quote
 
 from pymongo.errors import DuplicateKeyError
 
@@ -53,6 +54,14 @@ class ProviderActions:
                            {"status": answer.status}, status=503)
         data: Doc = answer.body.get("data") or {}
         return data
+
+    async def has_connection(self, workspace_id: str, connection_id: str) -> bool:
+        """Whether the workspace holds this connection (the connections service answers for its own workspace)."""
+        answer = await self._peer("GET", f"/api/pipelines/connections/{quote(connection_id, safe='')}", workspace_id)
+        if answer.status >= 500:
+            raise ApiError("SERVICE_UNAVAILABLE", "The connections service could not say.", {"status": answer.status},
+                           status=503)
+        return bool(answer.ok)
 
     async def actions(self, workspace_id: str, provider_type: str) -> list[Doc]:
         return list((await self.provider(workspace_id, provider_type)).get("actions") or [])

@@ -123,9 +123,11 @@ class Subscriptions:
             form = await self.runtime.db[fx.FORMS].find_one({"_id": str(body.config.get("formId", ""))})
             if form is None or form.get("workspace_id") != principal.workspace_id:
                 raise ApiError("NOT_FOUND", "Form not found.", {"formId": body.config.get("formId")})
+        actions = self.runtime.component(ProviderActions)
+        if body.connection_id and not await actions.has_connection(principal.workspace_id, body.connection_id):
+            raise ApiError("NOT_FOUND", "Connection not found.", {"connectionId": body.connection_id})
         if body.kind == "poll" and body.provider_type and body.trigger_name:
-            provider = await self.runtime.component(ProviderActions).provider(principal.workspace_id,
-                                                                            body.provider_type)
+            provider = await actions.provider(principal.workspace_id, body.provider_type)
             found = [t for t in provider.get("triggers") or [] if t.get("name") == body.trigger_name]
             if not found or found[0].get("kind") != "poll":
                 raise ApiError("VALIDATION_ERROR", "The provider has no poll trigger of that name.",
