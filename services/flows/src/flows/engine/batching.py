@@ -59,3 +59,43 @@ class GroupWriter(Generic[T]):
 
 def ignore(_: Any) -> None:
     return None
+
+
+class GroupReader:
+    """Coalesces concurrent reads by `_id` into one `_id $in` query per round trip (each caller gets its own
+    document, read after its call began: no staler than a read of its own)."""
+
+    def __init__(self, read: Callable[[list[str]], Awaitable[dict[str, Any]]], wait_s: float = 0.002) -> None:
+        self._read, self.wait_s = read, wait_s
+        self._pending: dict[str, list[asyncio.Future[Any]]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._reads: set[asyncio.Task[None]] = set()
+
+    async def get(self, key: str) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.setdefault(key, []).append(future)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.wait_s, self._flush_now)
+        return await future
+
+    def _flush_now(self) -> None:
+        self._timer = None
+        batch, self._pending = self._pending, {}
+        if batch:
+            task = asyncio.create_task(self._flush(batch))
+            self._reads.add(task)
+            task.add_done_callback(self._reads.discard)
+
+    async def _flush(self, batch: dict[str, list[asyncio.Future[Any]]]) -> None:
+        try:
+            found = await self._read(list(batch))
+        except Exception as exc:
+            for futures in batch.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(exc)
+            return
+        for key, futures in batch.items():
+            for future in futures:
+                if not future.done():
+                    future.set_result(found.get(key))

@@ -20,6 +20,7 @@ from typing import Any
 
 from flows.actions.runner import ProviderActions
 from flows.domain.execution import fold
+from flows.engine.batching import GroupReader
 from flows.engine.commits import CommitLog, ExecutionLog, LostLease
 from flows.engine.runs import RunQueue
 from flows.engine.walk import Finished, RunStep, Wait, Walker, failure_event, success_event
@@ -30,6 +31,7 @@ from flows.steps.errors import StepError
 from flows.steps.http import HttpSteps
 from flows.steps.peers import PeerSteps
 from flows_contracts import executions as ex
+from flows_contracts import workflows as wx
 from flows_contracts.events import ExecutionCompleted, ExecutionFailed, WorkflowExecuted
 from junction_common.address_policy import AddressPolicy
 from junction_common.envelope import Actor, NewEvent
@@ -51,6 +53,7 @@ class Engine:
         self.token = new_ulid()
         self.queue = RunQueue(runtime.db, self.token, settings.execution_lease_s)
         self.commits = CommitLog(runtime)
+        self.workflows = GroupReader(self._read_workflows)
         self.peers = PeerClient(settings, caller="flows")
         allow, https = settings.http_policy()
         self.effects = Effects(HttpSteps(AddressPolicy.from_settings(allow, https)),
@@ -84,6 +87,10 @@ class Engine:
         await self.peers.close()
 
     # -- starting -------------------------------------------------------------------------------------------
+
+    async def _read_workflows(self, ids: list[str]) -> dict[str, Doc]:
+        docs = await self.runtime.db[wx.COLLECTION].find({"_id": {"$in": ids}}).to_list()
+        return {d["_id"]: d for d in docs}
 
     async def start_execution(self, execution_id: str, workspace_id: str, started: Doc, actor: Actor) -> bool:
         """Queue and run a new execution; False when it was queued before (the same start repeated)."""
@@ -157,7 +164,7 @@ class Engine:
                 await self._commit(run)
                 await self.queue.finish(run.execution_id)
                 self._announce(run.execution_id, outcome)
-                log.info("execution_finished", execution_id=run.execution_id, status=outcome.status)
+                log.debug("execution_finished", execution_id=run.execution_id, status=outcome.status)
                 return
         await self.queue.finish(run.execution_id)
 

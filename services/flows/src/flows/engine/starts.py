@@ -18,7 +18,6 @@ from typing import Any
 
 from flows.engine.engine import Engine
 from flows_contracts import executions as ex
-from flows_contracts import workflows as wx
 from flows_contracts.events import Definition, ExecutionStarted
 from junction_common.envelope import Actor, CommandEnvelope
 from junction_common.ids import new_id
@@ -38,7 +37,8 @@ def execution_id_for(key: str | None) -> str:
 
 
 async def find_workflow(runtime: ServiceRuntime, workspace_id: str, workflow_id: str) -> Doc:
-    doc = await runtime.db[wx.COLLECTION].find_one({"_id": workflow_id})
+    """The workflow as its read model holds it now (concurrent starts share one read)."""
+    doc = await runtime.component(Engine).workflows.get(workflow_id)
     if doc is None or doc.get("workspace_id") != workspace_id or doc.get("deleted"):
         raise ApiError("NOT_FOUND", "The workflow could not be found.", {"id": workflow_id})
     return dict(doc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, Undefined
@@ -119,8 +120,19 @@ def evaluate(text: str, context: dict[str, Any]) -> Any:
     return _bounded(lambda: _value(text, context))
 
 
+@lru_cache(maxsize=4096)
+def _compiled_expression(source: str) -> Any:
+    """Compiled once per distinct expression (compiling costs far more than evaluating)."""
+    return _ENV.compile_expression(source, undefined_to_none=False)
+
+
+@lru_cache(maxsize=4096)
+def _compiled_template(source: str) -> Any:
+    return _ENV.from_string(source)
+
+
 def _value(text: str, context: dict[str, Any]) -> Any:
-    value = _ENV.compile_expression(_expression(text), undefined_to_none=False)(**context)
+    value = _compiled_expression(_expression(text))(**context)
     if isinstance(value, Undefined):
         value._fail_with_undefined_error()
     return value
@@ -130,7 +142,7 @@ def _render_text(text: str, context: dict[str, Any]) -> str:
     whole = _WHOLE.match(text)
     if whole and "}}" not in whole.group(1) and "{{" not in whole.group(1):
         return _value(text, context)  # type: ignore[no-any-return]
-    template = _ENV.from_string(text)
+    template = _compiled_template(text)
     chunks, size = [], 0
     for chunk in template.generate(**context):
         _ENV._check()
