@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import jsonschema
 import pytest
 import pytest_asyncio
@@ -370,3 +371,33 @@ async def test_a_service_killed_mid_read_takes_its_source_along_and_its_config_i
         fresh = ConnectorRuntime(SyncSettings())
         assert (await fresh.check(source_ref(provider(api, "page")), {"apiKey": api.api_key}))[0]
         assert file_facts(run_dir) is None  # ... until the next run of any runtime swept it
+
+
+async def test_the_paged_simulator_serves_what_its_docstring_says() -> None:
+    async with paged_api(7, page_size=3, same_second=2, fail_once={1}, throttle_once={2: 5}, type_change_at=6) as api, \
+            aiohttp.ClientSession(headers={"Authorization": f"Bearer {api.api_key}"}) as http:
+        async def get(path: str, **query: Any) -> tuple[int, Json, Any]:
+            async with http.get(api.url + path, params={k: str(v) for k, v in query.items()}) as answer:
+                return answer.status, await answer.json(), answer.links
+
+        assert (await get("/items/page", page=1))[1]["data"][0]["id"] == 1
+        assert (await get("/items/page", page=2))[0] == 500  # once
+        assert [r["id"] for r in (await get("/items/page", page=2))[1]["data"]] == [4, 5, 6]
+        assert (await get("/items/offset", offset=6, limit=3))[0] == 429  # page index 2, once
+        assert [r["id"] for r in (await get("/items/offset", offset=6, limit=3))[1]["data"]] == [7]
+        _, body, _ = await get("/items/cursor", limit=4)
+        assert body["meta"]["next_cursor"] == "c4"
+        assert (await get("/items/cursor", limit=4, cursor="c4"))[1]["meta"]["next_cursor"] is None
+        _, body, _ = await get("/items/next_url", limit=5)
+        assert body["next"].startswith(api.url + "/items/next_url?") and "cursor=c5" in body["next"]
+        _, _, links = await get("/items/link", per_page=5)
+        assert "page=2" in str(links["next"]["url"])
+        since = api.rows[2]["updated_at"]  # rows 3 and 4 share it: the bound is inclusive
+        assert [r["id"] for r in (await get("/items/page", per_page=10, updated_since=since))[1]["data"]] == [3, 4, 5,
+                                                                                                           6, 7]
+        assert [type(r["score"]) for r in api.rows] == [int] * 6 + [str]
+    async with paged_api(1, auth="api_key") as api, aiohttp.ClientSession() as http:
+        async with http.get(api.url + "/me", headers={"X-Api-Key": "wrong"}) as answer:
+            assert answer.status == 401
+        async with http.get(api.url + "/me", headers={"X-Api-Key": api.api_key}) as answer:
+            assert answer.status == 200
