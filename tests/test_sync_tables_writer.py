@@ -43,6 +43,21 @@ async def test_ten_thousand_rows_are_upserted_in_bulk_by_primary_key(sync_servic
     assert first.slug == "production_crm_contacts"
 
 
+async def test_a_batch_that_changes_nothing_writes_nothing(sync_service: ServiceRuntime) -> None:
+    writer = sync_service.component(TableWriter)
+    target = table_target({"id": "conn_u", "name": "Same"}, "items")
+    rows = [{"id": i, "v": "x"} for i in range(50)]
+    await writer.write_batch("ws_u", target, rows, run_id="r1", stream="items", primary_key=["id"])
+    commits = sync_service.db["event_commits"]
+    before = await commits.count_documents({"workspace_id": "ws_u"})
+    again = await writer.write_batch("ws_u", target, [*rows[:40], {"id": 7, "v": "y"}], run_id="r2",
+                                     stream="items", primary_key=["id"])
+    assert (again.created, again.updated, again.unchanged) == (0, 40, 39)
+    assert await commits.count_documents({"workspace_id": "ws_u"}) == before + 1  # one record event, for id 7
+    row = await sync_service.db[tx.ROWS].find_one({"table_id": again.table_id, "key": "7"})
+    assert row is not None and row["data"] == {"id": 7, "v": "y"}
+
+
 async def test_types_widen_and_rows_are_reprojected(sync_service: ServiceRuntime) -> None:
     writer = sync_service.component(TableWriter)
     target = table_target({"id": "conn_2", "name": "Books"}, "invoices")

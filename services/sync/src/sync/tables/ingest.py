@@ -36,6 +36,7 @@ class BatchResult:
     paused: bool = False
     schema_changes: list[Doc] = field(default_factory=list)
     rejected: list[Doc] = field(default_factory=list)
+    unchanged: int = 0  # of `updated`: rows the batch left as they were (nothing written, no event)
 
     @property
     def written(self) -> int:
@@ -52,6 +53,20 @@ class Source:
     connection_id: str | None = None
     run_id: str | None = None
     stream: str | None = None
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """An item with its row key, its record id and the row values it makes under the schema."""
+
+    key: str
+    record_id: str
+    item: Doc
+    data: Doc
+
+
+def _unchanged(row: Doc | None, keyed: Keyed) -> bool:
+    return row is not None and row.get("record_id") == keyed.record_id and row.get("data") == keyed.data
 
 
 class Ingest:
@@ -102,24 +117,34 @@ class Ingest:
     async def write(self, cause: Cause, state: domain.Table, items: list[Doc], source: Source | None, *,
                     key_columns: list[str] | None = None, plan: str | None = None, merge: bool = False) -> BatchResult:
         """Rows upserted (unless a change is held); with a `source`, each item also kept as a record and its
-        `record.ingested` event appended (rows written through the API are not ingested items)."""
+        `record.ingested` event appended (rows written through the API are not ingested items). An item whose
+        row it would leave as it is (the same values from the same record) is counted, not written again."""
         before = state
         state = await self.evolve(cause, state, items)
         result = BatchResult(state.table_id, str(state.record["slug"]), schema_changes=_changes(before, state))
         at = utcnow().isoformat()
         keyed = self._keyed(cause.workspace_id, state, items, key_columns or state.record.get("primary_key"), result)
+        existing: dict[str, Doc] = {}
+        if state.held is None:
+            existing = await self.rows.read(list(dict.fromkeys(row_id(state.table_id, k.key) for k in keyed)))
+            if plan is not None:
+                adding = len({row_id(state.table_id, k.key) for k in keyed} - set(existing))
+                limits.check_rows(plan, result.slug, await self.rows.count(state.table_id), adding)
+        skip = source is not None and state.held is None and not merge and state.policy != "ignore_new_columns"
+        fresh = [k for k in keyed if not (skip and _unchanged(existing.get(row_id(state.table_id, k.key)), k))]
         docs = [] if source is None else [
-            record_doc(cause.workspace_id, rid, item, at, resource_type=source.resource_type,
+            record_doc(cause.workspace_id, k.record_id, k.item, at, resource_type=source.resource_type,
                        provider=source.provider, source=source.kind, connection_id=source.connection_id,
                        run_id=source.run_id, stream=source.stream, table_id=state.table_id, table=result.slug,
-                       key=key) for key, rid, item in keyed]
+                       key=k.key) for k in fresh]
         await self.records.put(docs)
         if state.held is not None:
             result.paused = True
         else:
-            if source is None:
-                keyed = [(key, "", item) for key, _, item in keyed]
-            await self._rows(cause, state, keyed, at, plan, merge, result)
+            writes = [RowWrite(k.key, k.data, k.record_id if source else None) for k in fresh]
+            done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge, existing)
+            result.created, result.unchanged = done.created, len({k.key for k in keyed}) - len({k.key for k in fresh})
+            result.updated = done.updated + result.unchanged
             if any(c["change"] == "widened" for c in result.schema_changes):
                 await self.reproject(state)
         if docs:
@@ -128,7 +153,7 @@ class Ingest:
         return result
 
     def _keyed(self, workspace_id: str, state: domain.Table, items: list[Doc], key_columns: list[str] | None,
-               result: BatchResult) -> list[tuple[str, str, Doc]]:
+               result: BatchResult) -> list[Keyed]:
         keyed = []
         for index, item in enumerate(items):
             try:
@@ -136,18 +161,8 @@ class Ingest:
             except MissingKey as exc:
                 result.rejected.append({"index": index, "error": str(exc)})
                 continue
-            keyed.append((key, record_id(workspace_id, state.table_id, key), item))
+            keyed.append(Keyed(key, record_id(workspace_id, state.table_id, key), item, shape(item, state.columns)))
         return keyed
-
-    async def _rows(self, cause: Cause, state: domain.Table, keyed: list[tuple[str, str, Doc]], at: str,
-                    plan: str | None, merge: bool, result: BatchResult) -> None:
-        writes = [RowWrite(key, shape(item, state.columns), rid or None) for key, rid, item in keyed]
-        if plan is not None and writes:
-            known = await self.rows.existing_ids([row_id(state.table_id, w.key) for w in writes])
-            adding = len({row_id(state.table_id, w.key) for w in writes} - known)
-            limits.check_rows(plan, result.slug, await self.rows.count(state.table_id), adding)
-        done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge=merge)
-        result.created, result.updated = done.created, done.updated
 
     async def reproject(self, state: domain.Table, since: str | None = None) -> int:
         """Every row rebuilt from its raw record (or its own values, for a row the API wrote) under the schema;

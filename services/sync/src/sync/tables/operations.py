@@ -66,7 +66,8 @@ class Tables:
     async def create(self, principal: Principal, request_id: str, body: tx.TableCreate) -> Doc:
         plan = await self.plans.remember(principal)
         slug = body.slug or slugify(body.name)
-        limits.check_tables(plan, len(await self.service.of_workspace(principal.workspace_id)))
+        if plan is not None:
+            limits.check_tables(plan, len(await self.service.of_workspace(principal.workspace_id)))
         names = [c.name for c in body.columns]
         missing = [k for k in body.primary_key or [] if k not in names] if body.columns else []
         if missing:

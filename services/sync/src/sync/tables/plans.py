@@ -1,5 +1,6 @@
 """The plan each workspace was last seen calling with (the edge signs it into every call): the sync path has no
-caller, so its writer checks row limits against the plan remembered here (none remembered: not checked)."""
+caller, and another service's call (flows writing rows) carries no plan of its own, so they are checked against
+the plan remembered here (none remembered: not checked)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ class PlanBook:
         self.docs = db[PLANS]
         self.known: dict[str, str] = {}
 
-    async def remember(self, principal: Principal) -> str:
-        """The caller's plan, remembered for its workspace (a service's call carries none of its own)."""
+    async def remember(self, principal: Principal) -> str | None:
+        """The caller's plan, remembered for its workspace (a service's call: the one remembered, if any)."""
         if principal.role == SERVICE_ROLE:
-            return await self.plan_of(principal.workspace_id) or principal.plan
+            return await self.plan_of(principal.workspace_id)
         if self.known.get(principal.workspace_id) != principal.plan:
             await self.docs.replace_one({"_id": principal.workspace_id}, {"plan": principal.plan}, upsert=True)
             self.known[principal.workspace_id] = principal.plan

@@ -70,12 +70,18 @@ class RowStore:
     async def ensure_indexes(self) -> None:
         await self.rows.create_index([("table_id", 1)])
 
+    async def read(self, ids: list[str]) -> dict[str, Doc]:
+        """The rows of these ids that exist (one `_id $in` query)."""
+        return {d["_id"]: d async for d in self.rows.find({"_id": {"$in": ids}})} if ids else {}
+
     async def upsert(self, workspace_id: str, table_id: str, writes: list[RowWrite], at: str,
-                     merge: bool = False) -> Upserted:
+                     merge: bool = False, existing: dict[str, Doc] | None = None) -> Upserted:
         """Insert or replace each row by key (the last write of a key in the batch wins); `merge` keeps the
-        existing row's other columns."""
+        existing row's other columns; `existing`: the rows as just read (else read here)."""
         by_id = {row_id(table_id, w.key): w for w in writes}
-        existing = {d["_id"]: d async for d in self.rows.find({"_id": {"$in": list(by_id)}})} if by_id else {}
+        if existing is None:
+            existing = await self.read(list(by_id))
+        existing = {rid: existing[rid] for rid in by_id if rid in existing}
         ops = []
         for rid, w in by_id.items():
             old = existing.get(rid)
