@@ -169,6 +169,8 @@ async def test_a_bad_subscription_is_refused(edge: FlowsEdge) -> None:
 async def test_a_crm_event_triggers_a_flow_with_its_public_payload(edge: FlowsEdge) -> None:
     flow = await new_flow(edge, "event")
     await subscribe(edge, flow, {"kind": "event", "config": {"eventType": "contact.created"}})
+    status, answer = await edge.call("POST", "/v1/contacts", {"name": "Other", "email": "o@b.io"}, key=edge.other_key)
+    assert status == 201, answer  # another workspace's contact starts nothing here
     status, answer = await edge.call("POST", "/v1/contacts", {"name": "Jane Doe", "email": "jane@acme.com",
                                                               "company_name": "Acme Corp"})
     assert status == 201, answer
