@@ -19,6 +19,8 @@ from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 from structlog.testing import capture_logs
 
+from connections.app.operations import Connections
+from connections.app.tenant_integrations import TenantIntegrations
 from connections_contracts import declarations as decl
 from connections_contracts import tenant_integrations as ti
 from gateway.catalogue import load_operations
@@ -31,6 +33,7 @@ VIEW = {"id", "service", "name", "enabled", "settings", "secretSettings", "synch
 SIM = "acme_settings"
 SETTINGS_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["apiKey", "region"],
                    "properties": {"apiKey": {"type": "string", "minLength": 1, "writeOnly": True},
+                                  "signingSecret": {"type": "string", "writeOnly": True},
                                   "region": {"type": "string", "enum": ["eu", "us"]}}}
 
 
@@ -256,3 +259,17 @@ async def test_a_refused_push_logs_no_key(edge: TenantEdge) -> None:
         assert status == 401, body
     assert [line for line in logs if line.get("event") == "http_request"]
     assert not [line for line in logs if key in repr(line)]
+
+
+async def test_a_secret_setting_removed_is_erased_and_the_others_kept(edge: TenantEdge) -> None:
+    made = await create(edge, {"service": SIM, "settings": {"apiKey": edge.api.api_key, "region": "us",
+                                                            "signingSecret": "whsec-1"}})
+    assert made["secretSettings"] == ["apiKey", "signingSecret"], made
+    path = f"/v1/integrations/{made['id']}"
+    status, body, _ = await edge.call("PUT", path, {"settings": {"signingSecret": None}})
+    assert status == 200 and body["data"]["secretSettings"] == ["apiKey"], body
+    doc = await edge.service.db[ti.COLLECTION].find_one({"_id": made["id"]})
+    assert doc is not None and TenantIntegrations(Connections(edge.service)).open(dict(doc)) == {
+        "apiKey": edge.api.api_key}
+    status, body, _ = await edge.call("POST", f"{path}/test")
+    assert status == 200 and body["data"]["success"] is True, body

@@ -102,13 +102,13 @@ class TenantIntegrations:
             changes["synchronizations"] = _syncs(body.synchronizations)
         data: Doc = {"changes": changes}
         if body.settings is not None:
-            schema = SettingsSchema.of(manifest)
-            current = {**(doc.get("settings") or {}), **self.open(doc)}
-            merged = {k: v for k, v in {**current, **body.settings}.items() if v is not None}
+            schema, sealed = SettingsSchema.of(manifest), self.open(doc)
+            merged = {k: v for k, v in {**(doc.get("settings") or {}), **sealed, **body.settings}.items()
+                      if v is not None}
             plain, secret = schema.split(schema.validated(merged))
             changes.update(settings=plain, secret_settings=sorted(secret))
-            if secret != self.open(doc):
-                data["settings_sealed"] = self._seal(call.workspace_id, doc["_id"], secret) if secret else None
+            if secret != sealed:  # sealed even when empty: a removed secret is erased
+                data["settings_sealed"] = self._seal(call.workspace_id, doc["_id"], secret)
         return await self._run(call, ti.UPDATE, doc["_id"], data)
 
     async def regenerate_key(self, call: Call, doc: Doc) -> tuple[Doc, str]:
