@@ -238,6 +238,21 @@ async def test_a_poll_fires_each_new_item_once_across_republishing(edge: FlowsEd
     assert ("d4", "baseline") not in shown and all(s["skippedAt"] for s in answer["data"])
 
 
+async def test_a_poll_may_fire_the_items_already_there(edge: FlowsEdge) -> None:
+    edge.sim.deals = [{"id": "e1"}, {"id": "e2"}]
+    flow = await new_flow(edge, "poll")
+    await subscribe(edge, flow, {"kind": "poll", "providerType": SIM, "triggerName": "new_deal",
+                                 "config": {"intervalSeconds": 1, "fireExisting": True}})
+
+    async def both() -> list[Doc] | None:
+        found = await executions_of(edge, flow)
+        return found if len(found) == 2 else None
+
+    fired = await eventually(both, 30)
+    data = sorted([(await completed(edge, e["id"]))["trigger"]["data"]["id"] for e in fired])
+    assert data == ["e1", "e2"]
+
+
 async def test_cron_fires_once_per_slot_across_replicas(edge: FlowsEdge) -> None:
     replica = await start_flows(edge.stack, internal_port=-1, trigger_tick_s=0.2)
     try:
