@@ -13,6 +13,8 @@ import pytest
 import pytest_asyncio
 
 from connections.app.provider_test import ProviderTester
+from connections.catalogue.loader import load_catalogue
+from connections.catalogue.workspace import WorkspaceCatalogue
 from connections_contracts import custom_providers as cp
 from junction_common.address_policy import AddressPolicy
 from tests.tenant_stack import PUBLIC_BASE_URL, TenantEdge, tenant_edge
@@ -193,3 +195,22 @@ async def test_a_custom_oauth_provider_goes_through_the_whole_flow(edge: TenantE
     assert made["connection"]["provider"] == "acme_oauth"
     status, body, _ = await edge.call("POST", "/connect/v1/proxy/acme_oauth", {"method": "GET", "path": "/me"})
     assert status == 200 and body["data"]["status"] == 200 and body["data"]["body"]["id"] == "sim-user-1", body
+
+
+async def test_a_change_through_one_replica_is_seen_by_the_next_call_of_another(edge: TenantEdge) -> None:
+    """Another replica's catalogue (its own cache, the same database) follows every change at its next call."""
+    other = WorkspaceCatalogue(load_catalogue())
+    db, workspace = edge.service.db, edge.keys["a"]["workspace_id"]
+    await register(edge, "acme_replicated")
+    first = await other.of(db, workspace)
+    assert first.get("acme_replicated") is not None and "acme_replicated" in first.custom
+    assert await other.of(db, workspace) is first  # unchanged: the cached catalogue
+    status, body, _ = await edge.call("PUT", f"{BASE}/acme_replicated", {**manifest(edge, "acme_replicated"),
+                                                                          "name": "Acme Replicated"})
+    assert status == 200, body
+    renamed = (await other.of(db, workspace)).get("acme_replicated")
+    assert renamed is not None and renamed.name == "Acme Replicated"
+    status, body, _ = await edge.call("DELETE", f"{BASE}/acme_replicated")
+    assert status == 200, body
+    assert (await other.of(db, workspace)).get("acme_replicated") is None
+    assert (await other.of(db, edge.keys["b"]["workspace_id"])).get("acme_replicated") is None
