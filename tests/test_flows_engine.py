@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from conftest import create_workspace
 from gateway.catalogue import load_operations
 from tests.flows_edge import FlowsEdge, flows_edge
 from tests.flows_receiver import FlowReceiver, flow_receiver
@@ -301,3 +302,27 @@ def _iso(ts: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def test_versions_run_as_published_and_the_plan_limits_flows(edge: FlowsEdge) -> None:
+    one = [trigger(), {"id": "t", "type": "transform", "config": {"output": "v1"}}]
+    flow = await make_flow(edge, one, chain("start", "t"))
+    two = [trigger(), {"id": "t", "type": "transform", "config": {"output": "v2"}}]
+    status, body = await edge.call("PATCH", f"/v1/workflows/{flow}", {"nodes": two})
+    assert status == 200 and (body["data"]["status"], body["data"]["version"]) == ("draft", 2), body
+    assert body["data"]["published_version"] == 1
+    done = await run(edge, flow, {})
+    assert (done["output"], done["version"]) == ("v1", 1)  # the published version runs until the draft is published
+    status, body = await edge.call("POST", f"/connect/v1/flows/{flow}/test", {})
+    assert body["data"]["output"] == "v2"  # a test runs the draft
+    status, body = await edge.call("PATCH", f"/v1/workflows/{flow}", {"status": "published"})
+    assert status == 200 and body["data"]["published_version"] == 2
+    done_v2 = await run(edge, flow, {})
+    assert (done_v2["output"], done_v2["version"]) == ("v2", 2)
+    status, body = await edge.call("POST", f"/connect/v1/flows/{flow}/executions/{done['id']}/replay",
+                                   {"version": "current"})
+    assert (await finished(edge, body["data"]["executionId"]))["output"] == "v2"
+    _, free_key = await create_workspace(edge.stack.gateway, "Free plan", plan="free")
+    made = [await edge.call("POST", "/v1/workflows", {"name": f"F{n}"}, key=free_key) for n in range(6)]
+    assert [s for s, _ in made] == [201] * 5 + [403]
+    assert made[-1][1]["error"]["code"] == "FORBIDDEN" and made[-1][1]["error"]["details"]["limit"] == 5
