@@ -12,6 +12,7 @@ import shutil
 import stat
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -401,3 +402,19 @@ async def test_the_paged_simulator_serves_what_its_docstring_says() -> None:
             assert answer.status == 401
         async with http.get(api.url + "/me", headers={"X-Api-Key": api.api_key}) as answer:
             assert answer.status == 200
+
+
+async def test_windows_checkpoint_a_long_read_after_each_step(runtime: ConnectorRuntime) -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    async with paged_api(60, base=now - timedelta(days=3), seconds_apart=3600, same_second=1) as api:
+        windowed = provider(api, "page")
+        windowed["streams"][0]["incremental"] = {"request_param": "updated_since", "end_param": "updated_until",
+                                                 "step": "P1D"}
+        config = {"apiKey": api.api_key, "start_date": api.rows[0]["updated_at"]}
+        messages = await read_all(runtime, source_ref(windowed), config, catalog("incremental"))
+        asked = [(s.query["updated_since"], s.query["updated_until"]) for s in api.requests
+                 if s.path.startswith("/items/")]
+    assert sorted(row["id"] for row in records(messages)) == list(range(1, 61))  # each window once, none twice
+    cursors = [m["state"]["stream"]["stream_state"].get("updated_at") for m in messages if m["type"] == "STATE"]
+    assert len([c for c in cursors if c]) >= 3 and cursors == sorted(cursors, key=str)  # one checkpoint a window
+    assert len(asked) >= 3 and all(since < until for since, until in asked)

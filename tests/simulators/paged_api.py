@@ -8,7 +8,8 @@ Endpoints (GET; records under `data`, ordered by (updated_at, id)):
 - `/items/cursor?cursor=T&limit=K`: the answer's `meta.next_cursor` is the next token (null on the last page).
 - `/items/next_url?cursor=T&limit=K`: the answer's `next` is the next page's full URL (null on the last page).
 - `/items/link?page=N&per_page=K`: a `Link: <url>; rel="next"` header until the last page.
-Every list takes `updated_since=<ISO-8601>`: only rows with updated_at >= it (inclusive, as most APIs are).
+Every list takes `updated_since=<ISO-8601>`: only rows with updated_at >= it (inclusive, as most APIs are), and
+`updated_until=<ISO-8601>`: only rows with updated_at <= it (inclusive).
 The page size is `per_page`/`limit`, else `page_size`.
 
 Auth: `auth="bearer"` (`Authorization: Bearer <api_key>`), `"api_key"` (the `X-Api-Key` header), or `"none"`;
@@ -20,9 +21,9 @@ Faults, each page counted by its position (0-based page index = first row // pag
 - `type_change_at=n`: rows from index n on carry `score` as a string ("17") instead of an integer.
 - `delay_s`: each page waits that long (for cancellation tests).
 
-Timestamps: row i is updated at BASE + i // `same_second` seconds, so `same_second` rows share each cursor value
-(the inclusive-boundary case). `add_rows(n)` appends newer rows, `touch(ids)` updates rows (a newer
-updated_at, name suffixed), both later than every existing row.
+Timestamps: row i is updated at `base` (default BASE) + (i // `same_second`) * `seconds_apart` seconds, so
+`same_second` rows share each cursor value (the inclusive-boundary case). `add_rows(n)` appends newer rows,
+`touch(ids)` updates rows (a newer updated_at, name suffixed), both later than every existing row.
 
 Run alone: `python -m tests.simulators.paged_api --rows 10000` prints its URL and API key.
 """
@@ -70,21 +71,24 @@ class PagedApi:
     api_key: str = field(default_factory=lambda: "paged-key-" + secrets.token_urlsafe(16))
     page_size: int = 50
     same_second: int = 2
+    seconds_apart: int = 1
+    base: datetime = BASE
     fail_once: set[int] = field(default_factory=set)
     throttle_once: dict[int, int] = field(default_factory=dict)
     type_change_at: int | None = None
     delay_s: float = 0.0
     requests: list[Seen] = field(default_factory=list)
     record_requests: bool = True
-    _clock: datetime = BASE
+    _clock: datetime | None = None
 
     def add_rows(self, count: int) -> list[Json]:
         """Append `count` rows updated after every existing one; returns them."""
         start = len(self.rows)
         added = []
+        self._clock = self._clock or self.base
         for i in range(start, start + count):
             if i % self.same_second == 0 and i:
-                self._clock += timedelta(seconds=1)
+                self._clock += timedelta(seconds=self.seconds_apart)
             score: Any = i % 100
             if self.type_change_at is not None and i >= self.type_change_at:
                 score = str(score)
@@ -94,14 +98,15 @@ class PagedApi:
 
     def touch(self, ids: list[int]) -> None:
         """Update rows `ids`: a newer updated_at than any row, and a changed name."""
-        self._clock += timedelta(seconds=1)
+        self._clock = (self._clock or self.base) + timedelta(seconds=self.seconds_apart)
         for row in self.rows:
             if row["id"] in ids:
                 row["name"] += " (updated)"
                 row["updated_at"] = stamp(self._clock)
 
-    def listed(self, since: str | None) -> list[Json]:
-        kept = [r for r in self.rows if since is None or r["updated_at"] >= _normal(since)]
+    def listed(self, since: str | None, until: str | None = None) -> list[Json]:
+        kept = [r for r in self.rows if (since is None or r["updated_at"] >= _normal(since))
+                and (until is None or r["updated_at"] <= _normal(until))]
         return sorted(kept, key=lambda r: (r["updated_at"], r["id"]))
 
     def authorized(self, request: web.Request) -> bool:
@@ -166,7 +171,7 @@ async def _items(api: PagedApi, request: web.Request) -> web.Response:
         return faulty
     if api.delay_s:
         await asyncio.sleep(api.delay_s)
-    listed = api.listed(request.query.get("updated_since"))
+    listed = api.listed(request.query.get("updated_since"), request.query.get("updated_until"))
     page = listed[first:first + size]
     more = first + size < len(listed)
     body: Json = {"data": page}

@@ -154,3 +154,12 @@ def test_regions_choose_the_base_url_by_the_configs_region() -> None:
                         "'https://api.acme.example/v1') }}")
     placeholders = declarative_manifest({**regional, "api_base_url": "https://{subdomain}.acme.example"})
     assert placeholders["streams"][0]["retriever"]["requester"]["url_base"].startswith("https://{{ config[")
+
+
+def test_a_step_cuts_an_incremental_read_into_checkpointed_windows() -> None:
+    windowed = only_stream(declarative_manifest(provider(cursor_field="updated_at", incremental={
+        "request_param": "since", "end_param": "until", "step": "P7D", "granularity": "PT1S"}), ["contacts"]))
+    cursor = windowed["incremental_sync"]
+    assert (cursor["step"], cursor["cursor_granularity"]) == ("P7D", "PT1S")
+    assert cursor["end_time_option"] == {"type": "RequestOption", "inject_into": "request_parameter",
+                                         "field_name": "until"}

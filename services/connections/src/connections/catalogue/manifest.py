@@ -196,13 +196,29 @@ class Pagination(Strict):
         return self
 
 
+ISO_DURATION = r"^P(\d+[YMWD])*(T(\d+[HMS])+)?$"  # P1D, PT30M, P1DT12H
+
+
 class Incremental(Strict):
     """How a stream's `cursor_field` is read and asked for: its values' strftime format, the query parameter that
-    carries the lower bound (none: the records are filtered after fetching), and the first run's lower bound."""
+    carries the lower bound (none: the records are filtered after fetching), and the first run's lower bound.
+    With `step` (an ISO-8601 duration) a read is cut into windows of that length, the upper bound sent in
+    `end_param` (inclusive, to `granularity`), and the cursor is checkpointed after each window."""
 
     datetime_format: str = Field(default="%Y-%m-%dT%H:%M:%SZ", max_length=60)
     request_param: str | None = Field(default=None, pattern=QUERY_PARAM)
     start_date: str = Field(default="1970-01-01T00:00:00Z", max_length=40)
+    step: str | None = Field(default=None, pattern=ISO_DURATION)
+    end_param: str | None = Field(default=None, pattern=QUERY_PARAM)
+    granularity: str = Field(default="PT1S", pattern=ISO_DURATION)
+
+    @model_validator(mode="after")
+    def _windows(self) -> Incremental:
+        if (self.step is None) != (self.end_param is None) or (self.step and self.request_param is None):
+            raise ValueError("windows need `step`, `end_param` and `request_param` together")
+        if "P" in (self.step, self.granularity):
+            raise ValueError("a duration holds at least one amount (P1D, PT1S)")
+        return self
 
 
 class Stream(Strict):

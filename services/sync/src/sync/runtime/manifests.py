@@ -21,7 +21,9 @@ Incremental (`incremental:` on a stream with a `cursor_field`): cursor values in
 default ISO-8601 `%Y-%m-%dT%H:%M:%SZ`); `request_param` sends the lower bound (inclusive: the next run asks
 from the last cursor value again, so rows sharing it come twice and the destination de-duplicates by primary
 key); without it the records are filtered after fetching. The first run starts at config `start_date`, else
-the stream's `start_date`.
+the stream's `start_date`. With `step` (an ISO-8601 duration) and `end_param`, a read is cut into windows of
+`step` from the start to now, each asked with both bounds (inclusive, to `granularity`) and checkpointed by a
+STATE message when read: a long first sync resumes from its last window, not from the start.
 """
 
 from __future__ import annotations
@@ -237,4 +239,8 @@ def _cursor(cursor_field: str, incremental: Json) -> Json:
                                        "field_name": incremental["request_param"]}
     else:
         cursor["is_client_side_incremental"] = True
+    if incremental.get("step"):  # windows, each checkpointed when read
+        cursor.update(step=incremental["step"], cursor_granularity=incremental.get("granularity", "PT1S"),
+                      end_time_option={"type": "RequestOption", "inject_into": "request_parameter",
+                                       "field_name": incremental["end_param"]})
     return cursor
