@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from typing import Any
 
-from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from junction_common.envelope import Actor, utcnow
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
 from junction_common.store.event_store import Commit, commit_document
+from sync.tables.rows import bulk_put
 from sync_contracts import records as rx
 
 Doc = dict[str, Any]
@@ -60,11 +61,10 @@ class RecordStore:
         await self.records.create_index([("workspace_id", 1)])
         await self.records.create_index([("table_id", 1)])
 
-    async def put(self, docs: list[Doc]) -> None:
-        """Store these records (a later item of the same id replaces the earlier)."""
-        if docs:
-            ops = [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in {d["_id"]: d for d in docs}.values()]
-            await self.records.bulk_write(ops, ordered=False)
+    async def put(self, docs: list[Doc], existing: Collection[str] | None = None) -> None:
+        """Store these records (a later item of the same id replaces the earlier); `existing`: the ids known to
+        be stored already (the others are inserted), None when not known."""
+        await bulk_put(self.records, list({d["_id"]: d for d in docs}.values()), existing)
 
     async def get(self, workspace_id: str, rid: str) -> Doc | None:
         doc = await self.records.find_one({"_id": rid})

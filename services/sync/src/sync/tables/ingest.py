@@ -137,7 +137,8 @@ class Ingest:
                        provider=source.provider, source=source.kind, connection_id=source.connection_id,
                        run_id=source.run_id, stream=source.stream, table_id=state.table_id, table=result.slug,
                        key=k.key) for k in fresh]
-        await self.records.put(docs)
+        await self.records.put(docs, None if state.held is not None else
+                               {str(r.get("record_id")) for r in existing.values()})
         if state.held is not None:
             result.paused = True
         else:

@@ -6,16 +6,41 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ReplaceOne
+from pymongo import InsertOne, ReplaceOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from sync.domain.table_types import coerce
 from sync_contracts import tables as tx
 
 Doc = dict[str, Any]
+
+
+DUPLICATE_KEY = 11000
+
+
+async def bulk_put(coll: AsyncCollection[Doc], docs: list[Doc], existing: Collection[str] | None = None) -> None:
+    """Each document written by `_id` in one unordered bulk write: inserted when `existing` (the ids known to be
+    there) does not name it, else replaced; an insert that meets a document written meanwhile is replaced after."""
+    if not docs:
+        return
+    ops: list[InsertOne[Doc] | ReplaceOne[Doc]] = [
+        InsertOne(d) if existing is not None and d["_id"] not in existing else ReplaceOne({"_id": d["_id"]}, d,
+                                                                                            upsert=True)
+        for d in docs]
+    try:
+        await coll.bulk_write(ops, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        taken = [docs[int(e["index"])] for e in errors]
+        await coll.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in taken], ordered=False)
 
 
 class MissingKey(ValueError):
@@ -82,15 +107,13 @@ class RowStore:
         if existing is None:
             existing = await self.read(list(by_id))
         existing = {rid: existing[rid] for rid in by_id if rid in existing}
-        ops = []
+        docs = []
         for rid, w in by_id.items():
             old = existing.get(rid)
             data = {**(old or {}).get("data", {}), **w.data} if merge and old else w.data
-            doc = {"_id": rid, "table_id": table_id, "workspace_id": workspace_id, "key": w.key, "data": data,
-                   "record_id": w.record_id, "created_at": old["created_at"] if old else at, "updated_at": at}
-            ops.append(ReplaceOne({"_id": rid}, doc, upsert=True))
-        if ops:
-            await self.rows.bulk_write(ops, ordered=False)
+            docs.append({"_id": rid, "table_id": table_id, "workspace_id": workspace_id, "key": w.key, "data": data,
+                         "record_id": w.record_id, "created_at": old["created_at"] if old else at, "updated_at": at})
+        await bulk_put(self.rows, docs, existing)
         return Upserted(created=len(by_id) - len(existing), updated=len(existing), ids=list(by_id))
 
     async def existing_ids(self, ids: list[str]) -> set[str]:
