@@ -66,6 +66,8 @@ async def test_every_table_operation_at_its_documented_path(env: Env) -> None:
     assert body["data"]["data"] == {"email": "a@x.io", "score": 3}
     status, body = await env.call("POST", "/tables/leads/rows", {"data": {"email": "a@x.io"}})
     assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR"
+    status, body = await env.call("POST", "/tables/leads/rows", {"data": {"email": "c@x.io", "a.b": 1}})
+    assert status == 422 and body["error"]["details"]["column"] == "a.b"
     status, body = await env.call("POST", "/tables/leads/rows/upsert",
                                   {"rows": [{"email": "a@x.io", "score": 5}, {"email": "b@x.io", "score": 1}]})
     assert status == 200 and (body["data"]["created"], body["data"]["updated"]) == (1, 1)

@@ -10,7 +10,7 @@ import pytest
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 from sync.domain import table
-from sync.domain.table_types import coerce, observe, type_of, widen
+from sync.domain.table_types import coerce, is_column, observe, type_of, widen
 from sync.tables.rows import MissingKey, row_key, shape
 from sync.tables.targets import slugify, strip_labels, table_target
 from sync_contracts import tables as tx
@@ -47,6 +47,12 @@ def test_types_widen_integer_number_string() -> None:
     assert widen("boolean", "integer") == "string"
     assert widen("integer", None) == "integer"
     assert observe([{"a": 1, "b": None}, {"a": 2.5, "c": "x"}]) == {"a": "number", "b": "string", "c": "string"}
+
+
+def test_fields_that_cannot_be_columns_stay_in_the_raw_record() -> None:
+    assert is_column("first name") and is_column("x-1") and not is_column("a.b") and not is_column("$set")
+    assert observe([{"ok": 1, "a.b": 2, "$x": 3}]) == {"ok": "integer"}
+    assert coerce(2**70, "integer") == str(2**70)
 
 
 def test_values_are_coerced_into_a_wider_column() -> None:

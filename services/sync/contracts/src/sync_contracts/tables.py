@@ -28,12 +28,12 @@ Policy = Literal["propagate", "ignore_new_columns", "pause"]
 POLICIES: tuple[str, ...] = ("propagate", "ignore_new_columns", "pause")
 _CLOSED = ConfigDict(extra="forbid")
 _SLUG = r"^[a-z0-9][a-z0-9_]{0,62}$"
-_COLUMN = r"^[A-Za-z0-9_][A-Za-z0-9_ .\-]{0,127}$"
+COLUMN_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_ \-]{0,127}$"  # no `.` or `$`: a column is a field of the row's `data`
 
 
 class Column(BaseModel):
     model_config = _CLOSED
-    name: str = Field(pattern=_COLUMN)
+    name: str = Field(pattern=COLUMN_NAME)
     type: ColumnType = "string"
 
 

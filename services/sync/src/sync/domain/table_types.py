@@ -13,11 +13,20 @@ import json
 import re
 from typing import Any
 
+from sync_contracts.tables import COLUMN_NAME
+
 STRING = "string"
 TYPES = ("string", "integer", "number", "boolean", "datetime", "date", "object", "array")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
 _NUMERIC = {"integer", "number"}
+_NAME = re.compile(COLUMN_NAME)
+_INT64 = 2**63
+
+
+def is_column(name: str) -> bool:
+    """Whether `name` can be a column (letters, digits, `_`, `-`, spaces; no `.` or `$`; at most 128 long)."""
+    return bool(_NAME.match(name))
 _TEMPORAL = {"date", "datetime"}
 
 
@@ -57,11 +66,13 @@ def widen(current: str | None, seen: str | None) -> str | None:
 
 
 def observe(records: list[dict[str, Any]]) -> dict[str, str]:
-    """Each column's type across `records`, columns in order of first appearance (all-null columns: string)."""
+    """Each column's type across `records`, columns in order of first appearance (all-null columns: string); a
+    field whose name cannot be a column stays in the raw record only."""
     seen: dict[str, str | None] = {}
     for record in records:
         for name, value in record.items():
-            seen[name] = widen(seen.get(name), type_of(value))
+            if name in seen or is_column(name):
+                seen[name] = widen(seen.get(name), type_of(value))
     return {name: kind or STRING for name, kind in seen.items()}
 
 
@@ -70,6 +81,8 @@ def coerce(value: Any, kind: str) -> Any:
     stays an integer in a number column: JSON has one number type)."""
     if value is None:
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return str(value)  # beyond what the database stores as a number
     if kind == STRING and not isinstance(value, str):
         if isinstance(value, bool):
             return "true" if value else "false"

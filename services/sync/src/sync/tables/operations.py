@@ -10,6 +10,7 @@ from junction_common.identity import Principal
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError
 from sync.domain import table as domain
+from sync.domain.table_types import is_column
 from sync.tables import limits
 from sync.tables.ingest import Ingest
 from sync.tables.plans import PlanBook
@@ -68,6 +69,9 @@ class Tables:
         slug = body.slug or slugify(body.name)
         if plan is not None:
             limits.check_tables(plan, len(await self.service.of_workspace(principal.workspace_id)))
+        bad = [k for k in body.primary_key or [] if not is_column(k)]
+        if bad:
+            raise ApiError("VALIDATION_ERROR", "A primary key names columns.", {"primary_key": bad})
         names = [c.name for c in body.columns]
         missing = [k for k in body.primary_key or [] if k not in names] if body.columns else []
         if missing:

@@ -9,6 +9,7 @@ from typing import Any
 from junction_common.identity import Principal
 from junction_common.web.envelope import ApiError
 from sync.domain import table as domain
+from sync.domain.table_types import is_column
 from sync.tables import query
 from sync.tables.ingest import BatchResult
 from sync.tables.operations import Tables, cause_of
@@ -22,6 +23,15 @@ def _held(result: BatchResult, state: domain.Table) -> None:
     if result.paused:
         raise ApiError("VALIDATION_ERROR", "The table holds a schema change awaiting approval: approve it first.",
                        {"slug": result.slug, "pending_schema_change": result.schema_changes or state.held})
+
+
+def _named(items: list[Doc]) -> None:
+    """Every field of a row written through the API names a possible column."""
+    for index, item in enumerate(items):
+        bad = next((name for name in item if not is_column(name)), None)
+        if bad is not None:
+            raise ApiError("VALIDATION_ERROR", "A column name is letters, digits, `_`, `-` and spaces (no `.` or "
+                           "`$`), at most 128 long.", {"column": bad[:200], "index": index})
 
 
 def _refused(result: BatchResult) -> None:
@@ -110,6 +120,7 @@ class TableRows:
 
     async def _write(self, principal: Principal, request_id: str, state: domain.Table, items: list[Doc],
                      keys: list[str] | None = None, merge: bool = True) -> BatchResult:
+        _named(items)
         plan = await self.tables.plans.remember(principal)
         result = await self.tables.ingest.write(cause_of(principal, request_id), state, items, None,
                                                 key_columns=keys, plan=plan, merge=merge)
