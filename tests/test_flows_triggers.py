@@ -157,6 +157,7 @@ async def test_a_bad_subscription_is_refused(edge: FlowsEdge) -> None:
     for body in ({"kind": "cron", "config": {"cron": "often"}}, {"kind": "event", "config": {}},
                  {"kind": "poll", "providerType": SIM}, {"kind": "form", "config": {"formId": "form_nope"}},
                  {"kind": "poll", "providerType": SIM, "triggerName": "no_such"}, {"kind": "sometimes"},
+                 {"kind": "webhook", "providerType": SIM, "triggerName": "new_deal"},
                  {"kind": "webhook", "config": {"secret": "short"}}, {"kind": "manual", "connectionId": "conn_nope"},
                  {"kind": "poll", "providerType": SIM, "triggerName": "new_deal", "connectionId": edge.connection_id,
                   "config": {"intervalSeconds": 0}}):
@@ -182,6 +183,39 @@ async def test_a_crm_event_triggers_a_flow_with_its_public_payload(edge: FlowsEd
     assert payload["type"] == "contact.created" and payload["workspace_id"] == edge.workspace_id
     assert payload["data"]["id"] == contact_id and payload["data"]["email"] == "jane@acme.com"
     assert len(await executions_of(edge, flow)) == 1
+
+
+async def test_a_provider_webhook_delivery_triggers_the_flows_of_its_event(edge: FlowsEdge) -> None:
+    secret = "sim-hooks-secret-0123456789"
+    status, answer = await edge.call("POST", f"/connect/v1/webhooks/{SIM}/subscribe",
+                                     {"url": "https://example.com/sim", "signingSecret": secret})
+    assert status == 201, answer
+    incoming = answer["data"]["incomingUrl"]
+    won, anything = await new_flow(edge, "webhook"), await new_flow(edge, "webhook")
+    trigger = await subscribe(edge, won, {"kind": "webhook", "providerType": SIM, "triggerName": "deal_won"})
+    assert trigger["providerEvent"] == "deal.won"
+    await subscribe(edge, anything, {"kind": "webhook", "providerType": SIM})
+    for delivery, kind in (("d-1", "deal.lost"), ("d-2", "deal.won"), ("d-2", "deal.won")):
+        body = json.dumps({"kind": kind, "deal": {"id": 7}}).encode()
+        headers = {"X-Sim-Signature": hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+                   "X-Sim-Delivery": delivery, "Content-Type": "application/json"}
+        async with edge.http.post(edge.url + incoming[incoming.index("/connect/"):], data=body,
+                                  headers=headers) as resp:
+            assert resp.status == 202, await resp.text()
+
+    async def fired(flow: str, count: int) -> list[Doc] | None:
+        found = await executions_of(edge, flow)
+        return found if len(found) == count else None
+
+    [run] = await eventually(lambda: fired(won, 1), 60)
+    execution = await completed(edge, run["id"])
+    assert execution["trigger"]["type"] == "webhook"
+    assert execution["trigger"]["data"] == {"body": {"kind": "deal.won", "deal": {"id": 7}}, "provider": SIM,
+                                            "event_type": "deal.won", "delivery_id": "d-2"}
+    both = await eventually(lambda: fired(anything, 2), 60)  # every event of the provider, each delivery once
+    kinds = sorted([(await completed(edge, e["id"]))["trigger"]["data"]["event_type"] for e in both])
+    assert kinds == ["deal.lost", "deal.won"]
+    assert len(await executions_of(edge, won)) == 1
 
 
 async def test_a_form_submission_triggers_its_flows(edge: FlowsEdge) -> None:

@@ -1,6 +1,7 @@
 """A provider for the flows tests, a real HTTP server with an API key (`Authorization: Bearer <key>`): it lists
 `deals` (what a poll trigger reads; the test changes the list, or re-publishes the same items), creates contacts
-(what a provider action calls), and records every request with its Idempotency-Key."""
+(what a provider action calls), and records every request with its Idempotency-Key. Its manifest also declares
+webhooks (`deal.won`, `deal.lost`, signed HMAC-SHA256 hex in `X-Sim-Signature`, subscribed by hand)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,11 @@ class FlowsProvider:
                         {"name": "get_contact", "label": "Get contact", "method": "GET", "path": "/contacts/{id}",
                          "input_schema": {"type": "object", "required": ["id"],
                                           "properties": {"id": {"type": "string"}}}}],
-            "triggers": [{"name": "new_deal", "label": "New deal", "kind": "poll", "stream": "deals"}],
+            "triggers": [{"name": "new_deal", "label": "New deal", "kind": "poll", "stream": "deals"},
+                         {"name": "deal_won", "label": "Deal won", "kind": "webhook", "event": "deal.won"}],
+            "webhooks": {"events": ["deal.won", "deal.lost"], "subscribe": "manual",
+                         "signing": {"scheme": "hmac_sha256", "header": "X-Sim-Signature"},
+                         "delivery_id": "header:X-Sim-Delivery", "event_type": "body:kind"},
         }
 
     def write_manifest(self, folder: Path, type_: str) -> Path:

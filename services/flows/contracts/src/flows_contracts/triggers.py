@@ -88,6 +88,9 @@ class TriggerRecord(BaseModel):
     config: dict[str, Any] = {}
     status: Literal["active", "deleted"] = "active"
     has_secret: bool = False
+    # A provider's webhook trigger: the provider's event type it fires on (its manifest's `event`); None for
+    # every event of the provider.
+    provider_event: str | None = None
     token_hash: str | None = None
     secret_sealed: SealedSecret | None = None
 

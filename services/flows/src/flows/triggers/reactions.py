@@ -4,6 +4,9 @@ form submissions) that starts the flows subscribed to each event.
 - An `event` subscription (`config.eventType`, e.g. `contact.created`) gets the event's public payload
   `{id, type, timestamp, workspace_id, data}` as trigger data (flows.triggers.public_event).
 - A `form` subscription (`config.formId`) gets the submission `{id, form_id, data, created_at}`.
+- A provider's `webhook` subscription (`providerType`, and `triggerName` for one event type) fires on the
+  connections service's `provider_webhook.received` (a delivery whose signature verified, recorded once) of that
+  provider and event type, with `{body, provider, event_type, delivery_id}` (the body as the provider sent it).
 Only subscriptions of the event's workspace, created before the event happened, fire (a replayed topic never
 fires a subscription made later). A start's key is the event id and the subscription id, so a redelivered event
 starts each flow once. The flows service's own execution and workflow events trigger nothing (no loops).
@@ -27,6 +30,7 @@ from junction_common.topics import declared_topics, ensure_topics
 
 log = get_logger(__name__)
 Doc = dict[str, Any]
+PROVIDER_WEBHOOK = "provider_webhook.received"
 GROUP = TRIGGER_REACTIONS  # its consumer group, and the retry base of its retry and DLQ topics
 OWN_TOPICS = frozenset({decl.WORKFLOW_EVENTS, decl.EXECUTION_EVENTS, decl.FORM_EVENTS, decl.TRIGGER_EVENTS})
 
@@ -45,10 +49,23 @@ def fires(subscription: Doc, event: EventEnvelope) -> bool:
     config = subscription.get("config") or {}
     if subscription.get("kind") == "form":
         return event.type == fx.FORM_SUBMITTED and config.get("formId") == event.data["record"]["form_id"]
+    if subscription.get("kind") == "webhook":
+        wanted = subscription.get("provider_event")
+        return (event.type == PROVIDER_WEBHOOK and bool(subscription.get("provider_type"))
+                and event.data.get("provider") == subscription.get("provider_type")
+                and (wanted is None or event.data.get("event_type") == wanted))
     return subscription.get("kind") == "event" and config.get("eventType") == event.type
 
 
+def kind_of(event: EventEnvelope) -> str:
+    """The subscriptions an event may fire: form submissions, provider webhooks, else Junction events."""
+    return {fx.FORM_SUBMITTED: "form", PROVIDER_WEBHOOK: "webhook"}.get(event.type, "event")
+
+
 def trigger_data(subscription: Doc, event: EventEnvelope) -> Doc:
+    if subscription["kind"] == "webhook":
+        return {"body": event.data.get("body"), "provider": event.data.get("provider"),
+                "event_type": event.data.get("event_type"), "delivery_id": event.data.get("delivery_id")}
     if subscription["kind"] == "form":
         record = event.data["record"]
         return {"id": event.stream_id, "form_id": record["form_id"], "data": record["data"],
@@ -75,7 +92,7 @@ class TriggerReactions:
 
     async def on_event(self, message: Delivery) -> None:
         event = EventEnvelope.from_bytes(message.value)
-        kind = "form" if event.type == fx.FORM_SUBMITTED else "event"
+        kind = kind_of(event)
         found = self.runtime.db[tx.TRIGGERS].find({"workspace_id": event.workspace_id})
         subscriptions = [d async for d in found if d.get("kind") == kind and fires(d, event)]
         for sub in subscriptions:

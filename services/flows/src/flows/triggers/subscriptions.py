@@ -25,8 +25,8 @@ from junction_common.web.envelope import ApiError
 
 Doc = dict[str, Any]
 HOOK_PATH = "/connect/v1/flow-hooks/"
-SHOWN = ("id", "flow_id", "kind", "provider_type", "trigger_name", "connection_id", "config", "status", "has_secret",
-         "created_at", "updated_at")
+SHOWN = ("id", "flow_id", "kind", "provider_type", "trigger_name", "provider_event", "connection_id", "config",
+         "status", "has_secret", "created_at", "updated_at")
 
 
 def token_hash(token: str) -> str:
@@ -68,11 +68,12 @@ class Subscriptions:
     async def create(self, principal: Principal, request_id: str, flow_id: str, body: tx.TriggerCreate) -> Doc:
         """A new subscription; a webhook's answer carries its URL (the only time the token is shown)."""
         await self.flow(principal, flow_id)
-        await self._check_source(principal, body)
+        spec = await self._check_source(principal, body)
         trigger_id = "trg_" + new_ulid()
         config = dict(body.config)
         record: Doc = {"flow_id": flow_id, "kind": body.kind, "provider_type": body.provider_type,
-                       "trigger_name": body.trigger_name, "connection_id": body.connection_id}
+                       "trigger_name": body.trigger_name, "connection_id": body.connection_id,
+                       "provider_event": spec.get("event") if body.kind == "webhook" else None}
         token = None
         if body.kind == "webhook":
             token = secrets.token_urlsafe(32)
@@ -115,8 +116,9 @@ class Subscriptions:
             return None
         return self.vault.open(SealedSecret.from_dict(sealed), secret_aad(doc["workspace_id"], doc["_id"]))
 
-    async def _check_source(self, principal: Principal, body: tx.TriggerCreate) -> None:
-        """What the kind's source must be: a form of the workspace, a provider's poll trigger."""
+    async def _check_source(self, principal: Principal, body: tx.TriggerCreate) -> Doc:
+        """What the kind's source must be: a form of the workspace, a provider's trigger of the same kind (its
+        manifest entry is answered; empty when the subscription names none)."""
         if len(json.dumps(body.config, default=str)) > 16_000:
             raise ApiError("VALIDATION_ERROR", "The trigger's config is too large.", {"field": "config"})
         if body.kind == "form":
@@ -126,9 +128,12 @@ class Subscriptions:
         actions = self.runtime.component(ProviderActions)
         if body.connection_id and not await actions.has_connection(principal.workspace_id, body.connection_id):
             raise ApiError("NOT_FOUND", "Connection not found.", {"connectionId": body.connection_id})
-        if body.kind == "poll" and body.provider_type and body.trigger_name:
-            provider = await actions.provider(principal.workspace_id, body.provider_type)
-            found = [t for t in provider.get("triggers") or [] if t.get("name") == body.trigger_name]
-            if not found or found[0].get("kind") != "poll":
-                raise ApiError("VALIDATION_ERROR", "The provider has no poll trigger of that name.",
-                               {"providerType": body.provider_type, "triggerName": body.trigger_name})
+        if body.kind not in ("poll", "webhook") or not (body.provider_type and body.trigger_name):
+            return {}
+        provider = await actions.provider(principal.workspace_id, body.provider_type)
+        found = [t for t in provider.get("triggers") or [] if t.get("name") == body.trigger_name]
+        if not found or found[0].get("kind") != body.kind:
+            raise ApiError("VALIDATION_ERROR", f"The provider has no {body.kind} trigger of that name.",
+                           {"providerType": body.provider_type, "triggerName": body.trigger_name})
+        spec: Doc = found[0]
+        return spec
