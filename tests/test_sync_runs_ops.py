@@ -121,3 +121,27 @@ async def test_stop_cancels_within_a_page_and_run_all_skips_a_running_connection
         await asyncio.sleep(1.5)
         assert len(edge.api.requests) - asked == 0  # the source was stopped: no page asked after the cancel
         assert len(await edge.rows()) < 3000
+
+
+async def test_runs_at_once_are_bounded_across_connections(tmp_path: Path) -> None:
+    async with runs_edge(tmp_path, rows=2000, page_size=50, delay_s=0.2,
+                         sync_settings={"max_concurrent_runs": 1}) as edge:
+        first, second = await edge.connect("Bounded A"), await edge.connect("Bounded B")
+        first_run = await edge.trigger(first)
+
+        async def running() -> bool:
+            return (await edge.run(first, first_run))["status"] == "RUNNING"
+
+        await eventually(running, 60)
+        second_run = await edge.trigger(second)
+        await asyncio.sleep(2.0)  # many polls of the worker: its one slot is taken
+        assert (await edge.run(second, second_run))["status"] == "PENDING"
+        await edge.call("POST", f"/api/pipelines/connections/{first}/runs/{first_run}")
+        assert (await edge.finished(first, first_run, 30))["status"] == "CANCELLED"
+
+        async def second_running() -> bool:
+            return (await edge.run(second, second_run))["status"] in ("RUNNING", "COMPLETED")
+
+        await eventually(second_running, 30)
+        await edge.call("POST", f"/api/pipelines/connections/{second}/runs/{second_run}")
+        assert (await edge.finished(second, second_run, 30))["status"] in ("CANCELLED", "COMPLETED")

@@ -59,10 +59,15 @@ class RunStarted(Payload):
 
 class StreamCompleted(Payload, Counts):
     stream: str
+    paused: bool = False  # its table holds a schema change for approval: records kept, no row written
+
+
+class StreamResult(Counts):
+    paused: bool = False
 
 
 class RunFinished(Payload, Counts):
-    streams: dict[str, Counts] = {}
+    streams: dict[str, StreamResult] = {}
 
 
 class RunError(BaseModel):

@@ -19,7 +19,8 @@ def run_view(doc: Doc) -> Doc:
             "startedAt": doc.get("started_at"), "completedAt": doc.get("completed_at"), **_counts(doc),
             "connectionId": doc.get("connection_id"), "requestedAt": doc.get("requested_at"),
             "streams": doc.get("streams") or [],
-            "streamResults": {name: _counts(row) for name, row in (doc.get("stream_results") or {}).items()},
+            "streamResults": {name: {**_counts(row), "paused": bool(row.get("paused"))}
+                              for name, row in (doc.get("stream_results") or {}).items()},
             "error": doc.get("error"), "attempts": doc.get("attempts", 0)}
 
 

@@ -72,6 +72,7 @@ class Tally:
 
     saved: dict[str, dict[str, int]] = field(default_factory=dict)
     unsaved: dict[str, dict[str, int]] = field(default_factory=dict)
+    paused: set[str] = field(default_factory=set)  # streams whose table holds a schema change for approval
 
     def add(self, part: dict[str, dict[str, int]], stream: str, created: int, updated: int) -> None:
         row = part.setdefault(stream, dict.fromkeys(COUNTS, 0))
@@ -92,9 +93,13 @@ class Tally:
                 self.add(out, name, row["rows_created"], row["rows_updated"])
         return out
 
+    def result(self, stream: str) -> dict[str, Any]:
+        return {**self.streams().get(stream, dict.fromkeys(COUNTS, 0)), "paused": stream in self.paused}
+
     def totals(self) -> dict[str, Any]:
         streams = self.streams()
-        return {**{k: sum(r[k] for r in streams.values()) for k in COUNTS}, "streams": streams}
+        return {**{k: sum(r[k] for r in streams.values()) for k in COUNTS},
+                "streams": {name: self.result(name) for name in streams}}
 
 
 class RunExecution:
@@ -131,7 +136,7 @@ class RunExecution:
         await self._read(self.io.source.read(ref, config, catalog, state or None))
         for name in self.configured:
             await execute(self.runtime, ev.COMPLETE_STREAM, self.run_id, self.workspace_id,
-                          {"stream": name, **self.tally.streams().get(name, dict.fromkeys(COUNTS, 0))})
+                          {"stream": name, **self.tally.result(name)})
         return self.tally.totals()
 
     async def _source(self) -> Doc:
@@ -200,6 +205,8 @@ class RunExecution:
             result = await self.io.writer.write_batch(self.workspace_id, target, records, run_id=self.run_id,
                                                       stream=stream, primary_key=src.primary_key(configured))
             self.tally.add(self.tally.unsaved, stream, int(result.created), int(result.updated))
+            if getattr(result, "paused", False):
+                self.tally.paused.add(stream)
 
     async def _checkpoint(self, message: Doc) -> None:
         """The records before this STATE written (waited for), then the state recorded as the stream's cursor."""

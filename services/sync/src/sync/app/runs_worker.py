@@ -15,10 +15,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from junction_common.ids import new_ulid
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
 from junction_common.topics import TopicSpec, ensure_topics
+from junction_common.web.envelope import ApiError
 from junction_common.web.peers import PeerClient, PeerUnavailable
 from sync.app import runs_notify
 from sync.app.runs import LOCKS
@@ -154,7 +157,9 @@ class RunWorker:
             await self._end(ev.CANCEL_RUN, run_id, workspace_id, request,
                             {**execution.tally.totals(), "cancelled_by": cancelled_by})
             return
-        except (SourceFailed, RunBroken, PeerUnavailable) as exc:
+        except (PyMongoError, OSError):
+            raise  # the infrastructure: the lease lapses and the run resumes from its checkpoint
+        except Exception as exc:  # the source, the connection or the tables refused: the run fails, saying why
             error = _error_of(exc, execution.last_stream)
             await self._end(ev.FAIL_RUN, run_id, workspace_id, request, {**execution.tally.totals(), "error": error})
             return
@@ -173,4 +178,7 @@ def _error_of(exc: Exception, last_stream: str | None) -> Doc:
         return {"message": exc.message[:2000], "stream": exc.last_stream or last_stream, "page": None}
     if isinstance(exc, RunBroken):
         return {"message": exc.message, "stream": exc.stream or last_stream, "page": exc.page}
-    return {"message": str(exc)[:2000], "stream": last_stream, "page": None}
+    if isinstance(exc, ApiError):
+        return {"message": exc.message, "stream": last_stream, "page": None}
+    message = str(exc) if isinstance(exc, PeerUnavailable | ValueError) else type(exc).__name__
+    return {"message": message[:2000], "stream": last_stream, "page": None}

@@ -31,7 +31,7 @@ def apply_run(doc: Doc | None, event: EventEnvelope) -> Doc:
         new["started_at"] = new.get("started_at") or at
     elif event.type == "sync_run.stream_completed":
         new["stream_results"] = {**new.get("stream_results", {}),
-                                 data["stream"]: {k: data[k] for k in COUNTS}}
+                                 data["stream"]: {**{k: data[k] for k in COUNTS}, "paused": data.get("paused", False)}}
     else:
         new.update({k: data[k] for k in COUNTS})
         new["stream_results"] = {**new.get("stream_results", {}), **data.get("streams", {})}
