@@ -83,6 +83,8 @@ class Engine:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.commits.drain()
         await self.queue.drain()
+        with contextlib.suppress(Exception):
+            await self.queue.release_all()
         await self.effects.close()
         await self.peers.close()
 

@@ -62,6 +62,10 @@ class RunQueue:
     async def finish(self, execution_id: str) -> None:
         await self._writes.write(DeleteOne({"_id": execution_id}))
 
+    async def release_all(self) -> None:
+        """Hand back every row this engine holds (a clean stop: another engine takes them at once)."""
+        await self.rows.update_many({"lease_token": self.token}, {"$set": {"lease_until": 0.0, "lease_token": None}})
+
     async def renew(self, now: float) -> None:
         """Extend the lease of every row this engine holds."""
         await self.rows.update_many({"lease_token": self.token}, {"$set": {"lease_until": now + self.lease_s}})
