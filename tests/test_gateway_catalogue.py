@@ -9,7 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
+from conftest import RunningGateway, start_gateway
 from gateway.catalogue import Operation, load_operations, path_shape
 from gateway.settings import GatewaySettings
 from junction_common.envelope import utcnow
@@ -127,8 +129,17 @@ async def test_a_key_without_the_operations_scope_is_403(gateway, workspace, htt
             assert error["details"] == {"required_scopes": list(op.scopes), "any_of": op.scopes_any}
 
 
-async def test_a_key_with_exactly_the_documented_scopes_gets_through(gateway, http, stack_settings):
+@pytest_asyncio.fixture
+async def bare_gateway(stack_settings) -> AsyncIterator[RunningGateway]:
+    """A gateway told that no service serves any catalogued operation: each answers 501 once the caller passed
+    its checks, so a test sees the scope check of every operation whichever services are built."""
+    async with start_gateway(stack_settings.gateway, served={}) as running:
+        yield running
+
+
+async def test_a_key_with_exactly_the_documented_scopes_gets_through(bare_gateway, http, stack_settings):
     """Scopes and Connect permission keys (`flows.view`, `records.write`) are granted one set at a time."""
+    gateway = bare_gateway
     workspace_id, _ = await business_workspace(stack_settings.gateway)
     stubs = await unbuilt(http, gateway.url)
     ops = [op for op in KEYED if op.operation_id in stubs and not op.admin_only]
@@ -142,7 +153,8 @@ async def test_a_key_with_exactly_the_documented_scopes_gets_through(gateway, ht
     assert ops and len(keys) > 10
 
 
-async def test_a_viewer_reads_but_does_not_write(gateway, http, stack_settings):
+async def test_a_viewer_reads_but_does_not_write(bare_gateway, http, stack_settings):
+    gateway = bare_gateway
     workspace_id, _ = await business_workspace(stack_settings.gateway)
     viewer = await make_key(stack_settings.gateway, workspace_id, "VIEWER", None)
     stubs = await unbuilt(http, gateway.url)

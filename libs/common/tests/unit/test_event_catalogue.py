@@ -20,7 +20,7 @@ def test_categories_follow_the_api_families():
     by_key = {e.key: e.category for e in event_catalogue()}
     assert by_key["contact.created"] == "crm" and by_key["deal.updated"] == "crm"
     assert all(e.category in {"crm", "support", "cms", "analytics", "accounting", "assets", "bi", "webhooks",
-                              "connections"}
+                              "connections", "sync", "flows"}
                for e in event_catalogue())
 
 
