@@ -143,10 +143,22 @@ class RunWorker:
             return
         await execute(self.runtime, ev.START_RUN, run_id, workspace_id, {})
         log.info("run_started", run_id=run_id, connection_id=request["connection_id"], resumed=state.attempts > 0)
-        connection = dict(await self.runtime.db[rx.CONNECTIONS].find_one({"_id": request["connection_id"]}) or {})
+        connection = await self._connection(request["connection_id"])
         execution = RunExecution(self.runtime, self.io, self.peers, request, run_id, workspace_id, connection,
                                  stopped)
         await self._finish(execution, lock)
+
+    async def _connection(self, connection_id: str) -> Doc:
+        """The connection's facts; a variant's with its group's base name (variants share tables named from it)."""
+        facts = self.runtime.db[rx.CONNECTIONS]
+        connection = dict(await facts.find_one({"_id": connection_id}) or {})
+        group = connection.get("variant_group_id")
+        if group:
+            members = facts.find({"workspace_id": connection.get("workspace_id"), "variant_group_id": group})
+            first = min([m async for m in members], key=lambda m: m.get("created_ts", 0.0), default=None)
+            if first is not None:
+                connection["base_name"] = first.get("name")
+        return connection
 
     async def _finish(self, execution: RunExecution, lock: Doc) -> None:
         run_id, workspace_id, request = execution.run_id, execution.workspace_id, execution.request
