@@ -122,3 +122,25 @@ def test_an_extension_may_not_take_a_documented_route() -> None:
     with pytest.raises(ValueError, match="documented"):
         extension_operations({"myProviders": clash})
     assert [op.path for op in extension_operations({"probeExtension": EXTENSION})] == [EXTENSION.route.path]
+
+
+class Delivery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event: str
+
+
+TOKEN_ROUTE = Served("probeTokenHook", "connections", body=Delivery, route=Route(
+    "POST", "/connect/v1/probe-hooks/{token}", "A token in the path is the credential", "Probe", (),
+    auth="webhook_token"))
+
+
+async def test_a_refused_token_call_is_logged_with_its_token_cut_short(stack_settings, capfd) -> None:
+    """The body is refused at the edge (422) before any endpoint runs: the log line still shows the token short."""
+    token = "tok" + "Z" * 40
+    async with start_gateway(stack_settings.gateway, served={"probeTokenHook": TOKEN_ROUTE}) as gateway:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{gateway.url}/connect/v1/probe-hooks/{token}", json={"nope": 1}) as resp:
+                assert resp.status == 422
+    logged = capfd.readouterr().out
+    assert "/connect/v1/probe-hooks/tokZZZ" in logged and token not in logged

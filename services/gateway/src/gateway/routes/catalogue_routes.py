@@ -82,9 +82,12 @@ def _forwarding_endpoint(op: Operation, served: Served) -> Callable[..., Awaitab
     """A handler that checks the caller as the catalogue says, validates the declared models, then forwards."""
 
     async def endpoint(**kwargs: Any) -> Response:
-        if op.auth == "webhook_token":  # the token is a credential: logs and traces show its first characters
-            kwargs["request"].state.log_path = shortened_token_path(op, kwargs)
         return await forward(kwargs["request"], kwargs["res"], kwargs.get("principal"), served.service)
+
+    async def token_path_logged_short(request: Request) -> None:
+        """The token is a credential: logs and traces show its first characters. A dependency, so it runs before
+        the path and body are validated and a refused request is logged short too."""
+        request.state.log_path = shortened_token_path(op, request.path_params)
 
     async def authorized(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         """Scopes and roles are checked before the body is: a caller without them learns nothing of it."""
@@ -96,6 +99,9 @@ def _forwarding_endpoint(op: Operation, served: Served) -> Callable[..., Awaitab
     if op.requires_api_key:
         params.append(inspect.Parameter("principal", inspect.Parameter.KEYWORD_ONLY,
                                         annotation=Annotated[Principal, Depends(authorized)]))
+    if op.auth == "webhook_token":
+        params.append(inspect.Parameter("token_logged_short", inspect.Parameter.KEYWORD_ONLY,
+                                        annotation=Annotated[None, Depends(token_path_logged_short)]))
     params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[str, Path(max_length=512)])
                for name in op.path_params]
     if served.query is not None:
