@@ -152,6 +152,22 @@ async def test_subscriptions_are_listed_and_deleted(edge: FlowsEdge) -> None:
     assert status == 404, answer
 
 
+async def test_deleting_a_flow_deletes_its_subscriptions(edge: FlowsEdge) -> None:
+    flow = await new_flow(edge, "webhook")
+    hooked = await subscribe(edge, flow, {"kind": "webhook"})
+    await subscribe(edge, flow, {"kind": "cron", "config": {"cron": "0 0 1 1 *"}})
+    status, answer = await edge.call("DELETE", f"/v1/workflows/{flow}")
+    assert status in (200, 204), answer
+
+    async def gone() -> bool:
+        found = [d async for d in edge.flows.db[tx.TRIGGERS].find({"flow_id": flow})]
+        return len(found) == 2 and all(d["status"] == "deleted" for d in found)
+
+    await eventually(gone, 30)
+    status, _ = await hook(edge, hooked["webhookUrl"], b"{}")
+    assert status == 404
+
+
 async def test_a_bad_subscription_is_refused(edge: FlowsEdge) -> None:
     flow = await new_flow(edge, "cron")
     for body in ({"kind": "cron", "config": {"cron": "often"}}, {"kind": "event", "config": {}},

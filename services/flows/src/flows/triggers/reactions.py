@@ -9,7 +9,8 @@ form submissions) that starts the flows subscribed to each event.
   provider and event type, with `{body, provider, event_type, delivery_id}` (the body as the provider sent it).
 Only subscriptions of the event's workspace, created before the event happened, fire (a replayed topic never
 fires a subscription made later). A start's key is the event id and the subscription id, so a redelivered event
-starts each flow once. The flows service's own execution and workflow events trigger nothing (no loops).
+starts each flow once. The flows service's own execution and workflow events trigger nothing (no loops); a deleted
+workflow's subscriptions are deleted (`workflow.deleted`), so nothing polls or fires for it any more.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flows_contracts import declarations as decl
 from flows_contracts import forms as fx
 from flows_contracts import triggers as tx
 from junction_common.bus.consumer import Delivery, subscribe
-from junction_common.envelope import EventEnvelope
+from junction_common.envelope import CommandEnvelope, EventEnvelope
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
 from junction_common.topics import declared_topics, ensure_topics
@@ -32,11 +33,12 @@ log = get_logger(__name__)
 Doc = dict[str, Any]
 PROVIDER_WEBHOOK = "provider_webhook.received"
 GROUP = TRIGGER_REACTIONS  # its consumer group, and the retry base of its retry and DLQ topics
-OWN_TOPICS = frozenset({decl.WORKFLOW_EVENTS, decl.EXECUTION_EVENTS, decl.FORM_EVENTS, decl.TRIGGER_EVENTS})
+OWN_TOPICS = frozenset({decl.EXECUTION_EVENTS, decl.FORM_EVENTS, decl.TRIGGER_EVENTS})
+FLOW_DELETED = "workflow.deleted"
 
 
 def source_topics() -> list[str]:
-    """Every service's event topic but the flows service's own (form submissions excepted)."""
+    """Every service's event topic but the flows service's own (form submissions and workflows excepted)."""
     return sorted({t.name for t in declared_topics() if t.main and t.name.endswith(".events")} - OWN_TOPICS)
 
 
@@ -92,9 +94,25 @@ class TriggerReactions:
 
     async def on_event(self, message: Delivery) -> None:
         event = EventEnvelope.from_bytes(message.value)
+        if event.type.startswith("workflow."):
+            if event.type == FLOW_DELETED:
+                await self.flow_deleted(event)
+            return
         kind = kind_of(event)
         found = self.runtime.db[tx.TRIGGERS].find({"workspace_id": event.workspace_id})
         subscriptions = [d async for d in found if d.get("kind") == kind and fires(d, event)]
         for sub in subscriptions:
             await start_execution(self.runtime, event.workspace_id, sub["flow_id"], kind,
                                   trigger_data(sub, event), sub["_id"], f"{kind}:{sub['_id']}:{event.event_id}")
+
+    async def flow_deleted(self, event: EventEnvelope) -> None:
+        """Delete every live subscription of the deleted flow (a command per subscription, ids from the event)."""
+        found = self.runtime.db[tx.TRIGGERS].find({"flow_id": event.stream_id})
+        for sub in [d async for d in found if d.get("status") == "active"
+                    and d.get("workspace_id") == event.workspace_id]:
+            cmd = CommandEnvelope(command_id=f"cmd_{event.event_id}.{tx.DELETE_TRIGGER}.{sub['_id']}",
+                                  type=tx.DELETE_TRIGGER, aggregate_id=sub["_id"], workspace_id=event.workspace_id,
+                                  correlation_id=event.correlation_id, causation_id=event.event_id)
+            await self.runtime.executor.execute(cmd, await self.runtime.spec.decider_for(cmd, self.runtime.db))
+            log.info("flow_trigger_deleted_with_flow", trigger_id=sub["_id"], workflow_id=event.stream_id,
+                     workspace_id=event.workspace_id)
