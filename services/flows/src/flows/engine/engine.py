@@ -2,9 +2,11 @@
 
 Starting an execution (`Engine.start`, used by executeWorkflow, testFlow, replay and the `execution.start`
 command) queues a row leased by this engine, then runs it at once in this process. Running is a loop: walk the
-graph (walk.py), commit what the walk recorded together with the next outside step's step.started, run that
-step with its idempotency key, fold its outcome in, walk again; a delay or a retry that is not due releases the
-row until then (no worker held); the end commits execution.completed / failed and deletes the row.
+graph (walk.py), run the outside step it stops at with its idempotency key, fold the outcome in, walk again. What
+the walks record is committed before the next outside step runs once an outside step's outcome is among it (so a
+crash repeats at most one call, with the same key), and at a wait and at the end: a flow with one outside step is
+one commit. A delay or a retry that is not due releases the row until then (no worker held); the end commits
+execution.completed / failed and deletes the row.
 
 Durability: the sweeper renews this engine's leases and claims due rows whose lease expired (a crashed engine's
 executions, delays and retries that came due); a claimed execution is loaded from its stream and walked again,
@@ -33,6 +35,7 @@ from flows.steps.peers import PeerSteps
 from flows_contracts import executions as ex
 from flows_contracts import workflows as wx
 from flows_contracts.events import ExecutionCompleted, ExecutionFailed, WorkflowExecuted
+from flows_contracts.nodes import SIDE_EFFECTS
 from junction_common.address_policy import AddressPolicy
 from junction_common.envelope import Actor, NewEvent
 from junction_common.ids import new_ulid
@@ -152,7 +155,8 @@ class Engine:
             outcome = walker.walk()
             run.add(walker.events)
             if isinstance(outcome, RunStep):
-                await self._commit(run)
+                if _holds_an_outcome(run):
+                    await self._commit(run)
                 run.add([await self._effect(run, outcome)])
             elif isinstance(outcome, Wait):
                 await self._commit(run)
@@ -208,6 +212,14 @@ class Engine:
             except Exception:
                 log.exception("execution_sweep_failed")
             await asyncio.sleep(self.settings.execution_sweep_s)
+
+
+def _holds_an_outcome(run: ExecutionLog) -> bool:
+    """Whether an outside step's outcome waits uncommitted: it is made durable before the next outside step runs,
+    so a crash repeats at most one step's call (with the same idempotency key). Before the first one nothing needs
+    committing: the queued row restarts the execution, and its walk makes the same call with the same key."""
+    return any(e.type in ("step.succeeded", "step.failed") and e.data.get("node_type") in SIDE_EFFECTS
+               for e in run.pending)
 
 
 def _ms(began: float) -> float:
