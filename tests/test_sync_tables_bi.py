@@ -1,5 +1,6 @@
 """BI over sync tables (`sync.<slug>`): the crm asks the sync service for the table's columns and rows when a query
-runs (ad hoc, or through a dataset), on the real stack behind the gateway; reading one needs `tables.view`."""
+runs (ad hoc, through a dataset, or for an export), on the real stack behind the gateway; reading one needs
+`tables.view`."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ async def test_bi_queries_read_sync_tables(stack_settings: Stack, crm_service: S
             status, body = await call(http, "POST", f"{base}/v1/bi/queries/run", key,
                                       {"dataset_id": body["data"]["id"], "aggregations": [{"aggregation": "count"}]})
             assert status == 200 and body["data"]["rows"] == [{"count": 2}], body
+            status, body = await call(http, "POST", f"{base}/v1/bi/exports", key,
+                                      {"query": {"source": "sync.orders", "fields": ["id", "amount"]}})
+            assert status == 201 and body["data"]["status"] == "completed", body
+            assert body["data"]["row_count"] == 3 and body["data"]["columns"] == ["id", "amount"]
             status, body = await call(http, "POST", f"{base}/v1/bi/queries/run", key,
                                       {"source": "sync.orders", "group_by": ["colour"]})
             assert status == 422 and body["error"]["details"]["pointer"] == "/group_by/0", body

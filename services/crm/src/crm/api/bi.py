@@ -10,13 +10,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from crm.bi import plan as bi_plan
-from crm.bi.sync_tables import SyncTables
+from crm.bi.sweeper import BiExports
 from crm_contracts.bi import BI_DATASET, BI_SCHEDULED_ARTIFACT, DatasetCreate, MetricCreate, QueryRun, next_run_at
 from junction_common.envelope import utcnow
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, ok_body, request_id_of
 from junction_common.web.listing import list_page, present
-from junction_common.web.peers import PeerClient
 from junction_common.web.reads import Caller, Reads
 
 PREFIX = "/internal/v1/bi"
@@ -41,13 +40,12 @@ def _allowed(request: Request) -> Response:
 
 def router(runtime: ServiceRuntime) -> APIRouter:
     reads, api = Reads.of(runtime), APIRouter(prefix=PREFIX)
-    sync_tables = SyncTables(PeerClient(runtime.settings, caller="crm"))
 
     @api.post("/queries/run")
     async def run_query(body: QueryRun, request: Request, principal: Caller) -> Response:
         """Compute the query over the caller's workspace (a CRM source needs its read scope too; a sync table's
         rows come from the sync service)."""
-        data = await bi_plan.run_described(reads.db, principal, body, sync_tables)
+        data = await bi_plan.run_described(reads.db, principal, body, runtime.component(BiExports).sync)
         return json_response(ok_body(data, request_id_of(request)))
 
     @api.post("/datasets/check")

@@ -39,7 +39,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     @api.post("/check")
     async def check_export(body: ExportCreate, request: Request, principal: Caller) -> Response:
         """Whether the export may be created: an invalid query, or a source the key may not read, creates nothing."""
-        await exports.check(reads.db, principal, body)
+        await exports.check(reads.db, principal, body, files().sync)
         return json_response(ok_body({"allowed": True}, request_id_of(request)))
 
     @api.post("/{export_id}/generate")
@@ -49,7 +49,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         if doc is None:
             raise ApiError("NOT_FOUND", "The export could not be found.")
         actor = Actor(kind="api_key", id=principal.key_id)
-        doc = await exports.finish(runtime, files().objects, doc, actor, request_id_of(request))
+        doc = await exports.finish(runtime, files().objects, doc, actor, request_id_of(request), files().sync)
         data = exports.view(doc, base_url, secret, principal)
         return json_response(ok_body(data, request_id_of(request)), 201)
 

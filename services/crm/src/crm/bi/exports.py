@@ -31,8 +31,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from crm.bi import plan as bi_plan
 from crm.bi.compute import Result
+from crm.bi.sync_tables import SyncTables
 from crm_contracts.bi import BI_EXPORT, BI_REPORT, ExportCreate, QueryRun
-from crm_contracts.bi_fields import SOURCE_SCOPES
+from crm_contracts.bi_fields import SOURCE_SCOPES, sync_slug
 from junction_common.envelope import Actor, CommandEnvelope
 from junction_common.identity import Principal
 from junction_common.ids import new_ulid
@@ -95,19 +96,22 @@ def _pointer(body: ExportCreate, missing: str) -> str:
     return next((pointer for pointer, value in given if value == missing), given[0][0] if given else "/")
 
 
-async def check(db: AsyncDatabase[Doc], principal: Principal, body: ExportCreate) -> None:
+async def check(db: AsyncDatabase[Doc], principal: Principal, body: ExportCreate,
+                sync: SyncTables | None = None) -> None:
     """What a create must pass before anything is created: a query that fits, ids of this workspace (else a
     VALIDATION_ERROR at the field naming them, like every id in a request body), the source's read scope."""
+    query = await export_query(db, principal.workspace_id, body)
+    if sync_slug(query.source):
+        bi_plan.require_source_scope(principal, query.source)
     try:
-        resolved = await bi_plan.plan(db, principal.workspace_id,
-                                      await export_query(db, principal.workspace_id, body))
+        resolved = await bi_plan.plan(db, principal.workspace_id, query, sync)
     except ApiError as error:
         if error.code != "NOT_FOUND":
             raise
         missing = str((error.details or {}).get("id"))
         raise ApiError("VALIDATION_ERROR", "A linked resource does not exist in this workspace.",
                        {"pointer": _pointer(body, missing), "id": missing}) from None
-    bi_plan.require_source_scope(principal, resolved.source)
+    bi_plan.require_source_scope(principal, resolved.source or resolved.sync_source)
 
 
 def _cell(value: Any) -> str:
@@ -132,7 +136,8 @@ async def csv_chunks(result: Result) -> AsyncIterator[bytes]:
     yield out.getvalue().encode()
 
 
-async def _generate(db: AsyncDatabase[Doc], objects: ObjectStore, doc: Doc) -> tuple[str, Doc]:
+async def _generate(db: AsyncDatabase[Doc], objects: ObjectStore, doc: Doc,
+                    sync: SyncTables | None = None) -> tuple[str, Doc]:
     """Compute and store the CSV; the command that records the outcome, with its facts. Never raises: any
     failure is the export's `failed` outcome."""
     workspace_id, key = doc["workspace_id"], f"{doc['_id']}-{new_ulid()}"
@@ -141,7 +146,7 @@ async def _generate(db: AsyncDatabase[Doc], objects: ObjectStore, doc: Doc) -> t
         query = await export_query(db, workspace_id, body)
         # Every row, unless the caller's query set its own limit.
         limit = None if "limit" in query.model_fields_set else bi_plan.SCAN_LIMIT
-        resolved, result = await bi_plan.run_plan(db, workspace_id, query, limit)
+        resolved, result = await bi_plan.run_plan(db, workspace_id, query, limit, sync)
         stored = await objects.put(workspace_id, key, csv_chunks(result), MAX_EXPORT_BYTES)
     except ApiError as exc:
         return "fail", {"error": {"code": exc.code, "message": exc.message}}
@@ -153,7 +158,8 @@ async def _generate(db: AsyncDatabase[Doc], objects: ObjectStore, doc: Doc) -> t
         return "fail", {"error": {"code": "INTERNAL_ERROR", "message": f"The export failed ({type(exc).__name__})."}}
     return "complete", {"row_count": len(result.rows), "columns": result.columns, "byte_size": stored.byte_size,
                         "checksum_sha256": stored.checksum_sha256, "content_type": "text/csv", "object_key": key,
-                        **({"source": resolved.source} if resolved.source else {})}
+                        **({"source": resolved.source or resolved.sync_source}
+                           if resolved.source or resolved.sync_source else {})}
 
 
 async def _record(runtime: ServiceRuntime, doc: Doc, actor: Actor, request_id: str, verb: str, data: Doc) -> None:
@@ -173,10 +179,11 @@ async def _settled(db: AsyncDatabase[Doc], export_id: str, timeout_s: float = SE
         await asyncio.sleep(0.05)
 
 
-async def finish(runtime: ServiceRuntime, objects: ObjectStore, doc: Doc, actor: Actor, request_id: str) -> Doc:
+async def finish(runtime: ServiceRuntime, objects: ObjectStore, doc: Doc, actor: Actor, request_id: str,
+                 sync: SyncTables | None = None) -> Doc:
     """Generate a pending export and record its outcome (a repeat is harmless); the export as it now reads."""
     if doc.get("status") != "pending":
         return doc
-    verb, facts = await _generate(runtime.db, objects, doc)
+    verb, facts = await _generate(runtime.db, objects, doc, sync)
     await _record(runtime, doc, actor, request_id, verb, facts)
     return await _settled(runtime.db, doc["_id"]) or doc

@@ -111,7 +111,7 @@ async def _saved(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun, syn
 
 async def _sync_table(sync: SyncTables | None, workspace_id: str, slug: str) -> SyncTable:
     if sync is None:
-        raise ApiError("VALIDATION_ERROR", "Sync table sources can be queried, not exported yet.",
+        raise ApiError("VALIDATION_ERROR", "Sync table sources are not readable here.",
                        {"pointer": "/source", "source": f"sync.{slug}"})
     return await sync.read(workspace_id, slug, SCAN_LIMIT)
 
@@ -181,9 +181,9 @@ async def rows_of(db: AsyncDatabase[Doc], workspace_id: str, resolved: Plan, sca
 
 
 async def run_plan(db: AsyncDatabase[Doc], workspace_id: str, query: QueryRun,
-                   limit: int | None = None) -> tuple[Plan, Result]:
+                   limit: int | None = None, sync: SyncTables | None = None) -> tuple[Plan, Result]:
     """The resolved plan and its result; `limit` replaces the query's own."""
-    resolved = await plan(db, workspace_id, query)
+    resolved = await plan(db, workspace_id, query, sync)
     if limit is not None:
         resolved.shape = _shape(resolved.shape, limit=limit)
     return resolved, compute(await rows_of(db, workspace_id, resolved), resolved.shape, resolved.base)

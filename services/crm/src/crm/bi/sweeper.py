@@ -9,6 +9,7 @@ import contextlib
 from datetime import datetime, timedelta
 
 from crm.bi import exports
+from crm.bi.sync_tables import SyncTables
 from crm.settings import CrmSettings
 from crm_contracts.bi import BI_EXPORT
 from junction_common.envelope import Actor, utcnow
@@ -18,6 +19,7 @@ from junction_common.object_store import ObjectStore, open_object_store
 from junction_common.service import ServiceRuntime
 from junction_common.settings import JunctionSettings
 from junction_common.timefmt import as_datetime
+from junction_common.web.peers import PeerClient
 
 log = get_logger("crm.bi.sweeper")
 SWEEP_BATCH = 100
@@ -29,11 +31,14 @@ def crm_settings(settings: JunctionSettings) -> CrmSettings:
 
 
 class BiExports:
-    """Owns the export files' store; sweeps stale pending exports every `bi_export_sweep_interval_s`."""
+    """Owns the export files' store and the client of the sync service (sync table sources); sweeps stale pending
+    exports every `bi_export_sweep_interval_s`."""
 
     def __init__(self, runtime: ServiceRuntime) -> None:
         self.runtime, self.settings = runtime, crm_settings(runtime.settings)
         self.objects: ObjectStore = open_object_store(self.settings)
+        self.peers = PeerClient(runtime.settings, caller="crm")
+        self.sync = SyncTables(self.peers)  # a sync table source's rows
         self._task: asyncio.Task[None] | None = None
 
     async def prepare(self) -> None:
@@ -48,6 +53,7 @@ class BiExports:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         await self.objects.close()
+        await self.peers.close()
 
     async def _loop(self) -> None:
         while True:
@@ -67,5 +73,6 @@ class BiExports:
         pending = await coll.find({"status": "pending", "archived": False}).sort("_id", 1).limit(SWEEP_BATCH).to_list()
         stale = [d for d in pending if (as_datetime(d.get("created_at")) or now) <= before]
         for doc in stale:
-            await exports.finish(self.runtime, self.objects, doc, Actor(kind="system", id="crm"), f"req_{new_ulid()}")
+            await exports.finish(self.runtime, self.objects, doc, Actor(kind="system", id="crm"), f"req_{new_ulid()}",
+                                 self.sync)
         return len(stale)
