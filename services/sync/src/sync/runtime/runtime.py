@@ -9,7 +9,7 @@ from contextlib import aclosing
 from typing import Any
 
 from junction_common.logconfig import get_logger
-from sync.runtime.credentials import private_run_files, secret_values, sweep_abandoned
+from sync.runtime.credentials import RunFiles, private_run_files, secret_values, sweep_abandoned
 from sync.runtime.environments import CDK_PACKAGE, CDK_VERSION, MEASURED_SOURCES, ConnectorEnvironments
 from sync.runtime.process import Message, Transcript, launched
 from sync.runtime.refs import SourceFailed, SourceRef
@@ -90,15 +90,9 @@ class ConnectorRuntime:
             self._swept = True
         started, transcript = time.monotonic(), Transcript(secrets)
         with private_run_files() as files:
-            argv = [program, command]
-            if config is not None:
-                argv += ["--config", str(files.write_json("config.json", config))]
-            if ref.kind == "declarative":  # JSON is YAML: the engine's --manifest-path reads it as such
-                argv += ["--manifest-path", str(files.write_json("manifest.json", ref.manifest))]
-            if catalog is not None:
-                argv += ["--catalog", str(files.write_json("catalog.json", catalog))]
-            if state is not None:
-                argv += ["--state", str(files.write_json("state.json", state))]
+            inputs = {"--config": config, "--catalog": catalog, "--state": state,
+                      "--manifest-path": ref.manifest if ref.kind == "declarative" else None}
+            argv = [program, command, *_input_args(files, inputs)]
             log.info("source_started", source=_name(ref), command=command)
             async with launched(argv, files.dir, self._grace_s) as source:
                 async for message in source.messages():
@@ -120,6 +114,16 @@ class ConnectorRuntime:
         if not scripts:
             raise SourceFailed(f"{ref.package} installs no `source-*` program (it has {list(installed.scripts)})")
         return str(installed.program(scripts[0]))
+
+
+def _input_args(files: RunFiles, inputs: dict[str, Any]) -> list[str]:
+    """Each input given written to its private file, as `--option path` arguments (the manifest as JSON, which
+    is YAML, for the engine's --manifest-path)."""
+    args: list[str] = []
+    for option, value in inputs.items():
+        if value is not None:
+            args += [option, str(files.write_json(option.removeprefix("--") + ".json", value))]
+    return args
 
 
 def pypi_version(ref: SourceRef) -> str:
