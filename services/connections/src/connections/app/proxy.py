@@ -5,8 +5,8 @@ made with the workspace's credential, answered with the provider's status, safe 
   opened here and only here. `connections.requests.build_request` builds the call: the host cannot change, the
   caller's headers are allow-listed, the credential goes where the manifest says.
 - OAuth connections use their access token through `RefreshCoordinator.ensure_fresh` (one refresh at a time per
-  connection, across replicas), refreshed when expiring, and once more with `rejected=` when the provider answers
-  401; a refresh token the provider refuses marks the connection ERROR.
+  variant group, else per connection, across replicas), refreshed when expiring, and once more with `rejected=`
+  when the provider answers 401; a refresh token the provider refuses marks the connection ERROR.
 - Sent through the service's pooled aiohttp session (its resolver applies the address policy; the URL is checked
   first too, so an IP literal is refused as well), no redirect followed, each attempt under the provider timeout
   and the whole call under `proxy_deadline_s`; the answer is read up to `proxy_max_response_bytes`.
@@ -232,13 +232,13 @@ class Proxy:
             return await self._send_all(manifest, doc, self._build(manifest, credential_of(manifest, opened), request),
                                         deadline, audit)
         client_id = self.flow.client_for(manifest, opened).client_id
-        tokens = await self._fresh(call, manifest, auth, doc["_id"], None)
+        tokens = await self._fresh(call, manifest, auth, doc, None)
         credential = credential_of(manifest, opened, tokens.access_token, client_id)
         answer = await self._send_all(manifest, doc, self._build(manifest, credential, request), deadline, audit)
         if answer.status != 401:
             return answer
         audit.refreshed = True
-        tokens = await self._fresh(call, manifest, auth, doc["_id"], tokens)
+        tokens = await self._fresh(call, manifest, auth, doc, tokens)
         credential = credential_of(manifest, opened, tokens.access_token, client_id)
         return await self._send_all(manifest, doc, self._build(manifest, credential, request), deadline, audit)
 
@@ -327,9 +327,12 @@ class Proxy:
 
     # -- OAuth tokens
 
-    async def _fresh(self, call: Call, manifest: Manifest, auth: OAuth2Auth, connection_id: str,
+    async def _fresh(self, call: Call, manifest: Manifest, auth: OAuth2Auth, held: Doc,
                      rejected: Tokens | None) -> Tokens:
-        connections, workspace_id = self.connections, call.workspace_id
+        """Usable tokens; one refresh in flight per variant group (its members share one refresh token), else
+        per connection. The refreshed tokens reach every member of the group (store_tokens)."""
+        connections, workspace_id, connection_id = self.connections, call.workspace_id, str(held["_id"])
+        lease_key = str(held.get("variant_group_id") or connection_id)
 
         async def load_tokens() -> Tokens:
             doc = await connections.find(workspace_id, connection_id)
@@ -354,7 +357,7 @@ class Proxy:
             return fresh
 
         try:
-            return await self.refresh.ensure_fresh(connection_id, load_tokens, refresh_and_store, rejected=rejected)
+            return await self.refresh.ensure_fresh(lease_key, load_tokens, refresh_and_store, rejected=rejected)
         except OAuthError as exc:
             if exc.credentials_invalid:
                 await self._mark_error(call, connection_id)
