@@ -129,6 +129,12 @@ async def test_types_are_inferred_and_widened_with_each_change_listed(env: Env) 
     assert ("added", "when", None, "date") in history
     status, body = await env.call("GET", "/tables/metrics/rows?sort=id")
     assert [r["data"].get("value") for r in body["data"]] == ["1", "2.5", "n/a", None]
+    status, body = await env.call("PATCH", "/tables/metrics", {"columns": [{"name": "flag", "type": "string"}]})
+    assert status == 200 and {c["name"]: c["type"] for c in body["data"]["columns"]}["flag"] == "string"
+    status, body = await env.call("GET", "/tables/metrics/rows/lookup?value=x")
+    assert body["data"][0]["data"]["flag"] == "true"  # re-projected into the wider type
+    status, body = await env.call("PATCH", "/tables/metrics", {"columns": [{"name": "flag", "type": "integer"}]})
+    assert status == 422 and body["error"]["details"]["column"] == "flag"
 
 
 async def test_a_breaking_change_pauses_the_table_until_approved(env: Env) -> None:

@@ -88,10 +88,14 @@ class Tables:
     async def update(self, principal: Principal, request_id: str, slug: str, body: tx.TableUpdate) -> Doc:
         await self.plans.remember(principal)
         doc = await self.find(principal.workspace_id, slug)
+        before = await self.state(principal.workspace_id, slug)
         settings = body.model_dump(include={"name", "description", "schema_policy"}, exclude_none=True)
         columns = [c.model_dump() for c in body.columns or []]
-        _, version = await self.service.run(cause_of(principal, request_id), tx.UPDATE, doc["id"],
-                                            {"settings": settings, "columns": columns})
+        state, version = await self.service.run(cause_of(principal, request_id), tx.UPDATE, doc["id"],
+                                                {"settings": settings, "columns": columns})
+        widened = state is not None and any(before.types().get(n) not in (None, t) for n, t in state.types().items())
+        if widened and state is not None:
+            await self.ingest.reproject(state)  # the rows' values in the wider types
         return await self._readable(doc["id"], version)
 
     async def delete(self, principal: Principal, request_id: str, slug: str) -> Doc:
