@@ -83,6 +83,10 @@ async def test_a_webhook_trigger_starts_an_execution_with_the_request(edge: Flow
     assert status == 202, answer
     execution = await completed(edge, answer["data"]["executionId"])
     assert execution["workflow_id"] == flow and execution["trigger"]["type"] == "webhook"
+    retried = [await hook(edge, trigger["webhookUrl"], b"{}", {"X-Request-Id": "req_hook_retry_1"}) for _ in range(2)]
+    assert [s for s, _ in retried] == [202, 202] and retried[0][1]["data"] == retried[1][1]["data"]
+    await completed(edge, retried[0][1]["data"]["executionId"])
+    assert len(await executions_of(edge, flow)) == 2  # a retried delivery (same request id) starts one execution
     assert execution["trigger"]["data"]["body"] == {"email": "ada@example.com"}
     assert execution["trigger"]["data"]["query"] == {"source": "test"}
 
