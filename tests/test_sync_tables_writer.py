@@ -92,3 +92,14 @@ async def test_a_paused_table_keeps_records_and_writes_no_rows(sync_service: Ser
     assert held.paused and (held.created, held.updated) == (0, 0)
     assert await sync_service.db[tx.ROWS].count_documents({"table_id": first.table_id}) == 1
     assert await sync_service.db[rx.RECORDS].count_documents({"table_id": first.table_id}) == 2
+
+
+async def test_a_connections_policy_governs_the_tables_its_syncs_write(sync_service: ServiceRuntime) -> None:
+    writer = sync_service.component(TableWriter)
+    connection = {"id": "conn_pol", "name": "Policy"}
+    first = await writer.write_batch("ws_p", table_target(connection, "s"), [{"id": 1, "n": 1}], run_id="r",
+                                     stream="s", primary_key=["id"])
+    paused = table_target({**connection, "config": {"schemaChangePolicy": "pause"}}, "s")
+    held = await writer.write_batch("ws_p", paused, [{"id": 2, "n": "x"}], run_id="r", stream="s",
+                                    primary_key=["id"])
+    assert held.paused and held.table_id == first.table_id

@@ -20,6 +20,7 @@ from sync.tables.ingest import BatchResult, Ingest, Source
 from sync.tables.plans import PlanBook
 from sync.tables.service import Cause
 from sync.tables.targets import TableTarget, table_target
+from sync_contracts import tables as tx
 
 __all__ = ["BatchResult", "TableTarget", "TableWriter", "table_target"]
 
@@ -51,6 +52,11 @@ class TableWriter:
         plan = plan or await self.plans.plan_of(workspace_id)
         items = [dict(r) for r in records]
         state = await self.ingest.table(cause, table, items, primary_key, "sync", plan)
+        if table.schema_policy and table.schema_policy != state.policy:
+            # The connection's policy, when it sets one, governs the tables its syncs write.
+            changed, _ = await self.ingest.tables.run(cause, tx.UPDATE, state.table_id,
+                                                      {"settings": {"schema_policy": table.schema_policy}})
+            state = changed or state
         source = Source("sync", resource_type=stream, provider=table.provider, connection_id=table.connection_id,
                         run_id=run_id, stream=stream)
         return await self.ingest.write(cause, state, items, source, plan=plan)
