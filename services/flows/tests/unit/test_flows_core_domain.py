@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from flows.projections.executions import apply_execution
 from flows.projections.workflows import apply_workflow
 from flows.templating.expressions import TemplateFailure, evaluate, render
 from flows_contracts import workflows as wx
+from flows_contracts.events import EVENT_MODELS
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
@@ -151,3 +154,12 @@ def test_templates_are_sandboxed_and_bounded() -> None:
         render("{% for i in range(100000) %}{% endfor %}", {})
     with pytest.raises(TemplateFailure, match="longer than"):
         render("{% for i in range(9999) %}{% for j in range(9999) %}{{ j }}{% endfor %}{% endfor %}", {})
+
+
+def test_every_event_version_fixture_still_loads() -> None:
+    """A stored payload of every workflow and execution event type (version 1) validates against its model."""
+    fixtures = json.loads((Path(__file__).parent / "fixtures" / "flows_core_events_v1.json").read_text())
+    assert set(fixtures) == set(EVENT_MODELS)
+    for event_type, data in fixtures.items():
+        model = EVENT_MODELS[event_type]
+        assert model.schema_version == 1 and model.model_validate(data).model_dump(mode="json") == data, event_type
