@@ -10,6 +10,7 @@ from webhooks.app.routing import decider_for_policy, topic_for
 from webhooks.delivery.address_policy import AddressPolicy
 from webhooks.delivery.engine import DeliveryEngine
 from webhooks.projections import PROJECTIONS
+from webhooks.provider_forwarding.forwarder import ProviderForwarding
 from webhooks.settings import WebhooksSettings
 from webhooks_contracts import declarations as wh
 from webhooks_contracts.event_upcasters import UPCASTERS
@@ -25,7 +26,7 @@ def create_spec(settings: WebhooksSettings) -> ServiceSpec:
         topic_for=topic_for,
         projections=PROJECTIONS,
         handlers=dict(HANDLERS),
-        components=[DeliveryEngine],
+        components=[DeliveryEngine, ProviderForwarding],
         internal_routers=internal_routers,
         upcasters=UPCASTERS,
         presenters=PRESENTERS,

@@ -5,6 +5,7 @@ from webhooks_contracts import declarations as wh
 
 FANOUT = "webhooks.fanout"
 PROJECTIONS = "webhooks.projections"
+PROVIDER_FORWARDING = "webhooks.provider_forwarding"
 
 TOPICS = [
     TopicSpec(wh.COMMANDS, partitions=3, retention_ms=7 * 86400000),
@@ -13,4 +14,5 @@ TOPICS = [
     # Retry and DLQ topics of the fan-out consumer (it reads every service's event topics).
     TopicSpec(FANOUT, partitions=3, main=False, retention_ms=7 * 86400000),
     TopicSpec(PROJECTIONS, partitions=3, main=False, retention_ms=7 * 86400000),
+    TopicSpec(PROVIDER_FORWARDING, partitions=3, main=False, retention_ms=7 * 86400000),
 ]

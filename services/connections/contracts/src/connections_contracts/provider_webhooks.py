@@ -97,6 +97,9 @@ class SubscriptionCreated(Payload):
 
     record: SubscriptionRecord
     secret_sealed: SealedCredentials | None = None  # internal: {"signing_secret"?} sealed
+    # internal: the Standard Webhooks secret deliveries forwarded to `url` are signed with, sealed under
+    # junction_common.webhook_signing.secret_aad(workspace_id, subscription_id) (the webhooks service opens it)
+    forward_secret_sealed: SealedCredentials | None = None
 
 
 class SubscriptionDeleted(Payload):
@@ -114,6 +117,10 @@ class ProviderWebhookReceived(Payload):
     event_type: str | None = None
     delivery_id: str | None = None
     body: Any = None  # the provider's JSON body (a form body as an object; other text as {"text": ...})
+    # Where the webhooks service forwards the delivery (the subscription's url), and the subscription's sealed
+    # forwarding secret it signs with (named `secret_sealed` so no public payload ever shows it).
+    deliver_to: str | None = None
+    secret_sealed: SealedCredentials | None = None
 
 
 EVENT_MODELS: dict[str, type[Payload]] = {

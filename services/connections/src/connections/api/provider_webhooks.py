@@ -38,6 +38,8 @@ def subscription_view(doc: dict[str, Any]) -> dict[str, Any]:
             "updatedAt": doc.get("updated_at")}
     if doc.get("incoming_url"):
         view["incomingUrl"] = doc["incoming_url"]
+    if doc.get("forwarding_secret"):  # what deliveries forwarded to `url` are signed with (Standard Webhooks)
+        view["forwardingSecret"] = doc["forwarding_secret"]
     return view
 
 

@@ -40,7 +40,8 @@ def decide_subscription(cmd: CommandEnvelope, events: list[EventEnvelope]) -> li
         if record is not None:
             raise CommandRejected("VALIDATION_ERROR", "The subscription already exists.", {"id": cmd.aggregate_id})
         return [build("provider_webhook_subscription.created", record=cmd.data["record"],
-                      secret_sealed=cmd.data.get("secret_sealed"))]
+                      secret_sealed=cmd.data.get("secret_sealed"),
+                      forward_secret_sealed=cmd.data.get("forward_secret_sealed"))]
     if cmd.type == pw.UNSUBSCRIBE:
         if record is None:
             raise CommandRejected("NOT_FOUND", "The subscription could not be found.", {"id": cmd.aggregate_id})

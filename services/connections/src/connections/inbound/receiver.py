@@ -55,6 +55,13 @@ def stream_of(subscription_id: str, delivery_id: str | None) -> str:
     return "pwd_" + hashlib.sha256(f"{subscription_id}\n{delivery_id}".encode()).hexdigest()[:40]
 
 
+def forwarding(subscription: Doc) -> Doc:
+    """Where the webhooks service forwards the delivery and the sealed secret it signs with (when both are kept)."""
+    if not subscription.get("url") or not subscription.get("forward_secret_sealed"):
+        return {}
+    return {"deliver_to": subscription["url"], "secret_sealed": subscription["forward_secret_sealed"]}
+
+
 class Receiver:
     def __init__(self, catalogue: Catalogue, subscriptions: Subscriptions, signing: SigningSecrets) -> None:
         self.catalogue, self.subscriptions, self.signing = catalogue, subscriptions, signing
@@ -95,7 +102,7 @@ class Receiver:
                      event_type=event_type)
             return Received(doc["_id"], delivery_id, event_type, False, ignored=True)
         data = {"subscription_id": doc["_id"], "provider": provider_type, "event_type": event_type,
-                "delivery_id": delivery_id, "body": parsed}
+                "delivery_id": delivery_id, "body": parsed, **forwarding(doc)}
         duplicate = await self._record(request_id, doc, stream_of(doc["_id"], delivery_id), data)
         log.info("provider_webhook_received", provider=provider_type, subscription_id=doc["_id"],
                  event_type=event_type, delivery_id=delivery_id, duplicate=duplicate)

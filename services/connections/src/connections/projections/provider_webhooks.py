@@ -12,7 +12,8 @@ from junction_common.envelope import EventEnvelope
 from junction_common.projections.runner import Projection
 
 Doc = dict[str, Any]
-INTERNAL = ("secret_sealed", "token_hash", "created_ts")  # fields of the read model no API view shows
+# fields of the read model no API view shows
+INTERNAL = ("secret_sealed", "forward_secret_sealed", "token_hash", "created_ts")
 
 
 def apply_subscription(doc: Doc | None, event: EventEnvelope) -> Doc:
@@ -21,11 +22,12 @@ def apply_subscription(doc: Doc | None, event: EventEnvelope) -> Doc:
     data = copy.deepcopy(event.data)
     if event.type.endswith(".created"):
         return {**data["record"], "id": event.stream_id, "workspace_id": event.workspace_id,
-                "secret_sealed": data.get("secret_sealed"), "created_at": at, "updated_at": at,
+                "secret_sealed": data.get("secret_sealed"), "forward_secret_sealed": data.get("forward_secret_sealed"),
+                "created_at": at, "updated_at": at,
                 "created_ts": event.occurred_at.timestamp()}
     new = {**(doc or {}), **data["changes"], "updated_at": at}
     if data["changes"].get("status") == pw.DELETED:
-        new.update(secret_sealed=None, deleted_at=at)
+        new.update(secret_sealed=None, forward_secret_sealed=None, deleted_at=at)
     return new
 
 

@@ -17,6 +17,7 @@ from connections.catalogue.manifest import Manifest, OAuth2Auth
 from connections_contracts import connection as cx
 from junction_common.vault import SealedSecret, Vault
 from junction_common.web.envelope import ApiError
+from junction_common.webhook_signing import secret_aad
 
 Doc = dict[str, Any]
 SEALED_SOURCES = ("given", "generated", "provider")
@@ -30,6 +31,11 @@ def aad(workspace_id: str, subscription_id: str) -> bytes:
 def seal(vault: Vault, workspace_id: str, subscription_id: str, secret: str) -> Doc:
     plaintext = json.dumps({"signing_secret": secret}).encode()
     return vault.seal(plaintext, aad(workspace_id, subscription_id)).to_dict()
+
+
+def seal_forwarding(vault: Vault, workspace_id: str, subscription_id: str, secret: str) -> Doc:
+    """The forwarding secret sealed as the webhooks service opens an endpoint's signing secret (same AAD shape)."""
+    return vault.seal(secret.encode(), secret_aad(workspace_id, subscription_id)).to_dict()
 
 
 def unsealed_source(manifest: Manifest, connection: Doc | None, opened: Doc | None) -> str | None:

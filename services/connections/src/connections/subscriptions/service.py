@@ -17,7 +17,7 @@ from connections.catalogue.index import Catalogue
 from connections.catalogue.manifest import Manifest
 from connections.requests import RequestRefused
 from connections.subscriptions import registration
-from connections.subscriptions.secrets import SigningSecrets, seal, unsealed_source
+from connections.subscriptions.secrets import SigningSecrets, seal, seal_forwarding, unsealed_source
 from connections_contracts import connection as cx
 from connections_contracts import provider_webhooks as pw
 from connections_contracts.declarations import CONNECT_BASE
@@ -27,6 +27,7 @@ from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
 from junction_common.store.outcomes import SUCCEEDED
 from junction_common.web.envelope import ApiError
+from junction_common.webhook_signing import new_secret
 
 log = get_logger(__name__)
 Doc = dict[str, Any]
@@ -90,14 +91,17 @@ class Subscriptions:
                            "signingSecret.", {"pointer": "/signingSecret", "scheme": hooks.signing.scheme})
         record["signing"] = {"scheme": hooks.signing.scheme, "header": hooks.signing.header, "secretSource": source}
         sealed = seal(self.connections.vault, call.workspace_id, sub_id, secret) if secret else None
+        forwarding = new_secret()  # signs what the webhooks service forwards to `url` (shown this once)
+        forward_sealed = seal_forwarding(self.connections.vault, call.workspace_id, sub_id, forwarding)
         try:
-            doc = await self.run(call, pw.SUBSCRIBE, sub_id, {"record": record, "secret_sealed": sealed})
+            doc = await self.run(call, pw.SUBSCRIBE, sub_id, {"record": record, "secret_sealed": sealed,
+                                                              "forward_secret_sealed": forward_sealed})
         except ApiError:
             if mode == "api":  # not recorded: take the registration back
                 await self._take_back(call, manifest, {**record, "_id": sub_id})
             raise
         log.info("provider_webhook_subscribed", provider=manifest.type, subscription_id=sub_id, registration=mode)
-        return {**doc, "incoming_url": url}
+        return {**doc, "incoming_url": url, "forwarding_secret": forwarding}
 
     async def _connection(self, call: Call, manifest: Manifest, connection_id: str | None) -> Doc | None:
         if connection_id:

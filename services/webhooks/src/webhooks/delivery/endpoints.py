@@ -18,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from junction_common.timefmt import as_datetime
 from junction_common.vault import SealedSecret, Vault, VaultError
 from junction_common.webhook_signing import key_bytes, secret_aad
+from webhooks.provider_forwarding.targets import FORWARD_TARGETS, is_forward_target
 from webhooks_contracts import declarations as wh
 
 Doc = dict[str, Any]
@@ -56,6 +57,7 @@ class _Listing:
 class EndpointDirectory:
     def __init__(self, db: AsyncDatabase[Doc], vault: Vault, ttl_s: float = 1.0) -> None:
         self.endpoints = db[wh.ENDPOINTS]
+        self.forward_targets = db[FORWARD_TARGETS]
         self.vault, self.ttl_s = vault, ttl_s
         self._lists: dict[str, _Listing] = {}
         self._targets: dict[str, Target] = {}
@@ -77,6 +79,8 @@ class EndpointDirectory:
         if cached is not None and time.monotonic() - cached.loaded_at < self.ttl_s:
             return cached
         doc = await self.endpoints.find_one({"_id": endpoint_id})
+        if doc is None and is_forward_target(endpoint_id):  # a provider webhook subscription's url
+            doc = await self.forward_targets.find_one({"_id": endpoint_id})
         if doc is None:
             self._targets.pop(endpoint_id, None)
             return None

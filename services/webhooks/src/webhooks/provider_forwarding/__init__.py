@@ -1,0 +1,1 @@
+"""Provider webhook deliveries (accepted by the connections service) forwarded to their subscription's url."""

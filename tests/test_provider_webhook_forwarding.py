@@ -1,0 +1,194 @@
+"""Provider webhook deliveries forwarded to the subscriber's url, on the real stack (Kafka, MongoDB, gateway,
+connections and webhooks services): a Slack delivery signed with the subscription's signing secret reaches the
+incoming URL through the gateway, is recorded by the connections service, and the webhooks service forwards it to
+the subscription's url once, signed with the subscription's forwarding secret (Standard Webhooks, checked with the
+`standardwebhooks` package), retried after a 500 with the same `webhook-id`; a refused delivery and a duplicate
+forward nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from standardwebhooks.webhooks import Webhook
+
+from conftest import Stack, isolated_stack, start_connections, start_gateway, start_webhooks
+from junction_common.envelope import utcnow
+from junction_common.identity import IdentityStore
+from junction_common.mongo import create_client
+from junction_common.service import ServiceRuntime
+from junction_common.workspaces import create_workspace
+from tests.receivers import Receiver, receiver
+from webhooks_contracts import declarations as wh
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+SCOPES = ["providers.view", "providers.write", "webhooks.view", "webhooks.write"]
+SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+@dataclass
+class Edge:
+    url: str
+    http: aiohttp.ClientSession
+    webhooks: ServiceRuntime
+    key: str
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        async with self.http.request(method, self.url + path, json=body,
+                                     headers={"Authorization": f"Bearer {self.key}"}) as resp:
+            return resp.status, await resp.json()
+
+    async def deliver(self, incoming_url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        async with self.http.post(self.url + urlsplit(incoming_url).path, data=body, headers=headers) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+
+async def _key(stack: Stack) -> str:
+    settings = stack.gateway
+    workspace, _ = await create_workspace(settings, "Forwarding", "business")
+    client = create_client(settings)
+    try:
+        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
+        return await store.create_key(workspace["_id"], "fwd", "ADMIN", SCOPES, utcnow())
+    finally:
+        await client.close()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def edge() -> AsyncIterator[Edge]:
+    async with isolated_stack() as stack:
+        connections = await start_connections(stack)
+        webhooks = await start_webhooks(stack, webhook_retry_schedule="0,0.5,2,2,2,2,2,2,2,2")
+        try:
+            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
+                yield Edge(gateway.url, http, webhooks, await _key(stack))
+        finally:
+            await webhooks.stop()
+            await connections.stop()
+
+
+def slack_headers(body: bytes, secret: str = SLACK_SECRET) -> dict[str, str]:
+    at = int(time.time())
+    digest = hmac.new(secret.encode(), f"v0:{at}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Signature": f"v0={digest}", "X-Slack-Request-Timestamp": str(at),
+            "Content-Type": "application/json"}
+
+
+def slack_event(event_id: str) -> bytes:
+    return json.dumps({"type": "event_callback", "event_id": event_id,
+                       "event": {"type": "message", "text": f"hello {event_id}"}}).encode()
+
+
+async def subscribe(edge: Edge, url: str) -> dict[str, Any]:
+    status, body = await edge.call("POST", "/connect/v1/webhooks/slack/subscribe",
+                                   {"url": url, "signingSecret": SLACK_SECRET})
+    assert status == 201, body
+    return dict(body["data"])
+
+
+async def arrivals(hook: Receiver, at_least: int) -> list[Any]:
+    for _ in range(150):
+        if len(hook.received) >= at_least:
+            break
+        await asyncio.sleep(0.1)
+    return hook.received
+
+
+async def forwarded_log(edge: Edge, subscription_id: str, settled: int) -> list[dict[str, Any]]:
+    """The webhooks service's delivery log rows of the subscription once `settled` of them succeeded."""
+    rows: list[dict[str, Any]] = []
+    for _ in range(150):
+        rows = await edge.webhooks.db[wh.DELIVERIES].find({"webhook_id": subscription_id}).to_list()
+        if sum(r["status"] == "succeeded" for r in rows) >= settled:
+            break
+        await asyncio.sleep(0.1)
+    return rows
+
+
+async def test_a_verified_delivery_reaches_the_subscriber_once_signed(edge: Edge) -> None:
+    async with receiver() as hook:
+        sub = await subscribe(edge, hook.url)
+        secret = sub["forwardingSecret"]
+        assert secret.startswith("whsec_") and sub["url"] == hook.url
+        event = slack_event("EvFwd1")
+        status, answer = await edge.deliver(sub["incomingUrl"], event, slack_headers(event))
+        assert status == 202 and answer["data"]["duplicate"] is False, answer
+        status, answer = await edge.deliver(sub["incomingUrl"], event, slack_headers(event))
+        assert status == 202 and answer["data"]["duplicate"] is True, answer
+
+        rows = await forwarded_log(edge, sub["id"], settled=1)
+        assert [r["status"] for r in rows] == ["succeeded"], rows
+        got = await arrivals(hook, 1)
+        assert len(got) == 1, got
+        arrived = got[0]
+        headers = {k.lower(): v for k, v in arrived.headers.items()}
+        payload = Webhook(secret).verify(arrived.body, headers)
+        assert payload["type"] == "provider_webhook.received"
+        assert set(payload) == {"id", "type", "timestamp", "workspace_id", "data"}
+        assert payload["data"] == {"provider": "slack", "subscription_id": sub["id"], "event_type": "message",
+                                   "delivery_id": "EvFwd1", "body": json.loads(event)}
+        assert hook.url not in arrived.body.decode() and "ciphertext" not in arrived.body.decode()
+
+        status, listed = await edge.call("GET", "/connect/v1/webhooks/slack/subscriptions")
+        assert status == 200 and "forwardingSecret" not in json.dumps(listed) and secret not in json.dumps(listed)
+
+
+async def test_a_delivery_the_subscriber_refuses_is_retried_with_the_same_id(edge: Edge) -> None:
+    async with receiver() as hook:
+        hook.script = [(500, {})]
+        sub = await subscribe(edge, hook.url)
+        event = slack_event("EvFwdRetry")
+        status, answer = await edge.deliver(sub["incomingUrl"], event, slack_headers(event))
+        assert status == 202, answer
+        rows = await forwarded_log(edge, sub["id"], settled=1)
+        assert len(rows) == 1 and rows[0]["status"] == "succeeded" and rows[0]["attempt_count"] == 2, rows
+        assert [a["status_code"] for a in rows[0]["attempts"]] == [500, 200]
+        got = await arrivals(hook, 2)
+        assert len(got) == 2 and got[0].headers["webhook-id"] == got[1].headers["webhook-id"] == rows[0]["_id"]
+        for arrived in got:
+            Webhook(sub["forwardingSecret"]).verify(arrived.body, {k.lower(): v for k, v in arrived.headers.items()})
+
+
+async def test_a_refused_delivery_forwards_nothing(edge: Edge) -> None:
+    async with receiver() as hook:
+        sub = await subscribe(edge, hook.url)
+        forged = slack_event("EvForged")
+        status, answer = await edge.deliver(sub["incomingUrl"], forged, slack_headers(forged, "not-the-secret"))
+        assert status == 401, answer
+        event = slack_event("EvAfterForged")
+        status, answer = await edge.deliver(sub["incomingUrl"], event, slack_headers(event))
+        assert status == 202, answer
+        rows = await forwarded_log(edge, sub["id"], settled=1)
+        got = await arrivals(hook, 1)
+        assert [json.loads(r["payload"])["data"]["delivery_id"] for r in rows] == ["EvAfterForged"], rows
+        assert [r.json["data"]["delivery_id"] for r in got] == ["EvAfterForged"]
+
+
+async def test_a_deleted_subscription_forwards_no_more(edge: Edge) -> None:
+    async with receiver() as hook:
+        hook.status = 500  # every attempt fails: the delivery waits for its retries
+        sub = await subscribe(edge, hook.url)
+        event = slack_event("EvBeforeDelete")
+        status, answer = await edge.deliver(sub["incomingUrl"], event, slack_headers(event))
+        assert status == 202, answer
+        await arrivals(hook, 1)
+        status, answer = await edge.call("DELETE", f"/connect/v1/webhooks/slack/subscriptions/{sub['id']}")
+        assert status == 200, answer
+        rows: list[dict[str, Any]] = []
+        for _ in range(150):
+            rows = await edge.webhooks.db[wh.DELIVERIES].find({"webhook_id": sub["id"]}).to_list()
+            if rows and rows[0]["status"] in ("cancelled", "failed"):
+                break
+            await asyncio.sleep(0.1)
+        assert [r["status"] for r in rows] == ["cancelled"], rows
