@@ -4,7 +4,8 @@ webhooks delivery log (not event-sourced: the execution's events are the record;
 A row: `_id` (the execution id), workspace_id, `start` (the execution.started payload, so a row whose stream
 was never written can still start), `due_at` (epoch seconds: now, a delay's end, a retry's time), and a lease
 (`lease_until`, `lease_token`): exactly one engine runs an execution at a time, and a crashed engine's
-executions are taken over once their lease expires. The row is deleted when the execution finishes.
+executions are taken over once their lease expires. A held row's `due_at` is its lease's end, so the sweepers'
+`due_at` index range never holds the rows being run. The row is deleted when the execution finishes.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class RunQueue:
 
     async def add(self, execution_id: str, workspace_id: str, start: Doc, now: float) -> bool:
         """A new row, leased by this engine; False when the execution was already queued (the same start)."""
-        row = {"_id": execution_id, "workspace_id": workspace_id, "start": start, "due_at": now,
+        row = {"_id": execution_id, "workspace_id": workspace_id, "start": start, "due_at": now + self.lease_s,
                "lease_until": now + self.lease_s, "lease_token": self.token, "created_ts": now}
         return await self._writes.write(InsertOne(row))
 
@@ -57,18 +58,20 @@ class RunQueue:
     async def release(self, execution_id: str) -> None:
         """Hand the row back at once (this engine stops; another takes it over)."""
         await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
-                                           {"$set": {"lease_until": 0.0, "lease_token": None}}))
+                                           {"$set": {"due_at": 0.0, "lease_until": 0.0, "lease_token": None}}))
 
     async def finish(self, execution_id: str) -> None:
         await self._writes.write(DeleteOne({"_id": execution_id}))
 
     async def release_all(self) -> None:
         """Hand back every row this engine holds (a clean stop: another engine takes them at once)."""
-        await self.rows.update_many({"lease_token": self.token}, {"$set": {"lease_until": 0.0, "lease_token": None}})
+        await self.rows.update_many({"lease_token": self.token},
+                                    {"$set": {"due_at": 0.0, "lease_until": 0.0, "lease_token": None}})
 
     async def renew(self, now: float) -> None:
         """Extend the lease of every row this engine holds."""
-        await self.rows.update_many({"lease_token": self.token}, {"$set": {"lease_until": now + self.lease_s}})
+        held = now + self.lease_s
+        await self.rows.update_many({"lease_token": self.token}, {"$set": {"due_at": held, "lease_until": held}})
 
     async def claim_due(self, now: float, limit: int, running: set[str]) -> list[Doc]:
         """Lease due rows whose lease expired (never run, a delay or retry due, or a crashed engine's)."""
@@ -78,7 +81,8 @@ class RunQueue:
         if not ids:
             return []
         await self.rows.update_many({"_id": {"$in": ids}, "lease_until": {"$lt": now}},
-                                    {"$set": {"lease_until": now + self.lease_s, "lease_token": self.token}})
+                                    {"$set": {"due_at": now + self.lease_s, "lease_until": now + self.lease_s,
+                                              "lease_token": self.token}})
         rows = await self.rows.find({"_id": {"$in": ids}}).to_list()
         return [r for r in rows if r.get("lease_token") == self.token]
 
