@@ -28,6 +28,8 @@ def apply_endpoint(doc: Doc | None, event: EventEnvelope) -> Doc:
     current, changes = dict(doc or {}), data["changes"]
     if verb == "deleted":
         return {**current, **changes, "deleted": True, "deleted_at": at, "updated_at": at}
+    if verb == "keys_rotated":  # only the wrapping changed: not an update the API shows
+        return {**current, **{k: data[k] for k in ("secret_sealed", "previous_secrets") if data.get(k) is not None}}
     if verb == "secret_rotated":
         changes = {**changes, "secret_sealed": data["secret_sealed"], "previous_secrets": data["previous_secrets"]}
     new = {**current, **changes, "updated_at": at}

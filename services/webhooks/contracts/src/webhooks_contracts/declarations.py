@@ -26,6 +26,7 @@ UPDATE_ENDPOINT = "webhook_endpoint.update"
 DELETE_ENDPOINT = "webhook_endpoint.delete"
 ROTATE_SECRET = "webhook_endpoint.rotate_secret"
 DISABLE_ENDPOINT = "webhook_endpoint.disable"
+ROTATE_KEYS = "webhook_endpoint.rotate_keys"  # its sealed secrets re-wrapped under the vault's active key
 REGISTER_EVENT_TYPE = "integration_event_type.register"
 # Delivery commands (operational state, not an event-sourced aggregate).
 SEND_TEST = "webhook_delivery.send_test"
@@ -53,6 +54,8 @@ WEBHOOK_EVENT_TYPES: tuple[tuple[str, str], ...] = (
     ("webhook_endpoint.deleted", "A webhook endpoint was deleted."),
     ("webhook_endpoint.secret_rotated", "A webhook endpoint's signing secret was rotated."),
     ("webhook_endpoint.disabled", "A webhook endpoint was disabled after failing (or a 410 Gone)."),
+    ("webhook_endpoint.keys_rotated", "A webhook endpoint's sealed signing secrets were re-encrypted under a new "
+                                      "vault key (the secrets, and so the signatures, are unchanged)."),
     ("integration_event_type.registered", "A custom integration event type was registered."),
 )
 

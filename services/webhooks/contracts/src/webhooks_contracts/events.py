@@ -146,6 +146,19 @@ class SecretRotated(EndpointChanged):
     previous_secrets: list[PreviousSecret]
 
 
+class NoChanges(BaseModel):
+    model_config = _CLOSED
+
+
+class KeysRotated(EndpointChanged):
+    """Its sealed secrets re-wrapped under the vault's active key (internal; the secrets are unchanged): the
+    current one and the previous ones, where re-wrapped."""
+
+    changes: NoChanges
+    secret_sealed: SealedSecret | None = None
+    previous_secrets: list[PreviousSecret] | None = None
+
+
 class EventTypeRecord(BaseModel):
     """A workspace's own event type as the API lists it, without its id and creation time."""
 
@@ -181,6 +194,7 @@ EVENT_MODELS: dict[str, type[Payload]] = {
     "webhook_endpoint.deleted": EndpointDeleted,
     "webhook_endpoint.secret_rotated": SecretRotated,
     "webhook_endpoint.disabled": EndpointDisabled,
+    "webhook_endpoint.keys_rotated": KeysRotated,
     "integration_event_type.registered": EventTypeRegistered,
 }
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 
 from junction_common.mongo import Doc
 from junction_common.service import ServiceRuntime
-from webhooks.api import deliveries, endpoints, events, seal
+from webhooks.api import deliveries, endpoints, events, key_rotation, seal
 from webhooks.api.views import delivery_view, endpoint_view, integration_event_view, type_view
 from webhooks_contracts import declarations as wh
 
@@ -29,4 +29,5 @@ PRESENTERS: dict[str, Callable[[Doc], Doc]] = {
 
 
 def internal_routers(runtime: ServiceRuntime) -> list[APIRouter]:
-    return [seal.router(runtime), endpoints.router(runtime), deliveries.router(runtime), events.router(runtime)]
+    return [seal.router(runtime), endpoints.router(runtime), deliveries.router(runtime), events.router(runtime),
+            key_rotation.router(runtime)]

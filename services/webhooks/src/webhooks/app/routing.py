@@ -14,7 +14,7 @@ from webhooks_contracts import declarations as wh
 from webhooks_contracts.catalogue import event_catalogue
 
 ENDPOINT_COMMANDS = (wh.CREATE_ENDPOINT, wh.UPDATE_ENDPOINT, wh.DELETE_ENDPOINT, wh.ROTATE_SECRET,
-                     wh.DISABLE_ENDPOINT)
+                     wh.DISABLE_ENDPOINT, wh.ROTATE_KEYS)
 
 
 def decider_for_policy(policy: AddressPolicy) -> Any:

@@ -7,6 +7,7 @@ Invariants:
 - Its signing secret is only ever held sealed (vault ciphertext); rotation keeps the previous secrets valid
   until their `expires_at`, so receivers can switch without dropping a delivery.
 - An update that changes nothing emits no event.
+- A key rotation re-wraps only the sealed secrets it read: one replaced since (or expired) is left as it is.
 - Its events are built through their payload models (webhooks_contracts.events): the record never holds a
   secret; the sealed secrets travel in the events' internal fields.
 """
@@ -61,6 +62,8 @@ def evolve(state: Endpoint | None, event: EventEnvelope) -> Endpoint | None:
     if verb == "secret_rotated":
         return replace(state, fields={**fields, "secret_sealed": data["secret_sealed"]},
                        previous_secrets=list(data["previous_secrets"]))
+    if verb == "keys_rotated":
+        return _rewrapped(state, data)
     return replace(state, fields=fields)
 
 
@@ -86,6 +89,8 @@ def decide(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:
         return _update(state, cmd.data)
     if cmd.type == wh.ROTATE_SECRET:
         return [_rotate(state, cmd)]
+    if cmd.type == wh.ROTATE_KEYS:
+        return _rotate_keys(state, cmd.data)
     if cmd.type == wh.DISABLE_ENDPOINT:
         if state.status == "disabled":
             return []
@@ -125,3 +130,33 @@ def _rotate(state: Endpoint, cmd: CommandEnvelope) -> NewEvent:
     rotated = replace(state, fields={**state.fields, **changes}, previous_secrets=previous)
     return build("webhook_endpoint.secret_rotated", record=rotated.record(), changes=changes,
                  secret_sealed=cmd.data["secret_sealed"], previous_secrets=previous)
+
+
+def _rewrapped(state: Endpoint, data: dict[str, Any]) -> Endpoint:
+    if data.get("secret_sealed"):
+        state = replace(state, fields={**state.fields, "secret_sealed": data["secret_sealed"]})
+    if data.get("previous_secrets") is not None:
+        state = replace(state, previous_secrets=list(data["previous_secrets"]))
+    return state
+
+
+def same_secret(held: dict[str, Any] | None, given: dict[str, Any] | None) -> bool:
+    """`given` re-wraps exactly the secret `held` (same ciphertext and nonce) under another key."""
+    return bool(held and given and held["ciphertext"] == given["ciphertext"] and held["nonce"] == given["nonce"]
+                and held["kid"] != given["kid"])
+
+
+def _rotate_keys(state: Endpoint, data: dict[str, Any]) -> list[NewEvent]:
+    """The given re-wrapped secrets that re-wrap exactly the ones held (matched by ciphertext)."""
+    parts: dict[str, Any] = {}
+    if same_secret(state.fields.get("secret_sealed"), data.get("secret_sealed")):
+        parts["secret_sealed"] = data["secret_sealed"]
+    given = {s["secret_sealed"]["ciphertext"]: s["secret_sealed"] for s in data.get("previous_secrets") or []}
+    previous = [{**s, "secret_sealed": given[s["secret_sealed"]["ciphertext"]]}
+                if same_secret(s["secret_sealed"], given.get(s["secret_sealed"]["ciphertext"])) else s
+                for s in state.previous_secrets]
+    if previous != state.previous_secrets:
+        parts["previous_secrets"] = previous
+    if not parts:
+        return []
+    return [build("webhook_endpoint.keys_rotated", record=state.record(), changes={}, **parts)]
