@@ -31,7 +31,7 @@ from sync.runtime import (
     declarative_manifest,
     source_ref,
 )
-from sync.runtime.environments import CDK_PACKAGE
+from sync.runtime.environments import CDK_PACKAGE, ConnectorEnvironments
 from sync.runtime.runtime import DECLARATIVE_PROGRAM as DECLARATIVE
 from sync.settings import SyncSettings
 from tests.simulators.paged_api import STYLES, paged_api, provider
@@ -418,3 +418,16 @@ async def test_windows_checkpoint_a_long_read_after_each_step(runtime: Connector
     cursors = [m["state"]["stream"]["stream_state"].get("updated_at") for m in messages if m["type"] == "STATE"]
     assert len([c for c in cursors if c]) >= 3 and cursors == sorted(cursors, key=str)  # one checkpoint a window
     assert len(asked) >= 3 and all(since < until for since, until in asked)
+
+
+@pytest.mark.slow
+async def test_without_uv_an_environment_is_installed_with_venv_and_pip(tmp_path: Path) -> None:
+    environments = ConnectorEnvironments(SyncSettings(home=tmp_path, connector_uv="pip"))
+    try:
+        installed = await environments.ensure("airbyte-source-faker", "7.2.1")
+        assert installed.scripts == ("source-faker",)
+        record = json.loads(file_text(installed.venv / "installed.json"))
+        assert (record["installer"], record["version"]) == ("pip", "7.2.1")
+        assert await asyncio.to_thread(os.path.exists, installed.venv / "bin" / "pip")  # uv's venvs have none
+    finally:
+        await asyncio.to_thread(shutil.rmtree, tmp_path / "connectors", True)

@@ -12,7 +12,8 @@ class SyncSettings(JunctionSettings):
     # <home>/connectors. airbyte-cdk runs declarative manifests; its default is the measured pin in
     # sync.runtime.environments (CDK_VERSION); set this to run another.
     connector_cdk_version: str | None = None
-    connector_uv: str | None = None  # uv to install with; None: PATH, then the project's .tools/bin/uv, else pip
+    connector_uv: str | None = None  # uv to install with; None: PATH, then the project's .tools/bin/uv, else pip;
+    # "pip": venv + pip always
     connector_install_timeout_s: float = 900.0
     connector_stop_grace_s: float = 0.5  # SIGTERM to SIGKILL when a read is closed early
     # Runs (sync.app.runs*): runs at once per process (across connections; one connection never runs twice at

@@ -99,7 +99,10 @@ class ConnectorEnvironments:
         return installed
 
     def _uv_path(self) -> str | None:
-        """uv from settings, else on PATH, else the project's bootstrap copy (<repo>/.tools/bin/uv), else none."""
+        """uv from settings, else on PATH, else the project's bootstrap copy (<repo>/.tools/bin/uv), else none
+        (venv + pip; also when settings say `pip`)."""
+        if self._uv == "pip":
+            return None
         candidates = [self._uv, shutil.which("uv"), str(Path(sys.prefix).parent / ".tools" / "bin" / "uv")]
         return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
