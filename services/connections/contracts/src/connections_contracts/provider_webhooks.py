@@ -26,7 +26,9 @@ DELIVERIES = "provider_webhook_deliveries"  # read model: one row per accepted d
 SUBSCRIBE = "provider_webhook_subscription.create"
 UNSUBSCRIBE = "provider_webhook_subscription.delete"
 RECEIVE = "provider_webhook.receive"
-COMMANDS = (SUBSCRIBE, UNSUBSCRIBE, RECEIVE)
+ROTATE_KEYS = "provider_webhook_subscription.rotate_keys"  # its sealed secrets re-wrapped (keys rotate)
+SEALED_FIELDS = ("secret_sealed", "forward_secret_sealed")  # a subscription's sealed secrets, by event field
+COMMANDS = (SUBSCRIBE, UNSUBSCRIBE, RECEIVE, ROTATE_KEYS)
 ACTIVE, DELETED = "ACTIVE", "DELETED"
 Registration = Literal["api", "manual"]
 
@@ -109,6 +111,16 @@ class SubscriptionDeleted(Payload):
     changes: dict[str, Any]
 
 
+class SubscriptionKeysRotated(Payload):
+    """Its sealed secrets were re-wrapped under the vault's active key (internal; the secrets are unchanged):
+    only those re-wrapped are present."""
+
+    record: SubscriptionRecord
+    changes: dict[str, Any]
+    secret_sealed: SealedCredentials | None = None  # internal
+    forward_secret_sealed: SealedCredentials | None = None  # internal
+
+
 class ProviderWebhookReceived(Payload):
     """A provider's delivery whose signature verified, recorded once per delivery id."""
 
@@ -126,11 +138,14 @@ class ProviderWebhookReceived(Payload):
 EVENT_MODELS: dict[str, type[Payload]] = {
     "provider_webhook_subscription.created": SubscriptionCreated,
     "provider_webhook_subscription.deleted": SubscriptionDeleted,
+    "provider_webhook_subscription.keys_rotated": SubscriptionKeysRotated,
     "provider_webhook.received": ProviderWebhookReceived,
 }
 DESCRIPTIONS = {
     "provider_webhook_subscription.created": "A provider webhook subscription was made.",
     "provider_webhook_subscription.deleted": "A provider webhook subscription was removed.",
+    "provider_webhook_subscription.keys_rotated": "A subscription's sealed secrets were re-encrypted under a new "
+                                                  "vault key.",
     "provider_webhook.received": "A provider delivered a webhook whose signature verified (recorded once).",
 }
 

@@ -10,6 +10,8 @@ Shapes (version 1):
   never travels: only its SHA-256 (`key_hash`, how an inbound call is recognised) and a preview (`…abcd`).
 - `tenant_integration_inbound.received` (its own stream per delivery, topic connections.tenant_integration_inbound
   .events): `{"integration_id", "service", "event_type", "source_id", "data"}`, the event as pushed.
+- `tenant_integration.keys_rotated`: `{"record", "changes": {}, "settings_sealed"}`, the same sealed settings
+  re-wrapped under the vault's active key (`junction keys rotate`; the secret's ciphertext is unchanged).
 - `tenant_integration.deleted` erases the sealed settings and the key hash from then on; the history stays.
 """
 
@@ -120,6 +122,18 @@ class IntegrationDeleted(Payload):
     changes: DeletedChanges
 
 
+class NoChanges(BaseModel):
+    model_config = _CLOSED
+
+
+class IntegrationKeysRotated(Payload):
+    """Its sealed settings were re-wrapped under the vault's active key (internal; the secrets are unchanged)."""
+
+    record: IntegrationRecord
+    changes: NoChanges
+    settings_sealed: SealedCredentials
+
+
 class InboundReceived(Payload):
     """An event the tenant's own system pushed to one of its integrations with the inbound key."""
 
@@ -136,6 +150,7 @@ EVENT_MODELS: dict[str, type[Payload]] = {
     "tenant_integration.key_regenerated": IntegrationKeyRegenerated,
     "tenant_integration.tested": IntegrationTested,
     "tenant_integration.deleted": IntegrationDeleted,
+    "tenant_integration.keys_rotated": IntegrationKeysRotated,
     "tenant_integration_inbound.received": InboundReceived,
 }
 DESCRIPTIONS = {
@@ -144,5 +159,6 @@ DESCRIPTIONS = {
     "tenant_integration.key_regenerated": "A tenant integration's inbound API key was regenerated.",
     "tenant_integration.tested": "A tenant integration's settings were tested against its provider.",
     "tenant_integration.deleted": "A tenant integration was deleted and its secret settings erased.",
+    "tenant_integration.keys_rotated": "A tenant integration's sealed settings were re-encrypted under a new key.",
     "tenant_integration_inbound.received": "A tenant's own system pushed an event to its integration.",
 }

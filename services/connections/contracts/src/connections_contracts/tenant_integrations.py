@@ -22,7 +22,8 @@ UPDATE = "tenant_integration.update"
 REGENERATE_KEY = "tenant_integration.regenerate_key"
 RECORD_TEST = "tenant_integration.record_test"
 DELETE = "tenant_integration.delete"
-COMMANDS = (CREATE, UPDATE, REGENERATE_KEY, RECORD_TEST, DELETE)
+ROTATE_KEYS = "tenant_integration.rotate_keys"  # its sealed settings re-wrapped under the vault's active key
+COMMANDS = (CREATE, UPDATE, REGENERATE_KEY, RECORD_TEST, DELETE, ROTATE_KEYS)
 # An event a tenant's own system pushes to its integration with the inbound key (one stream per delivery).
 INBOUND_AGGREGATE = "tenant_integration_inbound"
 RECEIVE_INBOUND = "tenant_integration_inbound.receive"

@@ -6,6 +6,7 @@ Invariants:
 - A delivery's stream id derives from its subscription and the provider's delivery id, so a delivery the provider
   sends again finds its stream already written and records nothing (the first one stands). A delivery without
   an id gets a stream of its own.
+- A key rotation re-wraps only the sealed secrets it read: one changed since (or erased) is left as it is.
 - Every payload goes through its model (connections_contracts.provider_webhooks): no secret, no token.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connections.domain.tenant_integration import same_secret
 from connections_contracts import provider_webhooks as pw
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
@@ -49,7 +51,29 @@ def decide_subscription(cmd: CommandEnvelope, events: list[EventEnvelope]) -> li
             return []
         changes = {"status": pw.DELETED}
         return [build("provider_webhook_subscription.deleted", record={**record, **changes}, changes=changes)]
+    if cmd.type == pw.ROTATE_KEYS:
+        return _rotate(record, held_secrets(events), cmd.data)
     raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")
+
+
+def held_secrets(events: list[EventEnvelope]) -> dict[str, Any]:
+    """The subscription's sealed secrets by field after its events (a delete erases them)."""
+    held: dict[str, Any] = {}
+    for event in events:
+        held.update({name: event.data[name] for name in pw.SEALED_FIELDS if name in event.data})
+        if event.type.endswith(".deleted"):
+            held = {}
+    return held
+
+
+def _rotate(record: dict[str, Any] | None, held: dict[str, Any], data: dict[str, Any]) -> list[NewEvent]:
+    """The given re-wrapped secrets that re-wrap exactly the ones held (nothing once deleted)."""
+    if record is None or record["status"] == pw.DELETED:
+        return []
+    parts = {name: data[name] for name in pw.SEALED_FIELDS if same_secret(held.get(name), data.get(name))}
+    if not parts:
+        return []
+    return [build("provider_webhook_subscription.keys_rotated", record=record, changes={}, **parts)]
 
 
 def decide_delivery(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:

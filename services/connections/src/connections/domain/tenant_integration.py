@@ -6,6 +6,7 @@ Invariants:
   hash in the same event, so the previous key is refused from then on; a delete erases both.
 - An update that changes nothing emits no event.
 - Times come from the command (the service measured them), never from a clock here.
+- A key rotation re-wraps only the sealed settings it read: if they changed since, it records nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class TenantIntegration:
     integration_id: str
     record: dict[str, Any]  # as the API presents it (IntegrationRecord), no secret
     key_hash: str | None = None
+    settings_sealed: dict[str, Any] | None = None
 
     @property
     def deleted(self) -> bool:
@@ -43,14 +45,17 @@ def evolve(state: TenantIntegration | None, event: EventEnvelope) -> TenantInteg
     verb = event.type.rsplit(".", 1)[-1]
     data = event.data
     if verb == "created":
-        return TenantIntegration(event.stream_id, dict(data["record"]), data.get("key_hash"))
+        return TenantIntegration(event.stream_id, dict(data["record"]), data.get("key_hash"),
+                                 data.get("settings_sealed"))
     if state is None:
         return None
     state = replace(state, record={**state.record, **data["changes"]})
+    if "settings_sealed" in data:  # updated (new settings) or keys_rotated (re-wrapped)
+        state = replace(state, settings_sealed=data["settings_sealed"])
     if verb == "key_regenerated":
         return replace(state, key_hash=data["key_hash"])
     if verb == "deleted":
-        return replace(state, key_hash=None)
+        return replace(state, key_hash=None, settings_sealed=None)
     return state
 
 
@@ -85,6 +90,8 @@ def _change(cmd: CommandEnvelope, state: TenantIntegration) -> list[NewEvent]:
         changes = {"last_test_status": cmd.data["status"], "last_test_error": cmd.data.get("error"),
                    "last_tested_at": cmd.data["at"]}
         return [build("tenant_integration.tested", record={**state.record, **changes}, changes=changes)]
+    if cmd.type == ti.ROTATE_KEYS:
+        return _rotate(state, cmd.data)
     raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")
 
 
@@ -108,3 +115,16 @@ def _update(state: TenantIntegration, data: dict[str, Any]) -> list[NewEvent]:
 def _deleted(state: TenantIntegration) -> NewEvent:
     changes: dict[str, Any] = {"deleted": True, "enabled": False, "key_preview": None, "secret_settings": []}
     return build("tenant_integration.deleted", record={**state.record, **changes}, changes=changes)
+
+
+def same_secret(held: dict[str, Any] | None, given: dict[str, Any] | None) -> bool:
+    """`given` re-wraps exactly the secret `held` (same ciphertext and nonce) under another key."""
+    return bool(held and given and held["ciphertext"] == given["ciphertext"] and held["nonce"] == given["nonce"]
+                and held["kid"] != given["kid"])
+
+
+def _rotate(state: TenantIntegration, data: dict[str, Any]) -> list[NewEvent]:
+    if not same_secret(state.settings_sealed, data.get("settings_sealed")):
+        return []
+    return [build("tenant_integration.keys_rotated", record=state.record, changes={},
+                  settings_sealed=data["settings_sealed"])]

@@ -25,6 +25,8 @@ def apply_subscription(doc: Doc | None, event: EventEnvelope) -> Doc:
                 "secret_sealed": data.get("secret_sealed"), "forward_secret_sealed": data.get("forward_secret_sealed"),
                 "created_at": at, "updated_at": at,
                 "created_ts": event.occurred_at.timestamp()}
+    if event.type.endswith(".keys_rotated"):  # only the wrapping changed: not an update the API shows
+        return {**(doc or {}), **{name: data[name] for name in pw.SEALED_FIELDS if name in data}}
     new = {**(doc or {}), **data["changes"], "updated_at": at}
     if data["changes"].get("status") == pw.DELETED:
         new.update(secret_sealed=None, forward_secret_sealed=None, deleted_at=at)

@@ -25,6 +25,8 @@ def apply_tenant_integration(doc: Doc | None, event: EventEnvelope) -> Doc:
         return {**data["record"], "id": event.stream_id, "workspace_id": event.workspace_id,
                 "settings_sealed": data.get("settings_sealed"), "key_hash": data["key_hash"],
                 "created_at": at, "updated_at": at, "created_ts": event.occurred_at.timestamp()}
+    if verb == "keys_rotated":  # only the wrapping changed: not an update the API shows
+        return {**(doc or {}), "settings_sealed": data["settings_sealed"]}
     new = {**(doc or {}), **data["changes"], "updated_at": at}
     if "settings_sealed" in data:
         new["settings_sealed"] = data["settings_sealed"]
