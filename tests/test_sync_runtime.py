@@ -32,6 +32,7 @@ from sync.runtime import (
     source_ref,
 )
 from sync.runtime.environments import CDK_PACKAGE, ConnectorEnvironments
+from sync.runtime.process import Transcript, launched
 from sync.runtime.runtime import DECLARATIVE_PROGRAM as DECLARATIVE
 from sync.settings import SyncSettings
 from tests.simulators.paged_api import STYLES, paged_api, provider
@@ -431,3 +432,19 @@ async def test_without_uv_an_environment_is_installed_with_venv_and_pip(tmp_path
         assert await asyncio.to_thread(os.path.exists, installed.venv / "bin" / "pip")  # uv's venvs have none
     finally:
         await asyncio.to_thread(shutil.rmtree, tmp_path / "connectors", True)
+
+
+CRASHING = ("import sys; print('{\"type\": \"LOG\", \"log\": {\"level\": \"INFO\", \"message\": \"hi\"}}'); "
+            "print('not json'); sys.stderr.write('Traceback\\nValueError: key sk-crash-123 refused\\n'); sys.exit(3)")
+
+
+async def test_a_source_crashing_without_a_trace_fails_with_its_stderr_masked(tmp_path: Path) -> None:
+    transcript = Transcript(["sk-crash-123"])
+    async with launched([sys.executable, "-c", CRASHING], tmp_path, 0.5) as source:
+        seen = [transcript.see(message) async for message in source.messages()]
+        code = await source.wait()
+    assert code == 3
+    assert [m["log"]["message"] for m in seen] == ["hi", "not json"]
+    with pytest.raises(SourceFailed) as failed:
+        transcript.finish(code, source.stderr_tail())
+    assert failed.value.message == "the source exited with status 3: Traceback\nValueError: key ********** refused"

@@ -48,7 +48,13 @@ class SourceProcess:
     async def messages(self) -> AsyncIterator[Message]:
         """Each stdout line as a protocol message; a line that is not one becomes a LOG message."""
         assert self.proc.stdout is not None
-        async for raw in self.proc.stdout:
+        while True:
+            try:
+                raw = await self.proc.stdout.readline()
+            except ValueError:  # asyncio's limit: the line is longer than LINE_LIMIT
+                raise SourceFailed(f"the source wrote a message over {LINE_LIMIT // 2**20} MiB") from None
+            if not raw:
+                return
             line = raw.decode("utf-8", errors="replace").strip()
             if line:
                 yield _message(line)
@@ -65,8 +71,9 @@ class SourceProcess:
 
     async def _keep_stderr(self) -> None:
         assert self.proc.stderr is not None
-        async for raw in self.proc.stderr:
-            self._stderr.append(raw.decode("utf-8", errors="replace").rstrip())
+        while chunk := await self.proc.stderr.read(65536):  # chunks: a line may be of any length
+            lines = chunk.decode("utf-8", errors="replace").splitlines()
+            self._stderr.extend(line[:2000] for line in lines if line.strip())
 
     async def stop(self, grace_s: float) -> None:
         """End the process group: SIGTERM, then SIGKILL when it outlives `grace_s`."""
