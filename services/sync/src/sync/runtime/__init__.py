@@ -13,7 +13,7 @@ Interface (for the runs and tables code):
   STATE, LOG, TRACE). Closing it early (`aclose()`, or cancelling the task awaiting it; wrap it in
   `contextlib.aclosing`) stops the subprocess within a second (SIGTERM, SIGKILL after
   `connector_stop_grace_s`). A non-zero exit or a TRACE error raises `SourceFailed(message, last_stream)` after
-  the messages already yielded.
+  the messages already yielded; a program that cannot be installed raises `InstallFailed`, a SourceFailed too.
 - `configured_catalog(discovered, streams)`: the ConfiguredAirbyteCatalog for
   `[{name, sync_mode, cursor_field?, destination_sync_mode}]`.
 - `declarative_manifest(provider, streams)` / `source_ref(provider, streams, base_dir)`: a low-code manifest from a
