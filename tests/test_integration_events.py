@@ -19,9 +19,17 @@ async def test_event_type_catalogue_and_registration(stack_settings, crm_service
                                                      workspace, http) -> None:
     _, key = workspace
     gw = gateway.url
-    status, body = await call(http, "GET", f"{gw}/v1/integrations/events", key)
-    assert status == 200 and body["next_cursor"] is None
-    by_key = {t["key"]: t for t in body["data"]}
+    by_key: dict = {}
+    cursor = None
+    while True:  # every service's types: more than one page
+        query = f"?limit=100&cursor={cursor}" if cursor else "?limit=100"
+        status, body = await call(http, "GET", f"{gw}/v1/integrations/events{query}", key)
+        assert status == 200
+        by_key |= {t["key"]: t for t in body["data"]}
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert by_key["sync_run.completed"]["category"] == "sync" and by_key["execution.completed"]["category"] == "flows"
     assert by_key["contact.created"]["category"] == "crm" and by_key["webhook.test"]["category"] == "webhooks"
     assert {"invoice.paid", "ticket.created", "deal.updated", "lead.converted"} <= set(by_key)
     # Each typed event's payload: its current version and JSON Schema.

@@ -21,6 +21,8 @@ class EventType:
     description: str
     schema_version: int | None = None  # the payload model's current version
     schema: dict[str, Any] | None = None  # its JSON Schema
+    # Fields of the resource never shown in the public payload (junction_common.contracts.public_events).
+    hidden: tuple[str, ...] = ()
 
 
 def schemas_of(models: Mapping[str, Any]) -> list[dict[str, Any]]:

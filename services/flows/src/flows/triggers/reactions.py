@@ -2,7 +2,7 @@
 form submissions) that starts the flows subscribed to each event.
 
 - An `event` subscription (`config.eventType`, e.g. `contact.created`) gets the event's public payload
-  `{id, type, timestamp, workspace_id, data}` as trigger data (flows.triggers.public_event).
+  `{id, type, timestamp, workspace_id, data}` as trigger data (junction_common.contracts.public_events).
 - A `form` subscription (`config.formId`) gets the submission `{id, form_id, data, created_at}`.
 - A provider's `webhook` subscription (`providerType`, and `triggerName` for one event type) fires on the
   connections service's `provider_webhook.received` (a delivery whose signature verified, recorded once) of that
@@ -18,12 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 from flows.topics import TRIGGER_REACTIONS
-from flows.triggers.public_event import public_event
 from flows.triggers.starts import start_execution
 from flows_contracts import declarations as decl
 from flows_contracts import forms as fx
 from flows_contracts import triggers as tx
 from junction_common.bus.consumer import Delivery, subscribe
+from junction_common.contracts.public_events import public_event
 from junction_common.envelope import CommandEnvelope, EventEnvelope
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
