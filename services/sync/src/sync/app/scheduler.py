@@ -65,7 +65,7 @@ class CronResult:
 async def run_due(runtime: ServiceRuntime, workspace_id: str | None, now: datetime | None = None) -> CronResult:
     """Trigger every due schedule (of one workspace, or of all for the built-in scheduler)."""
     now, runs, result = now or utcnow(), Runs(runtime), CronResult()
-    query: Doc = {"deleted": {"$ne": True}}
+    query: Doc = {"deleted": {"$ne": True}, "provider": {"$ne": None}}
     if workspace_id is not None:
         query["workspace_id"] = workspace_id
     async for connection in runtime.db[rx.CONNECTIONS].find(query):
