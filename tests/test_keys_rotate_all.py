@@ -34,8 +34,8 @@ from junction_common.service import ServiceRuntime
 from junction_common.workspaces import create_workspace
 from tests.receivers import Received, Receiver, receiver
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
-from tests.test_provider_webhook_forwarding import SLACK_SECRET, slack_event, slack_headers
 from tests.tenant_stack import SCOPES
+from tests.test_provider_webhook_forwarding import SLACK_SECRET, slack_event, slack_headers
 from webhooks.projections import apply_endpoint
 from webhooks_contracts import declarations as wh
 
