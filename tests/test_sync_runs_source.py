@@ -1,9 +1,11 @@
 """What a run may see and who may see runs: the connections service hands a connection's source and credentials
 only to a SERVICE principal of that connection's workspace; another workspace's key reaches none of the runs,
-cursors or triggers of a connection that is not its own."""
+cursors or triggers of a connection that is not its own; the credential a run used is stored nowhere in the sync
+service."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aiohttp
@@ -11,6 +13,7 @@ import pytest
 
 from junction_common.identity import Principal
 from junction_common.internal_auth import HEADER, sign
+from junction_common.mongo import create_client
 from junction_common.web.peers import service_principal
 from tests.test_sync_runs import admin_key, runs_edge
 
@@ -53,3 +56,12 @@ async def test_another_workspace_reaches_none_of_a_connections_runs(tmp_path: Pa
         status, enqueued = await edge.call("POST", "/api/pipelines/run-all", key=other)
         assert (status, enqueued["count"]) == (201, 0)
         assert (await edge.finished(cid, run_id))["status"] == "COMPLETED"
+        # The credential the run used is in no document of the sync service's database.
+        client = create_client(edge.stack.sync)
+        try:
+            db = client[edge.stack.sync.db_name("sync")]
+            for name in await db.list_collection_names():
+                async for doc in db[name].find():
+                    assert edge.api.api_key not in json.dumps(doc, default=str), name
+        finally:
+            await client.close()
