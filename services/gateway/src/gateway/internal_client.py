@@ -20,7 +20,7 @@ log = get_logger("gateway.internal_client")
 _RETRY_PAUSE_S = 0.2
 # A service's answer headers the gateway passes on (its own edge headers are set by the gateway).
 _RELAYED_HEADERS = frozenset({"content-type", "content-disposition", "location", "cache-control", "retry-after",
-                              "etag", "last-modified"})
+                              "etag", "last-modified", "x-hook-secret"})  # Asana's handshake echo
 
 
 @dataclass(frozen=True)

@@ -50,10 +50,15 @@ def json_depth_exceeds(raw: bytes, limit: int) -> bool:
     return False
 
 
+# Meta's webhook URL verification parameters (a provider webhook handshake, connections) are dotted by design.
+_DOTTED_ALLOWED = frozenset({"hub.mode", "hub.verify_token", "hub.challenge"})
+
+
 def bad_query_keys(query_string: bytes) -> list[str]:
     """Query keys that try to smuggle operators or structure (`status[$ne]`, `$where`)."""
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    return [k for k, _ in pairs if "[" in k or "]" in k or k.startswith("$") or "." in k]
+    return [k for k, _ in pairs
+            if "[" in k or "]" in k or k.startswith("$") or ("." in k and k not in _DOTTED_ALLOWED)]
 
 
 class SafetyMiddleware:

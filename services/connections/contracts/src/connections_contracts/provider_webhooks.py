@@ -26,6 +26,7 @@ DELIVERIES = "provider_webhook_deliveries"  # read model: one row per accepted d
 SUBSCRIBE = "provider_webhook_subscription.create"
 UNSUBSCRIBE = "provider_webhook_subscription.delete"
 RECEIVE = "provider_webhook.receive"
+HANDSHAKE = "provider_webhook_subscription.handshake"  # Asana's X-Hook-Secret: the secret its deliveries use
 ROTATE_KEYS = "provider_webhook_subscription.rotate_keys"  # its sealed secrets re-wrapped (keys rotate)
 SEALED_FIELDS = ("secret_sealed", "forward_secret_sealed")  # a subscription's sealed secrets, by event field
 COMMANDS = (SUBSCRIBE, UNSUBSCRIBE, RECEIVE, ROTATE_KEYS)
@@ -121,6 +122,14 @@ class SubscriptionKeysRotated(Payload):
     forward_secret_sealed: SealedCredentials | None = None  # internal
 
 
+class SubscriptionSecretReceived(Payload):
+    """The provider gave the subscription's signing secret in its handshake (Asana's X-Hook-Secret), kept sealed."""
+
+    record: SubscriptionRecord
+    changes: dict[str, Any]
+    secret_sealed: SealedCredentials  # internal: {"signing_secret"} sealed
+
+
 class ProviderWebhookReceived(Payload):
     """A provider's delivery whose signature verified, recorded once per delivery id."""
 
@@ -140,6 +149,7 @@ EVENT_MODELS: dict[str, type[Payload]] = {
     "provider_webhook_subscription.deleted": SubscriptionDeleted,
     "provider_webhook_subscription.keys_rotated": SubscriptionKeysRotated,
     "provider_webhook.received": ProviderWebhookReceived,
+    "provider_webhook_subscription.secret_received": SubscriptionSecretReceived,
 }
 DESCRIPTIONS = {
     "provider_webhook_subscription.created": "A provider webhook subscription was made.",
@@ -147,6 +157,8 @@ DESCRIPTIONS = {
     "provider_webhook_subscription.keys_rotated": "A subscription's sealed secrets were re-encrypted under a new "
                                                   "vault key.",
     "provider_webhook.received": "A provider delivered a webhook whose signature verified (recorded once).",
+    "provider_webhook_subscription.secret_received": "A provider's handshake gave a subscription its signing "
+                                                     "secret (kept sealed).",
 }
 
 

@@ -94,4 +94,9 @@ SERVED += [
     Served("receiveProviderWebhook", SERVICE,
            route=Route("POST", CONNECT_BASE + "/webhooks/{type}/incoming/{token}", "Receive a provider webhook",
                        "Provider webhooks", (), auth="webhook_token")),
+    # The provider's URL verification (Meta's hub.challenge, Dropbox's challenge) on the same incoming URL.
+    Served("answerProviderWebhookChallenge", SERVICE,
+           route=Route("GET", CONNECT_BASE + "/webhooks/{type}/incoming/{token}",
+                       "Answer a provider's webhook URL verification", "Provider webhooks", (),
+                       auth="webhook_token")),
 ]

@@ -15,6 +15,7 @@ from connections.app.oauth_flow import OAuthFlow
 from connections.app.operations import Call, Connections
 from connections.app.proxy import Proxy
 from connections.catalogue.index import Catalogue
+from connections.inbound.handshakes import Handshakes
 from connections.inbound.receiver import Receiver
 from connections.settings import ConnectionsSettings
 from connections.subscriptions.secrets import SigningSecrets
@@ -34,7 +35,7 @@ def subscription_view(doc: dict[str, Any]) -> dict[str, Any]:
     view = {"id": doc.get("id") or doc.get("_id"), "provider": doc.get("provider"), "url": doc.get("url"),
             "events": doc.get("events", []), "status": doc.get("status"), "registration": doc.get("registration"),
             "connectionId": doc.get("connection_id"), "providerWebhookId": doc.get("provider_webhook_id"),
-            "signing": doc.get("signing", {}), "config": doc.get("config", {}), "createdAt": doc.get("created_at"),
+            "signing": doc.get("signing", {}), "config": _config_view(doc), "createdAt": doc.get("created_at"),
             "updatedAt": doc.get("updated_at")}
     if doc.get("incoming_url"):
         view["incomingUrl"] = doc["incoming_url"]
@@ -43,15 +44,24 @@ def subscription_view(doc: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+def _config_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """The config; Meta's verify token only in the answer that made it (with the incoming URL)."""
+    config = dict(doc.get("config") or {})
+    if "verifyToken" in config and not doc.get("incoming_url"):
+        config["verifyToken"] = "..."
+    return config
+
+
 def build(catalogue: Catalogue, connections: Connections, flow: OAuthFlow, settings: ConnectionsSettings) -> APIRouter:
     """The routes with their parts: registrations go through a provider proxy of their own."""
     signing = SigningSecrets(connections, flow)
     subscriptions = Subscriptions(catalogue, connections, Proxy(catalogue, connections, flow, settings), signing,
                                   settings.public_base_url)
-    return router(subscriptions, Receiver(catalogue, subscriptions, signing))
+    receiver = Receiver(catalogue, subscriptions, signing)
+    return router(subscriptions, receiver, Handshakes(receiver))
 
 
-def router(subscriptions: Subscriptions, receiver: Receiver) -> APIRouter:
+def router(subscriptions: Subscriptions, receiver: Receiver, handshakes: Handshakes) -> APIRouter:
     api = APIRouter(prefix=PREFIX + CONNECT_BASE + "/webhooks")
 
     @api.post("/{type}/subscribe")
@@ -86,6 +96,10 @@ def router(subscriptions: Subscriptions, receiver: Receiver) -> APIRouter:
             raise ApiError("PAYLOAD_TOO_LARGE", "The delivery is larger than Junction accepts.",
                            {"limit_bytes": MAX_BODY_BYTES}, status=413)
         request_id = request_id_of(request)
+        hook_secret = request.headers.get("x-hook-secret")
+        answered = await handshakes.hook_secret(request_id, type, token, hook_secret) if hook_secret else None
+        if answered is not None:
+            return Response(answered.text, answered.status, answered.headers, media_type="text/plain")
         received = await receiver.receive(request_id, type, token, dict(request.headers), body)
         if received.challenge is not None:
             return json_response({"challenge": received.challenge})
@@ -93,6 +107,12 @@ def router(subscriptions: Subscriptions, receiver: Receiver) -> APIRouter:
                 "subscriptionId": received.subscription_id, "deliveryId": received.delivery_id,
                 "eventType": received.event_type}
         return json_response(ok_body(data, request_id), 202)
+
+    @api.get("/{type}/incoming/{token}")
+    async def incoming_challenge(type: ProviderType, token: Token, request: Request) -> Response:
+        """A provider verifying the URL (Meta's hub.challenge, Dropbox's challenge), answered as text."""
+        answer = await handshakes.challenge(type, token, dict(request.query_params))
+        return Response(answer.text, answer.status, answer.headers, media_type="text/plain")
 
     return api
 

@@ -28,7 +28,7 @@ async def decider_for(cmd: CommandEnvelope, db: AsyncDatabase[dict[str, Any]]) -
         return connection.decide
     if cmd.type == pw.RECEIVE:
         return provider_webhooks.decide_delivery
-    if cmd.type in pw.COMMANDS:
+    if cmd.type in pw.COMMANDS or cmd.type == pw.HANDSHAKE:
         return provider_webhooks.decide_subscription
     if cmd.type in ti.COMMANDS:
         return tenant_integration.decide

@@ -319,6 +319,10 @@ class Webhooks(Strict):
     # Where a delivery says its id and event type (`header:<name>` or `body:<dot.path>`); defaults by scheme.
     delivery_id: str | None = Field(default=None, pattern=r"^(header|body):[A-Za-z0-9_.-]{1,100}$")
     event_type: str | None = Field(default=None, pattern=r"^(header|body):[A-Za-z0-9_.-]{1,100}$")
+    # How the provider verifies the incoming URL (connections.inbound.handshakes): `meta` (GET hub.challenge with
+    # the subscription's verify token), `dropbox` (GET ?challenge= echoed), `asana` (X-Hook-Secret echoed on the
+    # first POST, the secret its deliveries are signed with from then on).
+    handshake: Literal["meta", "dropbox", "asana"] | None = None
 
 
 class Manifest(Strict):

@@ -51,6 +51,8 @@ def decide_subscription(cmd: CommandEnvelope, events: list[EventEnvelope]) -> li
             return []
         changes = {"status": pw.DELETED}
         return [build("provider_webhook_subscription.deleted", record={**record, **changes}, changes=changes)]
+    if cmd.type == pw.HANDSHAKE:
+        return _handshake(record, events, cmd.data)
     if cmd.type == pw.ROTATE_KEYS:
         return _rotate(record, held_secrets(events), cmd.data)
     raise CommandRejected("VALIDATION_ERROR", f"unknown command {cmd.type}")
@@ -74,6 +76,17 @@ def _rotate(record: dict[str, Any] | None, held: dict[str, Any], data: dict[str,
     if not parts:
         return []
     return [build("provider_webhook_subscription.keys_rotated", record=record, changes={}, **parts)]
+
+
+def _handshake(record: dict[str, Any] | None, events: list[EventEnvelope], data: dict[str, Any]) -> list[NewEvent]:
+    """The provider's handshake secret is kept once, by an ACTIVE subscription waiting for it."""
+    if record is None or record["status"] == pw.DELETED:
+        raise CommandRejected("NOT_FOUND", "The subscription could not be found.", {})
+    if (record.get("signing") or {}).get("secretSource") != "handshake" or \
+            any(e.type == "provider_webhook_subscription.secret_received" for e in events):
+        raise CommandRejected("CONFLICT", "The subscription's signing secret is already set.", {})
+    return [build("provider_webhook_subscription.secret_received", record=record, changes={},
+                  secret_sealed=data["secret_sealed"])]
 
 
 def decide_delivery(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:

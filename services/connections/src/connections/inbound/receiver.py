@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connections.catalogue.index import Catalogue
+from connections.catalogue.manifest import Manifest
 from connections.catalogue.workspace import WorkspaceCatalogue
 from connections.inbound import delivery
 from connections.inbound.signatures import Inbound, Signing, verify
@@ -75,15 +76,21 @@ class Receiver:
             raise unauthorized("unknown_token")
         return dict(doc)
 
-    async def receive(self, request_id: str, provider_type: str, token: str, headers: Mapping[str, str],
-                      body: bytes) -> Received:
-        doc = await self.subscription(provider_type, token)
+    async def manifest_of(self, subscription: Doc, provider_type: str) -> Manifest:
+        """The provider's manifest as the subscription's workspace sees it (custom providers included)."""
         if isinstance(self.catalogue, WorkspaceCatalogue):  # no caller: the subscription's workspace's providers
-            await self.catalogue.bind(self.subscriptions.runtime.db, doc["workspace_id"])
+            await self.catalogue.bind(self.subscriptions.runtime.db, subscription["workspace_id"])
         manifest = self.catalogue.get(provider_type)
         if manifest is None or manifest.webhooks is None:
             raise unauthorized("unknown_provider")
+        return manifest
+
+    async def receive(self, request_id: str, provider_type: str, token: str, headers: Mapping[str, str],
+                      body: bytes) -> Received:
+        doc = await self.subscription(provider_type, token)
+        manifest = await self.manifest_of(doc, provider_type)
         hooks = manifest.webhooks
+        assert hooks is not None
         lowered = {k.lower(): v for k, v in headers.items()}
         url = self.subscriptions.public_base_url + incoming_path(provider_type, token)
         secret = await self.signing.secret_of(doc, manifest)

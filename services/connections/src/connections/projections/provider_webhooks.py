@@ -27,6 +27,8 @@ def apply_subscription(doc: Doc | None, event: EventEnvelope) -> Doc:
                 "created_ts": event.occurred_at.timestamp()}
     if event.type.endswith(".keys_rotated"):  # only the wrapping changed: not an update the API shows
         return {**(doc or {}), **{name: data[name] for name in pw.SEALED_FIELDS if name in data}}
+    if event.type.endswith(".secret_received"):  # a handshake's secret: internal, not an update the API shows
+        return {**(doc or {}), "secret_sealed": data["secret_sealed"]}
     new = {**(doc or {}), **data["changes"], "updated_at": at}
     if data["changes"].get("status") == pw.DELETED:
         new.update(secret_sealed=None, forward_secret_sealed=None, deleted_at=at)

@@ -20,7 +20,7 @@ from junction_common.web.envelope import ApiError
 from junction_common.webhook_signing import secret_aad
 
 Doc = dict[str, Any]
-SEALED_SOURCES = ("given", "generated", "provider")
+SEALED_SOURCES = ("given", "generated", "provider", "handshake")  # handshake: Asana's X-Hook-Secret
 CLIENT_SECRET_FIELDS = ("clientSecret", "client_secret")
 
 
@@ -44,6 +44,8 @@ def unsealed_source(manifest: Manifest, connection: Doc | None, opened: Doc | No
     signing = manifest.webhooks.signing
     if signing.scheme == "none":
         return "none"
+    if manifest.webhooks.handshake == "asana":  # the provider's first POST gives it (connections.inbound.handshakes)
+        return "handshake"
     field = signing.secret_field
     if field and connection is not None and opened and opened.get(field):
         return "connection"

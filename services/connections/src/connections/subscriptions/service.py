@@ -77,7 +77,7 @@ class Subscriptions:
         record: Doc = {"provider": manifest.type, "url": body.url, "events": events, "status": pw.ACTIVE,
                        "registration": mode,
                        "connection_id": connection["_id"] if connection else None, "token_hash": token_hash(token),
-                       "config": body.config or {}}
+                       "config": self._config(manifest, body.config)}
         if mode == "api":
             secret, source, record["provider_webhook_id"] = await self._register(call, manifest, connection, url,
                                                                                  events, secret, source,
@@ -102,6 +102,14 @@ class Subscriptions:
             raise
         log.info("provider_webhook_subscribed", provider=manifest.type, subscription_id=sub_id, registration=mode)
         return {**doc, "incoming_url": url, "forwarding_secret": forwarding}
+
+    @staticmethod
+    def _config(manifest: Manifest, given: dict[str, str] | None) -> dict[str, str]:
+        """The caller's values; Meta's verify token (its GET handshake) made here when not given."""
+        config = dict(given or {})
+        if manifest.webhooks is not None and manifest.webhooks.handshake == "meta":
+            config.setdefault("verifyToken", secrets.token_urlsafe(24))
+        return config
 
     async def _connection(self, call: Call, manifest: Manifest, connection_id: str | None) -> Doc | None:
         if connection_id:
