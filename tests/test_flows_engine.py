@@ -326,3 +326,25 @@ async def test_versions_run_as_published_and_the_plan_limits_flows(edge: FlowsEd
     made = [await edge.call("POST", "/v1/workflows", {"name": f"F{n}"}, key=free_key) for n in range(6)]
     assert [s for s, _ in made] == [201] * 5 + [403]
     assert made[-1][1]["error"]["code"] == "FORBIDDEN" and made[-1][1]["error"]["details"]["limit"] == 5
+
+
+async def test_cancel_a_waiting_execution(edge: FlowsEdge, rx: FlowReceiver) -> None:
+    nodes = [trigger(), {"id": "wait", "type": "delay", "config": {"seconds": 30}}, http("after", rx.url + "/late")]
+    flow = await make_flow(edge, nodes, chain("start", "wait", "after"))
+    status, body = await edge.call("POST", f"/v1/workflows/{flow}/execute", {"input": {}})
+    execution_id = body["data"]["execution_id"]
+    deadline = time.monotonic() + 30
+    while True:
+        status, body = await edge.call("GET", f"/connect/v1/flows/{flow}/executions/{execution_id}/steps")
+        if status == 200 and any(s["status"] == "waiting" for s in body["data"]):
+            break
+        assert time.monotonic() < deadline, body
+        await asyncio.sleep(0.1)
+    status, body = await edge.call("POST", f"/v1/executions/{execution_id}/cancel", key=edge.other_key)
+    assert status == 404
+    status, body = await edge.call("POST", f"/v1/executions/{execution_id}/cancel")
+    assert status == 200 and body["data"]["status"] == "cancelled", body
+    done = await finished(edge, execution_id)
+    assert done["status"] == "cancelled" and rx.effects_on("/late") == []
+    status, body = await edge.call("POST", f"/v1/executions/{execution_id}/cancel")
+    assert status == 422 and body["error"]["details"]["status"] == "cancelled"

@@ -55,6 +55,9 @@ SERVED += [
     Served("replayFlowExecution", SERVICE),
     Served("testFlow", SERVICE),
     Served("listTaskHistory", SERVICE, query=ex.TaskHistoryQuery),
+    Served("cancelExecution", SERVICE, route=Route(
+        "POST", "/v1/executions/{id}/cancel", "Cancel a running execution", "Workflow Execution",
+        ("executions:write",))),
     Served("replayFailedFlowExecutions", SERVICE, body=ex.BulkReplayBody, route=Route(
         "POST", "/connect/v1/flows/{id}/executions/replay-failed",
         "Replay every failed execution of a flow started in a time range", "Flow execution control",

@@ -10,6 +10,8 @@ from fastapi.responses import Response
 
 from flows.api.executions_views import LIST_FIELDS, execution_filter, execution_view
 from flows.api.workflows import find_workflow
+from flows.engine.cancel import cancel_execution
+from flows.engine.engine import Engine
 from flows.engine.starts import start_execution
 from flows_contracts import executions as ex
 from flows_contracts.declarations import WORKFLOW_BASE
@@ -68,6 +70,13 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         if doc is None or doc.get("workspace_id") != principal.workspace_id:
             raise ApiError("NOT_FOUND", "The execution could not be found.", {"id": id})
         return json_response(ok_body(execution_view(doc, logs=True), request_id_of(request)))
+
+    @api.post("/executions/{id}/cancel")
+    async def cancel(id: Id, request: Request, principal: Caller) -> Response:
+        """Cancel a running execution: nothing more of it runs; one that already ended is a 422."""
+        await cancel_execution(runtime.component(Engine), principal.workspace_id, id, "cancelled through the API",
+                               Actor(kind="api_key", id=principal.key_id))
+        return json_response(ok_body({"id": id, "status": ex.CANCELLED}, request_id_of(request)))
 
     @api.get("/workflows/{id}/executions")
     async def list_workflow_executions(id: Id, request: Request, principal: Caller,
