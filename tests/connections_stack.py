@@ -133,9 +133,10 @@ PUBLIC_BASE_URL = "https://app.junction.test"  # the gateway's public address, a
 
 
 @contextlib.asynccontextmanager
-async def oauth_connections_edge(tmp: Path, keys: set[str]) -> AsyncIterator[Edge]:
+async def oauth_connections_edge(tmp: Path, keys: set[str], **settings: Any) -> AsyncIterator[Edge]:
     """The edge of `connections_edge` plus the OAuth provider simulator as the operator provider `sim_oauth`, the
-    operator's OAuth app for it (JUNCTION_OAUTH_CLIENTS) and the gateway's public callback URL registered there."""
+    operator's OAuth app for it (JUNCTION_OAUTH_CLIENTS) and the gateway's public callback URL registered there;
+    `settings` override the connections service's."""
     async with isolated_stack() as stack, simulator(keys) as sim, oauth_provider() as oauth:
         folder = tmp / "providers"
         folder.mkdir(parents=True, exist_ok=True)
@@ -144,7 +145,7 @@ async def oauth_connections_edge(tmp: Path, keys: set[str]) -> AsyncIterator[Edg
         oauth.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/{OAUTH_TYPE}/callback")
         clients = json.dumps({OAUTH_TYPE: {"client_id": oauth.client_id, "client_secret": oauth.client_secret}})
         service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
-                                          oauth_clients=clients, public_base_url=PUBLIC_BASE_URL)
+                                          oauth_clients=clients, public_base_url=PUBLIC_BASE_URL, **settings)
         try:
             async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
                 keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}

@@ -6,6 +6,7 @@ import sys
 
 from connections import topics
 from connections.api import internal_routers
+from connections.app.egress import EgressPolicy
 from connections.app.oauth_flow import oauth_clients
 from connections.app.provider_test import ProviderTester
 from connections.app.routing import decider_for, topic_for
@@ -14,7 +15,6 @@ from connections.catalogue.loader import CatalogueError, load_catalogue
 from connections.projections import PROJECTIONS
 from connections.settings import ConnectionsSettings
 from connections_contracts import declarations as cx
-from junction_common.address_policy import AddressPolicy
 from junction_common.service import ServiceSpec, run
 
 
@@ -22,7 +22,8 @@ def create_spec(settings: ConnectionsSettings, catalogue: Catalogue | None = Non
     """The service as it runs; the provider catalogue is loaded here, once (a refused manifest stops the start)."""
     catalogue = catalogue if catalogue is not None else load_catalogue(settings.provider_paths())
     oauth_clients(settings)  # an unreadable JUNCTION_OAUTH_CLIENTS stops the start (ValueError, value not shown)
-    policy = AddressPolicy.from_settings(settings.provider_allow_networks, settings.provider_require_https)
+    policy = EgressPolicy.of(settings.provider_allow_networks, settings.provider_require_https,
+                             settings.provider_egress_hosts)
     return ServiceSpec(
         name=cx.SERVICE,
         topics=topics.TOPICS,

@@ -18,6 +18,9 @@ class ConnectionsSettings(JunctionSettings):
     # Networks a provider's API may resolve to although they are not public (CIDRs, comma-separated; e.g. an
     # in-house API on 10.0.0.0/8). None by default: private, loopback and link-local addresses are refused.
     provider_allow_networks: str = ""
+    # The hosts provider calls may reach (comma-separated; `*.example.com` admits its subdomains), refused before any
+    # lookup: locks a deployment's egress to the providers it uses. Empty: any host the address policy admits.
+    provider_egress_hosts: str = ""
     # https only for provider calls, unless development/test admit http too.
     provider_require_https: bool | None = None
     # A credential test's whole time (connect, send, answer).
