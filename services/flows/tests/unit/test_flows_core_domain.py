@@ -148,6 +148,7 @@ def test_read_models_are_the_same_folded_at_once_or_one_by_one() -> None:
 
 def test_templates_are_sandboxed_and_bounded() -> None:
     assert render({"a": "{{ x.items }}", "b": "n={{ x.n }}"}, {"x": {"items": [1], "n": 2}}) == {"a": [1], "b": "n=2"}
+    assert render({"r": "{{ range(3) }}", "k": "{{ {1: (2, 3)} }}"}, {}) == {"r": [0, 1, 2], "k": {"1": [2, 3]}}
     with pytest.raises(TemplateFailure, match="unsafe"):
         evaluate("x.__class__.__mro__", {"x": 1})
     with pytest.raises(TemplateFailure, match="range"):

@@ -117,8 +117,21 @@ def _bounded(run: Callable[[], Any]) -> Any:
 
 
 def evaluate(text: str, context: dict[str, Any]) -> Any:
-    """The value of the expression `text` (bare or in braces); an undefined name or field is an error."""
-    return _bounded(lambda: _value(text, context))
+    """The value of the expression `text` (bare or in braces), as JSON data; an undefined name or field is an
+    error."""
+    return _bounded(lambda: jsonable(_value(text, context)))
+
+
+def jsonable(value: Any) -> Any:
+    """`value` as JSON data (it is recorded in events): sequences become lists, keys strings, anything else its
+    text (a range, a set, a jinja object)."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset | range):
+        return [jsonable(v) for v in value]
+    return str(value)
 
 
 @lru_cache(maxsize=4096)
@@ -156,7 +169,7 @@ def _render_text(text: str, context: dict[str, Any]) -> str:
 
 def render(value: Any, context: dict[str, Any]) -> Any:
     """`value` with every template string in it rendered (dicts and lists walked), bounded as one evaluation."""
-    return _bounded(lambda: _walk(value, context))
+    return _bounded(lambda: jsonable(_walk(value, context)))
 
 
 def _walk(value: Any, context: dict[str, Any]) -> Any:
