@@ -18,7 +18,8 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 class ProxyBody(BaseModel):
     """`method`, `path` (from the provider's base URL, e.g. `/contacts?limit=10`), optional `body` (JSON, or a
-    string sent as is), optional `headers` (only allow-listed ones travel), optional `query`."""
+    string sent as is), optional `headers` (only allow-listed ones travel), optional `query`, optional
+    `connectionId`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -27,6 +28,9 @@ class ProxyBody(BaseModel):
     body: Any = None
     headers: dict[str, str] | None = Field(default=None, max_length=50)
     query: dict[str, str | list[str]] | None = Field(default=None, max_length=100)
+    # Junction's own: which of the workspace's connections of the provider to call with (a variant, say); by
+    # default its latest live one.
+    connectionId: str | None = Field(default=None, min_length=1, max_length=64)
 
     @field_validator("method", mode="before")
     @classmethod

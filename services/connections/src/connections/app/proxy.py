@@ -1,9 +1,10 @@
 """The provider proxy (`POST /connect/v1/proxy/:providerType`): a call relative to a connected provider's API,
 made with the workspace's credential, answered with the provider's status, safe headers and body.
 
-- The workspace's connection of the provider (its latest live one) must be CONNECTED; its sealed credential is
-  opened here and only here. `connections.requests.build_request` builds the call: the host cannot change, the
-  caller's headers are allow-listed, the credential goes where the manifest says.
+- The workspace's connection of the provider (the live one `connectionId` names, a variant say, else its latest
+  live one) must be CONNECTED; its sealed credential is opened here and only here.
+  `connections.requests.build_request` builds the call: the host cannot change, the caller's headers are
+  allow-listed, the credential goes where the manifest says.
 - OAuth connections use their access token through `RefreshCoordinator.ensure_fresh` (one refresh at a time per
   variant group, else per connection, across replicas), refreshed when expiring, and once more with `rejected=`
   when the provider answers 401; a refresh token the provider refuses marks the connection ERROR.
@@ -198,7 +199,7 @@ class Proxy:
     async def call(self, call: Call, provider_type: str, body: ProxyBody) -> Doc:
         """The provider's answer as `{status, headers, body}`; an ApiError when it could not be made."""
         manifest = providers.provider_of(self.catalogue, provider_type)
-        doc = await self.connections.of_provider(call.workspace_id, manifest.type)
+        doc = await self._connection(call.workspace_id, manifest.type, body.connectionId)
         if doc is None:
             raise ApiError("NOT_FOUND", "The provider is not connected: connect it first.", {"type": manifest.type})
         if doc.get("status") != cx.CONNECTED:
@@ -217,6 +218,13 @@ class Proxy:
             await self._record(call, manifest, doc, body, audit, started)
         data: Doc = {"status": answer.status, "headers": safe_headers(answer.headers), "body": decoded(answer)}
         return data
+
+    async def _connection(self, workspace_id: str, provider: str, connection_id: str | None) -> Doc | None:
+        """The connection named (if it is a live one of this provider), else the workspace's latest of it."""
+        if connection_id is None:
+            return await self.connections.of_provider(workspace_id, provider)
+        doc = await self.connections.db.find_one({"_id": connection_id, "workspace_id": workspace_id})
+        return dict(doc) if doc is not None and doc.get("provider") == provider and not doc.get("deleted") else None
 
     async def _call(self, call: Call, manifest: Manifest, doc: Doc, body: ProxyBody, deadline: float,
                     audit: _Audit) -> Answer:
