@@ -9,6 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from junction_common.contracts.public_events import public_event
+from junction_common.envelope import EventEnvelope
 from junction_common.mongo import create_client
 from junction_common.testing.infra import eventually
 from tests.test_sync_runs import runs_edge
@@ -53,11 +55,18 @@ async def test_the_webhook_token_triggers_a_sync_and_notifications_are_listed(tm
 
         client = create_client(edge.stack.sync)
         try:
-            events = await client[edge.stack.sync.db_name("sync")]["event_commits"].find(
-                {"events.type": "sync_notification.created"}).to_list()
+            commits = client[edge.stack.sync.db_name("sync")]["event_commits"]
+            events = await commits.find({"events.type": "sync_notification.created"}).to_list()
+            ended = await commits.find_one({"stream_id": run["id"], "events.type": "sync_run.completed"})
         finally:
             await client.close()
         assert len(events) == 2
+        # What a webhook endpoint or a flow gets for sync_run.completed: the run as the API returns it.
+        assert ended is not None
+        public = public_event(EventEnvelope.model_validate(ended["events"][0]))
+        shown = {k: v for k, v in public["data"].items() if k not in ("created_at", "updated_at", "completedAt")}
+        assert public["type"] == "sync_run.completed"
+        assert shown == {k: v for k, v in run.items() if k != "completedAt"}
 
 
 async def _two(notices: object) -> list[dict[str, object]] | None:

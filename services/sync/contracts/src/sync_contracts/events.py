@@ -45,6 +45,7 @@ class Counts(BaseModel):
 
 
 class RunRequested(Payload):
+    record: dict[str, Any] | None = None  # the run as the API shows it (the public payload's data)
     connection_id: str
     trigger: Trigger
     streams: list[str] = []
@@ -68,6 +69,7 @@ class StreamResult(Counts):
 
 class RunFinished(Payload, Counts):
     streams: dict[str, StreamResult] = {}
+    record: dict[str, Any] | None = None  # the run as the API shows it once ended (the public payload's data)
 
 
 class RunError(BaseModel):

@@ -14,9 +14,9 @@ from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, request_id_of
 from sync.api.pipelines_shape import PipelinesRoute, pipelines_error
-from sync.api.pipelines_views import pagination, run_view
 from sync.app import runs_cursors, runs_discover, scheduler
 from sync.app.runs import Runs
+from sync.app.runs_views import pagination, run_view
 from sync.app.runs_worker import RunWorker
 from sync_contracts import runs as rx
 from sync_contracts.declarations import PIPELINES_BASE

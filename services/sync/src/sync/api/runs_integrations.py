@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, ok_body, request_id_of
 from sync.api.pipelines_runs import Caller, actor_of
-from sync.api.pipelines_views import run_view
 from sync.app.runs import Runs
+from sync.app.runs_views import run_view
 from sync_contracts.declarations import INTEGRATIONS_BASE
 
 

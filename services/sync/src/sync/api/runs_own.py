@@ -13,9 +13,9 @@ from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import json_response, request_id_of
 from sync.api.pipelines_runs import Caller, ConnectionId, actor_of
 from sync.api.pipelines_shape import PipelinesRoute, pipelines_error
-from sync.api.pipelines_views import notification_view, pagination, run_view
 from sync.app import runs_cursors
 from sync.app.runs import Runs
+from sync.app.runs_views import notification_view, pagination, run_view
 from sync_contracts import runs as rx
 from sync_contracts.declarations import PIPELINES_BASE
 

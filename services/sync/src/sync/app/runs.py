@@ -12,11 +12,12 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from junction_common.envelope import Actor
+from junction_common.envelope import Actor, utcnow
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError
 from sync.app.runs_commands import execute, readable
+from sync.app.runs_views import run_record
 from sync_contracts import events as ev
 from sync_contracts import runs as rx
 
@@ -72,8 +73,9 @@ class Runs:
         except DuplicateKeyError:
             held = await self.locks.find_one({"_id": connection_id})
             return Triggered(None, (held or {}).get("run_id"))
-        data = {"connection_id": connection_id, "trigger": trigger, "streams": streams or [],
+        data: Doc = {"connection_id": connection_id, "trigger": trigger, "streams": streams or [],
                 "triggered_by": actor.id if actor.kind in PEOPLE else None, "full_refresh": full_refresh or []}
+        data["record"] = run_record({"_id": run_id, **data, "status": rx.PENDING, "requested_at": utcnow().isoformat()})
         try:
             outcome = await execute(self.runtime, ev.REQUEST_RUN, run_id, workspace_id, data, actor=actor,
                                     request_id=request_id)
@@ -92,8 +94,9 @@ class Runs:
         held = await self.locks.find_one_and_update({"_id": connection_id, "run_id": run_id},
                                                     {"$set": {"cancel": True, "cancelled_by": actor.id}})
         if doc["status"] == rx.PENDING and (held is None or held.get("owner") is None):
+            record = run_record(doc, status=rx.CANCELLED, completed_at=utcnow().isoformat())
             outcome = await execute(self.runtime, ev.CANCEL_RUN, run_id, workspace_id,
-                                    {"cancelled_by": actor.id}, actor=actor, request_id=request_id)
+                                    {"cancelled_by": actor.id, "record": record}, actor=actor, request_id=request_id)
             await self.locks.delete_one({"_id": connection_id, "run_id": run_id})
             return await readable(self.runtime, rx.RUNS, run_id, outcome["version"]) or doc
         return await self.settled(run_id, doc)

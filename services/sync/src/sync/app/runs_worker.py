@@ -17,6 +17,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from junction_common.envelope import utcnow
 from junction_common.ids import new_ulid
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
@@ -27,6 +28,7 @@ from sync.app import runs_notify
 from sync.app.runs import LOCKS
 from sync.app.runs_commands import execute
 from sync.app.runs_execute import RunBroken, RunExecution, RunIO, RunStopped
+from sync.app.runs_views import run_record
 from sync.domain import run as run_domain
 from sync.projections.runs_facts import CONNECTION_EVENTS
 from sync.runtime.refs import SourceFailed
@@ -36,6 +38,8 @@ from sync_contracts import runs as rx
 log = get_logger(__name__)
 Doc = dict[str, Any]
 HEARTBEAT_S = 1.0  # how often a running run renews its lease and looks for a stop
+ENDED = {ev.COMPLETE_RUN: rx.COMPLETED, ev.FAIL_RUN: rx.FAILED, ev.CANCEL_RUN: rx.CANCELLED}
+COUNTS = ("rows_synced", "rows_created", "rows_updated")
 MAX_ATTEMPTS = 5  # a run its workers keep dying in fails after this many starts
 
 
@@ -148,6 +152,13 @@ class RunWorker:
                                  stopped)
         await self._finish(execution, lock)
 
+    async def _record(self, run_id: str, request: Doc, command: str, data: Doc) -> Doc:
+        """The run as the API will show it once this ending is recorded."""
+        doc = dict(await self.runtime.db[rx.RUNS].find_one({"_id": run_id}) or {"_id": run_id, **request})
+        ended = {"status": ENDED[command], "completed_at": utcnow().isoformat(), "error": data.get("error"),
+                 "stream_results": data.get("streams", {}), **{k: data.get(k, 0) for k in COUNTS}}
+        return run_record(doc, **ended)
+
     async def _connection(self, connection_id: str) -> Doc:
         """The connection's facts; a variant's with its group's base name (variants share tables named from it)."""
         facts = self.runtime.db[rx.CONNECTIONS]
@@ -178,6 +189,7 @@ class RunWorker:
         await self._end(ev.COMPLETE_RUN, run_id, workspace_id, request, totals)
 
     async def _end(self, command: str, run_id: str, workspace_id: str, request: Doc, data: Doc) -> None:
+        data = {**data, "record": await self._record(run_id, request, command, data)}
         await execute(self.runtime, command, run_id, workspace_id, data, command_id=f"cmd_{run_id}.end")
         log.info("run_ended", run_id=run_id, command=command, rows_synced=data.get("rows_synced", 0))
         if command != ev.CANCEL_RUN:

@@ -20,6 +20,7 @@ def apply_run(doc: Doc | None, event: EventEnvelope) -> Doc:
     """Pure: the run after `event`; times from `occurred_at`."""
     at, data = event.occurred_at.isoformat(), copy.deepcopy(event.data)
     if event.type == "sync_run.requested":
+        data.pop("record", None)
         return {**data, "workspace_id": event.workspace_id, "status": rx.PENDING, "requested_at": at,
                 "created_ts": event.occurred_at.timestamp(), "started_at": None, "completed_at": None,
                 "rows_synced": 0, "rows_created": 0, "rows_updated": 0, "stream_results": {}, "error": None,

@@ -1,6 +1,7 @@
 """How runs and notifications are shown: pipelines-api.txt's run (`id, status, trigger, startedAt, completedAt,
 rowsSynced, rowsCreated, rowsUpdated`), with Junction's additions (`connectionId`, `streams`, `streamResults`,
-`error`, `requestedAt`)."""
+`error`, `requestedAt`). The run events carry the run as shown here (`record`), so a webhook or flow gets it
+as the API returns it."""
 
 from __future__ import annotations
 
@@ -33,3 +34,10 @@ def notification_view(doc: Doc) -> Doc:
 
 def pagination(limit: int, offset: int, total: int, shown: int) -> Doc:
     return {"limit": limit, "offset": offset, "total": total, "hasMore": offset + shown < total}
+
+
+def run_record(doc: Doc, **changes: Any) -> Doc:
+    """The run as the API shows it after `changes` (read-model fields) are made, without its `id`."""
+    view = run_view({**doc, **changes})
+    view.pop("id")
+    return view
