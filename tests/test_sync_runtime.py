@@ -448,3 +448,22 @@ async def test_a_source_crashing_without_a_trace_fails_with_its_stderr_masked(tm
     with pytest.raises(SourceFailed) as failed:
         transcript.finish(code, source.stderr_tail())
     assert failed.value.message == "the source exited with status 3: Traceback\nValueError: key ********** refused"
+
+
+async def test_one_read_serves_several_streams_each_with_its_own_state(runtime: ConnectorRuntime) -> None:
+    async with paged_api(120) as api:
+        two = provider(api, "page")
+        two["streams"].append({**provider(api, "link")["streams"][0], "name": "linked"})
+        discovered = {"streams": [{**ITEMS["streams"][0], "name": name} for name in ("items", "linked")]}
+        configured = configured_catalog(discovered, [{"name": "items", "sync_mode": "incremental"},
+                                                     {"name": "linked", "sync_mode": "full_refresh"}])
+        messages = await read_all(runtime, source_ref(two), {"apiKey": api.api_key}, configured)
+    by_stream: dict[str, list[int]] = {}
+    for message in messages:
+        if message["type"] == "RECORD":
+            by_stream.setdefault(message["record"]["stream"], []).append(message["record"]["data"]["id"])
+    assert {name: sorted(ids) for name, ids in by_stream.items()} == {"items": list(range(1, 121)),
+                                                                      "linked": list(range(1, 121))}
+    states = {m["state"]["stream"]["stream_descriptor"]["name"]: m["state"]["stream"]["stream_state"]
+              for m in messages if m["type"] == "STATE"}
+    assert states["items"] == {"updated_at": api.rows[-1]["updated_at"]}
