@@ -6,9 +6,10 @@ signed with the internal secret, is served):
   known before the lookup: this route (and only this one) takes a SERVICE principal of workspace `*`. Answer 200
   `{"connection_id", "workspace_id", "status", "provider", "connector_type"}`, or 404 `{"error": "NOT_FOUND"}`
   for any token that is not a live connection's.
-- `POST /internal/runtime/keys/rotate`: every sealed connection secret re-wrapped under the vault's active key
-  (`junction keys rotate`); SERVICE principal of workspace `*`. Answer `{"service", "active_key", "rotated",
-  "current", "failed"}`.
+- `POST /internal/runtime/keys/rotate`: every sealed secret of this service (connections, tenant integrations,
+  provider webhook subscriptions) re-wrapped under the vault's active key (`junction keys rotate`); SERVICE
+  principal of workspace `*`. Answer `{"service", "active_key", "rotated", "current", "failed", "kinds": {kind:
+  {"rotated", "current", "failed"}}}`.
 """
 
 from __future__ import annotations
