@@ -348,3 +348,14 @@ async def test_cancel_a_waiting_execution(edge: FlowsEdge, rx: FlowReceiver) -> 
     assert done["status"] == "cancelled" and rx.effects_on("/late") == []
     status, body = await edge.call("POST", f"/v1/executions/{execution_id}/cancel")
     assert status == 422 and body["error"]["details"]["status"] == "cancelled"
+
+
+async def test_an_execution_the_engine_keeps_failing_on_ends_failed(edge: FlowsEdge) -> None:
+    flow = await make_flow(edge, [trigger()], [])
+    started = {"workflow_id": flow, "workflow_name": "Flow", "version": 1, "draft": False, "source": "api",
+               "definition": {"nodes": [trigger()], "edges": [], "variables": {}}, "trigger": {"type": "manual"}}
+    row = {"_id": "exec_enginefailedfivetimes00", "workspace_id": edge.workspace_id, "due_at": 0.0,
+           "lease_until": 0.0, "lease_token": None, "engine_errors": 5, "start": {"data": started, "actor": {}}}
+    await edge.flows.db["execution_runs"].insert_one(row)  # as five failed engine runs leave it
+    done = await finished(edge, row["_id"])
+    assert done["status"] == "failed" and done["error"]["code"] == "ENGINE_ERROR", done

@@ -46,6 +46,7 @@ from junction_common.web.peers import PeerClient
 log = get_logger(__name__)
 Doc = dict[str, Any]
 HOLD_S = 0.5  # a wait shorter than this is slept through, holding the lease
+MAX_ENGINE_ERRORS = 5  # the engine itself failing this often on one execution fails it (ENGINE_ERROR)
 
 
 class Engine:
@@ -136,7 +137,7 @@ class Engine:
             except Exception:
                 log.exception("execution_run_failed", execution_id=execution_id)
                 with contextlib.suppress(Exception):
-                    await self.queue.wait(execution_id, time.time() + self.settings.execution_lease_s)
+                    await self.queue.failed_run(execution_id, time.time() + self.settings.execution_lease_s)
 
     async def _load(self, row: Doc, fresh: bool) -> ExecutionLog:
         """The execution as stored; a fresh one (its row just inserted by this engine) has no stream yet."""
@@ -150,6 +151,10 @@ class Engine:
 
     async def _execute(self, row: Doc, fresh: bool) -> None:
         run = await self._load(row, fresh)
+        if int(row.get("engine_errors") or 0) >= MAX_ENGINE_ERRORS and run.state is not None:
+            error = {"code": "ENGINE_ERROR", "message": f"the engine failed {MAX_ENGINE_ERRORS} times running it"}
+            await self._finish(run, Finished(ex.FAILED, error=error))
+            return
         while run.state is not None and not run.state.finished:
             walker = Walker(run.state, time.time())
             outcome = walker.walk()
@@ -166,13 +171,16 @@ class Engine:
                     return
                 await asyncio.sleep(max(delay, 0.0))
             else:
-                run.add(_terminal(outcome, run))
-                await self._commit(run)
-                await self.queue.finish(run.execution_id)
-                self._announce(run.execution_id, outcome)
-                log.debug("execution_finished", execution_id=run.execution_id, status=outcome.status)
+                await self._finish(run, outcome)
                 return
         await self.queue.finish(run.execution_id)
+
+    async def _finish(self, run: ExecutionLog, outcome: Finished) -> None:
+        run.add(_terminal(outcome, run))
+        await self._commit(run)
+        await self.queue.finish(run.execution_id)
+        self._announce(run.execution_id, outcome)
+        log.debug("execution_finished", execution_id=run.execution_id, status=outcome.status)
 
     async def _commit(self, run: ExecutionLog) -> None:
         commit = run.take()

@@ -55,6 +55,12 @@ class RunQueue:
         await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
                                            {"$set": {"due_at": until, "lease_until": 0.0, "lease_token": None}}))
 
+    async def failed_run(self, execution_id: str, until: float) -> None:
+        """The engine failed running it (not a step: the engine itself): counted, tried again at `until`."""
+        await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
+                                           {"$set": {"due_at": until, "lease_until": 0.0, "lease_token": None},
+                                            "$inc": {"engine_errors": 1}}))
+
     async def release(self, execution_id: str) -> None:
         """Hand the row back at once (this engine stops; another takes it over)."""
         await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
