@@ -15,7 +15,8 @@ from junction_common.contracts.event_types import EventType, schemas_of
 EVENT_TYPES = [EventType(item["type"], "connections", DESCRIPTIONS[item["type"]], item["schema_version"],
                          item["schema"]) for item in json_schemas()]
 EVENT_TYPES += [EventType(item["type"], "connections", provider_webhooks.DESCRIPTIONS[item["type"]],
-                         item["schema_version"], item["schema"]) for item in provider_webhooks.json_schemas()]
+                         item["schema_version"], item["schema"], hidden=provider_webhooks.HIDDEN.get(item["type"], ()))
+                for item in provider_webhooks.json_schemas()]
 DESCRIPTIONS_OF = {**tie.DESCRIPTIONS, **cpe.DESCRIPTIONS}
 EVENT_TYPES += [EventType(item["type"], "connections", DESCRIPTIONS_OF[item["type"]], item["schema_version"],
                           item["schema"]) for item in schemas_of({**tie.EVENT_MODELS, **cpe.EVENT_MODELS})]

@@ -151,6 +151,8 @@ EVENT_MODELS: dict[str, type[Payload]] = {
     "provider_webhook.received": ProviderWebhookReceived,
     "provider_webhook_subscription.secret_received": SubscriptionSecretReceived,
 }
+# Fields no public payload shows (the subscriber's url goes only to the webhooks service that forwards there).
+HIDDEN: dict[str, tuple[str, ...]] = {"provider_webhook.received": ("deliver_to",)}
 DESCRIPTIONS = {
     "provider_webhook_subscription.created": "A provider webhook subscription was made.",
     "provider_webhook_subscription.deleted": "A provider webhook subscription was removed.",
