@@ -467,3 +467,16 @@ async def test_one_read_serves_several_streams_each_with_its_own_state(runtime: 
     states = {m["state"]["stream"]["stream_descriptor"]["name"]: m["state"]["stream"]["stream_state"]
               for m in messages if m["type"] == "STATE"}
     assert states["items"] == {"updated_at": api.rows[-1]["updated_at"]}
+
+
+async def test_environments_can_be_installed_ahead_from_the_command_line(runtime: ConnectorRuntime) -> None:
+    async def cli(*args: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "sync.runtime", "install", *args,
+                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        out, _ = await proc.communicate()
+        return int(proc.returncode or 0), out.decode()
+
+    code, out = await cli()
+    assert code == 0 and f"{CDK_PACKAGE}=={runtime.cdk_version} ready in" in out
+    code, out = await cli("airbyte-cdk")
+    assert code == 1 and "error: airbyte-cdk== is not an Airbyte package name and version" in out
