@@ -192,3 +192,21 @@ async def test_a_deleted_subscription_forwards_no_more(edge: Edge) -> None:
                 break
             await asyncio.sleep(0.1)
         assert [r["status"] for r in rows] == ["cancelled"], rows
+
+
+async def test_a_private_address_is_never_contacted(edge: Edge) -> None:
+    """The subscriber's url goes through the webhooks service's address policy at every attempt (test env: only
+    loopback is admitted), so an internal address is refused, logged and retried, never reached."""
+    sub = await subscribe(edge, "http://10.255.255.1/hook")
+    event = slack_event("EvPrivate")
+    status, answer = await edge.deliver(sub["incomingUrl"], event, slack_headers(event))
+    assert status == 202, answer
+    rows: list[dict[str, Any]] = []
+    for _ in range(150):
+        rows = await edge.webhooks.db[wh.DELIVERIES].find({"webhook_id": sub["id"]}).to_list()
+        if rows and rows[0]["attempt_count"] >= 1:
+            break
+        await asyncio.sleep(0.1)
+    assert len(rows) == 1 and rows[0]["status"] in ("retrying", "failed"), rows
+    attempt = rows[0]["attempts"][0]
+    assert attempt["status_code"] is None and "private" in attempt["error"], attempt
