@@ -91,9 +91,12 @@ def slack_event(event_id: str) -> bytes:
 
 
 async def subscribe(edge: Edge, url: str) -> dict[str, Any]:
-    status, body = await edge.call("POST", "/connect/v1/webhooks/slack/subscribe",
-                                   {"url": url, "signingSecret": SLACK_SECRET})
-    assert status == 201, body
+    async with edge.http.post(edge.url + "/connect/v1/webhooks/slack/subscribe",
+                              json={"url": url, "signingSecret": SLACK_SECRET},
+                              headers={"Authorization": f"Bearer {edge.key}"}) as resp:
+        body = await resp.json()
+        assert resp.status == 201, body
+        assert resp.headers["Cache-Control"] == "no-store"  # it shows the forwarding secret this once
     return dict(body["data"])
 
 

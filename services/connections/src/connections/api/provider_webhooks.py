@@ -71,7 +71,8 @@ def router(subscriptions: Subscriptions, receiver: Receiver, handshakes: Handsha
         incoming URL to paste into the provider's console (`incomingUrl`, shown this once)."""
         call = Call(principal, request_id_of(request))
         doc = await subscriptions.subscribe(call, type, body)
-        return json_response(ok_body(subscription_view(doc), call.request_id), 201)
+        # The answer holds the incoming URL's token and the forwarding secret, shown this once: never cached.
+        return json_response(ok_body(subscription_view(doc), call.request_id), 201, {"Cache-Control": "no-store"})
 
     @api.get("/{type}/subscriptions")
     async def list_subscriptions(type: ProviderType, request: Request, principal: Caller) -> Response:
