@@ -119,7 +119,8 @@ async def forwarded_log(edge: Edge, subscription_id: str, settled: int) -> list[
     return rows
 
 
-async def test_a_verified_delivery_reaches_the_subscriber_once_signed(edge: Edge) -> None:
+async def test_a_verified_delivery_reaches_the_subscriber_once_signed(
+        edge: Edge, capfd: pytest.CaptureFixture[str]) -> None:
     async with receiver() as hook:
         sub = await subscribe(edge, hook.url)
         secret = sub["forwardingSecret"]
@@ -145,6 +146,8 @@ async def test_a_verified_delivery_reaches_the_subscriber_once_signed(edge: Edge
 
         status, listed = await edge.call("GET", "/connect/v1/webhooks/slack/subscriptions")
         assert status == 200 and "forwardingSecret" not in json.dumps(listed) and secret not in json.dumps(listed)
+        logged = capfd.readouterr()
+        assert "provider_webhook_forward_queued" in logged.out and secret not in logged.out + logged.err
 
 
 async def test_a_delivery_the_subscriber_refuses_is_retried_with_the_same_id(edge: Edge) -> None:
