@@ -10,6 +10,7 @@ import pytest
 from junction_common.decisions import CommandRejected
 from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 from sync.app import runs_source as src
+from sync.app.runs_execute import Tally
 from sync.app.scheduler import scheduled_slot, slot_of
 from sync.domain import cursor, run, run_notice
 from sync.projections.runs import apply_run
@@ -147,3 +148,16 @@ def test_only_enabled_schedules_have_a_slot() -> None:
     assert scheduled_slot({"schedule": {"enabled": False, "frequency": "daily"}}, AT) is None
     assert scheduled_slot({"schedule": {"enabled": True, "frequency": "daily"}, "deleted": True}, AT) is None
     assert scheduled_slot({}, AT) is None
+
+
+def test_a_runs_tally_counts_rows_per_stream_saved_at_each_checkpoint() -> None:
+    tally = Tally()
+    tally.add(tally.unsaved, "items", 3, 1)
+    tally.add(tally.unsaved, "deals", 2, 0)
+    assert tally.take("items") == {"rows_synced": 4, "rows_created": 3, "rows_updated": 1}
+    assert tally.take("items") == {"rows_synced": 0, "rows_created": 0, "rows_updated": 0}  # nothing since
+    tally.paused.add("deals")
+    totals = tally.totals()
+    assert (totals["rows_synced"], totals["rows_created"], totals["rows_updated"]) == (6, 5, 1)
+    assert totals["streams"]["deals"] == {"rows_synced": 2, "rows_created": 2, "rows_updated": 0, "paused": True}
+    assert totals["streams"]["items"]["paused"] is False
