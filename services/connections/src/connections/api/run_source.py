@@ -1,5 +1,6 @@
-"""`GET /internal/runtime/connections/{id}/source`: a connection's source and opened credentials for the sync
-service's run (internal only: no gateway operation reaches it, and only a SERVICE principal is answered)."""
+"""`GET /internal/runtime/connections/{id}/source`: a connection's (or a tenant integration's, `int_...`) source and
+opened credentials for the sync service's run (internal only: no gateway operation reaches it, and only a SERVICE
+principal is answered)."""
 
 from __future__ import annotations
 

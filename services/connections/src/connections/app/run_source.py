@@ -14,9 +14,11 @@ from typing import Any
 import yaml
 
 from connections.app.operations import Connections
+from connections.app.tenant_integrations import TenantIntegrations
 from connections.catalogue.index import Catalogue
 from connections.catalogue.manifest import Manifest
 from connections_contracts import connection as cx
+from connections_contracts import tenant_integrations as ti
 from junction_common.identity import Principal
 from junction_common.logconfig import get_logger
 from junction_common.web.envelope import ApiError
@@ -47,6 +49,8 @@ async def run_source(catalogue: Catalogue, connections: Connections, principal: 
     """The connection's source and config with its credentials (a SERVICE caller of its workspace only)."""
     if principal.role != SERVICE_ROLE:
         raise ApiError("FORBIDDEN", "Only a Junction service may read a connection's source.")
+    if connection_id.startswith(ti.ID_PREFIX):
+        return await integration_source(catalogue, TenantIntegrations(connections), principal, connection_id)
     doc = await connections.find(principal.workspace_id, connection_id)
     manifest = catalogue.get(doc["provider"]) if doc.get("provider") else None
     if manifest is None:
@@ -57,6 +61,20 @@ async def run_source(catalogue: Catalogue, connections: Connections, principal: 
     config = {**_settings_of(doc), **connections.open(doc)}
     log.info("run_source_served", connection_id=connection_id, provider=manifest.type)
     return {"connection_id": connection_id, "provider": manifest.model_dump(mode="json", exclude_none=True),
+            "source": source_program(catalogue, manifest), "config": config}
+
+
+async def integration_source(catalogue: Catalogue, integrations: TenantIntegrations, principal: Principal,
+                             integration_id: str) -> Doc:
+    """A tenant integration's source: its service's provider, config from its settings with the sealed ones opened
+    (a SERVICE caller of its workspace only; another workspace's is not found)."""
+    doc = await integrations.find(principal.workspace_id, integration_id)
+    manifest = catalogue.get(doc["service"]) if doc.get("service") else None
+    if manifest is None:
+        raise ApiError("VALIDATION_ERROR", "The integration has no provider to sync from.", {"id": integration_id})
+    config = {**(doc.get("settings") or {}), **integrations.open(doc)}
+    log.info("run_source_served", integration_id=integration_id, provider=manifest.type)
+    return {"connection_id": integration_id, "provider": manifest.model_dump(mode="json", exclude_none=True),
             "source": source_program(catalogue, manifest), "config": config}
 
 

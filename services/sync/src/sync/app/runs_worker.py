@@ -30,7 +30,7 @@ from sync.app.runs_commands import execute
 from sync.app.runs_execute import RunBroken, RunExecution, RunIO, RunStopped
 from sync.app.runs_views import run_record
 from sync.domain import run as run_domain
-from sync.projections.runs_facts import CONNECTION_EVENTS
+from sync.projections.runs_facts import CONNECTION_EVENTS, INTEGRATION_EVENTS
 from sync.runtime.refs import SourceFailed
 from sync_contracts import events as ev
 from sync_contracts import runs as rx
@@ -65,9 +65,10 @@ class RunWorker:
         return self._io
 
     async def prepare(self) -> None:
-        """The lease index, and the connections service's event topic this service folds (it may start first)."""
+        """The lease index, and the connections service's event topics this service folds (it may start first)."""
         await self.locks.create_index([("lease_until", 1)])
-        await ensure_topics(self.runtime.settings, [TopicSpec(CONNECTION_EVENTS, partitions=3, retries=False)])
+        await ensure_topics(self.runtime.settings, [TopicSpec(topic, partitions=3, retries=False)
+                                                    for topic in (CONNECTION_EVENTS, INTEGRATION_EVENTS)])
 
     async def start(self) -> None:
         self._loop = asyncio.create_task(self._take_runs())
