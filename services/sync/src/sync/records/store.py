@@ -20,7 +20,7 @@ from junction_common.envelope import Actor, utcnow
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
 from junction_common.store.event_store import Commit, commit_document
-from sync.tables.rows import bulk_put
+from sync.tables.rows import WHOLE_BATCH, bulk_put
 from sync_contracts import records as rx
 
 Doc = dict[str, Any]
@@ -71,7 +71,7 @@ class RecordStore:
         return dict(doc) if doc is not None and doc.get("workspace_id") == workspace_id else None
 
     async def of_table(self, table_id: str) -> list[Doc]:
-        return [dict(d) async for d in self.records.find({"table_id": table_id})]
+        return [dict(d) async for d in self.records.find({"table_id": table_id}, batch_size=WHOLE_BATCH)]
 
     async def delete(self, rid: str) -> None:
         await self.records.delete_one({"_id": rid})

@@ -22,6 +22,7 @@ Doc = dict[str, Any]
 
 
 DUPLICATE_KEY = 11000
+WHOLE_BATCH = 10_000  # documents per answer when a whole table is read (the server caps an answer at 16 MB)
 
 
 async def bulk_put(coll: AsyncCollection[Doc], docs: list[Doc], existing: Collection[str] | None = None) -> None:
@@ -96,8 +97,10 @@ class RowStore:
         await self.rows.create_index([("table_id", 1)])
 
     async def read(self, ids: list[str]) -> dict[str, Doc]:
-        """The rows of these ids that exist (one `_id $in` query)."""
-        return {d["_id"]: d async for d in self.rows.find({"_id": {"$in": ids}})} if ids else {}
+        """The rows of these ids that exist (one `_id $in` query, answered in one batch: no getMore per 100)."""
+        if not ids:
+            return {}
+        return {d["_id"]: d async for d in self.rows.find({"_id": {"$in": ids}}, batch_size=len(ids))}
 
     async def upsert(self, workspace_id: str, table_id: str, writes: list[RowWrite], at: str,
                      merge: bool = False, existing: dict[str, Doc] | None = None) -> Upserted:
@@ -117,7 +120,9 @@ class RowStore:
         return Upserted(created=len(by_id) - len(existing), updated=len(existing), ids=list(by_id))
 
     async def existing_ids(self, ids: list[str]) -> set[str]:
-        return {d["_id"] async for d in self.rows.find({"_id": {"$in": ids}}, {"_id": 1})} if ids else set()
+        if not ids:
+            return set()
+        return {d["_id"] async for d in self.rows.find({"_id": {"$in": ids}}, {"_id": 1}, batch_size=len(ids))}
 
     async def get(self, workspace_id: str, table_id: str, rid: str) -> Doc | None:
         doc = await self.rows.find_one({"_id": rid})
@@ -143,7 +148,7 @@ class RowStore:
         return [dict(d) async for d in cursor], total
 
     async def all(self, table_id: str, sort: list[tuple[str, int]] | None = None) -> list[Doc]:
-        found = self.rows.find({"table_id": table_id}).sort(sort or [("_id", 1)])
+        found = self.rows.find({"table_id": table_id}, batch_size=WHOLE_BATCH).sort(sort or [("_id", 1)])
         return [dict(d) async for d in found]
 
     async def replace_data(self, docs: list[Doc]) -> None:
