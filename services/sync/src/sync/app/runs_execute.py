@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -181,12 +181,13 @@ class RunExecution:
         if self.pending >= self.batch:
             await self._flush(wait=False)
 
-    async def _flush(self, wait: bool = True) -> None:
+    async def _flush(self, wait: bool = True, then: Callable[[], Awaitable[None]] | None = None) -> None:
         """Every buffered record on its way to its stream's table (one bulk write per stream, one batch at a time):
-        written when this returns if `wait`, else while the source goes on reading the next batch."""
+        written when this returns if `wait`, else while the source goes on reading the next batch; `then` runs
+        once they are written (a checkpoint), in the same background write."""
         batches, self.buffers, self.pending = self.buffers, {}, 0
         await self._drain()
-        self._writing = asyncio.create_task(self._write(batches))
+        self._writing = asyncio.create_task(self._write(batches, then))
         if wait:
             await self._drain()
 
@@ -196,7 +197,7 @@ class RunExecution:
         if writing is not None:
             await writing
 
-    async def _write(self, batches: dict[str, list[Doc]]) -> None:
+    async def _write(self, batches: dict[str, list[Doc]], then: Callable[[], Awaitable[None]] | None = None) -> None:
         for stream, records in batches.items():
             if not records:
                 continue
@@ -207,18 +208,26 @@ class RunExecution:
             self.tally.add(self.tally.unsaved, stream, int(result.created), int(result.updated))
             if getattr(result, "paused", False):
                 self.tally.paused.add(stream)
+        if then is not None:
+            await then()
 
     async def _checkpoint(self, message: Doc) -> None:
-        """The records before this STATE written (waited for), then the state recorded as the stream's cursor."""
+        """The records before this STATE written, then the state recorded as the stream's cursor: both in the
+        background write, so the source reads on meanwhile (a cursor is never recorded before its records)."""
         found = src.state_of(message)
         if found is None:
             return
-        await self._flush()
         stream, state = found
         configured = self.configured.get(stream)
         value = src.cursor_value(state, src.cursor_field(configured) if configured else None)
-        data = {"run_id": self.run_id, "stream": stream, "state": state, "cursor": value, **self.tally.take(stream)}
-        await execute(self.runtime, ev.ADVANCE_CURSOR, cursor.stream_id(self.connection_id), self.workspace_id, data)
+
+        async def advance() -> None:
+            data = {"run_id": self.run_id, "stream": stream, "state": state, "cursor": value,
+                    **self.tally.take(stream)}
+            await execute(self.runtime, ev.ADVANCE_CURSOR, cursor.stream_id(self.connection_id), self.workspace_id,
+                          data)
+
+        await self._flush(wait=False, then=advance)
 
 
 async def _close(messages: AsyncIterator[Doc]) -> None:
