@@ -4,6 +4,7 @@ from their raw records; a held (breaking) change keeps the records but writes no
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,13 +138,16 @@ class Ingest:
                        provider=source.provider, source=source.kind, connection_id=source.connection_id,
                        run_id=source.run_id, stream=source.stream, table_id=state.table_id, table=result.slug,
                        key=k.key) for k in fresh]
-        await self.records.put(docs, None if state.held is not None else
-                               {str(r.get("record_id")) for r in existing.values()})
+        kept = self.records.put(docs, None if state.held is not None else
+                                {str(r.get("record_id")) for r in existing.values()})
         if state.held is not None:
+            await kept
             result.paused = True
         else:
             writes = [RowWrite(k.key, k.data, k.record_id if source else None) for k in fresh]
-            done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge, existing)
+            # Records and rows are independent writes: both in flight at once (one round trip's wait, not two).
+            _, done = await asyncio.gather(kept, self.rows.upsert(cause.workspace_id, state.table_id, writes, at,
+                                                                  merge, existing))
             result.created, result.unchanged = done.created, len({k.key for k in keyed}) - len({k.key for k in fresh})
             result.updated = done.updated + result.unchanged
             if any(c["change"] == "widened" for c in result.schema_changes):

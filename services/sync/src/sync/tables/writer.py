@@ -23,6 +23,7 @@ from sync.tables.targets import TableTarget, table_target
 from sync_contracts import tables as tx
 
 __all__ = ["BatchResult", "TableTarget", "TableWriter", "table_target"]
+RUNS_REMEMBERED = 1000
 
 
 class TableWriter:
@@ -31,6 +32,7 @@ class TableWriter:
     def __init__(self, runtime: ServiceRuntime) -> None:
         self.ingest = Ingest(runtime)
         self.plans = PlanBook(runtime.db)
+        self.run_plans: dict[tuple[str, str], str | None] = {}  # (workspace, run) -> the plan of its first batch
 
     async def prepare(self) -> None:
         """The indexes rows and records are found by (besides `_id`)."""
@@ -49,8 +51,8 @@ class TableWriter:
         """Upsert a batch of `stream`'s records into `table` (made on first use); `plan` defaults to the plan the
         workspace was last seen with (row limits unchecked when none is known)."""
         cause = Cause(workspace_id, Actor(kind="system", id="sync"), correlation_id=run_id)
-        plan = plan or await self.plans.plan_of(workspace_id)
-        items = [dict(r) for r in records]
+        plan = plan or await self._plan_of_run(workspace_id, run_id)
+        items = records  # read, never changed: the batch is the writer's once handed over (no copy per record)
         state = await self.ingest.table(cause, table, items, primary_key, "sync", plan)
         if table.schema_policy and table.schema_policy != state.policy:
             # The connection's policy, when it sets one, governs the tables its syncs write.
@@ -60,3 +62,12 @@ class TableWriter:
         source = Source("sync", resource_type=stream, provider=table.provider, connection_id=table.connection_id,
                         run_id=run_id, stream=stream)
         return await self.ingest.write(cause, state, items, source, plan=plan)
+
+    async def _plan_of_run(self, workspace_id: str, run_id: str) -> str | None:
+        """The workspace's plan as the run's first batch found it (one lookup per run, not per batch)."""
+        key = (workspace_id, run_id)
+        if key not in self.run_plans:
+            if len(self.run_plans) >= RUNS_REMEMBERED:
+                del self.run_plans[next(iter(self.run_plans))]
+            self.run_plans[key] = await self.plans.plan_of(workspace_id)
+        return self.run_plans[key]
