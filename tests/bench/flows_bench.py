@@ -17,8 +17,11 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -28,10 +31,40 @@ from junction_common.mongo import create_client
 from junction_common.settings import JunctionSettings
 from junction_common.testing.infra import drop_databases, drop_kafka, env_of, free_port, isolated
 from junction_common.workspaces import create_workspace
+from tests.bench.procstat import cpu_seconds, pid_listening
 
 EXECUTIONS = int(os.environ.get("BENCH_FLOWS_EXECUTIONS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_FLOWS_CONCURRENCY", "64"))
 STEPS = 3  # trigger, transform, HTTP request
+PROFILE = os.environ.get("BENCH_FLOWS_PROFILE")  # a file: the flows process runs under cProfile, dumped there
+
+
+@dataclass
+class Watched:
+    """The processes whose MongoDB commands (tests.bench.counted) and CPU time (/proc) a run accounts for."""
+
+    count_files: dict[str, str]
+    pids: dict[str, int]
+
+    def snapshot(self) -> tuple[dict[str, Counter[str]], dict[str, float]]:
+        counts: dict[str, Counter[str]] = {}
+        for name, path in self.count_files.items():
+            try:
+                with open(path) as f:
+                    counts[name] = Counter(json.load(f))
+            except (OSError, ValueError):
+                counts[name] = Counter()
+        return counts, {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def report(self, before: tuple[dict[str, Counter[str]], dict[str, float]], executions: int) -> None:
+        time.sleep(0.6)  # the count files are rewritten twice a second
+        counts, cpu = self.snapshot()
+        for name, now in counts.items():
+            diff = now - before[0].get(name, Counter())
+            top = ", ".join(f"{k} {v / executions:.2f}" for k, v in diff.most_common(8))
+            print(f"  mongodb commands per execution, {name}: {sum(diff.values()) / executions:.2f} ({top})")
+        parts = [f"{name} {(cpu[name] - before[1].get(name, 0.0)) * 1000 / executions:.2f}" for name in cpu]
+        print(f"  CPU ms per execution: {', '.join(parts)}")
 
 
 async def _serve_receiver() -> None:
@@ -56,11 +89,21 @@ async def _spawn(args: list[str], env: dict[str, str], stdout: Any = asyncio.sub
                                                 stderr=asyncio.subprocess.DEVNULL)
 
 
+def _counted(module: str) -> list[str]:
+    """`module` run under pymongo command counting (and cProfile for flows when BENCH_FLOWS_PROFILE is set)."""
+    if PROFILE and module == "flows.main":
+        return ["-m", "cProfile", "-o", PROFILE, "-m", "tests.bench.counted", module]
+    return ["-m", "tests.bench.counted", module]
+
+
 @contextlib.asynccontextmanager
-async def _system() -> AsyncIterator[tuple[str, str, str, JunctionSettings]]:
-    """Receiver, flows service and gateway as processes; yields (gateway url, key, receiver url, settings)."""
+async def _system() -> AsyncIterator[tuple[str, str, str, JunctionSettings, Watched]]:
+    """Receiver, flows service and gateway as processes; yields (gateway url, key, receiver url, settings,
+    the watched processes)."""
     settings = isolated(JunctionSettings)
     port, flows_port = free_port(), free_port()
+    counts = tempfile.mkdtemp(prefix="bench-flows-counts-")
+    files = {"flows": f"{counts}/flows.json", "gateway": f"{counts}/gateway.json"}
     receiver = await _spawn(["-m", "tests.bench.flows_bench", "--receiver"], dict(os.environ),
                             stdout=asyncio.subprocess.PIPE)
     procs = [receiver]
@@ -70,10 +113,14 @@ async def _system() -> AsyncIterator[tuple[str, str, str, JunctionSettings]]:
         env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
                "JUNCTION_LOG_JSON": "true", "JUNCTION_RATE_LIMIT_ENABLED": "false",
                "JUNCTION_SERVICE_URLS": json.dumps({"flows": f"http://127.0.0.1:{flows_port}"})}
-        procs.append(await _spawn(["-m", "flows.main"], {**env, "JUNCTION_INTERNAL_PORT": str(flows_port)}))
-        procs.append(await _spawn(["-m", "gateway.main"], env))
+        procs.append(await _spawn(_counted("flows.main"), {**env, "JUNCTION_INTERNAL_PORT": str(flows_port),
+                                                           "BENCH_COUNT_FILE": files["flows"]}))
+        procs.append(await _spawn(_counted("gateway.main"), {**env, "BENCH_COUNT_FILE": files["gateway"]}))
         _, key = await create_workspace(settings, "Bench", "business")
-        yield f"http://127.0.0.1:{port}", key, receiver_url, settings
+        pids = {"flows": procs[1].pid, "gateway": procs[2].pid, "receiver": receiver.pid}
+        if (mongo := pid_listening(_port_of(settings.mongodb_url))) is not None:
+            pids["mongodb"] = mongo
+        yield f"http://127.0.0.1:{port}", key, receiver_url, settings, Watched(files, pids)
     finally:
         for proc in procs:
             if proc.returncode is None:
@@ -148,15 +195,18 @@ async def _completions(settings: JunctionSettings, ids: set[str], timeout: float
 async def main() -> None:
     print(f"machine: {os.cpu_count()} cores; {EXECUTIONS} executions of webhook -> transform -> HTTP, "
           f"concurrency {CONCURRENCY}")
-    async with _system() as (url, key, receiver, settings), aiohttp.ClientSession() as http:
+    async with _system() as (url, key, receiver, settings, watched), aiohttp.ClientSession() as http:
         auth = {"Authorization": f"Bearer {key}"}
         await _until(http, "the gateway", "GET", f"{url}/readyz")
         token = await _flow(http, url, auth, receiver)
         hook = f"{url}/connect/v1/flow-hooks/{token}"
+        await asyncio.sleep(0.6)
+        before = watched.snapshot()
         began = time.time()
         sent = await _load(http, hook)
         sending = time.time() - began
         done = await _completions(settings, set(sent))
+        watched.report(before, max(len(done), 1))
     if len(done) < len(sent):
         print(f"only {len(done)} of {len(sent)} executions completed")
     latencies = sorted(done[i] - sent[i] for i in done)
@@ -166,6 +216,12 @@ async def main() -> None:
     print(f"  executions          {len(done) / wall:8.0f} /s   ({len(done)} in {wall:.1f} s)")
     print(f"  step executions     {len(done) * STEPS / wall:8.0f} /s")
     print(f"  trigger-to-completion p50 {q[49] * 1000:7.1f} ms   p99 {q[98] * 1000:7.1f} ms")
+
+
+def _port_of(address: str) -> int:
+    """The port of `mongodb://host:port/...`."""
+    first = address.split("://", 1)[-1].split("/", 1)[0].split(",", 1)[0]
+    return int(first.rsplit(":", 1)[1]) if ":" in first else 27017
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from flows.triggers.subscriptions import Subscriptions, trigger_view
-from flows.triggers.webhook import answer_headers, flow_answer, receive, responds
+from flows.triggers.webhook import HookTokens, answer_headers, flow_answer, receive
 from flows_contracts.declarations import CONNECT_BASE
 from flows_contracts.triggers import SkipsQuery, TriggerCreate
 from junction_common.identity import Principal
@@ -40,6 +40,7 @@ def _reply(answer: dict[str, Any]) -> Response:
 def router(runtime: ServiceRuntime) -> APIRouter:
     api = APIRouter(prefix="/internal" + CONNECT_BASE)
     subscriptions = Subscriptions(runtime)
+    hooks = HookTokens(subscriptions)
     response_wait_s = float(getattr(runtime.settings, "webhook_response_wait_s", 10.0))
 
     @api.get("/flows/{flowId}/triggers")
@@ -60,7 +61,9 @@ def router(runtime: ServiceRuntime) -> APIRouter:
                                   principal: Caller) -> Response:
         """Remove a trigger subscription: nothing starts the flow through it any more."""
         rid = request_id_of(request)
-        return json_response(ok_body(await subscriptions.delete(principal, rid, flowId, subscriptionId), rid))
+        gone = await subscriptions.delete(principal, rid, flowId, subscriptionId)
+        hooks.forget()
+        return json_response(ok_body(gone, rid))
 
     @api.get("/flows/{flowId}/triggers/{subscriptionId}/skips")
     async def list_flow_trigger_skips(flowId: FlowId, subscriptionId: SubscriptionId, request: Request,
@@ -74,8 +77,8 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     async def trigger_flow_webhook(token: Token, request: Request) -> Response:
         """Start the flow of this webhook URL with the request as its trigger data; 202 with the execution id."""
         rid = request_id_of(request)
-        data = await receive(subscriptions, token, await request.body(), request.query_params, request.headers, rid)
-        if await responds(runtime, data["flowId"]):
+        data, waits = await receive(hooks, token, await request.body(), request.query_params, request.headers, rid)
+        if waits:
             answer = await flow_answer(runtime, data["executionId"], response_wait_s)
             if answer is not None:
                 return _reply(answer)

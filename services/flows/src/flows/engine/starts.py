@@ -13,6 +13,7 @@ runs the draft in any case, as testFlow does); execution.started records the gra
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,14 @@ from junction_common.web.envelope import ApiError
 
 Doc = dict[str, Any]
 log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Started:
+    """A started execution's summary and the graph it runs."""
+
+    summary: Doc
+    definition: Doc
 
 
 def execution_id_for(key: str | None) -> str:
@@ -59,6 +68,18 @@ async def start_execution(runtime: ServiceRuntime, workspace_id: str, workflow_i
                           test: bool = False, graph: tuple[int, bool, Doc] | None = None,
                           execution_id: str | None = None) -> Doc:
     """Start (once per idempotency key) an execution of the workflow; its summary, answered at once."""
+    started = await start_run(runtime, workspace_id, workflow_id, trigger=trigger, source=source,
+                              idempotency_key=idempotency_key, actor=actor, draft=draft, replay=replay, test=test,
+                              graph=graph, execution_id=execution_id)
+    return started.summary
+
+
+async def start_run(runtime: ServiceRuntime, workspace_id: str, workflow_id: str, *,
+                    trigger: Doc | None = None, source: str = "api", idempotency_key: str | None = None,
+                    actor: Actor | None = None, draft: bool = False, replay: Doc | None = None,
+                    test: bool = False, graph: tuple[int, bool, Doc] | None = None,
+                    execution_id: str | None = None) -> Started:
+    """Start (once per idempotency key) an execution of the workflow: its summary and the graph it runs."""
     workflow = await find_workflow(runtime, workspace_id, workflow_id)
     version, is_draft, definition = graph or runnable(workflow, draft)
     if not any(n.get("type") == "trigger" for n in definition.get("nodes") or []):
@@ -71,8 +92,8 @@ async def start_execution(runtime: ServiceRuntime, workspace_id: str, workflow_i
                                **(replay or {}))
     engine = runtime.component(Engine)
     await engine.start_execution(execution_id, workspace_id, started.model_dump(), actor or Actor())
-    return {"execution_id": execution_id, "status": ex.RUNNING, "started_at": datetime.now(UTC).isoformat(),
-            "version": version}
+    return Started({"execution_id": execution_id, "status": ex.RUNNING, "started_at": datetime.now(UTC).isoformat(),
+                    "version": version}, definition)
 
 
 async def on_start_command(runtime: ServiceRuntime, cmd: CommandEnvelope) -> None:

@@ -57,11 +57,12 @@ def _step(doc: Doc, event: EventEnvelope, data: Doc) -> None:
 
 
 def apply_execution(doc: Doc | None, event: EventEnvelope) -> Doc:
-    """Pure: the execution document after `event`; time comes from `occurred_at`."""
-    data = copy.deepcopy(event.data)
+    """Pure: the execution document after `event`; time comes from `occurred_at`. Copy on write: the parts that
+    change are copied (not the whole document per event), neither `doc` nor the event is changed."""
+    data = event.data
     if event.type == "execution.started":
-        return _started(event, data)
-    new = copy.deepcopy(doc or {})
+        return copy.deepcopy(_started(event, data))
+    new = _writable(doc or {})
     if event.type.startswith("step."):
         _step(new, event, data)
     elif event.type in TERMINAL:
@@ -72,6 +73,14 @@ def apply_execution(doc: Doc | None, event: EventEnvelope) -> Doc:
                    failed_step=data.get("step"), completed_ts=event.occurred_at.timestamp())
         new["logs"].append(_log(event, "error" if status == ex.FAILED else "info", data.get("step"),
                                 f"execution {status}"))
+    return new
+
+
+def _writable(doc: Doc) -> Doc:
+    """A copy of `doc` whose top level, step entries and logs list may be changed without changing `doc`."""
+    new = dict(doc)
+    new["steps"] = [dict(s) for s in doc.get("steps") or []]
+    new["logs"] = list(doc.get("logs") or [])
     return new
 
 

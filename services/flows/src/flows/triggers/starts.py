@@ -42,9 +42,9 @@ async def start_execution(runtime: ServiceRuntime, workspace_id: str, workflow_i
 
 
 async def start_now(runtime: ServiceRuntime, workspace_id: str, workflow_id: str, trigger_type: str, data: Any,
-                    source: str, key: str) -> Doc:
-    """Start in process (the webhook trigger): the execution's summary; a deleted flow is NOT_FOUND."""
-    started: Doc = await engine.start_execution(
+                    source: str, key: str) -> engine.Started:
+    """Start in process (the webhook trigger): the execution's summary and graph; a deleted flow is NOT_FOUND."""
+    started = await engine.start_run(
         runtime, workspace_id, workflow_id, trigger={"type": trigger_type, "data": data}, source=source,
         idempotency_key=key, actor=Actor(kind="trigger", id=source))
     log.info("flow_trigger_fired", workflow_id=workflow_id, trigger=trigger_type, source=source,

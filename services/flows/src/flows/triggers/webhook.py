@@ -2,6 +2,10 @@
 trigger data `{body, query, headers}` and answers 202 with the execution id; a flow with a respond-to-webhook
 step is waited for (up to `webhook_response_wait_s`) and its answer (status, body, safe headers) is the reply.
 
+The token's subscription (and its opened secret) is cached per process for `HOOK_CACHE_S` (the token is looked
+up once a second at most, not once a call); a change to a trigger made through this process (delete, key rotation)
+empties the cache at once, so only another replica's delete is seen up to `HOOK_CACHE_S` late.
+
 With a secret, the body must be signed: `X-Junction-Signature: sha256=<hex HMAC-SHA256 of the raw body>` (GitHub's
 `X-Hub-Signature-256` is accepted too); an unsigned or wrongly signed call is refused (401) and starts nothing.
 """
@@ -16,10 +20,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from flows.engine.starts import Started
 from flows.triggers.starts import start_now
 from flows.triggers.subscriptions import Subscriptions, token_hash
 from flows_contracts import executions as ex
-from flows_contracts import workflows as wx
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError
@@ -32,6 +36,42 @@ PASSED_HEADERS = ("content-type", "user-agent", "x-github-event", "x-event-type"
 MAX_BODY = 1_000_000
 RESPOND = "respond_to_webhook"
 ANSWER_HEADERS = ("content-type", "cache-control", "location")  # what a flow's answer may set, with `x-` ones
+HOOK_CACHE_S = 1.0  # how long a looked-up webhook subscription is reused by this process
+Found = tuple[Doc | None, bytes | None]
+
+
+class HookTokens:
+    """The webhook subscriptions looked up by token hash, each with its opened secret, kept `HOOK_CACHE_S`;
+    concurrent calls with one token share one lookup."""
+
+    def __init__(self, subscriptions: Subscriptions) -> None:
+        self.subscriptions = subscriptions
+        self._held: dict[str, tuple[float, asyncio.Future[Found]]] = {}
+
+    async def find(self, token: str) -> Found:
+        """(the live webhook subscription of `token` or None, its secret or None)."""
+        hashed, now = token_hash(token), time.monotonic()
+        held = self._held.get(hashed)
+        if held is None or now - held[0] >= HOOK_CACHE_S:
+            if len(self._held) > 10_000:
+                self._held.clear()
+            held = self._held[hashed] = (now, asyncio.ensure_future(self._look_up(hashed)))
+        try:
+            return await asyncio.shield(held[1])
+        except Exception:
+            if self._held.get(hashed) is held:  # a failed lookup is not kept
+                del self._held[hashed]
+            raise
+
+    async def _look_up(self, hashed: str) -> Found:
+        doc = await self.subscriptions.docs.find_one({"token_hash": hashed})
+        if doc is None or doc.get("status") != "active" or doc.get("kind") != "webhook":
+            return None, None
+        return doc, self.subscriptions.opened_secret(doc)
+
+    def forget(self) -> None:
+        """A trigger changed through this process: look every token up again."""
+        self._held.clear()
 
 
 def signed(secret: bytes, body: bytes, headers: Mapping[str, str]) -> bool:
@@ -54,30 +94,29 @@ def trigger_data(body: bytes, query: Mapping[str, str], headers: Mapping[str, st
             "headers": {k: headers[k] for k in PASSED_HEADERS if k in headers}}
 
 
-async def receive(subscriptions: Subscriptions, token: str, body: bytes, query: Mapping[str, str],
-                  headers: Mapping[str, str], request_id: str) -> Doc:
-    """Start the flow of the webhook subscription holding `token`: `{executionId, flowId, triggerId}`."""
+async def receive(hooks: HookTokens, token: str, body: bytes, query: Mapping[str, str],
+                  headers: Mapping[str, str], request_id: str) -> tuple[Doc, bool]:
+    """Start the flow of the webhook subscription holding `token`: `{executionId, flowId, triggerId, status}`,
+    and whether the graph it runs has a respond-to-webhook step (its answer is waited for)."""
     if len(body) > MAX_BODY:
         raise ApiError("VALIDATION_ERROR", "The webhook body is too large.", {"max_bytes": MAX_BODY}, status=413)
-    doc = await subscriptions.docs.find_one({"token_hash": token_hash(token)})
-    if doc is None or doc.get("status") != "active" or doc.get("kind") != "webhook":
+    doc, secret = await hooks.find(token)
+    if doc is None:
         raise ApiError("NOT_FOUND", "Unknown webhook.", None)
-    secret = subscriptions.opened_secret(doc)
     lowered = {k.lower(): v for k, v in headers.items()}
     if secret is not None and not signed(secret, body, lowered):
         log.warning("flow_webhook_signature_refused", trigger_id=doc["_id"], workspace_id=doc["workspace_id"])
         raise ApiError("UNAUTHORIZED", "The webhook signature is missing or does not match.", None)
-    started = await start_now(subscriptions.runtime, doc["workspace_id"], doc["flow_id"], "webhook",
+    started = await start_now(hooks.subscriptions.runtime, doc["workspace_id"], doc["flow_id"], "webhook",
                               trigger_data(body, query, lowered), doc["_id"], f"webhook:{doc['_id']}:{request_id}")
-    return {"executionId": started["execution_id"], "flowId": doc["flow_id"], "triggerId": doc["_id"],
-            "status": started["status"]}
+    summary = started.summary
+    return ({"executionId": summary["execution_id"], "flowId": doc["flow_id"], "triggerId": doc["_id"],
+             "status": summary["status"]}, responds(started))
 
 
-async def responds(runtime: ServiceRuntime, workflow_id: str) -> bool:
-    """Whether the flow's graph that runs (published, else its draft) has a respond-to-webhook step."""
-    flow = await runtime.db[wx.COLLECTION].find_one({"_id": workflow_id}) or {}
-    graph = (flow.get("published") or {}).get("definition") or flow
-    return any(n.get("type") == RESPOND for n in graph.get("nodes") or [])
+def responds(started: Started) -> bool:
+    """Whether the graph the execution runs (published, else the draft) has a respond-to-webhook step."""
+    return any(n.get("type") == RESPOND for n in started.definition.get("nodes") or [])
 
 
 async def flow_answer(runtime: ServiceRuntime, execution_id: str, wait_s: float) -> Doc | None:

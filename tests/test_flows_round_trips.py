@@ -1,0 +1,139 @@
+"""The flows service's MongoDB round trips per execution are bounded: a published webhook -> transform -> HTTP flow
+(the bench's flow) is started by many concurrent webhook calls through the gateway, and every command the flows
+service sends to its database meanwhile is counted (a pymongo CommandListener), so the group commits, the shared
+reads and the webhook token cache cannot regress into a read or write per execution unnoticed."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextvars
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from pymongo import monitoring
+
+from conftest import Stack, create_workspace, isolated_stack, start_flows, start_gateway
+from flows_contracts import executions as ex
+from junction_common.mongo import create_client
+from junction_common.service import ServiceRuntime
+from junction_common.testing.infra import eventually
+from tests.receivers import Receiver, receiver
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+Doc = dict[str, Any]
+CALLS, CONCURRENCY = 200, 40
+IGNORED: contextvars.ContextVar[bool] = contextvars.ContextVar("ignored", default=False)  # the test's own reads
+
+
+class FlowsCommands(monitoring.CommandListener):
+    """Counts the commands sent to one database (`database`, when set) as `<command> <collection>`."""
+
+    def __init__(self) -> None:
+        self.database: str | None = None
+        self.counts: collections.Counter[str] = collections.Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if self.database is None or event.database_name != self.database or IGNORED.get():
+            return
+        target = event.command.get(event.command_name)
+        self.counts[f"{event.command_name} {target if isinstance(target, str) else ''}".strip()] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+COMMANDS = FlowsCommands()
+monitoring.register(COMMANDS)  # once, before any client is made
+
+
+class Bench:
+    def __init__(self, stack: Stack, flows: ServiceRuntime, url: str, key: str, sink: Receiver) -> None:
+        self.stack, self.flows, self.url, self.key, self.sink = stack, flows, url, key, sink
+
+
+@pytest_asyncio.fixture
+async def bench(http: Any) -> AsyncIterator[Bench]:
+    async with isolated_stack() as stack, receiver("/orders") as sink:
+        flows = await start_flows(stack)
+        try:
+            async with start_gateway(stack.gateway) as gateway:
+                _, key = await create_workspace(stack.gateway, "Round trips", plan="business")
+                yield Bench(stack, flows, gateway.url, key, sink)
+        finally:
+            await flows.stop()
+
+
+async def webhook_flow(http: Any, bench: Bench) -> str:
+    """The bench's flow, published, and its webhook trigger: the trigger's path."""
+    auth = {"Authorization": f"Bearer {bench.key}"}
+    nodes = [{"id": "hook", "type": "trigger", "config": {"kind": "webhook"}},
+             {"id": "shape", "type": "transform", "config": {"output": {"order": "{{ trigger.body.order }}",
+                                                                       "total": "{{ trigger.body.total * 100 }}"}}},
+             {"id": "send", "type": "http_request", "config": {"method": "POST", "url": bench.sink.url,
+                                                              "body": "{{ steps.shape }}"}}]
+    edges = [{"source": "hook", "target": "shape"}, {"source": "shape", "target": "send"}]
+    async with http.post(f"{bench.url}/v1/workflows", headers=auth,
+                         json={"name": "Bench", "nodes": nodes, "edges": edges, "status": "published"}) as resp:
+        made = await resp.json()
+        assert resp.status == 201, made
+    async with http.post(f"{bench.url}/connect/v1/flows/{made['data']['id']}/triggers", headers=auth,
+                         json={"kind": "webhook", "config": {}}) as resp:
+        trigger = await resp.json()
+        assert resp.status == 201, trigger
+    url = str(trigger["data"]["webhookUrl"])
+    return url[url.index("/connect/v1/flow-hooks/"):]
+
+
+async def fire(http: Any, url: str, calls: range) -> set[str]:
+    """Webhook calls at CONCURRENCY; the executions they started."""
+    sem, started = asyncio.Semaphore(CONCURRENCY), set()
+
+    async def one(n: int) -> None:
+        async with sem, http.post(url, json={"order": f"o-{n}", "total": n}) as resp:
+            answer = await resp.json(content_type=None)
+            assert resp.status == 202, answer
+            started.add(answer["data"]["executionId"])
+
+    await asyncio.gather(*(one(n) for n in calls))
+    return started
+
+
+async def all_completed(stack: Stack, ids: set[str]) -> None:
+    """Until every execution in `ids` shows completed (read on a client of the test's own, not counted)."""
+    token = IGNORED.set(True)
+    client = create_client(stack.flows)
+    try:
+        executions = client[stack.flows.db_name("flows")][ex.COLLECTION]
+
+        async def done() -> bool:
+            found = await executions.count_documents({"_id": {"$in": sorted(ids)}, "status": ex.COMPLETED})
+            return found == len(ids)
+
+        await eventually(done, 120)
+    finally:
+        await client.close()
+        IGNORED.reset(token)
+
+
+async def test_a_webhook_flow_execution_costs_under_two_round_trips(http: Any, bench: Bench) -> None:
+    hook = bench.url + await webhook_flow(http, bench)
+    await all_completed(bench.stack, await fire(http, hook, range(20)))  # warm: pools, caches, indexes
+    COMMANDS.database, COMMANDS.counts = bench.stack.flows.db_name("flows"), collections.Counter()
+    ids = await fire(http, hook, range(100, 100 + CALLS))
+    await all_completed(bench.stack, ids)
+    counts, COMMANDS.database = COMMANDS.counts, None
+    per = {name: n / CALLS for name, n in counts.items()}
+    assert len(ids) == CALLS and len(bench.sink.received) == CALLS + 20
+    # one event-store commit, one run-queue insert and one delete, one workflow read and the read model's
+    # writes, each shared by the executions of a round trip: far under one command per execution each
+    assert sum(per.values()) < 2.0, per
+    assert per.get("find flow_triggers", 0) < 0.1, per  # the token's subscription is cached, not read per call
+    assert per.get("find workflows", 0) < 0.5, per  # concurrent starts share one read; no second read per call
+    for write in ("insert event_commits", "insert execution_runs", "delete execution_runs"):
+        assert per.get(write, 0) < 0.5, per  # group-committed across executions
