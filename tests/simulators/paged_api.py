@@ -21,6 +21,10 @@ Faults, each page counted by its position (0-based page index = first row // pag
 - `type_change_at=n`: rows from index n on carry `score` as a string ("17") instead of an integer.
 - `delay_s`: each page waits that long (for cancellation tests).
 
+Windows: with `window` (an ISO-8601 duration, e.g. `PT5M`) `provider()` cuts each incremental read into windows of
+that length from `base` (its `start_date`) to now, each asked with `updated_since` and `updated_until` (both
+inclusive, to the second, so windows never overlap), and checkpointed by its own STATE message.
+
 Timestamps: row i is updated at `base` (default BASE) + (i // `same_second`) * `seconds_apart` seconds, so
 `same_second` rows share each cursor value (the inclusive-boundary case). `add_rows(n)` appends newer rows,
 `touch(ids)` updates rows (a newer updated_at, name suffixed), both later than every existing row.
@@ -77,6 +81,7 @@ class PagedApi:
     throttle_once: dict[int, int] = field(default_factory=dict)
     type_change_at: int | None = None
     delay_s: float = 0.0
+    window: str | None = None  # provider(): incremental reads cut into windows of this ISO-8601 duration
     requests: list[Seen] = field(default_factory=list)
     record_requests: bool = True
     _clock: datetime | None = None
@@ -249,6 +254,8 @@ def provider(api: PagedApi, style: str = "page", *, type_: str = "paged_sim", pa
     if incremental:
         stream["cursor_field"] = "updated_at"
         stream["incremental"] = {"request_param": "updated_since"}
+        if api.window:  # in-stream checkpoints: one STATE per window read
+            stream["incremental"] |= {"step": api.window, "end_param": "updated_until", "start_date": stamp(api.base)}
     return {"type": type_, "name": "Paged simulator", "description": "A paged API simulator.",
             "categories": ["CRM"], "docs_url": f"{api.url}/docs", "api_base_url": api.url, "auth": auth,
             "test": {"method": "GET", "path": "/me"}, "streams": [stream]}
