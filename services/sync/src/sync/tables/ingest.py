@@ -16,7 +16,7 @@ from sync.domain import table as domain
 from sync.domain.table_types import observe
 from sync.records.store import RecordStore, record_doc, record_id, record_view
 from sync.tables import limits
-from sync.tables.rows import MissingKey, RowStore, RowWrite, row_id, row_key, shape
+from sync.tables.rows import MissingKey, RowStore, RowWrite, row_id, row_key, shape, shape_typed
 from sync.tables.service import Cause, TableService
 from sync.tables.targets import TableTarget, table_id_of
 from sync_contracts import tables as tx
@@ -58,9 +58,10 @@ class Source:
 
 @dataclass(frozen=True)
 class Keyed:
-    """An item with its row key, its record id and the row values it makes under the schema."""
+    """An item with its row key, its row's and its record's ids and the row values it makes under the schema."""
 
     key: str
+    row_id: str
     record_id: str
     item: Doc
     data: Doc
@@ -127,12 +128,12 @@ class Ingest:
         keyed = self._keyed(cause.workspace_id, state, items, key_columns or state.record.get("primary_key"), result)
         existing: dict[str, Doc] = {}
         if state.held is None:
-            existing = await self.rows.read(list(dict.fromkeys(row_id(state.table_id, k.key) for k in keyed)))
+            existing = await self.rows.read(list(dict.fromkeys(k.row_id for k in keyed)))
             if plan is not None:
-                adding = len({row_id(state.table_id, k.key) for k in keyed} - set(existing))
+                adding = len({k.row_id for k in keyed} - set(existing))
                 limits.check_rows(plan, result.slug, await self.rows.count(state.table_id), adding)
         skip = source is not None and state.held is None and not merge and state.policy != "ignore_new_columns"
-        fresh = [k for k in keyed if not (skip and _unchanged(existing.get(row_id(state.table_id, k.key)), k))]
+        fresh = [k for k in keyed if not (skip and _unchanged(existing.get(k.row_id), k))]
         docs = [] if source is None else [
             record_doc(cause.workspace_id, k.record_id, k.item, at, resource_type=source.resource_type,
                        provider=source.provider, source=source.kind, connection_id=source.connection_id,
@@ -159,14 +160,15 @@ class Ingest:
 
     def _keyed(self, workspace_id: str, state: domain.Table, items: list[Doc], key_columns: list[str] | None,
                result: BatchResult) -> list[Keyed]:
-        keyed = []
+        keyed, types = [], {c["name"]: c["type"] for c in state.columns}
         for index, item in enumerate(items):
             try:
                 key = row_key(item, key_columns)
             except MissingKey as exc:
                 result.rejected.append({"index": index, "error": str(exc)})
                 continue
-            keyed.append(Keyed(key, record_id(workspace_id, state.table_id, key), item, shape(item, state.columns)))
+            keyed.append(Keyed(key, row_id(state.table_id, key), record_id(workspace_id, state.table_id, key), item,
+                               shape_typed(item, types)))
         return keyed
 
     async def reproject(self, state: domain.Table, since: str | None = None) -> int:

@@ -69,7 +69,11 @@ def row_id(table_id: str, key: str) -> str:
 
 def shape(raw: Doc, columns: list[dict[str, str]]) -> Doc:
     """The row a raw item makes under the schema: only the schema's columns, each value coerced to its type."""
-    types = {c["name"]: c["type"] for c in columns}
+    return shape_typed(raw, {c["name"]: c["type"] for c in columns})
+
+
+def shape_typed(raw: Doc, types: dict[str, str]) -> Doc:
+    """`shape` with the schema's column types given (once per batch, not per row)."""
     return {name: coerce(value, types[name]) for name, value in raw.items() if name in types}
 
 
