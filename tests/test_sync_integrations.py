@@ -67,6 +67,11 @@ async def test_an_integration_syncs_into_its_own_tables_then_incrementally(tmp_p
         assert fetched and all("updated_since" in query for query in fetched)  # from the integration's cursor
         assert len(await edge.rows()) == 1250
 
+        connection_id = await edge.connect("Paged pipeline")  # run-all: pipelines connections, not integrations
+        status, answer = await edge.call("POST", "/api/pipelines/run-all", {})
+        assert status == 201 and answer["count"] == 1, answer
+        assert (await edge.run(connection_id, answer["runIds"][0]))["trigger"] == "RUN_ALL"
+
 
 async def test_another_workspaces_integration_is_not_found(tmp_path: Path) -> None:
     async with runs_edge(tmp_path, rows=10) as edge:

@@ -18,6 +18,7 @@ from sync.app import runs_cursors, runs_discover, scheduler
 from sync.app.runs import Runs
 from sync.app.runs_views import pagination, run_view
 from sync.app.runs_worker import RunWorker
+from sync.projections.runs_facts import INTEGRATION
 from sync_contracts import runs as rx
 from sync_contracts.declarations import PIPELINES_BASE
 
@@ -88,7 +89,8 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         """A run of every connection of the workspace, skipping those with a PENDING or RUNNING run."""
         run_ids, skipped = [], 0
         query = {"workspace_id": principal.workspace_id, "deleted": {"$ne": True}, "status": {"$ne": "DISCONNECTED"},
-                 "provider": {"$ne": None}}  # a bare workflow credential has nothing to sync
+                 "provider": {"$ne": None}, "kind": {"$ne": INTEGRATION}}  # a bare workflow credential has nothing
+        # to sync; a tenant integration is not a pipelines connection (it syncs through the integrations API)
         async for connection in runs.connections.find(query).sort("created_ts", 1):
             triggered = await runs.trigger(principal.workspace_id, connection["_id"], "RUN_ALL", actor_of(principal),
                                            request_id=request_id_of(request))
