@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import hashlib
+import hmac
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -21,11 +24,13 @@ import aiohttp
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from conftest import Stack, isolated_stack, start_connections, start_gateway, start_webhooks
+from conftest import Stack, isolated_stack, start_connections, start_flows, start_gateway, start_webhooks
 from connections.projections.provider_webhooks import apply_subscription
 from connections.projections.tenant_integrations import apply_tenant_integration
 from connections_contracts import provider_webhooks as pw
 from connections_contracts import tenant_integrations as ti
+from flows.projections.triggers import apply_trigger
+from flows_contracts import triggers as tx
 from junction_common.cli.main import main as cli_main
 from junction_common.envelope import EventEnvelope, utcnow
 from junction_common.identity import IdentityStore
@@ -139,17 +144,18 @@ async def replayed_alike(service: ServiceRuntime, collection: str, apply: Callab
         assert {k: v for k, v in doc.items() if not k.startswith("_")} == folded
 
 
-async def rotate_through_the_cli(edge: Edge, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    """The operator's command, as run from a shell: exit 0, one JSON summary per service."""
-    settings = edge.stack.connections
+async def rotate_through_the_cli(stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                 services: tuple[str, ...] = ("connections", "webhooks")) -> dict[str, Any]:
+    """The operator's command, as run from a shell, for the services this test runs: exit 0, one JSON summary per
+    service."""
+    settings = stack.connections
     monkeypatch.setenv("JUNCTION_SERVICE_URLS", json.dumps(settings.service_urls))
     monkeypatch.setenv("JUNCTION_INTERNAL_SECRET", settings.internal_secret)
     capsys.readouterr()
     with pytest.raises(SystemExit) as exited:
-        await asyncio.to_thread(cli_main, ["keys", "rotate"])
+        await asyncio.to_thread(cli_main, ["keys", "rotate", *(f"--service={name}" for name in services)])
     out = capsys.readouterr().out
-    report: dict[str, Any] = json.JSONDecoder().raw_decode(out[out.rindex('{\n  "connections"'):])[0]
+    report: dict[str, Any] = json.JSONDecoder().raw_decode(out[out.rindex(f'{{\n  "{services[0]}"'):])[0]
     assert exited.value.code == 0, report
     return report
 
@@ -198,7 +204,7 @@ async def test_every_sealed_secret_is_rotated_and_works_under_the_new_key_alone(
         await assert_every_secret_under(edge, "k1")
 
         await edge.restart(f"{K1},{K2}", "k2")  # both keys: nothing stops working
-        report = await rotate_through_the_cli(edge, monkeypatch, capsys)
+        report = await rotate_through_the_cli(edge.stack, monkeypatch, capsys)
         cx_kinds, wh_kinds = report["connections"]["kinds"], report["webhooks"]["kinds"]
         assert report["connections"]["active_key"] == report["webhooks"]["active_key"] == "k2", report
         assert cx_kinds["tenant_integrations"] == {"rotated": 1, "current": 0, "failed": []}, report
@@ -232,7 +238,63 @@ async def test_every_sealed_secret_is_rotated_and_works_under_the_new_key_alone(
         assert verified(made["new_secret"], test_event)["type"] == "webhook.test"
         assert verified(made["old_secret"], test_event)["type"] == "webhook.test"  # the overlap still signs
 
-        again = await rotate_through_the_cli(edge, monkeypatch, capsys)
+        again = await rotate_through_the_cli(edge.stack, monkeypatch, capsys)
         assert again["connections"]["rotated"] == again["webhooks"]["rotated"] == 0, again
         assert again["connections"]["kinds"]["tenant_integrations"]["current"] == 1, again
         assert again["webhooks"]["current"] == 2, again
+
+
+FLOW_SECRET = "flows-hook-secret-0123456789"
+
+
+async def flow_hook(http: aiohttp.ClientSession, gateway_url: str, url: str, payload: bytes,
+                    secret: str | None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        digest = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+        headers["X-Junction-Signature"] = f"sha256={digest}"
+    path = url[url.index("/connect/v1/flow-hooks/"):]
+    async with http.post(gateway_url + path, data=payload, headers=headers) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+async def test_a_flows_webhook_trigger_secret_is_rotated_and_still_verifies(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    async with isolated_stack() as stack, contextlib.AsyncExitStack() as running:
+        connections = await start_connections(stack)
+        running.push_async_callback(connections.stop)
+        flows = {"now": await start_flows(stack, vault_keys=K1, vault_active_key="k1")}
+
+        async def stop_flows() -> None:
+            await flows["now"].stop()
+
+        running.push_async_callback(stop_flows)
+        gateway = await running.enter_async_context(start_gateway(stack.gateway))
+        http = await running.enter_async_context(aiohttp.ClientSession())
+        _, key = await create_workspace(stack.gateway, "Flows rotating", plan="business")
+        headers = {"Authorization": f"Bearer {key}"}
+        flow = {"name": "hooked", "status": "published",
+                "nodes": [{"id": "trigger", "type": "trigger", "config": {"kind": "webhook"}}], "edges": []}
+        async with http.post(gateway.url + "/v1/workflows", json=flow, headers=headers) as resp:
+            assert resp.status == 201, await resp.text()
+            flow_id = (await resp.json())["data"]["id"]
+        async with http.post(gateway.url + f"/connect/v1/flows/{flow_id}/triggers", headers=headers,
+                             json={"kind": "webhook", "config": {"secret": FLOW_SECRET}}) as resp:
+            assert resp.status == 201, await resp.text()
+            hook_url = (await resp.json())["data"]["webhookUrl"]
+        assert await kids(flows["now"], tx.TRIGGERS, ("secret_sealed",)) == {"k1"}
+
+        await flows["now"].stop()
+        flows["now"] = await start_flows(stack, vault_keys=f"{K1},{K2}", vault_active_key="k2")
+        report = await rotate_through_the_cli(stack, monkeypatch, capsys, ("flows",))
+        assert report["flows"]["kinds"]["webhook_triggers"] == {"rotated": 1, "current": 0, "failed": []}, report
+        assert await kids(flows["now"], tx.TRIGGERS, ("secret_sealed",)) == {"k2"}
+        await replayed_alike(flows["now"], tx.TRIGGERS, apply_trigger)
+
+        await flows["now"].stop()
+        flows["now"] = await start_flows(stack, vault_keys=K2, vault_active_key="k2")  # the old key is gone
+        payload = b'{"after": "rotation"}'
+        status, answer = await flow_hook(http, gateway.url, hook_url, payload, "not-the-secret-at-all")
+        assert status == 401, answer
+        status, answer = await flow_hook(http, gateway.url, hook_url, payload, FLOW_SECRET)
+        assert status == 202 and answer["data"]["executionId"], answer

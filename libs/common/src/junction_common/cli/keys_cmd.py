@@ -21,7 +21,7 @@ from junction_common.settings import JunctionSettings
 from junction_common.web.peers import PeerClient, PeerUnavailable
 
 # The services that hold sealed secrets and serve the rotation route.
-ROTATING_SERVICES = ("connections", "webhooks")
+ROTATING_SERVICES = ("connections", "webhooks", "flows")
 ROTATE_PATH = "/runtime/keys/rotate"
 EVERY_WORKSPACE = "*"
 

@@ -25,6 +25,8 @@ CREATE_TRIGGER = "flow_trigger.create"
 DELETE_TRIGGER = "flow_trigger.delete"
 TRIGGER_CREATED = "flow_trigger.created"
 TRIGGER_DELETED = "flow_trigger.deleted"
+ROTATE_TRIGGER_KEYS = "flow_trigger.rotate_keys"  # its sealed secret re-wrapped under the vault's active key
+TRIGGER_KEYS_ROTATED = "flow_trigger.keys_rotated"
 
 Kind = Literal["webhook", "poll", "event", "cron", "form", "manual"]
 KINDS: tuple[str, ...] = ("webhook", "poll", "event", "cron", "form", "manual")
@@ -113,7 +115,21 @@ class TriggerDeleted(Payload):
     changes: TriggerDeletedChanges
 
 
-EVENT_MODELS: dict[str, type[Payload]] = {TRIGGER_CREATED: TriggerCreated, TRIGGER_DELETED: TriggerDeleted}
+class TriggerKeysRotatedChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    secret_sealed: SealedSecret
+
+
+class TriggerKeysRotated(Payload):
+    """Its sealed secret was re-wrapped under the vault's active key (`junction keys rotate`; the secret, and so
+    the signatures it checks, are unchanged)."""
+
+    record: TriggerRecord
+    changes: TriggerKeysRotatedChanges
+
+
+EVENT_MODELS: dict[str, type[Payload]] = {TRIGGER_CREATED: TriggerCreated, TRIGGER_DELETED: TriggerDeleted,
+                                          TRIGGER_KEYS_ROTATED: TriggerKeysRotated}
 INTERNAL_FIELDS = ("token_hash", "secret_sealed")
 
 

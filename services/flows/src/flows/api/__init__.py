@@ -10,12 +10,14 @@ from collections.abc import Callable
 from fastapi import APIRouter
 
 from flows.api import actions, executions, executions_flows, forms, task_history, templates, triggers, workflows
+from flows.triggers import key_rotation
 from junction_common.service import ServiceRuntime
 
 # Each feature's router factory, given the running service; a feature adds its own line.
 ROUTERS: list[Callable[[ServiceRuntime], APIRouter]] = []
 ROUTERS += [actions.router, forms.router, triggers.router, templates.router]
 ROUTERS += [workflows.router, executions.router, executions_flows.router, task_history.router]
+ROUTERS += [key_rotation.router]
 
 
 def internal_routers(runtime: ServiceRuntime) -> list[APIRouter]:

@@ -7,6 +7,8 @@ Invariants:
   can know (the flow exists, the provider has that poll trigger) before the command.
 - A webhook subscription's token is kept only as its hash, its secret only vault-sealed.
 - A deleted subscription starts nothing; deleting it again changes nothing.
+- A key rotation re-wraps only the sealed secret it read (the same ciphertext under another key): if the secret
+  is not that one any more, or the subscription is deleted, it records nothing.
 """
 
 from __future__ import annotations
@@ -81,4 +83,18 @@ def _event(event_type: str, **parts: Any) -> NewEvent:
     return NewEvent(type=event_type, data=data, schema_version=model.schema_version)
 
 
-DECIDERS = {tx.CREATE_TRIGGER: decide_create, tx.DELETE_TRIGGER: decide_delete}
+def decide_rotate_keys(cmd: CommandEnvelope, history: list[EventEnvelope]) -> list[NewEvent]:
+    """The re-wrapped secret replaces the one held only if it is the same secret under another key."""
+    if not history or any(e.type == tx.TRIGGER_DELETED for e in history):
+        return []
+    record = dict(history[-1].data["record"])
+    held, given = record.get("secret_sealed"), cmd.data.get("secret_sealed")
+    if not (held and given and held["ciphertext"] == given["ciphertext"] and held["nonce"] == given["nonce"]
+            and held["kid"] != given["kid"]):
+        return []
+    changes = {"secret_sealed": given}
+    return [_event(tx.TRIGGER_KEYS_ROTATED, record={**record, **changes}, changes=changes)]
+
+
+DECIDERS = {tx.CREATE_TRIGGER: decide_create, tx.DELETE_TRIGGER: decide_delete,
+            tx.ROTATE_TRIGGER_KEYS: decide_rotate_keys}
