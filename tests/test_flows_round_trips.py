@@ -1,13 +1,15 @@
-"""The flows service's MongoDB round trips per execution are bounded: a published webhook -> transform -> HTTP flow
+"""The flows engine's MongoDB round trips per execution are bounded: a published webhook -> transform -> HTTP flow
 (the bench's flow) is started by many concurrent webhook calls through the gateway, and every command the flows
-service sends to its database meanwhile is counted (a pymongo CommandListener), so the group commits, the shared
-reads and the webhook token cache cannot regress into a read or write per execution unnoticed."""
+service sends to its database meanwhile is counted (a pymongo CommandListener; the read model's projection aside),
+so the group commits, the shared reads and the webhook token cache cannot regress into a read or write per
+execution unnoticed."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import contextvars
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest_asyncio
 from pymongo import monitoring
 
 from conftest import Stack, create_workspace, isolated_stack, start_flows, start_gateway
+from flows.triggers.webhook import HOOK_CACHE_S
 from flows_contracts import executions as ex
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
@@ -25,6 +28,9 @@ from tests.receivers import Receiver, receiver
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 Doc = dict[str, Any]
 CALLS, CONCURRENCY = 200, 40
+# The executions read model's projection (junction_common's runner, shared by every service) is left out: it writes
+# a batch at a time too, but applies event by event when a batch meets a document written first (a redelivery).
+READ_MODEL = ("executions", "projection_positions")
 IGNORED: contextvars.ContextVar[bool] = contextvars.ContextVar("ignored", default=False)  # the test's own reads
 
 
@@ -39,7 +45,10 @@ class FlowsCommands(monitoring.CommandListener):
         if self.database is None or event.database_name != self.database or IGNORED.get():
             return
         target = event.command.get(event.command_name)
-        self.counts[f"{event.command_name} {target if isinstance(target, str) else ''}".strip()] += 1
+        name = f"{event.command_name} {target if isinstance(target, str) else ''}".strip()
+        if "token_hash" in (event.command.get("filter") or {}):
+            name += " by token"  # the webhook trigger's lookup (the trigger tick reads the collection too)
+        self.counts[name] += 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -121,19 +130,22 @@ async def all_completed(stack: Stack, ids: set[str]) -> None:
         IGNORED.reset(token)
 
 
-async def test_a_webhook_flow_execution_costs_under_two_round_trips(http: Any, bench: Bench) -> None:
+async def test_a_webhook_flow_execution_costs_under_one_round_trip(http: Any, bench: Bench) -> None:
     hook = bench.url + await webhook_flow(http, bench)
     await all_completed(bench.stack, await fire(http, hook, range(20)))  # warm: pools, caches, indexes
     COMMANDS.database, COMMANDS.counts = bench.stack.flows.db_name("flows"), collections.Counter()
+    began = time.monotonic()
     ids = await fire(http, hook, range(100, 100 + CALLS))
+    firing_s = time.monotonic() - began
     await all_completed(bench.stack, ids)
     counts, COMMANDS.database = COMMANDS.counts, None
-    per = {name: n / CALLS for name, n in counts.items()}
+    per = {name: n / CALLS for name, n in counts.items() if name.split(" ")[-1] not in READ_MODEL}
     assert len(ids) == CALLS and len(bench.sink.received) == CALLS + 20
-    # one event-store commit, one run-queue insert and one delete, one workflow read and the read model's
-    # writes, each shared by the executions of a round trip: far under one command per execution each
-    assert sum(per.values()) < 2.0, per
-    assert per.get("find flow_triggers", 0) < 0.1, per  # the token's subscription is cached, not read per call
+    # one event-store commit, one run-queue insert and one delete, one workflow read, each shared by the
+    # executions of a round trip: far under one command per execution each, and under one in all
+    assert sum(per.values()) < 1.0, per
+    # the token's subscription is cached HOOK_CACHE_S, not read per call (nor once per concurrent call)
+    assert counts["find flow_triggers by token"] <= firing_s / HOOK_CACHE_S + 2, (counts, firing_s)
     assert per.get("find workflows", 0) < 0.5, per  # concurrent starts share one read; no second read per call
     for write in ("insert event_commits", "insert execution_runs", "delete execution_runs"):
         assert per.get(write, 0) < 0.5, per  # group-committed across executions

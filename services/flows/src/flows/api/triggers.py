@@ -77,9 +77,9 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     async def trigger_flow_webhook(token: Token, request: Request) -> Response:
         """Start the flow of this webhook URL with the request as its trigger data; 202 with the execution id."""
         rid = request_id_of(request)
-        data, waits = await receive(hooks, token, await request.body(), request.query_params, request.headers, rid)
-        if waits:
-            answer = await flow_answer(runtime, data["executionId"], response_wait_s)
+        data, ended = await receive(hooks, token, await request.body(), request.query_params, request.headers, rid)
+        if ended is not None:
+            answer = await flow_answer(runtime, data["executionId"], response_wait_s, ended)
             if answer is not None:
                 return _reply(answer)
         return json_response(ok_body(data, rid), 202)

@@ -13,6 +13,7 @@ With a secret, the body must be signed: `X-Junction-Signature: sha256=<hex HMAC-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -20,7 +21,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flows.engine.starts import Started
+from flows.engine.engine import Engine
+from flows.engine.starts import Started, execution_id_for
+from flows.engine.walk import Finished
 from flows.triggers.starts import start_now
 from flows.triggers.subscriptions import Subscriptions, token_hash
 from flows_contracts import executions as ex
@@ -38,6 +41,8 @@ RESPOND = "respond_to_webhook"
 ANSWER_HEADERS = ("content-type", "cache-control", "location")  # what a flow's answer may set, with `x-` ones
 HOOK_CACHE_S = 1.0  # how long a looked-up webhook subscription is reused by this process
 Found = tuple[Doc | None, bytes | None]
+Ending = asyncio.Future[Finished]
+READ_MODEL_EVERY_S = 0.5  # while waiting on this engine's end of an execution, its read model is looked at too
 
 
 class HookTokens:
@@ -95,9 +100,9 @@ def trigger_data(body: bytes, query: Mapping[str, str], headers: Mapping[str, st
 
 
 async def receive(hooks: HookTokens, token: str, body: bytes, query: Mapping[str, str],
-                  headers: Mapping[str, str], request_id: str) -> tuple[Doc, bool]:
+                  headers: Mapping[str, str], request_id: str) -> tuple[Doc, Ending | None]:
     """Start the flow of the webhook subscription holding `token`: `{executionId, flowId, triggerId, status}`,
-    and whether the graph it runs has a respond-to-webhook step (its answer is waited for)."""
+    and, when the graph it runs has a respond-to-webhook step (its answer is waited for), its end's future."""
     if len(body) > MAX_BODY:
         raise ApiError("VALIDATION_ERROR", "The webhook body is too large.", {"max_bytes": MAX_BODY}, status=413)
     doc, secret = await hooks.find(token)
@@ -107,11 +112,21 @@ async def receive(hooks: HookTokens, token: str, body: bytes, query: Mapping[str
     if secret is not None and not signed(secret, body, lowered):
         log.warning("flow_webhook_signature_refused", trigger_id=doc["_id"], workspace_id=doc["workspace_id"])
         raise ApiError("UNAUTHORIZED", "The webhook signature is missing or does not match.", None)
-    started = await start_now(hooks.subscriptions.runtime, doc["workspace_id"], doc["flow_id"], "webhook",
-                              trigger_data(body, query, lowered), doc["_id"], f"webhook:{doc['_id']}:{request_id}")
+    runtime, key = hooks.subscriptions.runtime, f"webhook:{doc['_id']}:{request_id}"
+    engine, execution_id = runtime.component(Engine), execution_id_for(key)
+    ended = engine.expect(execution_id)  # asked before it starts: it may end before start_now returns
+    try:
+        started = await start_now(runtime, doc["workspace_id"], doc["flow_id"], "webhook",
+                                  trigger_data(body, query, lowered), doc["_id"], key)
+    except BaseException:
+        engine.forget(execution_id)
+        raise
+    waits = responds(started)
+    if not waits:
+        engine.forget(execution_id)
     summary = started.summary
     return ({"executionId": summary["execution_id"], "flowId": doc["flow_id"], "triggerId": doc["_id"],
-             "status": summary["status"]}, responds(started))
+             "status": summary["status"]}, ended if waits else None)
 
 
 def responds(started: Started) -> bool:
@@ -119,15 +134,29 @@ def responds(started: Started) -> bool:
     return any(n.get("type") == RESPOND for n in started.definition.get("nodes") or [])
 
 
-async def flow_answer(runtime: ServiceRuntime, execution_id: str, wait_s: float) -> Doc | None:
-    """The execution's respond-to-webhook answer once it has ended (None when it ends without one or too late)."""
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
+async def flow_answer(runtime: ServiceRuntime, execution_id: str, wait_s: float, ended: Ending | None = None
+                      ) -> Doc | None:
+    """The execution's respond-to-webhook answer once it has ended (None when it ends without one or too late):
+    from this engine's end of it at once when it runs here, else (taken over, cancelled) from its read model."""
+    try:
+        return await _answer(runtime, execution_id, time.monotonic() + wait_s, ended)
+    finally:
+        if ended is not None:
+            runtime.component(Engine).forget(execution_id)
+
+
+async def _answer(runtime: ServiceRuntime, execution_id: str, deadline: float, ended: Ending | None) -> Doc | None:
+    while (left := deadline - time.monotonic()) > 0:
+        if ended is not None:
+            with contextlib.suppress(TimeoutError):
+                outcome = await asyncio.wait_for(asyncio.shield(ended), min(left, READ_MODEL_EVERY_S))
+                return outcome.response if outcome.status == ex.COMPLETED else None
         doc = await runtime.db[ex.COLLECTION].find_one({"_id": execution_id})
         if doc is not None and doc.get("status") in ex.TERMINAL:
             answer = doc.get("response")
             return answer if isinstance(answer, dict) else None
-        await asyncio.sleep(0.05)
+        if ended is None:
+            await asyncio.sleep(0.05)
     return None
 
 
