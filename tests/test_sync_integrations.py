@@ -1,15 +1,17 @@
 """integrations-api.txt's `POST /v1/integrations/{integrationId}/sync` for a tenant integration (`int_...`, the
-connections service's own aggregate) through the gateway: the paged simulator as provider `paged_sim`, an
-integration of it configured with its key, a sync run of it into tables named from it, an incremental second run
-from its cursor, one run at a time, and another workspace's integration never found."""
+connections service's own aggregate) through the gateway: the paged simulator as provider `paged_sim` (read in
+windows), an integration of it configured with its key, a sync run of it into tables named from it, an incremental
+second run from its cursor, one run at a time, and another workspace's integration never found."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from junction_common.envelope import utcnow
 from junction_common.mongo import create_client
 from junction_common.testing.infra import eventually
 from tests.test_sync_runs import RunsEdge, admin_key, run_requests, runs_edge
@@ -40,7 +42,8 @@ async def sync(edge: RunsEdge, integration_id: str, key: str | None = None) -> t
 
 
 async def test_an_integration_syncs_into_its_own_tables_then_incrementally(tmp_path: Path) -> None:
-    async with runs_edge(tmp_path, rows=1200, page_size=200) as edge:
+    base = (utcnow() - timedelta(hours=2)).replace(microsecond=0)  # read in windows (a checkpoint each) up to now
+    async with runs_edge(tmp_path, rows=1200, page_size=200, base=base, window="PT5M") as edge:
         integration_id = await integrate(edge)
         assert integration_id.startswith("int_")
         status, answer = await sync(edge, integration_id)
@@ -57,6 +60,7 @@ async def test_an_integration_syncs_into_its_own_tables_then_incrementally(tmp_p
         assert sorted(int(r["data"]["id"]) for r in rows) == [int(r["id"]) for r in edge.api.rows]
         assert await table_names(edge) == ["Paged CRM items"]  # named from the integration, as a connection's
 
+        first_last = edge.api.rows[-1]["updated_at"]
         seen = len(edge.api.requests)
         added = edge.api.add_rows(50)
         status, answer = await sync(edge, integration_id)
@@ -64,7 +68,7 @@ async def test_an_integration_syncs_into_its_own_tables_then_incrementally(tmp_p
         second = await edge.finished(integration_id, answer["data"]["id"])
         assert second["status"] == "COMPLETED" and second["rowsCreated"] == len(added), second
         fetched = run_requests(edge.api, seen)
-        assert fetched and all("updated_since" in query for query in fetched)  # from the integration's cursor
+        assert fetched and min(query["updated_since"] for query in fetched) == first_last  # its cursor
         assert len(await edge.rows()) == 1250
 
         connection_id = await edge.connect("Paged pipeline")  # run-all: pipelines connections, not integrations
