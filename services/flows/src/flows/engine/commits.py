@@ -11,6 +11,7 @@ from typing import Any
 from flows.domain.execution import Execution, evolve
 from flows.engine.batching import GroupWriter
 from junction_common.envelope import Actor, EventEnvelope, NewEvent
+from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
 from junction_common.store.event_store import Commit, commit_document
 
@@ -54,16 +55,16 @@ class ExecutionLog:
         self.pending: list[EventEnvelope] = []
 
     def add(self, new: list[NewEvent]) -> None:
-        """Stamp `new` at the next versions and fold it into the state."""
+        """Stamp `new` at the next versions and fold it into the state (built from values already typed, so
+        not validated again: the engine makes several per step)."""
         at = datetime.now(UTC)
         for event in new:
             self.version += 1
-            envelope = EventEnvelope(type=event.type, schema_version=event.schema_version,
-                                     stream_id=self.execution_id, version=self.version,
-                                     workspace_id=self.workspace_id, occurred_at=at,
-                                     command_id=f"cmd_{self.execution_id}.{self.version}",
-                                     correlation_id=self.correlation_id, causation_id=self.execution_id,
-                                     actor=self.actor, data=event.data)
+            envelope = EventEnvelope.model_construct(
+                event_id="evt_" + new_ulid(), type=event.type, schema_version=event.schema_version,
+                stream_id=self.execution_id, version=self.version, workspace_id=self.workspace_id, occurred_at=at,
+                command_id=f"cmd_{self.execution_id}.{self.version}", correlation_id=self.correlation_id,
+                causation_id=self.execution_id, actor=self.actor, data=dict(event.data))
             self.pending.append(envelope)
             self.state = evolve(self.state, envelope)
 
