@@ -13,7 +13,9 @@ afterwards. Figures depend on the machine: it prints cores.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import contextvars
 import os
 import sys
 import tempfile
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from pymongo import monitoring
 
 from conftest import isolated_stack, start_connections, start_gateway, start_sync
 from junction_common.service import ServiceRuntime
@@ -34,6 +37,23 @@ from sync.tables.writer import TableWriter, table_target
 from tests.bench.sync_read_bench import PAGE, ROWS, SimulatedSource, read_rate
 from tests.simulators.paged_api import PagedApi, provider
 from tests.test_sync_runs import admin_key, write_provider
+
+COUNTING: contextvars.ContextVar[collections.Counter[str] | None] = contextvars.ContextVar("counting", default=None)
+
+
+class WriterCommands(monitoring.CommandListener):
+    """Counts the MongoDB commands of the writer-alone batches (the task that sets `COUNTING`), by name."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        counts = COUNTING.get()
+        if counts is not None:
+            counts[event.command_name] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
 
 
 @contextlib.asynccontextmanager
@@ -92,11 +112,20 @@ async def writer_alone(sync: ServiceRuntime, rows: int) -> float:
     batch = int(getattr(sync.settings, "run_batch_rows", 2000))
     records = [{"id": i, "name": f"Row {i}", "score": i, "updated_at": "2026-01-01T00:00:00Z"} for i in range(rows)]
     target = table_target({"id": "conn_bench", "name": "Writer alone"}, "items")
+    counts: collections.Counter[str] = collections.Counter()
+    token = COUNTING.set(counts)
     started = time.monotonic()
-    for first in range(0, rows, batch):
-        await writer.write_batch("wrk_bench_writer", target, records[first:first + batch], run_id="run_bench",
-                                 stream="items", primary_key=["id"])
-    return rows / (time.monotonic() - started)
+    try:
+        for first in range(0, rows, batch):
+            await writer.write_batch("wrk_bench_writer", target, records[first:first + batch], run_id="run_bench",
+                                     stream="items", primary_key=["id"])
+    finally:
+        COUNTING.reset(token)
+    rate = rows / (time.monotonic() - started)
+    batches = -(-rows // batch)
+    print(f"  table writer alone: {sum(counts.values()) / batches:.1f} MongoDB commands per batch of {batch} "
+          f"({', '.join(f'{n} {c}' for c, n in sorted(counts.items()))} in {batches} batches)")
+    return rate
 
 
 async def _finished(http: aiohttp.ClientSession, url: str, headers: dict[str, str], run_id: str) -> dict[str, Any]:
@@ -113,6 +142,7 @@ async def _finished(http: aiohttp.ClientSession, url: str, headers: dict[str, st
 
 
 async def main() -> None:
+    monitoring.register(WriterCommands())  # before any client is made
     runtime = ConnectorRuntime(SyncSettings(log_level="WARNING"))
     await runtime.environments.ensure(CDK_PACKAGE, runtime.cdk_version)
     print(f"machine: {os.cpu_count()} cores; airbyte-cdk {runtime.cdk_version}; {ROWS} rows, pages of {PAGE}")
