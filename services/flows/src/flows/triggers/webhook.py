@@ -3,8 +3,9 @@ trigger data `{body, query, headers}` and answers 202 with the execution id; a f
 step is waited for (up to `webhook_response_wait_s`) and its answer (status, body, safe headers) is the reply.
 
 The token's subscription (and its opened secret) is cached per process for `HOOK_CACHE_S` (the token is looked
-up once a second at most, not once a call); a change to a trigger made through this process (delete, key rotation)
-empties the cache at once, so only another replica's delete is seen up to `HOOK_CACHE_S` late.
+up once a second at most, not once a call); a delete through this process empties the cache at once, so only
+another replica's delete is seen up to `HOOK_CACHE_S` late (a deleted flow starts nothing in any case; a key
+rotation re-wraps the same secret, so a cached one stays right).
 
 With a secret, the body must be signed: `X-Junction-Signature: sha256=<hex HMAC-SHA256 of the raw body>` (GitHub's
 `X-Hub-Signature-256` is accepted too); an unsigned or wrongly signed call is refused (401) and starts nothing.
