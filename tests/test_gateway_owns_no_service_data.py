@@ -18,7 +18,16 @@ import pytest_asyncio
 from pymongo import AsyncMongoClient, monitoring
 
 import gateway.main
-from conftest import create_workspace, isolated_stack, start_connections, start_gateway, start_webhooks, wait_set_up
+from conftest import (
+    create_workspace,
+    isolated_stack,
+    start_connections,
+    start_flows,
+    start_gateway,
+    start_sync,
+    start_webhooks,
+    wait_set_up,
+)
 from crm.main import create_spec
 from junction_common.service import ServiceRuntime
 from junction_common.settings import JunctionSettings
@@ -56,6 +65,7 @@ async def seen() -> AsyncIterator[tuple[DatabasesSeen, JunctionSettings, str, An
         await crm.start()
         hooks = await start_webhooks(stack)
         connections = await start_connections(stack)
+        others = [await start_sync(stack), await start_flows(stack)]
         try:
             async with start_gateway(stack.gateway) as gw, aiohttp.ClientSession() as http:
                 workspace_id, key = await create_workspace(stack.gateway, plan="business")
@@ -63,6 +73,8 @@ async def seen() -> AsyncIterator[tuple[DatabasesSeen, JunctionSettings, str, An
                 await _exercise(http, gw.url, key)
                 yield listener, stack.gateway, workspace_id, gw
         finally:
+            for runtime in others:
+                await runtime.stop()
             await connections.stop()
             await hooks.stop()
             await crm.stop()

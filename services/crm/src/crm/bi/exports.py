@@ -100,10 +100,10 @@ async def check(db: AsyncDatabase[Doc], principal: Principal, body: ExportCreate
                 sync: SyncTables | None = None) -> None:
     """What a create must pass before anything is created: a query that fits, ids of this workspace (else a
     VALIDATION_ERROR at the field naming them, like every id in a request body), the source's read scope."""
-    query = await export_query(db, principal.workspace_id, body)
-    if sync_slug(query.source):
-        bi_plan.require_source_scope(principal, query.source)
     try:
+        query = await export_query(db, principal.workspace_id, body)
+        if sync_slug(query.source):  # before the sync service is asked for the table
+            bi_plan.require_source_scope(principal, query.source)
         resolved = await bi_plan.plan(db, principal.workspace_id, query, sync)
     except ApiError as error:
         if error.code != "NOT_FOUND":
