@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query
 
-from connections.api.pipelines_shape import PipelinesRoute
 from junction_common.web import errors
 from junction_common.web.envelope import ApiError
+from junction_common.web.pipelines_shape import PipelinesRoute
 
 
 def app() -> FastAPI:

@@ -6,11 +6,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from connections.api.deps import PREFIX, Caller
-from connections.api.pipelines_shape import PipelinesRoute
 from connections.catalogue.index import Catalogue
 from connections.presenters.pipelines import connector_types
 from connections_contracts.declarations import PIPELINES_BASE
 from junction_common.web.envelope import json_response
+from junction_common.web.pipelines_shape import PipelinesRoute
 
 
 def router(catalogue: Catalogue) -> APIRouter:

@@ -12,12 +12,12 @@ from fastapi.responses import Response
 
 from connections.api.connection_views import pipelines_view
 from connections.api.deps import PREFIX, Caller
-from connections.api.pipelines_shape import PipelinesRoute
 from connections.app.oauth_flow import OAuthFlow
 from connections.app.operations import Call
 from connections_contracts import connection as cx
 from connections_contracts.declarations import PIPELINES_BASE
 from junction_common.web.envelope import json_response, request_id_of
+from junction_common.web.pipelines_shape import PipelinesRoute
 
 Connector = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 

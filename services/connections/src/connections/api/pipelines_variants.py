@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from connections.api.connection_views import pipelines_view
 from connections.api.deps import PREFIX, Caller
-from connections.api.pipelines_shape import PipelinesRoute
 from connections.app.operations import Call, Connections
 from connections.app.variants import Variants
 from connections.app.webhook_tokens import WebhookTokens
@@ -19,6 +18,7 @@ from connections_contracts import connection as cx
 from connections_contracts.declarations import PIPELINES_BASE
 from junction_common.identity import Principal
 from junction_common.web.envelope import ApiError, json_response, request_id_of
+from junction_common.web.pipelines_shape import PipelinesRoute
 
 ConnectionId = Annotated[str, Path(max_length=64)]
 ADMIN_ROLES = ("OWNER", "ADMIN")

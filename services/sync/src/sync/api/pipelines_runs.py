@@ -13,7 +13,7 @@ from junction_common.identity import Principal
 from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, request_id_of
-from sync.api.pipelines_shape import PipelinesRoute, pipelines_error
+from junction_common.web.pipelines_shape import PipelinesRoute, pipelines_error
 from sync.app import runs_cursors, runs_discover, scheduler
 from sync.app.runs import Runs
 from sync.app.runs_views import pagination, run_view

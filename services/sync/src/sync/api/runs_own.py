@@ -11,8 +11,8 @@ from fastapi.responses import Response
 
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import json_response, request_id_of
+from junction_common.web.pipelines_shape import PipelinesRoute, pipelines_error
 from sync.api.pipelines_runs import Caller, ConnectionId, actor_of
-from sync.api.pipelines_shape import PipelinesRoute, pipelines_error
 from sync.app import runs_cursors
 from sync.app.runs import Runs
 from sync.app.runs_views import notification_view, pagination, run_view
