@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import socket
 import uuid
 from typing import Any, TypeVar
@@ -47,11 +48,27 @@ def env_of(settings: JunctionSettings) -> dict[str, str]:
     }
 
 
+# Ports handed out by this process (never twice), from below Linux's ephemeral range (32768-60999): a port
+# from bind(0) is an ephemeral one, and an outgoing connection opened after it was checked may take it before
+# the test's server binds it ("address already in use"); a port below that range is taken only by an explicit bind.
+_HANDED_OUT: set[int] = set()
+_LOW, _HIGH = 20000, 32000
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    """A loopback port no socket holds now, from outside the ephemeral range, not handed out before."""
+    for _ in range(200):
+        port = random.randrange(_LOW, _HIGH)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
         return port
+    raise RuntimeError("no free loopback port between 20000 and 32000")
 
 
 async def drop_databases(settings: JunctionSettings) -> None:
