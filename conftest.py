@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,15 @@ from junction_common import workspaces
 from junction_common.envelope import utcnow
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
-from junction_common.testing.infra import drop_databases, drop_kafka, eventually, free_port, isolated
+from junction_common.settings import JunctionSettings
+from junction_common.testing.infra import (
+    drop_databases,
+    drop_kafka,
+    eventually,
+    free_port,
+    isolated,
+    purge_stale,
+)
 from sync.main import create_spec as create_sync_spec
 from sync.settings import SyncSettings
 from webhooks.main import create_spec as create_webhooks_spec
@@ -34,6 +43,23 @@ from webhooks.settings import WebhooksSettings
 
 # A short retry schedule for tests (the default is 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
 TEST_WEBHOOK_SCHEDULE = "0,0.3,0.6,1,1.5"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remove what killed test runs left on the shared broker and server (when they are up)."""
+    settings = JunctionSettings()
+    host, _, port = settings.kafka_bootstrap.split(",")[0].rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return  # no broker: a unit-only run
+    try:
+        topics, databases = asyncio.run(asyncio.wait_for(purge_stale(settings), 120))
+    except Exception as exc:  # best effort: a purge that fails must not stop the tests
+        print(f"[tests] could not purge stale test names: {type(exc).__name__}: {exc}")
+        return
+    if topics or databases:
+        print(f"[tests] purged {topics} stale test topics and {databases} stale test databases")
 
 
 @dataclass
@@ -66,6 +92,7 @@ async def isolated_stack() -> AsyncIterator[Stack]:
     finally:
         with contextlib.suppress(Exception):
             await drop_databases(gw)
+        with contextlib.suppress(Exception):
             await drop_kafka(gw)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -167,3 +168,42 @@ def test_run_records_round_trip(tmp_path: Path) -> None:
 
 def test_tail_keeps_the_last_non_empty_lines() -> None:
     assert tail("a\n\nb\nc\n", 2) == "    b\n    c"
+
+
+def _silent_broker(monkeypatch: pytest.MonkeyPatch, paths: InfraPaths, grows_for: float) -> threading.Thread:
+    """A broker process that never answers, whose log grows for `grows_for` seconds (from a thread)."""
+    monkeypatch.setattr(kafka, "READY_TIMEOUT", 0.6)
+    monkeypatch.setattr(kafka, "pid_alive", lambda pid: True)
+    monkeypatch.setattr(kafka, "tcp_reachable", lambda host, port: False)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    paths.log("kafka").write_text("starting\n")
+
+    def grow() -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < grows_for:
+            with open(paths.log("kafka"), "a") as fh:
+                fh.write("loading partition\n")
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=grow, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_kafka_wait_goes_on_while_the_broker_log_grows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = InfraPaths(tmp_path)
+    _silent_broker(monkeypatch, paths, grows_for=1.5)
+    started = time.monotonic()
+    with pytest.raises(InfraError, match="not ready after"):
+        kafka.wait_ready(paths, 29092, 1)
+    # Still waiting READY_TIMEOUT after the last growth, not READY_TIMEOUT after the start.
+    assert time.monotonic() - started >= 1.5
+
+
+def test_kafka_wait_fails_when_the_log_stands_still(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = InfraPaths(tmp_path)
+    _silent_broker(monkeypatch, paths, grows_for=0.0)
+    started = time.monotonic()
+    with pytest.raises(InfraError, match="not ready after"):
+        kafka.wait_ready(paths, 29092, 1)
+    assert time.monotonic() - started < 1.5

@@ -33,6 +33,9 @@ from junction_common.infra.process import (
 )
 
 READY_TIMEOUT = 60.0
+# A broker with thousands of partitions on disk loads them before it answers; while its log still grows it is
+# making progress, so the wait goes on (up to this cap) instead of failing at READY_TIMEOUT.
+LOADING_CAP = 900.0
 STOP_TIMEOUT = 30.0
 MARKERS = {"kafka": "kafka.Kafka"}
 JVM_OPTS = (
@@ -125,10 +128,23 @@ def _failure_logs(paths: InfraPaths) -> str:
     return "\n".join(part for part in (log_tail(paths.log("kafka")), extra) if part)
 
 
+def _log_size(paths: InfraPaths) -> int:
+    try:
+        return paths.log("kafka").stat().st_size
+    except OSError:
+        return 0
+
+
 def wait_ready(paths: InfraPaths, port: int, pid: int) -> None:
-    """Wait until the broker answers a metadata request, or fail with the end of its log."""
+    """Wait until the broker answers a metadata request, or fail with the end of its log.
+
+    The wait ends READY_TIMEOUT after the broker's log last grew (it is still loading partitions while it
+    writes), and never later than LOADING_CAP.
+    """
     bootstrap = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + READY_TIMEOUT
+    started = time.monotonic()
+    deadline = started + READY_TIMEOUT
+    size = _log_size(paths)
     last_error = "port not open"
     while time.monotonic() < deadline:
         if not pid_alive(pid):
@@ -140,9 +156,14 @@ def wait_ready(paths: InfraPaths, port: int, pid: int) -> None:
                 return
             except Exception as exc:  # any client error means "not ready yet"
                 last_error = f"{type(exc).__name__}: {exc}"
+        grown = _log_size(paths)
+        if grown != size:
+            size = grown
+            deadline = min(started + LOADING_CAP, time.monotonic() + READY_TIMEOUT)
         time.sleep(0.5)
+    waited = time.monotonic() - started
     raise InfraError(
-        f"Kafka on {bootstrap} not ready after {READY_TIMEOUT:.0f}s ({last_error})\n{_failure_logs(paths)}"
+        f"Kafka on {bootstrap} not ready after {waited:.0f}s ({last_error})\n{_failure_logs(paths)}"
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 import socket
+import time
 import uuid
 from typing import Any, TypeVar
 
@@ -17,9 +19,30 @@ from junction_common.settings import JunctionSettings
 S = TypeVar("S", bound=JunctionSettings)
 
 
+# A test's names start with t<minute stamp, 7 hex><random, 6 hex> so that what a killed run left behind can be
+# told by age; names of the older form t<10 hex> carry no stamp and count as stale.
+_TEST_NAME = re.compile(r"^t(?:([0-9a-f]{7})[0-9a-f]{6}|[0-9a-f]{10})[._]")
+STALE_AFTER_S = 3 * 3600.0
+
+
+def _tag() -> str:
+    return f"{int(time.time() // 60):07x}{uuid.uuid4().hex[:6]}"
+
+
+def is_stale_test_name(name: str, now: float | None = None) -> bool:
+    """True for a topic, group or database a test created over STALE_AFTER_S ago (or of the unstamped form)."""
+    match = _TEST_NAME.match(name)
+    if match is None:
+        return False
+    if match.group(1) is None:
+        return True
+    minutes = int(match.group(1), 16)
+    return ((now if now is not None else time.time()) - minutes * 60) > STALE_AFTER_S
+
+
 def isolated(cls: type[S], **overrides: Any) -> S:
     """Settings whose topics and databases no other test shares."""
-    tag = uuid.uuid4().hex[:10]
+    tag = _tag()
     base = JunctionSettings()
     values: dict[str, Any] = {
         "env": "test",
@@ -98,6 +121,31 @@ async def drop_kafka(settings: JunctionSettings) -> None:
                 await admin.delete_consumer_groups(groups)
     finally:
         await admin.close()
+
+
+async def purge_stale(settings: JunctionSettings) -> tuple[int, int]:
+    """Delete the topics, consumer groups and databases earlier test runs left behind (killed before their
+    teardown): a broker that keeps thousands of dead partitions starts slowly. Returns (topics, databases)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10000)
+    await admin.start()
+    try:
+        topics = [t for t in await admin.list_topics() if is_stale_test_name(t)]
+        for start in range(0, len(topics), 200):
+            await admin.delete_topics(topics[start:start + 200])
+        groups = [g for g, _ in await admin.list_consumer_groups() if is_stale_test_name(str(g))]
+        if groups:
+            with contextlib.suppress(Exception):
+                await admin.delete_consumer_groups(groups)
+    finally:
+        await admin.close()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url, serverSelectionTimeoutMS=5000)
+    try:
+        names = [n for n in await client.list_database_names() if is_stale_test_name(n)]
+        for name in names:
+            await client.drop_database(name)
+    finally:
+        await client.close()
+    return len(topics), len(names)
 
 
 async def eventually(check: Any, timeout: float = 30.0, interval: float = 0.1) -> Any:
