@@ -6,10 +6,12 @@ flows replicas."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -311,12 +313,19 @@ async def test_cron_fires_once_per_slot_across_replicas(edge: FlowsEdge) -> None
     replica = await start_flows(edge.stack, internal_port=-1, trigger_tick_s=0.2)
     try:
         flow = await new_flow(edge, "cron")
-        trigger = await subscribe(edge, flow, {"kind": "cron", "config": {"cron": "* * * * *"}})
-        found = await eventually(lambda: executions_of(edge, flow), 75)
-        execution = await completed(edge, found[0]["id"])
-        assert execution["trigger"]["type"] == "cron" and execution["trigger"]["data"]["slot"].endswith(":00+00:00")
+        # Six fields, seconds first: a slot every 2 s (minute slots would make the test wait up to a minute).
+        trigger = await subscribe(edge, flow, {"kind": "cron", "config": {"cron": "*/2 * * * * *"}})
+        found = await eventually(lambda: executions_of(edge, flow), 15)
+        await asyncio.sleep(4.5)  # two more slots, each seen by both replicas
+        status, _ = await edge.call("DELETE", f"/connect/v1/flows/{flow}/triggers/{trigger['id']}")
+        assert status == 200
+        await asyncio.sleep(1.0)  # a tick already past the check of the deleted subscription settles
+        executions = await executions_of(edge, flow)
         claims = [d async for d in edge.flows.db[tx.CLAIMS].find({"trigger_id": trigger["id"]})]
-        assert [c["_id"] for c in claims] == [f"cron:{trigger['id']}:{execution['trigger']['data']['slot']}"]
-        assert len(await executions_of(edge, flow)) == 1
+        slots = [(await completed(edge, e["id"]))["trigger"]["data"]["slot"] for e in executions]
+        assert len(slots) >= 3 and len(set(slots)) == len(slots), slots  # no slot fired twice
+        assert all(datetime.fromisoformat(s).second % 2 == 0 for s in slots)
+        assert sorted(c["_id"] for c in claims) == sorted(f"cron:{trigger['id']}:{s}" for s in slots)
+        assert found[0]["id"] in {e["id"] for e in executions}
     finally:
         await replica.stop()

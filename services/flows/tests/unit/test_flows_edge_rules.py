@@ -50,7 +50,7 @@ def test_the_submission_decision_refuses_what_does_not_fit() -> None:
     ("poll", {"intervalSeconds": 0}, "config.intervalSeconds"),
     ("event", {"eventType": "contact"}, "config.eventType"),
     ("cron", {"cron": "every minute"}, "config.cron"),
-    ("cron", {"cron": "* * * * * *"}, "config.cron"),
+    ("cron", {"cron": "* * * * * * *"}, "config.cron"),
     ("form", {}, "config.formId"),
 ])
 def test_a_kind_needs_its_configuration(kind: str, config: dict[str, object], field: str) -> None:
@@ -83,6 +83,17 @@ def test_the_due_cron_slot_is_the_latest_since_creation() -> None:
     assert due_slot("*/5 * * * *", now, now.timestamp() - 60) is None
     on_the_minute = datetime(2026, 12, 1, 10, 10, 0, tzinfo=UTC)
     assert due_slot("*/5 * * * *", on_the_minute, 0) == on_the_minute
+
+
+def test_six_field_cron_has_second_slots_seconds_first() -> None:
+    now = datetime(2026, 12, 1, 10, 7, 31, 400000, tzinfo=UTC)
+    assert due_slot("*/10 * * * * *", now, 0) == datetime(2026, 12, 1, 10, 7, 30, tzinfo=UTC)
+    assert due_slot("31 * * * * *", now, 0) == datetime(2026, 12, 1, 10, 7, 31, tzinfo=UTC)
+    assert due_slot("*/10 * * * * *", now, now.timestamp() - 1) is None
+    assert config_errors("cron", {"cron": "*/10 * * * * *"}) == []
+    assert config_errors("cron", {"cron": "*/5 * * * *"}) == []
+    for bad in ("61 * * * * *", "* * * *", "* * * * * * *", "every minute"):
+        assert config_errors("cron", {"cron": bad})[0]["field"] == "config.cron"
 
 
 def test_poll_records_are_found_where_providers_put_them() -> None:

@@ -3,8 +3,8 @@
 Invariants:
 - A subscription is created once, for one flow, of one kind, with the configuration its kind needs: a poll names
   its provider and trigger and polls at most once a second; an event trigger names a Junction event type; a cron
-  trigger has a valid five-field cron expression; a form trigger names its form. The service checks what only it
-  can know (the flow exists, the provider has that poll trigger) before the command.
+  trigger has a valid cron expression (five fields, or six with seconds first); a form trigger names its form.
+  The service checks what only it can know (the flow exists, the provider has that poll trigger) before the command.
 - A webhook subscription's token is kept only as its hash, its secret only vault-sealed.
 - A deleted subscription starts nothing; deleting it again changes nothing.
 - A key rotation re-wraps only the sealed secret it read (the same ciphertext under another key): if the secret
@@ -34,6 +34,12 @@ def _zone(name: Any) -> bool:
         return False
 
 
+def _valid_cron(expression: Any) -> bool:
+    if not isinstance(expression, str) or len(expression.split()) not in (5, 6):
+        return False
+    return bool(croniter.is_valid(expression, second_at_beginning=len(expression.split()) == 6))
+
+
 def config_errors(kind: str, config: Doc) -> list[Doc]:
     """What the kind's configuration lacks or gets wrong, as `{field, message}`."""
     if kind == "poll":
@@ -44,8 +50,9 @@ def config_errors(kind: str, config: Doc) -> list[Doc]:
         return [{"field": "config.eventType", "message": "must name a Junction event type, e.g. contact.created"}]
     if kind == "cron":
         expression = config.get("cron")
-        if not isinstance(expression, str) or len(expression.split()) != 5 or not croniter.is_valid(expression):
-            return [{"field": "config.cron", "message": "must be a five-field cron expression, e.g. */5 * * * *"}]
+        if not _valid_cron(expression):
+            return [{"field": "config.cron", "message": "must be a five-field cron expression, e.g. */5 * * * *, "
+                                                        "or six fields with seconds first, e.g. */10 * * * * *"}]
         if "timezone" in config and not _zone(config["timezone"]):
             return [{"field": "config.timezone", "message": "must be an IANA time zone, e.g. Europe/Paris"}]
     if kind == "form" and not (isinstance(config.get("formId"), str) and config["formId"]):

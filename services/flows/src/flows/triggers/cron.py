@@ -19,12 +19,19 @@ from junction_common.service import ServiceRuntime
 Doc = dict[str, Any]
 
 
+def has_seconds(expression: str) -> bool:
+    """A six-field expression has a seconds field first (as n8n and Quartz write it): `*/10 * * * * *`."""
+    return len(expression.split()) == 6
+
+
 def due_slot(expression: str, now: datetime, since_ts: float) -> datetime | None:
     """The latest slot at or before `now` (in `now`'s time zone), unless it is before `since_ts` (the
-    subscription's creation)."""
-    slot: datetime = croniter(expression, now).get_prev(datetime)
-    if croniter.match(expression, now.replace(second=0, microsecond=0)):
-        slot = now.replace(second=0, microsecond=0)
+    subscription's creation). Five fields have minute slots; six fields (seconds first) have second slots."""
+    seconds = has_seconds(expression)
+    current = now.replace(microsecond=0) if seconds else now.replace(second=0, microsecond=0)
+    slot: datetime = croniter(expression, now, second_at_beginning=seconds).get_prev(datetime)
+    if croniter.match(expression, current, second_at_beginning=seconds):
+        slot = current
     return slot if slot.timestamp() >= since_ts else None
 
 
