@@ -7,6 +7,9 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist, whole files per process). Most test time is waiting on Kafka and the database, so
+# two processes on two cores roughly halve the suite (measured: 25 -> 15.5 min); PYTEST_WORKERS=0 runs it in one.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help bootstrap sync run down status infra-up infra-down lint unit integration test test-storage bench chaos clean
 
@@ -59,7 +62,7 @@ integration: infra-up
 
 test: lint infra-up
 	@echo "[make] testing on:"; $(RUN) junction infra status
-	$(RUN) pytest -q -m "not slow" --durations=10 $(PYTEST_ARGS)
+	$(RUN) pytest -q -m "not slow" -n $(PYTEST_WORKERS) --dist loadfile --durations=10 $(PYTEST_ARGS)
 
 # The storage contract suite (tests/storage) against the server JUNCTION_MONGODB_URL names, else the managed one.
 test-storage: sync

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import re
 import socket
@@ -74,14 +75,26 @@ def env_of(settings: JunctionSettings) -> dict[str, str]:
 # Ports handed out by this process (never twice), from below Linux's ephemeral range (32768-60999): a port
 # from bind(0) is an ephemeral one, and an outgoing connection opened after it was checked may take it before
 # the test's server binds it ("address already in use"); a port below that range is taken only by an explicit bind.
+# Under pytest-xdist each worker draws from its own slice of the range, so two workers never pick the same port.
 _HANDED_OUT: set[int] = set()
 _LOW, _HIGH = 20000, 32000
+_SLICES = 8
+
+
+def _port_range() -> tuple[int, int]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return _LOW, _HIGH
+    width = (_HIGH - _LOW) // _SLICES
+    low = _LOW + (int(worker[2:]) % _SLICES) * width
+    return low, low + width
 
 
 def free_port() -> int:
     """A loopback port no socket holds now, from outside the ephemeral range, not handed out before."""
+    low, high = _port_range()
     for _ in range(200):
-        port = random.randrange(_LOW, _HIGH)
+        port = random.randrange(low, high)
         if port in _HANDED_OUT:
             continue
         with socket.socket() as sock:
@@ -91,7 +104,7 @@ def free_port() -> int:
                 continue
         _HANDED_OUT.add(port)
         return port
-    raise RuntimeError("no free loopback port between 20000 and 32000")
+    raise RuntimeError(f"no free loopback port between {low} and {high}")
 
 
 async def drop_databases(settings: JunctionSettings) -> None:
