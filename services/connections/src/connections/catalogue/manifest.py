@@ -226,6 +226,8 @@ class Stream(Strict):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
     path: str = Field(pattern=r"^/")
+    # Other names a sync may ask for it by: a category's unified name (a CRM's `contacts`, `companies`, `deals`).
+    aliases: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")], ...] = ()
     primary_key: str = "id"
     cursor_field: str | None = None  # incremental when set
     records_path: str | None = None  # where the records sit in the answer (a dot path), root when None
@@ -353,6 +355,9 @@ class Manifest(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
         streams = {s.name for s in self.streams}
+        names = [name for s in self.streams for name in (s.name, *s.aliases)]
+        if len(names) != len(set(names)):
+            raise ValueError("each stream name and alias names one stream of the provider")
         for trigger in self.triggers:
             if trigger.stream is not None and trigger.stream not in streams:
                 raise ValueError(f"trigger {trigger.name} polls unknown stream {trigger.stream}")

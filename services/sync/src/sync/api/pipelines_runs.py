@@ -14,7 +14,7 @@ from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, request_id_of
 from junction_common.web.pipelines_shape import PipelinesRoute, pipelines_error
-from sync.app import runs_cursors, runs_discover, scheduler
+from sync.app import runs_cursors, runs_discover, runs_streams, scheduler
 from sync.app.runs import Runs
 from sync.app.runs_views import pagination, run_view
 from sync.app.runs_worker import RunWorker
@@ -44,7 +44,10 @@ def router(runtime: ServiceRuntime) -> APIRouter:
 
     @api.post("/connections/{id}/runs")
     async def trigger_run(id: ConnectionId, body: rx.RunTrigger, request: Request, principal: Caller) -> Response:
-        """A run of the connection (its streams, or those named); refused while one is PENDING or RUNNING."""
+        """A run of the connection (its streams, or those named: a name the provider has neither as a stream nor
+        as an alias is refused at once); refused while one is PENDING or RUNNING."""
+        await runs_streams.checked(runtime.component(RunWorker).peers, principal.workspace_id, id,
+                                   body.streams or [])
         triggered = await runs.trigger(principal.workspace_id, id, "MANUAL", actor_of(principal),
                                        streams=body.streams, request_id=request_id_of(request))
         if triggered.run is None:

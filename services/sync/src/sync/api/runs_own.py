@@ -13,9 +13,10 @@ from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import json_response, request_id_of
 from junction_common.web.pipelines_shape import PipelinesRoute, pipelines_error
 from sync.api.pipelines_runs import Caller, ConnectionId, actor_of
-from sync.app import runs_cursors
+from sync.app import runs_cursors, runs_streams
 from sync.app.runs import Runs
 from sync.app.runs_views import notification_view, pagination, run_view
+from sync.app.runs_worker import RunWorker
 from sync_contracts import runs as rx
 from sync_contracts.declarations import PIPELINES_BASE
 
@@ -50,6 +51,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             return pipelines_error("CONFLICT", "A sync is already in progress for this connection.", 409,
                                    {"runId": held.get("run_id")})
         actor, rid = actor_of(principal), request_id_of(request)
+        await runs_streams.checked(runtime.component(RunWorker).peers, principal.workspace_id, id, [stream])
         await runs_cursors.clear_stream(runtime, principal.workspace_id, id, stream, body.since, actor, rid)
         triggered = await runs.trigger(principal.workspace_id, id, "BACKFILL", actor, streams=[stream],
                                        full_refresh=[stream] if body.since is None else [], request_id=rid)

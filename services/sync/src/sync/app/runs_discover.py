@@ -1,5 +1,6 @@
 """Discover Streams: the connection's source asked for its catalog at once (its credentials from the connections
-service, as for a run), shown as pipelines-api.txt documents it: each stream's name, fields and sync modes."""
+service, as for a run), shown as pipelines-api.txt documents it: each stream's name, fields and sync modes, and
+the `aliases` it also answers to in a trigger (a CRM's unified `contacts`, `companies`, `deals`)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,21 @@ from typing import Any
 from junction_common.web.envelope import ApiError
 from junction_common.web.peers import PeerClient
 from sync.app import runs_source as src
+from sync.app import runs_streams
 from sync.app.runs_execute import RunIO
 from sync.runtime.refs import SourceFailed
 
 Doc = dict[str, Any]
 
 
-def stream_view(stream: Doc) -> Doc:
+def stream_view(stream: Doc, aliases: list[str] | None = None) -> Doc:
     properties = (stream.get("json_schema") or {}).get("properties") or {}
     fields = [{"name": name, "type": _type(spec)} for name, spec in properties.items()]
     key = stream.get("source_defined_primary_key") or []
     return {"name": stream["name"], "fields": fields,
             "supportedSyncModes": list(stream.get("supported_sync_modes") or ["full_refresh"]),
             "primaryKey": [part[0] if isinstance(part, list) else part for part in key],
-            "cursorField": (stream.get("default_cursor_field") or [None])[0]}
+            "cursorField": (stream.get("default_cursor_field") or [None])[0], "aliases": aliases or []}
 
 
 def _type(spec: Any) -> str:
@@ -46,4 +48,6 @@ async def discover(io: RunIO, peers: PeerClient, workspace_id: str, connection_i
     except SourceFailed as exc:
         raise ApiError("VALIDATION_ERROR", f"The source could not list its streams: {exc.message}",
                        {"id": connection_id}) from None
-    return {"streams": [stream_view(s) for s in catalog.get("streams", [])]}
+    names = runs_streams.names_of(answer.body.get("provider") or {})
+    return {"streams": [stream_view(s, [alias for alias, own in names.items() if own == s["name"] != alias])
+                        for s in catalog.get("streams", [])]}

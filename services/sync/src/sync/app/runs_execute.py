@@ -16,6 +16,7 @@ from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
 from junction_common.web.peers import PeerClient
 from sync.app import runs_source as src
+from sync.app import runs_streams
 from sync.app.runs_commands import execute
 from sync.domain import cursor
 from sync.runtime.refs import SourceRef, configured_catalog
@@ -116,6 +117,7 @@ class RunExecution:
         self.buffers: dict[str, list[Doc]] = {}
         self.pending = 0
         self.last_stream: str | None = None
+        self.names: dict[str, str] = {}  # provider stream -> the name the run asked for it by
         self._writing: asyncio.Task[None] | None = None
 
     async def sync(self) -> dict[str, Any]:
@@ -124,20 +126,32 @@ class RunExecution:
         ref = src.source_ref(answer, self.io.build_manifest)
         config = answer["config"]
         discovered = await self.io.source.discover(ref, config)
-        try:
-            streams = src.wanted(src.streams_of(discovered, self.request.get("streams") or []),
-                                 self.request.get("full_refresh") or [])
+        provider = answer.get("provider") or {}
+        try:  # a stream asked for by an alias is read as the provider's stream, its table named as asked
+            self.names = runs_streams.resolve(provider, self.request.get("streams") or [], strict=False)
+            full_refresh = list(runs_streams.resolve(provider, self.request.get("full_refresh") or [], strict=False))
+            streams = src.wanted(src.streams_of(discovered, list(self.names)), full_refresh)
             catalog = configured_catalog(discovered, streams)
         except ValueError as exc:
             raise RunBroken(str(exc)) from None
         cursors = await self._cursors()
-        state = src.saved_state(catalog, cursors, src.date_formats(answer.get("provider") or {}))
+        # A stream's cursor is its table's, kept under the name asked for; the source's formats are by its own name.
+        cursors = {name: cursors[self.asked(name)] for name in self.names_in(catalog) if self.asked(name) in cursors}
+        state = src.saved_state(catalog, cursors, src.date_formats(provider))
         self.configured = {c["stream"]["name"]: c for c in catalog["streams"]}
         await self._read(self.io.source.read(ref, config, catalog, state or None))
-        for name in self.configured:
+        for name in map(self.asked, self.configured):
             await execute(self.runtime, ev.COMPLETE_STREAM, self.run_id, self.workspace_id,
                           {"stream": name, **self.tally.result(name)})
         return self.tally.totals()
+
+    @staticmethod
+    def names_in(catalog: Doc) -> list[str]:
+        return [c["stream"]["name"] for c in catalog["streams"]]
+
+    def asked(self, stream: str) -> str:
+        """The name the run was asked for the provider's `stream` by (its table's and results' name)."""
+        return self.names.get(stream, stream)
 
     async def _source(self) -> Doc:
         path = f"/runtime/connections/{self.connection_id}/source"
@@ -175,7 +189,7 @@ class RunExecution:
 
     async def _record(self, record: Doc) -> None:
         stream = record["stream"]
-        self.last_stream = stream
+        self.last_stream = self.asked(stream)
         self.buffers.setdefault(stream, []).append(record.get("data") or {})
         self.pending += 1
         if self.pending >= self.batch:
@@ -202,12 +216,13 @@ class RunExecution:
             if not records:
                 continue
             configured = self.configured.get(stream) or {"stream": {"name": stream}}
-            target = self.io.target({**self.connection, "id": self.connection_id}, stream)
+            asked = self.asked(stream)
+            target = self.io.target({**self.connection, "id": self.connection_id}, asked)
             result = await self.io.writer.write_batch(self.workspace_id, target, records, run_id=self.run_id,
-                                                      stream=stream, primary_key=src.primary_key(configured))
-            self.tally.add(self.tally.unsaved, stream, int(result.created), int(result.updated))
+                                                      stream=asked, primary_key=src.primary_key(configured))
+            self.tally.add(self.tally.unsaved, asked, int(result.created), int(result.updated))
             if getattr(result, "paused", False):
-                self.tally.paused.add(stream)
+                self.tally.paused.add(asked)
         if then is not None:
             await then()
 
@@ -222,8 +237,8 @@ class RunExecution:
         value = src.cursor_value(state, src.cursor_field(configured) if configured else None)
 
         async def advance() -> None:
-            data = {"run_id": self.run_id, "stream": stream, "state": state, "cursor": value,
-                    **self.tally.take(stream)}
+            data = {"run_id": self.run_id, "stream": self.asked(stream), "state": state, "cursor": value,
+                    **self.tally.take(self.asked(stream))}
             await execute(self.runtime, ev.ADVANCE_CURSOR, cursor.stream_id(self.connection_id), self.workspace_id,
                           data)
 
