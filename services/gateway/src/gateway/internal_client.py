@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,43 @@ _RETRY_PAUSE_S = 0.2
 # A service's answer headers the gateway passes on (its own edge headers are set by the gateway).
 _RELAYED_HEADERS = frozenset({"content-type", "content-disposition", "location", "cache-control", "retry-after",
                               "etag", "last-modified", "x-hook-secret"})  # Asana's handshake echo
+# A service marks any other answer header for its caller as `X-Junction-Relay-<Name>` (a flow's respond-to-webhook
+# headers): the gateway unwraps it, except a hop-by-hop one, a cookie, or an edge header the gateway owns.
+RELAY_PREFIX = "x-junction-relay-"
+_NEVER_UNWRAPPED = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+                              "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade",
+                              "content-length", "content-encoding", "set-cookie", "set-cookie2", "server", "date",
+                              "x-content-type-options", "x-frame-options", "referrer-policy",
+                              "cross-origin-resource-policy", "cross-origin-opener-policy",
+                              "cross-origin-embedder-policy", "strict-transport-security", "content-security-policy",
+                              "content-security-policy-report-only", "permissions-policy", "x-xss-protection",
+                              "www-authenticate", "x-request-id", "x-trace-id", "traceparent", "tracestate",
+                              "idempotent-replayed", "vary", HEADER.lower()})
+_NEVER_UNWRAPPED_PREFIXES = ("x-ratelimit-", "access-control-", "x-junction-", "sec-")
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def unwrapped_name(name: str) -> str | None:
+    """The caller's header a service's `X-Junction-Relay-<Name>` stands for; None when the gateway owns it."""
+    if not name.lower().startswith(RELAY_PREFIX):
+        return None
+    inner = name[len(RELAY_PREFIX):]
+    lowered = inner.lower()
+    if (not lowered or not set(lowered) <= _TOKEN or lowered in _NEVER_UNWRAPPED or lowered in _RELAYED_HEADERS
+            or lowered.startswith(_NEVER_UNWRAPPED_PREFIXES)):
+        return None
+    return inner
+
+
+def relayed_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The answer headers a caller gets: the fixed list as they are, and the ones the service marked to pass."""
+    kept: dict[str, str] = {}
+    for name, value in headers:
+        if name.lower() in _RELAYED_HEADERS:
+            kept[name] = value
+        elif (inner := unwrapped_name(name)) is not None and not any(c in value for c in "\r\n\0"):
+            kept[inner] = value
+    return kept
 
 
 @dataclass(frozen=True)
@@ -91,7 +129,7 @@ class ServiceClient:
         try:
             async with self._http().request(method, url, data=body or None, headers=headers,
                                             timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
-                kept = {k: v for k, v in resp.headers.items() if k.lower() in _RELAYED_HEADERS}
+                kept = relayed_headers(resp.headers.items())
                 return Relayed(resp.status, await resp.read(), kept)
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("internal_call_failed", service=service, path=path, error=type(exc).__name__,

@@ -13,7 +13,7 @@ from flows_contracts.actions import ActionInputs
 from flows_contracts.declarations import SERVICE
 from flows_contracts.forms import FormCreate, FormListQuery, FormSubmit
 from flows_contracts.templates import TemplateClone, TemplateListQuery
-from flows_contracts.triggers import SkipsQuery, TriggerCreate
+from flows_contracts.triggers import SkipsQuery, TriggerCreate, TriggerUpdate
 from junction_common.contracts.operations import Route, Served
 
 SERVED: list[Served] = []
@@ -32,6 +32,10 @@ SERVED += [
     Served("listFlowTriggers", SERVICE),
     Served("createFlowTrigger", SERVICE, body=TriggerCreate),
     Served("deleteFlowTrigger", SERVICE),
+    Served("updateFlowTrigger", SERVICE, body=TriggerUpdate, route=Route(
+        "PATCH", "/connect/v1/flows/{flowId}/triggers/{subscriptionId}",
+        "Change a trigger subscription's configuration (its webhook URL stays unless rotated)", "Flow triggers",
+        ("triggers.write",))),
     Served("listFlowTriggerSkips", SERVICE, query=SkipsQuery, route=Route(
         "GET", "/connect/v1/flows/{flowId}/triggers/{subscriptionId}/skips",
         "What a poll trigger did not fire, and why", "Flow triggers", ("triggers.view",))),

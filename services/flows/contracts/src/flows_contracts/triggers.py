@@ -5,8 +5,9 @@ A subscription says what starts a flow: `kind` is `webhook` (its own URL, option
 provider's poll trigger on an interval, deduplicated by its stream's primary key), `event` (a Junction event such
 as `contact.created`), `cron` (a schedule), `form` (a form's submissions) or `manual` (executeWorkflow only).
 Shapes (version 1): `flow_trigger.created` carries `record` (the subscription without its id and timestamps; a
-webhook's secret only vault-sealed in `secret_sealed`, its token only as `token_hash`); `flow_trigger.deleted`
-carries `record` and `changes`.
+webhook's secret only vault-sealed in `secret_sealed`, its token only as `token_hash`); `flow_trigger.updated`
+(config, connection, secret or token changed) and `flow_trigger.deleted` carry `record` (as it is after) and
+`changes`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ CLAIMS = "flow_trigger_claims"  # `_id` = what fired once (a cron slot, a polled
 SKIPS = "flow_trigger_skips"  # every item a poll did not fire, with its reason
 CREATE_TRIGGER = "flow_trigger.create"
 DELETE_TRIGGER = "flow_trigger.delete"
+UPDATE_TRIGGER = "flow_trigger.update"
+TRIGGER_UPDATED = "flow_trigger.updated"
 TRIGGER_CREATED = "flow_trigger.created"
 TRIGGER_DELETED = "flow_trigger.deleted"
 ROTATE_TRIGGER_KEYS = "flow_trigger.rotate_keys"  # its sealed secret re-wrapped under the vault's active key
@@ -37,7 +40,8 @@ _CAMEL = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=T
 
 class TriggerCreate(BaseModel):
     """createFlowTrigger: `{providerType, triggerName, kind, connectionId, config}`; what `config` holds by kind:
-    webhook `{secret?}`, poll `{intervalSeconds?}`, event `{eventType}`, cron `{cron}`, form `{formId}`."""
+    webhook `{secret?, responseHeaders?}`, poll `{intervalSeconds?, fireExisting?, maxPages?}`, event
+    `{eventType}`, cron `{cron, timezone?}`, form `{formId}`."""
 
     model_config = _CAMEL
     kind: Kind
@@ -53,6 +57,17 @@ class TriggerCreate(BaseModel):
         if missing:
             raise ValueError(f"a {self.kind} trigger names its {' and '.join(missing)}")
         return self
+
+
+class TriggerUpdate(BaseModel):
+    """updateFlowTrigger (Junction's own): `config` keys to change (null removes one; a webhook's `secret` is
+    rotated by a new value, removed by null), `connectionId` (null: the workspace's latest connection), and
+    `rotateToken` (a webhook gets a new URL; otherwise its token stays)."""
+
+    model_config = _CAMEL
+    config: dict[str, Any] = Field(default_factory=dict, max_length=50)
+    connection_id: str | None = Field(default=None, min_length=1, max_length=128)
+    rotate_token: bool = False
 
 
 class SkipsQuery(BaseModel):
@@ -102,6 +117,24 @@ class TriggerDeletedChanges(BaseModel):
     status: Literal["deleted"] = "deleted"
 
 
+class TriggerUpdatedChanges(BaseModel):
+    """What an update sets, each as its whole new value."""
+
+    model_config = ConfigDict(extra="forbid")
+    config: dict[str, Any]
+    connection_id: str | None = None
+    has_secret: bool = False
+    token_hash: str | None = None
+    secret_sealed: SealedSecret | None = None
+
+
+class TriggerUpdated(Payload):
+    """A subscription's configuration (connection, webhook secret or token) changed; what it fires from now on."""
+
+    record: TriggerRecord
+    changes: TriggerUpdatedChanges
+
+
 class TriggerCreated(Payload):
     """A flow got a trigger subscription."""
 
@@ -129,7 +162,7 @@ class TriggerKeysRotated(Payload):
 
 
 EVENT_MODELS: dict[str, type[Payload]] = {TRIGGER_CREATED: TriggerCreated, TRIGGER_DELETED: TriggerDeleted,
-                                          TRIGGER_KEYS_ROTATED: TriggerKeysRotated}
+                                          TRIGGER_KEYS_ROTATED: TriggerKeysRotated, TRIGGER_UPDATED: TriggerUpdated}
 INTERNAL_FIELDS = ("token_hash", "secret_sealed")
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from flows.triggers.subscriptions import Subscriptions, trigger_view
 from flows.triggers.webhook import HookTokens, answer_headers, flow_answer, receive
 from flows_contracts.declarations import CONNECT_BASE
-from flows_contracts.triggers import SkipsQuery, TriggerCreate
+from flows_contracts.triggers import SkipsQuery, TriggerCreate, TriggerUpdate
 from junction_common.identity import Principal
 from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
@@ -30,9 +30,9 @@ def _reply(answer: dict[str, Any]) -> Response:
     """A flow's respond-to-webhook answer as the HTTP reply: its status, its body (JSON, or text as is)."""
     body, headers = answer.get("body"), answer_headers(answer.get("headers"))
     status = int(answer.get("status") or 200)
+    media = [headers.pop(k) for k in [k for k in headers if k.lower() == "content-type"]]
     if isinstance(body, str):
-        return Response(body, status_code=status, headers=headers,
-                        media_type=headers.pop("content-type", headers.pop("Content-Type", "text/plain")))
+        return Response(body, status_code=status, headers=headers, media_type=(media or ["text/plain"])[-1])
     return Response(json.dumps(body, separators=(",", ":"), default=str), status_code=status, headers=headers,
                     media_type="application/json")
 
@@ -56,6 +56,15 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         rid = request_id_of(request)
         return json_response(ok_body(await subscriptions.create(principal, rid, flowId, body), rid), 201)
 
+    @api.patch("/flows/{flowId}/triggers/{subscriptionId}")
+    async def update_flow_trigger(flowId: FlowId, subscriptionId: SubscriptionId, body: TriggerUpdate,
+                                  request: Request, principal: Caller) -> Response:
+        """Change a subscription's config, connection or webhook secret; its webhook URL stays unless rotated."""
+        rid = request_id_of(request)
+        updated = await subscriptions.update(principal, rid, flowId, subscriptionId, body)
+        hooks.forget()
+        return json_response(ok_body(updated, rid))
+
     @api.delete("/flows/{flowId}/triggers/{subscriptionId}")
     async def delete_flow_trigger(flowId: FlowId, subscriptionId: SubscriptionId, request: Request,
                                   principal: Caller) -> Response:
@@ -77,11 +86,12 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     async def trigger_flow_webhook(token: Token, request: Request) -> Response:
         """Start the flow of this webhook URL with the request as its trigger data; 202 with the execution id."""
         rid = request_id_of(request)
-        data, ended = await receive(hooks, token, await request.body(), request.query_params, request.headers, rid)
+        data, ended, own_headers = await receive(hooks, token, await request.body(), request.query_params,
+                                                 request.headers, rid)
         if ended is not None:
             answer = await flow_answer(runtime, data["executionId"], response_wait_s, ended)
             if answer is not None:
                 return _reply(answer)
-        return json_response(ok_body(data, rid), 202)
+        return json_response(ok_body(data, rid), 202, answer_headers(own_headers))
 
     return api

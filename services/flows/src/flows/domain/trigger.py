@@ -3,10 +3,13 @@
 Invariants:
 - A subscription is created once, for one flow, of one kind, with the configuration its kind needs: a poll names
   its provider and trigger and polls at most once a second; an event trigger names a Junction event type; a cron
-  trigger has a valid cron expression (five fields, or six with seconds first); a form trigger names its form.
+  trigger has a valid cron expression (five fields, or six with seconds first); a form trigger names its form; a
+  webhook's `responseHeaders` (set on its 202 answer) are at most 20 one-line headers.
   The service checks what only it can know (the flow exists, the provider has that poll trigger) before the command.
 - A webhook subscription's token is kept only as its hash, its secret only vault-sealed.
 - A deleted subscription starts nothing; deleting it again changes nothing.
+- An update changes a live subscription's configuration (checked as on create), its connection, its sealed webhook
+  secret or its token hash; its kind, flow and source stay. An update changing nothing records nothing.
 - A key rotation re-wraps only the sealed secret it read (the same ciphertext under another key): if the secret
   is not that one any more, or the subscription is deleted, it records nothing.
 """
@@ -25,6 +28,7 @@ from junction_common.envelope import CommandEnvelope, EventEnvelope, NewEvent
 
 Doc = dict[str, Any]
 EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")
 
 
 def _zone(name: Any) -> bool:
@@ -59,7 +63,16 @@ def config_errors(kind: str, config: Doc) -> list[Doc]:
         return [{"field": "config.formId", "message": "must name the form whose submissions start the flow"}]
     if kind == "webhook" and "secret" in config:
         return [{"field": "config.secret", "message": "is sealed before it is stored: it never reaches here"}]
+    if kind == "webhook" and not _header_map(config.get("responseHeaders", {})):
+        return [{"field": "config.responseHeaders", "message": "must map at most 20 header names to one-line "
+                                                               "strings, e.g. {\"X-Received-By\": \"junction\"}"}]
     return []
+
+
+def _header_map(headers: Any) -> bool:
+    return isinstance(headers, dict) and len(headers) <= 20 and all(
+        isinstance(k, str) and HEADER_NAME.fullmatch(k) and isinstance(v, str) and len(v) <= 1000
+        and not any(c in v for c in "\r\n\0") for k, v in headers.items())
 
 
 def decide_create(cmd: CommandEnvelope, history: list[EventEnvelope]) -> list[NewEvent]:
@@ -84,6 +97,21 @@ def decide_delete(cmd: CommandEnvelope, history: list[EventEnvelope]) -> list[Ne
     return [_event(tx.TRIGGER_DELETED, record={**record, **changes}, changes=changes)]
 
 
+def decide_update(cmd: CommandEnvelope, history: list[EventEnvelope]) -> list[NewEvent]:
+    """A live subscription takes the new configuration only if it is valid for its kind."""
+    if not history or any(e.type == tx.TRIGGER_DELETED for e in history):
+        raise CommandRejected("NOT_FOUND", "Trigger not found.", {"id": cmd.aggregate_id})
+    held = dict(history[-1].data["record"])
+    changes = tx.TriggerUpdatedChanges.model_validate(cmd.data["changes"]).model_dump(mode="json")
+    record = tx.TriggerRecord.model_validate({**held, **changes}).model_dump(mode="json")
+    errors = config_errors(record["kind"], record["config"])
+    if errors:
+        raise CommandRejected("VALIDATION_ERROR", "The trigger's configuration is not valid.", {"errors": errors})
+    if record == tx.TriggerRecord.model_validate(held).model_dump(mode="json"):
+        return []
+    return [_event(tx.TRIGGER_UPDATED, record=record, changes=changes)]
+
+
 def _event(event_type: str, **parts: Any) -> NewEvent:
     model = tx.EVENT_MODELS[event_type]
     data = model.model_validate(parts).model_dump(mode="json")
@@ -103,5 +131,5 @@ def decide_rotate_keys(cmd: CommandEnvelope, history: list[EventEnvelope]) -> li
     return [_event(tx.TRIGGER_KEYS_ROTATED, record={**record, **changes}, changes=changes)]
 
 
-DECIDERS = {tx.CREATE_TRIGGER: decide_create, tx.DELETE_TRIGGER: decide_delete,
+DECIDERS = {tx.CREATE_TRIGGER: decide_create, tx.DELETE_TRIGGER: decide_delete, tx.UPDATE_TRIGGER: decide_update,
             tx.ROTATE_TRIGGER_KEYS: decide_rotate_keys}

@@ -1,5 +1,6 @@
 """The `flow_triggers` read model: one document per trigger subscription, with the fields the trigger sources look
-up (`flow_id`, `kind`, `token_hash`, `status`) and the sealed webhook secret (no view shows it)."""
+up (`flow_id`, `kind`, `token_hash`, `status`), the sealed webhook secret (no view shows it), and `since_ts`: when its
+current configuration took effect (created, or last updated): nothing before it fires."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ def apply_trigger(doc: Doc | None, event: EventEnvelope) -> Doc:
     at = event.occurred_at.isoformat()
     record = copy.deepcopy(event.data["record"])
     if event.type == tx.TRIGGER_CREATED:
+        ts = event.occurred_at.timestamp()
         return {**record, "id": event.stream_id, "workspace_id": event.workspace_id, "created_at": at,
-                "updated_at": at, "created_ts": event.occurred_at.timestamp()}
+                "updated_at": at, "created_ts": ts, "since_ts": ts}
     new = {**(doc or {}), **event.data.get("changes", {}), "updated_at": at}
     if event.type == tx.TRIGGER_DELETED:
         new.update(deleted_at=at, token_hash=None)
+    if event.type == tx.TRIGGER_UPDATED:  # what fires is judged from here on (no catch-up of the new config)
+        new["since_ts"] = event.occurred_at.timestamp()
     return new
 
 

@@ -1,8 +1,8 @@
 """Cron triggers: each subscription's latest due slot (its cron expression, in its `timezone`, UTC by default)
 starts its flow once across every replica (the slot is claimed: `cron:<trigger>:<slot>`). Slots before the
-subscription was made never fire; while no replica runs, missed slots are not caught up: the latest one fires when
-one is back. A replica dying between the claim and the start leaves the claim unmarked: the next tick past the
-grace period starts it (the same key)."""
+subscription was made (or its config last updated) never fire; while no replica runs, missed slots are not caught
+up: the latest one fires when one is back. A replica dying between the claim and the start leaves the claim
+unmarked: the next tick past the grace period starts it (the same key)."""
 
 from __future__ import annotations
 
@@ -35,10 +35,15 @@ def due_slot(expression: str, now: datetime, since_ts: float) -> datetime | None
     return slot if slot.timestamp() >= since_ts else None
 
 
+def since_of(trigger: Doc) -> float:
+    """When the subscription's current configuration took effect (created, or last updated)."""
+    return float(trigger.get("since_ts") or trigger.get("created_ts") or 0)
+
+
 async def fire_due(runtime: ServiceRuntime, trigger: Doc, now: datetime) -> str | None:
     """Start the flow for the trigger's due slot if no replica has: the execution id, or None."""
     zone = ZoneInfo(str(trigger["config"].get("timezone") or "UTC"))
-    slot = due_slot(trigger["config"]["cron"], now.astimezone(zone), float(trigger.get("created_ts", 0)))
+    slot = due_slot(trigger["config"]["cron"], now.astimezone(zone), since_of(trigger))
     if slot is None:
         return None
     key = f"cron:{trigger['_id']}:{slot.isoformat()}"

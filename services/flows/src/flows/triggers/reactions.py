@@ -7,10 +7,11 @@ form submissions) that starts the flows subscribed to each event.
 - A provider's `webhook` subscription (`providerType`, and `triggerName` for one event type) fires on the
   connections service's `provider_webhook.received` (a delivery whose signature verified, recorded once) of that
   provider and event type, with `{body, provider, event_type, delivery_id}` (the body as the provider sent it).
-Only subscriptions of the event's workspace, created before the event happened, fire (a replayed topic never
-fires a subscription made later). A start's key is the event id and the subscription id, so a redelivered event
-starts each flow once. The flows service's own execution and workflow events trigger nothing (no loops); a deleted
-workflow's subscriptions are deleted (`workflow.deleted`), so nothing polls or fires for it any more.
+Only subscriptions of the event's workspace, created (or last updated) before the event happened, fire (a replayed
+topic never fires a subscription made later). A start's key is the event id and the subscription id, so a
+redelivered event starts each flow once. The flows service's own execution and workflow events trigger nothing (no
+loops); a deleted workflow's subscriptions are deleted (`workflow.deleted`), so nothing polls or fires for it any
+more.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def fires(subscription: Doc, event: EventEnvelope) -> bool:
     """Whether `subscription` starts its flow on `event`."""
     if subscription.get("status") != "active" or subscription.get("workspace_id") != event.workspace_id:
         return False
-    if float(subscription.get("created_ts", 0)) > event.occurred_at.timestamp():
+    if float(subscription.get("since_ts") or subscription.get("created_ts") or 0) > event.occurred_at.timestamp():
         return False
     config = subscription.get("config") or {}
     if subscription.get("kind") == "form":

@@ -1,6 +1,6 @@
 """Trigger subscriptions of a flow (`/connect/v1/flows/:flowId/triggers`): checked against what only the service
 knows (the flow exists in the workspace, the form exists, the provider has that poll trigger), then created or
-deleted through the executor. A webhook subscription gets a random token (its URL, shown once in the create
+updated or deleted through the executor. A webhook subscription gets a random token (its URL, shown once in the create
 answer; only its hash is kept) and optionally a secret (vault-sealed) its callers sign bodies with."""
 
 from __future__ import annotations
@@ -78,12 +78,8 @@ class Subscriptions:
         if body.kind == "webhook":
             token = secrets.token_urlsafe(32)
             secret = config.pop("secret", None)
-            if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
-                raise ApiError("VALIDATION_ERROR", "A webhook secret is a string of at least 16 characters.",
-                               {"field": "config.secret"})
-            if secret:
-                sealed = self.vault.seal(secret.encode(), secret_aad(principal.workspace_id, trigger_id))
-                record.update(secret_sealed=sealed.to_dict(), has_secret=True)
+            if secret is not None:
+                record.update(secret_sealed=self._sealed(secret, principal.workspace_id, trigger_id), has_secret=True)
             record["token_hash"] = token_hash(token)
         record["config"] = config
         doc = await run_command(self.runtime, principal, request_id, tx.CREATE_TRIGGER, trigger_id,
@@ -93,11 +89,62 @@ class Subscriptions:
             view["webhookUrl"] = f"{self.base_url}{HOOK_PATH}{token}"
         return view
 
-    async def delete(self, principal: Principal, request_id: str, flow_id: str, trigger_id: str) -> Doc:
+    async def live(self, principal: Principal, flow_id: str, trigger_id: str) -> Doc:
+        """The flow's live subscription `trigger_id` in the caller's workspace (404 otherwise)."""
         doc = await self.docs.find_one({"_id": trigger_id})
         if (doc is None or doc.get("workspace_id") != principal.workspace_id or doc.get("flow_id") != flow_id
                 or doc.get("status") != "active"):
             raise ApiError("NOT_FOUND", "Trigger not found.", {"flowId": flow_id, "subscriptionId": trigger_id})
+        return dict(doc)
+
+    async def update(self, principal: Principal, request_id: str, flow_id: str, trigger_id: str,
+                     body: tx.TriggerUpdate) -> Doc:
+        """The subscription with its config keys changed (null removes one), its connection, a webhook's secret
+        rotated or removed, and its token rotated only when asked (the answer then shows the new URL once)."""
+        doc = await self.live(principal, flow_id, trigger_id)
+        config = {**(doc.get("config") or {}), **body.config}
+        config = {k: v for k, v in config.items() if v is not None}
+        connection_id = body.connection_id if "connection_id" in body.model_fields_set else doc.get("connection_id")
+        changes: Doc = {"config": config, "connection_id": connection_id, "has_secret": bool(doc.get("has_secret")),
+                        "token_hash": doc.get("token_hash"), "secret_sealed": doc.get("secret_sealed")}
+        token = self._rotate(doc, body, changes, principal.workspace_id)
+        await self._check_source(principal, tx.TriggerCreate(
+            kind=doc["kind"], provider_type=doc.get("provider_type"), trigger_name=doc.get("trigger_name"),
+            connection_id=connection_id, config=changes["config"]))
+        updated = await run_command(self.runtime, principal, request_id, tx.UPDATE_TRIGGER, trigger_id,
+                                    {"changes": changes}, tx.TRIGGERS)
+        view = trigger_view(updated)
+        if token is not None:
+            view["webhookUrl"] = f"{self.base_url}{HOOK_PATH}{token}"
+        return view
+
+    def _rotate(self, doc: Doc, body: tx.TriggerUpdate, changes: Doc, workspace_id: str) -> str | None:
+        """A webhook's new secret (sealed; null removes it) and new token into `changes`: the new token or None."""
+        if doc["kind"] != "webhook":
+            if body.rotate_token or "secret" in body.config:
+                raise ApiError("VALIDATION_ERROR", "Only a webhook trigger has a secret and a token.",
+                               {"field": "rotateToken" if body.rotate_token else "config.secret"})
+            return None
+        if "secret" in body.config:
+            changes["config"].pop("secret", None)
+            secret = body.config["secret"]
+            sealed = self._sealed(secret, workspace_id, doc["_id"]) if secret is not None else None
+            changes.update(secret_sealed=sealed, has_secret=sealed is not None)
+        if not body.rotate_token:
+            return None
+        token = secrets.token_urlsafe(32)
+        changes["token_hash"] = token_hash(token)
+        return token
+
+    def _sealed(self, secret: Any, workspace_id: str, trigger_id: str) -> Doc:
+        if not isinstance(secret, str) or len(secret) < 16:
+            raise ApiError("VALIDATION_ERROR", "A webhook secret is a string of at least 16 characters.",
+                           {"field": "config.secret"})
+        sealed: Doc = self.vault.seal(secret.encode(), secret_aad(workspace_id, trigger_id)).to_dict()
+        return sealed
+
+    async def delete(self, principal: Principal, request_id: str, flow_id: str, trigger_id: str) -> Doc:
+        await self.live(principal, flow_id, trigger_id)
         gone = await run_command(self.runtime, principal, request_id, tx.DELETE_TRIGGER, trigger_id, {}, tx.TRIGGERS)
         return trigger_view(gone)
 

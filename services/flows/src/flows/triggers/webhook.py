@@ -39,7 +39,9 @@ SIGNATURE_HEADERS = ("x-junction-signature", "x-hub-signature-256")
 PASSED_HEADERS = ("content-type", "user-agent", "x-github-event", "x-event-type", "x-delivery-id")
 MAX_BODY = 1_000_000
 RESPOND = "respond_to_webhook"
-ANSWER_HEADERS = ("content-type", "cache-control", "location")  # what a flow's answer may set, with `x-` ones
+ANSWER_HEADERS = ("content-type", "cache-control", "location")  # relayed by the gateway as they are
+RELAY_PREFIX = "X-Junction-Relay-"  # any other answer header, for the gateway to unwrap (gateway.internal_client)
+HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")
 HOOK_CACHE_S = 1.0  # how long a looked-up webhook subscription is reused by this process
 Found = tuple[Doc | None, bytes | None]
 Ending = asyncio.Future[Finished]
@@ -101,9 +103,10 @@ def trigger_data(body: bytes, query: Mapping[str, str], headers: Mapping[str, st
 
 
 async def receive(hooks: HookTokens, token: str, body: bytes, query: Mapping[str, str],
-                  headers: Mapping[str, str], request_id: str) -> tuple[Doc, Ending | None]:
-    """Start the flow of the webhook subscription holding `token`: `{executionId, flowId, triggerId, status}`,
-    and, when the graph it runs has a respond-to-webhook step (its answer is waited for), its end's future."""
+                  headers: Mapping[str, str], request_id: str) -> tuple[Doc, Ending | None, Doc]:
+    """Start the flow of the webhook subscription holding `token`: `{executionId, flowId, triggerId, status}`;
+    when the graph it runs has a respond-to-webhook step (its answer is waited for), its end's future; and the
+    headers the subscription's `config.responseHeaders` sets on its own (202) answer."""
     if len(body) > MAX_BODY:
         raise ApiError("VALIDATION_ERROR", "The webhook body is too large.", {"max_bytes": MAX_BODY}, status=413)
     doc, secret = await hooks.find(token)
@@ -125,9 +128,9 @@ async def receive(hooks: HookTokens, token: str, body: bytes, query: Mapping[str
     waits = responds(started)
     if not waits:
         engine.forget(execution_id)
-    summary = started.summary
+    summary, own_headers = started.summary, (doc.get("config") or {}).get("responseHeaders") or {}
     return ({"executionId": summary["execution_id"], "flowId": doc["flow_id"], "triggerId": doc["_id"],
-             "status": summary["status"]}, ended if waits else None)
+             "status": summary["status"]}, ended if waits else None, own_headers)
 
 
 def responds(started: Started) -> bool:
@@ -162,9 +165,14 @@ async def _answer(runtime: ServiceRuntime, execution_id: str, deadline: float, e
 
 
 def answer_headers(headers: Any) -> dict[str, str]:
-    """The headers a flow's answer sets that the reply may carry (never one spanning lines)."""
+    """The headers a flow's answer sets, as the gateway relays them: content-type, cache-control and location as
+    they are, any other one marked `X-Junction-Relay-<Name>` (the gateway unwraps it unless it owns that header:
+    hop-by-hop, Set-Cookie, security and edge headers); never one spanning lines or with a bad name."""
     if not isinstance(headers, dict):
         return {}
-    kept = {str(k): str(v) for k, v in headers.items()
-            if str(k).lower() in ANSWER_HEADERS or str(k).lower().startswith("x-")}
-    return {k: v for k, v in kept.items() if not any(c in k + v for c in "\r\n\0")}
+    kept: dict[str, str] = {}
+    for name, value in ((str(k), str(v)) for k, v in headers.items()):
+        if not name or not set(name.lower()) <= HEADER_NAME or any(c in value for c in "\r\n\0"):
+            continue
+        kept[name if name.lower() in ANSWER_HEADERS else RELAY_PREFIX + name] = value
+    return kept
