@@ -1,5 +1,6 @@
 """Group commit: concurrent submissions share flushes, each caller gets its own result, failures reach the
-callers of the failed batch only."""
+callers of the failed batch only; with a linger, items arriving within it go together, and `size` items waiting
+send the batch at once."""
 
 from __future__ import annotations
 
@@ -67,6 +68,56 @@ async def test_batches_are_capped() -> None:
         await asyncio.sleep(0)
         return items
 
-    commit: GroupCommit[int, int] = GroupCommit(flush, max_batch=4)
+    commit: GroupCommit[int, int] = GroupCommit(flush, size=4)
     await asyncio.gather(*(commit.submit(i) for i in range(10)))
     assert max(sizes) <= 4 and sum(sizes) == 10
+
+
+async def test_items_arriving_within_the_linger_go_in_one_batch() -> None:
+    batches: list[list[int]] = []
+
+    async def flush(items: list[int]) -> list[int]:
+        batches.append(items)
+        return items
+
+    commit: GroupCommit[int, int] = GroupCommit(flush, wait_s=0.2)
+
+    async def later(item: int) -> int:
+        await asyncio.sleep(0.01)
+        return await commit.submit(item)
+
+    assert await asyncio.gather(commit.submit(0), later(1), later(2)) == [0, 1, 2]
+    assert batches == [[0, 1, 2]]
+
+
+async def test_a_full_batch_is_sent_without_waiting_out_the_linger() -> None:
+    batches: list[list[int]] = []
+
+    async def flush(items: list[int]) -> list[int]:
+        batches.append(items)
+        return items
+
+    commit: GroupCommit[int, int] = GroupCommit(flush, size=3, wait_s=3600)
+    first = asyncio.create_task(commit.submit(0))
+    await asyncio.sleep(0.01)  # the first item lingers
+    results = await asyncio.wait_for(asyncio.gather(first, commit.submit(1), commit.submit(2)), 5.0)
+    assert results == [0, 1, 2] and batches == [[0, 1, 2]]
+
+
+async def test_a_lingering_item_is_sent_when_the_linger_ends() -> None:
+    commit: GroupCommit[str, str] = GroupCommit(lambda items: _echo(items), wait_s=0.01)
+    assert await asyncio.wait_for(commit.submit("a"), 5.0) == "a"
+
+
+async def test_drain_sends_a_lingering_batch_at_once() -> None:
+    batches: list[list[int]] = []
+
+    async def flush(items: list[int]) -> list[int]:
+        batches.append(items)
+        return items
+
+    commit: GroupCommit[int, int] = GroupCommit(flush, wait_s=3600)
+    waiting = asyncio.create_task(commit.submit(7))
+    await asyncio.sleep(0)
+    await asyncio.wait_for(commit.drain(), 5.0)
+    assert batches == [[7]] and await waiting == 7

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flows.domain.execution import Execution, evolve
-from flows.engine.batching import GroupWriter
+from junction_common.batching import GroupCommit
 from junction_common.envelope import Actor, EventEnvelope, NewEvent
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
@@ -25,19 +25,20 @@ class LostLease(Exception):
 class CommitLog:
     def __init__(self, runtime: ServiceRuntime) -> None:
         self.runtime = runtime
-        self._writer: GroupWriter[Doc] = GroupWriter(self._insert, size=400, wait_s=0.002)
+        self._writer: GroupCommit[Doc, bool] = GroupCommit(self._insert, size=400, wait_s=0.002)
 
-    async def _insert(self, docs: list[Doc]) -> set[int]:
+    async def _insert(self, docs: list[Doc]) -> list[bool]:
+        """True per commit inserted; False for one refused at its `stream@version`."""
         refused = await self.runtime.store.append_many(docs)
         inserted = [d for i, d in enumerate(docs) if i not in refused]
         if inserted:
             self.runtime.relay.send(inserted)
-        return refused
+        return [i not in refused for i in range(len(docs))]
 
     async def append(self, commit: Commit) -> None:
         if not commit.events:
             return
-        if not await self._writer.write(commit_document(commit, datetime.now(UTC))):
+        if not await self._writer.submit(commit_document(commit, datetime.now(UTC))):
             raise LostLease(commit.stream_id)
 
     async def drain(self) -> None:

@@ -22,7 +22,6 @@ from typing import Any
 
 from flows.actions.runner import ProviderActions
 from flows.domain.execution import fold
-from flows.engine.batching import GroupReader
 from flows.engine.commits import CommitLog, ExecutionLog, LostLease
 from flows.engine.runs import RunQueue
 from flows.engine.walk import Finished, RunStep, Wait, Walker, failure_event, success_event
@@ -37,6 +36,7 @@ from flows_contracts import workflows as wx
 from flows_contracts.events import ExecutionCompleted, ExecutionFailed, WorkflowExecuted
 from flows_contracts.nodes import SIDE_EFFECTS
 from junction_common.address_policy import AddressPolicy
+from junction_common.batching import GroupCommit
 from junction_common.envelope import Actor, NewEvent
 from junction_common.ids import new_ulid
 from junction_common.logconfig import get_logger
@@ -57,7 +57,7 @@ class Engine:
         self.token = new_ulid()
         self.queue = RunQueue(runtime.db, self.token, settings.execution_lease_s)
         self.commits = CommitLog(runtime)
-        self.workflows = GroupReader(self._read_workflows)
+        self.workflows: GroupCommit[str, Doc | None] = GroupCommit(self._read_workflows, wait_s=0.002)
         self.peers = PeerClient(settings, caller="flows")
         allow, https = settings.http_policy()
         self.effects = Effects(HttpSteps(AddressPolicy.from_settings(allow, https)),
@@ -94,9 +94,11 @@ class Engine:
 
     # -- starting -------------------------------------------------------------------------------------------
 
-    async def _read_workflows(self, ids: list[str]) -> dict[str, Doc]:
-        docs = await self.runtime.db[wx.COLLECTION].find({"_id": {"$in": ids}}).to_list()
-        return {d["_id"]: d for d in docs}
+    async def _read_workflows(self, ids: list[str]) -> list[Doc | None]:
+        """Concurrent starts' workflows in one `_id $in` read (each read after its start began)."""
+        docs = await self.runtime.db[wx.COLLECTION].find({"_id": {"$in": list(set(ids))}}).to_list()
+        found = {d["_id"]: d for d in docs}
+        return [found.get(i) for i in ids]
 
     async def start_execution(self, execution_id: str, workspace_id: str, started: Doc, actor: Actor) -> bool:
         """Queue and run a new execution; False when it was queued before (the same start repeated)."""

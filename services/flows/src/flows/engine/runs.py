@@ -10,64 +10,53 @@ executions are taken over once their lease expires. A held row's `due_at` is its
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from pymongo import ASCENDING, DeleteOne, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
-from flows.engine.batching import GroupWriter
 from flows_contracts import executions as ex
+from junction_common.batching import GroupCommit, write_unordered
 
 Doc = dict[str, Any]
 Op = InsertOne[Doc] | UpdateOne | DeleteOne
-DUPLICATE_KEY = 11000
 
 
 class RunQueue:
     def __init__(self, db: AsyncDatabase[Doc], token: str, lease_s: float) -> None:
         self.rows = db[ex.RUNS]
         self.token, self.lease_s = token, lease_s
-        self._writes: GroupWriter[Op] = GroupWriter(self._bulk)
+        self._writes: GroupCommit[Op, bool] = GroupCommit(partial(write_unordered, self.rows), wait_s=0.002)
 
     async def ensure_indexes(self) -> None:
         await self.rows.create_index([("due_at", ASCENDING)])
         await self.rows.create_index([("lease_token", ASCENDING)])
 
-    async def _bulk(self, ops: list[Op]) -> set[int]:
-        try:
-            await self.rows.bulk_write(ops, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            return {int(e["index"]) for e in errors}
-        return set()
-
     async def add(self, execution_id: str, workspace_id: str, start: Doc, now: float) -> bool:
         """A new row, leased by this engine; False when the execution was already queued (the same start)."""
         row = {"_id": execution_id, "workspace_id": workspace_id, "start": start, "due_at": now + self.lease_s,
                "lease_until": now + self.lease_s, "lease_token": self.token, "created_ts": now}
-        return await self._writes.write(InsertOne(row))
+        return await self._writes.submit(InsertOne(row))
 
     async def wait(self, execution_id: str, until: float) -> None:
         """Release the row until `until` (a delay, a retry): no worker holds it meanwhile."""
-        await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
-                                           {"$set": {"due_at": until, "lease_until": 0.0, "lease_token": None}}))
+        await self._writes.submit(UpdateOne({"_id": execution_id, "lease_token": self.token},
+                                            {"$set": {"due_at": until, "lease_until": 0.0, "lease_token": None}}))
 
     async def failed_run(self, execution_id: str, until: float) -> None:
         """The engine failed running it (not a step: the engine itself): counted, tried again at `until`."""
-        await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
-                                           {"$set": {"due_at": until, "lease_until": 0.0, "lease_token": None},
-                                            "$inc": {"engine_errors": 1}}))
+        await self._writes.submit(UpdateOne({"_id": execution_id, "lease_token": self.token},
+                                            {"$set": {"due_at": until, "lease_until": 0.0, "lease_token": None},
+                                             "$inc": {"engine_errors": 1}}))
 
     async def release(self, execution_id: str) -> None:
         """Hand the row back at once (this engine stops; another takes it over)."""
-        await self._writes.write(UpdateOne({"_id": execution_id, "lease_token": self.token},
-                                           {"$set": {"due_at": 0.0, "lease_until": 0.0, "lease_token": None}}))
+        await self._writes.submit(UpdateOne({"_id": execution_id, "lease_token": self.token},
+                                            {"$set": {"due_at": 0.0, "lease_until": 0.0, "lease_token": None}}))
 
     async def finish(self, execution_id: str) -> None:
-        await self._writes.write(DeleteOne({"_id": execution_id}))
+        await self._writes.submit(DeleteOne({"_id": execution_id}))
 
     async def release_all(self) -> None:
         """Hand back every row this engine holds (a clean stop: another engine takes them at once)."""

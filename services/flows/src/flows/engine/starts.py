@@ -47,7 +47,7 @@ def execution_id_for(key: str | None) -> str:
 
 async def find_workflow(runtime: ServiceRuntime, workspace_id: str, workflow_id: str) -> Doc:
     """The workflow as its read model holds it now (concurrent starts share one read)."""
-    doc = await runtime.component(Engine).workflows.get(workflow_id)
+    doc = await runtime.component(Engine).workflows.submit(workflow_id)
     if doc is None or doc.get("workspace_id") != workspace_id or doc.get("deleted"):
         raise ApiError("NOT_FOUND", "The workflow could not be found.", {"id": workflow_id})
     return dict(doc)
