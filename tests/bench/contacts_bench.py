@@ -85,7 +85,7 @@ async def _workspace_key(settings: JunctionSettings) -> str:
 
 
 async def _wait_ready(http: aiohttp.ClientSession, url: str) -> None:
-    for _ in range(200):
+    for _ in range(900):  # up to 90 s: a start on a loaded shared machine is slow
         try:
             async with http.get(f"{url}/readyz") as resp:
                 if resp.status == 200:

@@ -30,14 +30,16 @@ class UpcasterRegistry:
         return self._current.get(event_type, 1)
 
     def upcast(self, event: EventEnvelope) -> EventEnvelope:
-        """Apply each step until the event is at its type's current schema version."""
-        data, version = copy.deepcopy(event.data), event.schema_version
+        """Apply each step until the event is at its type's current schema version (a current event is
+        returned as it is; only an event a step applies to has its data copied, so steps may change it)."""
+        version = event.schema_version
         target = self.current_version(event.type)
+        if version >= target:
+            return event
+        data = copy.deepcopy(event.data)
         while version < target:
             step = self._steps.get((event.type, version))
             if step is None:
                 raise UpcastError(f"no upcaster for {event.type} v{version}")
             data, version = step(data), version + 1
-        if version == event.schema_version:
-            return event
         return event.model_copy(update={"data": data, "schema_version": version})

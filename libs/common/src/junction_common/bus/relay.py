@@ -1,15 +1,21 @@
 """Outbox relay: publishes committed events in stream order, then marks their commits published.
 
-The executor hands each batch of commits it just inserted to `send` (no read-back): they are published in
-the order handed over, then marked with one update. Whatever was not handed over or failed to publish (a
-crash, a Kafka outage, a commit made elsewhere) is still `published: false` and is drained from the store
-at start, on `wake()`, after a failure and every poll interval. A crash between publishing and marking
-publishes again: consumers are idempotent by version.
+The executor hands each batch of commits it just inserted to `send` (no read-back). A batch is published as
+one: every event appended in order to the idempotent producer (acks=all, so each partition key keeps its
+order, retries included) and its acknowledgements awaited together; the stored events were validated when
+they were committed, so their JSON is sent as stored, without building a model per event. The batch's
+commits are then marked published with one update, which runs while the next batch is published (the mark
+is bookkeeping: a commit whose mark is lost is only published again).
+
+Whatever was not handed over or failed to publish (a crash, a Kafka outage, a commit made elsewhere) is still
+`published: false` and is drained from the store at start, on `wake()`, after a failure and every poll
+interval. A crash between publishing and marking publishes again: consumers dedupe (by event id / version).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +41,7 @@ class OutboxRelay:
         self._poll = poll_interval_s
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._marking: asyncio.Task[None] | None = None
         self._handed: list[Doc] = []
         self._drain = True  # the store may hold unpublished commits (at start, after a failure)
 
@@ -56,9 +63,10 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in (self._task, self._marking):
+            if task:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
     async def _run(self) -> None:
         while True:
@@ -87,33 +95,74 @@ class OutboxRelay:
 
     async def drain_once(self) -> int:
         """Publish one batch of unpublished commits; returns how many events were sent."""
-        return await self._publish_commits(await self._store.unpublished())
+        await self._marked()  # a drain must not read commits whose mark is still on its way
+        sent = await self._publish_commits(await self._store.unpublished())
+        await self._marked()
+        return sent
 
     async def _publish_commits(self, commits: list[Doc]) -> int:
+        """Publish the commits' events as one batch, then mark them (one update, while the next batch goes)."""
         if not commits:
             return 0
-        futures: list[Any] = []
+        sent = await self.publish_events(commits)
+        await self._marked()
+        self._marking = asyncio.create_task(self._mark([doc["_id"] for doc in commits]), name="outbox-mark")
+        return sent
+
+    async def publish_events(self, commits: list[Doc]) -> int:
+        """Send every event of these commits in order and wait until Kafka has acknowledged them all."""
+        producer = _producer_of(self._broker)
+        acks: list[Any] = []
         for doc in commits:
             for raw in doc["events"]:
-                event = EventEnvelope.model_validate(raw)
-                futures.append(await self._publish(event, doc.get("traceparent")))
-        await asyncio.gather(*futures)
-        await self._store.mark_published([doc["_id"] for doc in commits])
-        return len(futures)
+                acks.append(await self._send(producer, raw, doc.get("traceparent")))
+        await asyncio.gather(*acks)
+        return len(acks)
 
-    async def _publish(self, event: EventEnvelope, traceparent: str | None) -> Any:
+    async def _send(self, producer: Any, raw: Doc, traceparent: str | None) -> Any:
+        """Append one stored event to the producer; returns the future of its acknowledgement."""
+        topic = self._topic_for(EventEnvelope.model_construct(**raw))  # validated when committed
         headers = {
-            h.EVENT_TYPE: event.type,
-            h.CORRELATION_ID: event.correlation_id,
-            h.CAUSATION_ID: event.causation_id,
-            h.WORKSPACE_ID: event.workspace_id,
+            h.EVENT_TYPE: raw["type"],
+            h.CORRELATION_ID: raw["correlation_id"],
+            h.CAUSATION_ID: raw["causation_id"],
+            h.WORKSPACE_ID: raw["workspace_id"],
         }
         if traceparent:
             headers["traceparent"] = traceparent
-        return await self._broker.publish(
-            event.to_bytes(),
-            self._topic_for(event),
-            key=event.stream_id.encode(),
-            headers=headers,
-            no_confirm=True,
-        )
+        value = _event_bytes(raw)
+        key = raw["stream_id"].encode()
+        if producer is None:  # not the aiokafka producer faststream wraps: its own publish, same semantics
+            return await self._broker.publish(value, topic, key=key, headers=headers, no_confirm=True)
+        return await producer.send(topic, value=value, key=key,
+                                   headers=[(name, text.encode()) for name, text in headers.items()])
+
+    async def _marked(self) -> None:
+        """Wait for the mark in flight (its failure is logged: those commits are drained and sent again)."""
+        if self._marking is not None:
+            marking, self._marking = self._marking, None
+            await marking
+
+    async def _mark(self, ids: list[str]) -> None:
+        try:
+            await self._store.mark_published(ids)
+        except Exception:
+            log.exception("outbox_mark_failed", commits=len(ids))
+            self._drain = True
+
+
+def _event_bytes(raw: Doc) -> bytes:
+    """The stored event (already in its JSON form) as the bytes `EventEnvelope.to_bytes` would give."""
+    fields = {name: raw[name] for name in EventEnvelope.model_fields if name in raw}
+    try:
+        return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+    except TypeError:  # a value not in JSON form (written by other means): the model says how it looks
+        return EventEnvelope.model_validate(raw).to_bytes()
+
+
+def _producer_of(broker: KafkaBroker) -> Any:
+    """The aiokafka producer under the broker (faststream's per-message publish costs more than the send)."""
+    wrapped = getattr(broker.config, "producer", None)
+    state = getattr(wrapped, "_producer", None)
+    producer = getattr(state, "producer", None)
+    return producer if callable(getattr(producer, "send", None)) else None
