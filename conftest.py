@@ -46,7 +46,9 @@ TEST_WEBHOOK_SCHEDULE = "0,0.3,0.6,1,1.5"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Remove what killed test runs left on the shared broker and server (when they are up)."""
+    """Remove what killed test runs left on the shared broker and server (when they are up), once per run."""
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the controlling process purged before starting it
     settings = JunctionSettings()
     host, _, port = settings.kafka_bootstrap.split(",")[0].rpartition(":")
     try:
