@@ -26,3 +26,5 @@ class SyncSettings(JunctionSettings):
     # The built-in scheduler (sync.app.scheduler): due schedules are looked for every `schedule_tick_s`.
     scheduler_enabled: bool = True
     schedule_tick_s: float = 30.0
+    # Tests only (sync.tables.crash): the line this process kills itself at with SIGKILL (None: never).
+    crash_point: str | None = None

@@ -122,6 +122,9 @@ class RunExecution:
 
     async def sync(self) -> dict[str, Any]:
         """Read every requested stream into its table; the run's totals."""
+        settle = getattr(self.io.writer, "settle", None)  # what an earlier attempt left between records and events
+        if settle is not None:
+            await settle(self.workspace_id, self.run_id)
         answer = await self._source()
         ref = src.source_ref(answer, self.io.build_manifest)
         config = answer["config"]

@@ -40,6 +40,13 @@ def record_doc(workspace_id: str, rid: str, data: Doc, at: str, **facts: Any) ->
     return {"_id": rid, "workspace_id": workspace_id, "data": data, "received_at": at, "text": text, **facts}
 
 
+def event_streams(count: int) -> list[str]:
+    """The record-batch streams (`rcb_...`) the events of `count` records will be appended in, chosen before the
+    records are written so each record names its event's stream (`event_stream`): a resumed run tells from the
+    event store whether that event was appended."""
+    return ["rcb_" + new_ulid() for _ in range(0, count, EVENTS_PER_COMMIT)]
+
+
 def record_view(doc: Doc) -> Doc:
     """A record as the API returns it (and as events carry it): rx.RecordView's fields, built without a model per
     record on the bulk path (emit checks one of each batch against the model)."""
@@ -60,6 +67,12 @@ class RecordStore:
     async def ensure_indexes(self) -> None:
         await self.records.create_index([("workspace_id", 1)])
         await self.records.create_index([("table_id", 1)])
+        await self.records.create_index([("run_id", 1)])
+
+    async def appended(self, stream_ids: Collection[str]) -> set[str]:
+        """Those of these record-batch streams whose events are in the event store."""
+        commits = self.runtime.store.commits.find({"stream_id": {"$in": list(stream_ids)}}, {"stream_id": 1})
+        return {str(c["stream_id"]) async for c in commits}
 
     async def put(self, docs: list[Doc], existing: Collection[str] | None = None) -> None:
         """Store these records (a later item of the same id replaces the earlier); `existing`: the ids known to
@@ -95,11 +108,12 @@ class RecordStore:
         return sorted(groups.values(), key=lambda g: (-g["count"], g["resource_type"]))
 
     async def emit(self, workspace_id: str, event_type: str, payloads: list[Doc], correlation_id: str,
-                   actor: Actor | None = None) -> int:
+                   actor: Actor | None = None, stream_ids: list[str] | None = None) -> int:
         """Append one event per payload in record-batch streams, handed to the relay; how many were appended.
 
         Built as stored documents directly (thousands per batch): each batch's first payload is checked against
-        the event's model, the rest have the same shape (record_view)."""
+        the event's model, the rest have the same shape (record_view). `stream_ids`: the streams chosen for them
+        beforehand (event_streams), one per EVENTS_PER_COMMIT payloads."""
         if not payloads:
             return 0
         model = rx.EVENT_MODELS[event_type]
@@ -108,7 +122,7 @@ class RecordStore:
         at, who = now.isoformat(), (actor or Actor()).model_dump()
         docs = []
         for start in range(0, len(payloads), EVENTS_PER_COMMIT):
-            stream_id = "rcb_" + new_ulid()
+            stream_id = stream_ids[start // EVENTS_PER_COMMIT] if stream_ids else "rcb_" + new_ulid()
             command_id = f"cmd_{stream_id}"
             events = [{"event_id": f"evt_{stream_id}.{i + 1}", "type": event_type,
                        "schema_version": model.schema_version, "stream_id": stream_id, "version": i + 1,

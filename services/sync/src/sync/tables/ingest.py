@@ -4,7 +4,6 @@ from their raw records; a held (breaking) change keeps the records but writes no
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +13,9 @@ from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError
 from sync.domain import table as domain
 from sync.domain.table_types import observe
-from sync.records.store import RecordStore, record_doc, record_id, record_view
+from sync.records.store import EVENTS_PER_COMMIT, RecordStore, event_streams, record_doc, record_id, record_view
 from sync.tables import limits
+from sync.tables.crash import crash_point
 from sync.tables.rows import MissingKey, RowStore, RowWrite, row_id, row_key, shape, shape_typed
 from sync.tables.service import Cause, TableService
 from sync.tables.targets import TableTarget, table_id_of
@@ -134,28 +134,33 @@ class Ingest:
                 limits.check_rows(plan, result.slug, await self.rows.count(state.table_id), adding)
         skip = source is not None and state.held is None and not merge and state.policy != "ignore_new_columns"
         fresh = [k for k in keyed if not (skip and _unchanged(existing.get(k.row_id), k))]
+        streams = event_streams(len(fresh) if source is not None else 0)
         docs = [] if source is None else [
             record_doc(cause.workspace_id, k.record_id, k.item, at, resource_type=source.resource_type,
                        provider=source.provider, source=source.kind, connection_id=source.connection_id,
                        run_id=source.run_id, stream=source.stream, table_id=state.table_id, table=result.slug,
-                       key=k.key) for k in fresh]
-        kept = self.records.put(docs, None if state.held is not None else
-                                {str(r.get("record_id")) for r in existing.values()})
+                       key=k.key, event_stream=streams[i // EVENTS_PER_COMMIT]) for i, k in enumerate(fresh)]
+        # Records first, then the rows derived from them, then their events: a run killed between any two is
+        # settled when it resumes (sync.tables.settle: rows derived again, the events its records' `event_stream`
+        # commits lack appended), and the items it reads again are then unchanged: no event lost, none doubled.
+        await self.records.put(docs, None if state.held is not None else
+                               {str(r.get("record_id")) for r in existing.values()})
+        crash_point(self.runtime.settings, "records_written")
         if state.held is not None:
-            await kept
             result.paused = True
         else:
             writes = [RowWrite(k.key, k.data, k.record_id if source else None) for k in fresh]
-            # Records and rows are independent writes: both in flight at once (one round trip's wait, not two).
-            _, done = await asyncio.gather(kept, self.rows.upsert(cause.workspace_id, state.table_id, writes, at,
-                                                                  merge, existing))
+            done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge, existing)
             result.created, result.unchanged = done.created, len({k.key for k in keyed}) - len({k.key for k in fresh})
             result.updated = done.updated + result.unchanged
+            crash_point(self.runtime.settings, "rows_written")
             if any(c["change"] == "widened" for c in result.schema_changes):
                 await self.reproject(state)
         if docs:
             await self.records.emit(cause.workspace_id, "record.ingested",
-                                    [{"record": record_view(d)} for d in docs], cause.correlation_id, cause.actor)
+                                    [{"record": record_view(d)} for d in docs], cause.correlation_id, cause.actor,
+                                    stream_ids=streams)
+            crash_point(self.runtime.settings, "events_appended")
         return result
 
     def _keyed(self, workspace_id: str, state: domain.Table, items: list[Doc], key_columns: list[str] | None,

@@ -19,6 +19,7 @@ from junction_common.service import ServiceRuntime
 from sync.tables.ingest import BatchResult, Ingest, Source
 from sync.tables.plans import PlanBook
 from sync.tables.service import Cause
+from sync.tables.settle import settle_run
 from sync.tables.targets import TableTarget, table_target
 from sync_contracts import tables as tx
 
@@ -62,6 +63,11 @@ class TableWriter:
         source = Source("sync", resource_type=stream, provider=table.provider, connection_id=table.connection_id,
                         run_id=run_id, stream=stream)
         return await self.ingest.write(cause, state, items, source, plan=plan)
+
+    async def settle(self, workspace_id: str, run_id: str) -> int:
+        """Before a run reads: the record events an earlier attempt of it wrote records for but never appended,
+        appended (sync.tables.settle); how many."""
+        return await settle_run(self.ingest, workspace_id, run_id)
 
     async def _plan_of_run(self, workspace_id: str, run_id: str) -> str | None:
         """The workspace's plan as the run's first batch found it (one lookup per run, not per batch)."""
