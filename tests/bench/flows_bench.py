@@ -22,15 +22,15 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from junction_common.mongo import create_client
 from junction_common.settings import JunctionSettings
-from junction_common.testing.infra import drop_databases, drop_kafka, env_of, free_port, isolated
+from junction_common.testing.infra import free_port, isolated
 from junction_common.workspaces import create_workspace
+from tests.bench.processes import bench_processes, service_env, until
 from tests.bench.procstat import cpu_seconds, pid_listening
 
 EXECUTIONS = int(os.environ.get("BENCH_FLOWS_EXECUTIONS", "2000"))
@@ -83,12 +83,6 @@ async def _serve_receiver() -> None:
     await asyncio.Event().wait()  # until the bench terminates it
 
 
-async def _spawn(args: list[str], env: dict[str, str], stdout: Any = asyncio.subprocess.DEVNULL
-                 ) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, *args, env=env, stdout=stdout,
-                                                stderr=asyncio.subprocess.DEVNULL)
-
-
 def _counted(module: str) -> list[str]:
     """`module` run under pymongo command counting (and cProfile for flows when BENCH_FLOWS_PROFILE is set)."""
     if PROFILE and module == "flows.main":
@@ -104,43 +98,17 @@ async def _system() -> AsyncIterator[tuple[str, str, str, JunctionSettings, Watc
     port, flows_port = free_port(), free_port()
     counts = tempfile.mkdtemp(prefix="bench-flows-counts-")
     files = {"flows": f"{counts}/flows.json", "gateway": f"{counts}/gateway.json"}
-    receiver = await _spawn(["-m", "tests.bench.flows_bench", "--receiver"], dict(os.environ),
-                            stdout=asyncio.subprocess.PIPE)
-    procs = [receiver]
-    try:
-        assert receiver.stdout is not None
-        receiver_url = (await asyncio.wait_for(receiver.stdout.readline(), 30)).decode().strip()
-        env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
-               "JUNCTION_LOG_JSON": "true", "JUNCTION_RATE_LIMIT_ENABLED": "false",
-               "JUNCTION_SERVICE_URLS": json.dumps({"flows": f"http://127.0.0.1:{flows_port}"})}
-        procs.append(await _spawn(_counted("flows.main"), {**env, "JUNCTION_INTERNAL_PORT": str(flows_port),
-                                                           "BENCH_COUNT_FILE": files["flows"]}))
-        procs.append(await _spawn(_counted("gateway.main"), {**env, "BENCH_COUNT_FILE": files["gateway"]}))
+    async with bench_processes(settings) as procs:
+        receiver_url = await procs.spawn_printing(["-m", "tests.bench.flows_bench", "--receiver"])
+        env = {**service_env(settings, port, {"flows": flows_port}), "JUNCTION_LOG_JSON": "true"}
+        flows = await procs.spawn(_counted("flows.main"), {**env, "JUNCTION_INTERNAL_PORT": str(flows_port),
+                                                            "BENCH_COUNT_FILE": files["flows"]})
+        gateway = await procs.spawn(_counted("gateway.main"), {**env, "BENCH_COUNT_FILE": files["gateway"]})
         _, key = await create_workspace(settings, "Bench", "business")
-        pids = {"flows": procs[1].pid, "gateway": procs[2].pid, "receiver": receiver.pid}
+        pids = {"flows": flows.pid, "gateway": gateway.pid, "receiver": procs.procs[0].pid}
         if (mongo := pid_listening(_port_of(settings.mongodb_url))) is not None:
             pids["mongodb"] = mongo
         yield f"http://127.0.0.1:{port}", key, receiver_url, settings, Watched(files, pids)
-    finally:
-        for proc in procs:
-            if proc.returncode is None:
-                proc.terminate()
-            await proc.wait()
-        await drop_databases(settings)
-        with contextlib.suppress(Exception):
-            await drop_kafka(settings)
-
-
-async def _until(http: aiohttp.ClientSession, what: str, method: str, url: str, **kwargs: Any) -> Any:
-    last = ""
-    for _ in range(600):
-        with contextlib.suppress(aiohttp.ClientError):
-            async with http.request(method, url, **kwargs) as resp:
-                if resp.status < 300:
-                    return await resp.json()
-                last = f"{resp.status} {await resp.text()}"
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up: {last}")
 
 
 async def _flow(http: aiohttp.ClientSession, url: str, auth: dict[str, str], receiver: str) -> str:
@@ -151,10 +119,10 @@ async def _flow(http: aiohttp.ClientSession, url: str, auth: dict[str, str], rec
              {"id": "send", "type": "http_request", "config": {"method": "POST", "url": receiver + "/orders",
                                                               "body": "{{ steps.shape }}"}}]
     edges = [{"source": "hook", "target": "shape"}, {"source": "shape", "target": "send"}]
-    made = await _until(http, "the flows service", "POST", f"{url}/v1/workflows", headers=auth,
+    made = await until(http, "the flows service", "POST", f"{url}/v1/workflows", headers=auth,
                         json={"name": "Bench", "nodes": nodes, "edges": edges, "status": "published"})
     flow = made["data"]["id"]
-    trigger = await _until(http, "the trigger", "POST", f"{url}/connect/v1/flows/{flow}/triggers", headers=auth,
+    trigger = await until(http, "the trigger", "POST", f"{url}/connect/v1/flows/{flow}/triggers", headers=auth,
                            json={"kind": "webhook", "config": {}})
     return str(trigger["data"]["webhookUrl"]).rsplit("/", 1)[-1]
 
@@ -197,7 +165,7 @@ async def main() -> None:
           f"concurrency {CONCURRENCY}")
     async with _system() as (url, key, receiver, settings, watched), aiohttp.ClientSession() as http:
         auth = {"Authorization": f"Bearer {key}"}
-        await _until(http, "the gateway", "GET", f"{url}/readyz")
+        await until(http, "the gateway", "GET", f"{url}/readyz")
         token = await _flow(http, url, auth, receiver)
         hook = f"{url}/connect/v1/flow-hooks/{token}"
         await asyncio.sleep(0.6)

@@ -26,8 +26,9 @@ from typing import Any
 import aiohttp
 
 from junction_common.settings import JunctionSettings
-from junction_common.testing.infra import drop_databases, drop_kafka, env_of, free_port, isolated
+from junction_common.testing.infra import free_port, isolated
 from junction_common.workspaces import create_workspace
+from tests.bench.processes import bench_processes, service_env, until
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
 from tests.simulators.manifests import write_manifest
 
@@ -35,11 +36,6 @@ REQUESTS = int(os.environ.get("BENCH_PROXY_REQUESTS", "1000"))
 CONCURRENCY = int(os.environ.get("BENCH_PROXY_CONCURRENCY", "16"))
 TYPE = "bench_sim_api_key"
 PATH = "/contacts?limit=2"
-
-
-async def _spawn(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, *args, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 
 async def _serve_simulator(key: str) -> None:
@@ -58,45 +54,18 @@ async def _system(folder: Path) -> AsyncIterator[tuple[str, str, str, str]]:
     settings = isolated(JunctionSettings)
     port, connections_port = free_port(), free_port()
     sim_key = "bench-key-" + os.urandom(12).hex()
-    simulator = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.bench.proxy_bench", "--simulator",
-                                                     sim_key, stdout=asyncio.subprocess.PIPE)
-    procs = [simulator]
-    try:
-        assert simulator.stdout is not None
-        sim_url = (await asyncio.wait_for(simulator.stdout.readline(), 30)).decode().strip()
+    async with bench_processes(settings) as procs:
+        sim_url = await procs.spawn_printing(["-m", "tests.bench.proxy_bench", "--simulator", sim_key])
         manifest = ApiKeyProvider(sim_url, api_key=sim_key).manifest(TYPE)
         manifest["rate_limit"] = {"requests": 1_000_000, "per_seconds": 1, "scope": "connection"}
         write_manifest(folder, manifest)
-        env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
-               "JUNCTION_RATE_LIMIT_ENABLED": "false",
-               "JUNCTION_SERVICE_URLS": json.dumps({"connections": f"http://127.0.0.1:{connections_port}"})}
-        procs.append(await _spawn(["-m", "connections.main"], {
+        env = service_env(settings, port, {"connections": connections_port})
+        await procs.spawn(["-m", "connections.main"], {
             **env, "JUNCTION_INTERNAL_PORT": str(connections_port), "JUNCTION_PROVIDER_DIRS": str(folder),
-            "JUNCTION_PROVIDER_ALLOW_NETWORKS": "127.0.0.0/8"}))
-        procs.append(await _spawn(["-m", "gateway.main"], env))
+            "JUNCTION_PROVIDER_ALLOW_NETWORKS": "127.0.0.0/8"})
+        await procs.spawn(["-m", "gateway.main"], env)
         _, key = await create_workspace(settings, "Bench", "business")
         yield f"http://127.0.0.1:{port}", key, sim_url, sim_key
-    finally:
-        for proc in procs:
-            if proc.returncode is None:  # one that died early has said why on stderr already
-                proc.terminate()
-            await proc.wait()
-        await drop_databases(settings)
-        with contextlib.suppress(Exception):
-            await drop_kafka(settings)
-
-
-async def _until(http: aiohttp.ClientSession, what: str, method: str, url: str, **kwargs: Any) -> Any:
-    """Retry a call until it answers 2xx (the processes are starting); returns its JSON."""
-    last = ""
-    for _ in range(300):
-        with contextlib.suppress(aiohttp.ClientError):
-            async with http.request(method, url, **kwargs) as resp:
-                if resp.status < 300:
-                    return await resp.json()
-                last = f"{resp.status} {await resp.text()}"
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up: {last}")
 
 
 async def _load(http: aiohttp.ClientSession, method: str, url: str, headers: dict[str, str],
@@ -140,9 +109,9 @@ async def main() -> None:
             auth = {"Authorization": f"Bearer {key}"}
             direct_headers = {"Authorization": f"Bearer {sim_key}"}
             proxy_body = {"method": "GET", "path": PATH}
-            await _until(http, "the simulator", "GET", f"{sim_url}/me", headers=direct_headers)
-            await _until(http, "the gateway", "GET", f"{url}/readyz")
-            connected = await _until(http, "the connection", "POST", f"{url}/connect/v1/providers/{TYPE}/connect",
+            await until(http, "the simulator", "GET", f"{sim_url}/me", headers=direct_headers)
+            await until(http, "the gateway", "GET", f"{url}/readyz")
+            connected = await until(http, "the connection", "POST", f"{url}/connect/v1/providers/{TYPE}/connect",
                                      json={"credentials": {"apiKey": sim_key}}, headers=auth)
             if connected["data"]["status"] != "CONNECTED":
                 raise RuntimeError(f"not connected: {connected}")
