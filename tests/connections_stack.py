@@ -4,24 +4,27 @@ service, a real gateway, and keys of two workspaces."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import yaml
 from aiohttp import web
 
-from conftest import Stack, isolated_stack, start_connections, start_gateway
+from conftest import Stack, isolated_stack, start_connections, start_gateway, start_webhooks
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import free_port
 from junction_common.workspaces import create_workspace
+from tests.receivers import Received, Receiver
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
 from tests.simulators.oauth_provider import OAuthProvider, oauth_provider
 
@@ -175,3 +178,94 @@ async def proxy_connections_edge(tmp: Path, keys: set[str], **settings: Any) -> 
                 yield Edge(gateway.url, http, stack, sim, service, keys_by, api=api)
         finally:
             await service.stop()
+
+
+HOOK_SCOPES = ["providers.view", "providers.write", "webhooks.view", "webhooks.write"]
+
+
+async def admin_key(stack: Stack, name: str, scopes: list[str]) -> str:
+    """An ADMIN key with `scopes` of a new business workspace `name`."""
+    settings = stack.gateway
+    workspace, _ = await create_workspace(settings, name, "business")
+    client = create_client(settings)
+    try:
+        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
+        return await store.create_key(workspace["_id"], name.lower(), "ADMIN", scopes, utcnow())
+    finally:
+        await client.close()
+
+
+@dataclass
+class HooksEdge:
+    """The gateway in front of the connections service (and the webhooks service, when started): calls with a
+    workspace's key, and a provider's calls on an incoming URL (no Junction credential)."""
+
+    url: str
+    http: aiohttp.ClientSession
+    stack: Stack
+    keys: dict[str, str]  # workspace label -> ADMIN key
+    services: dict[str, ServiceRuntime]  # "connections", "webhooks"
+    settings: dict[str, dict[str, Any]]  # each service's own settings, as started
+
+    @property
+    def key(self) -> str:
+        return self.keys["a"]
+
+    async def call(self, method: str, path: str, body: Any = None, who: str = "a") -> tuple[int, Any]:
+        async with self.http.request(method, self.url + path, json=body,
+                                     headers={"Authorization": f"Bearer {self.keys[who]}"}) as resp:
+            return resp.status, await resp.json()
+
+    async def deliver(self, incoming_url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        """POST as the provider would: the raw body, its own headers."""
+        async with self.http.post(self.url + urlsplit(incoming_url).path, data=body, headers=headers) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    async def provider(self, method: str, incoming_url: str, params: dict[str, str] | None = None,
+                       body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[int, str, Any]:
+        """Any call as the provider makes it (a handshake): status, text and headers of the answer."""
+        async with self.http.request(method, self.url + urlsplit(incoming_url).path, params=params, data=body,
+                                     headers=headers or {}) as resp:
+            return resp.status, await resp.text(), resp.headers
+
+    async def restart(self, **changed: Any) -> None:
+        """Every service stopped and started again with `changed` settings (vault keys, say) over their own."""
+        for service in self.services.values():
+            await service.stop()
+        self.services = {}
+        for name, own in self.settings.items():
+            self.services[name] = await _START[name](self.stack, **{**own, **changed})
+
+
+_START = {"connections": start_connections, "webhooks": start_webhooks}
+
+
+@contextlib.asynccontextmanager
+async def hooks_edge(workspaces: tuple[str, ...], scopes: list[str] = HOOK_SCOPES,
+                     connections: dict[str, Any] | None = None,
+                     webhooks: dict[str, Any] | None = None) -> AsyncIterator[HooksEdge]:
+    """A stack with the connections service (`connections`: its settings), the webhooks service when `webhooks`
+    (its settings) is given, a gateway, and an ADMIN key with `scopes` per workspace (labelled a, b, ...)."""
+    settings = {"connections": connections or {}, **({"webhooks": webhooks} if webhooks is not None else {})}
+    async with isolated_stack() as stack:
+        services: dict[str, ServiceRuntime] = {}
+        edge: HooksEdge | None = None
+        try:
+            for name, own in settings.items():
+                services[name] = await _START[name](stack, **own)
+            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
+                keys = {chr(ord("a") + i): await admin_key(stack, name, scopes) for i, name in enumerate(workspaces)}
+                edge = HooksEdge(gateway.url, http, stack, keys, services, settings)
+                yield edge
+        finally:
+            for service in (edge.services if edge else services).values():
+                await service.stop()
+
+
+async def arrivals(hook: Receiver, at_least: int, event_type: str | None = None) -> list[Received]:
+    """What `hook` received (of `event_type`, when given) once `at_least` of it arrived (or after 20 s)."""
+    for _ in range(200):
+        if len(hook.of_type(event_type) if event_type else hook.received) >= at_least:
+            break
+        await asyncio.sleep(0.1)
+    return hook.of_type(event_type) if event_type else hook.received

@@ -16,21 +16,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from conftest import Stack, isolated_stack, start_connections, start_gateway
 from connections_contracts import provider_webhooks as pw
-from junction_common.envelope import utcnow
-from junction_common.identity import IdentityStore
-from junction_common.mongo import create_client
-from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import free_port
-from junction_common.workspaces import create_workspace
+from tests.connections_stack import HooksEdge, hooks_edge
 from tests.simulators.manifests import write_manifest
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -118,54 +112,23 @@ async def hooks_provider() -> AsyncIterator[HooksProvider]:
         await runner.cleanup()
 
 
-@dataclass
-class Edge:
-    url: str
-    http: aiohttp.ClientSession
-    service: ServiceRuntime
-    sim: HooksProvider
-    keys: dict[str, str]  # workspace label -> key
-
-    async def call(self, method: str, path: str, body: Any = None, who: str = "a") -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {self.keys[who]}"}
-        async with self.http.request(method, self.url + path, json=body, headers=headers) as resp:
-            return resp.status, await resp.json()
-
-    async def deliver(self, incoming_url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
-        """POST as the provider would: the raw body, its own headers, no Junction credential."""
-        path = urlsplit(incoming_url).path
-        async with self.http.post(self.url + path, data=body, headers=headers) as resp:
-            return resp.status, await resp.json(content_type=None)
-
-
-async def _key(stack: Stack, name: str) -> str:
-    settings = stack.gateway
-    workspace, _ = await create_workspace(settings, name, "business")
-    client = create_client(settings)
-    try:
-        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        return await store.create_key(workspace["_id"], "hooks", "ADMIN", SCOPES, utcnow())
-    finally:
-        await client.close()
+@pytest_asyncio.fixture(scope="module")
+async def sim() -> AsyncIterator[HooksProvider]:
+    async with hooks_provider() as running:
+        yield running
 
 
 @pytest_asyncio.fixture(scope="module")
-async def edge(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Edge]:
+async def edge(tmp_path_factory: pytest.TempPathFactory, sim: HooksProvider) -> AsyncIterator[HooksEdge]:
     folder = Path(tmp_path_factory.mktemp("hooks")) / "providers"
-    async with isolated_stack() as stack, hooks_provider() as sim:
-        write_manifest(folder, sim.manifest())
-        write_manifest(folder, signed_by_connection_manifest(sim.url))
-        service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8")
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                running = Edge(gateway.url, http, service, sim, {"a": await _key(stack, "A"),
-                                                                 "b": await _key(stack, "B")})
-                status, body = await running.call("POST", f"/connect/v1/providers/{HOOKS_TYPE}/connect",
-                                                  {"credentials": {"apiKey": sim.api_key}})
-                assert status == 201 and body["data"]["status"] == "CONNECTED", body
-                yield running
-        finally:
-            await service.stop()
+    write_manifest(folder, sim.manifest())
+    write_manifest(folder, signed_by_connection_manifest(sim.url))
+    connections = {"provider_dirs": str(folder), "provider_allow_networks": "127.0.0.0/8"}
+    async with hooks_edge(("A", "B"), SCOPES, connections=connections) as running:
+        status, body = await running.call("POST", f"/connect/v1/providers/{HOOKS_TYPE}/connect",
+                                          {"credentials": {"apiKey": sim.api_key}})
+        assert status == 201 and body["data"]["status"] == "CONNECTED", body
+        yield running
 
 
 def stripe_headers(secret: str, body: bytes, at: int | None = None) -> dict[str, str]:
@@ -174,11 +137,12 @@ def stripe_headers(secret: str, body: bytes, at: int | None = None) -> dict[str,
     return {"Stripe-Signature": f"t={at},v1={signature}", "Content-Type": "application/json"}
 
 
-async def deliveries(edge: Edge, subscription_id: str, at_least: int = 0) -> list[dict[str, Any]]:
+async def deliveries(edge: HooksEdge, subscription_id: str, at_least: int = 0) -> list[dict[str, Any]]:
     """The deliveries read model (folded from the provider_webhook topic) once it holds `at_least` rows."""
     rows: list[dict[str, Any]] = []
     for _ in range(100):
-        rows = [d async for d in edge.service.db[pw.DELIVERIES].find({"subscription_id": subscription_id})]
+        rows = await edge.services["connections"].db[pw.DELIVERIES].find({"subscription_id": subscription_id}) \
+            .to_list()
         if len(rows) >= at_least:
             break
         await _pause()
@@ -191,10 +155,10 @@ async def _pause() -> None:
     await asyncio.sleep(0.1)
 
 
-async def received_events(edge: Edge, subscription_id: str) -> list[dict[str, Any]]:
+async def received_events(edge: HooksEdge, subscription_id: str) -> list[dict[str, Any]]:
     """Every `provider_webhook.received` event of the subscription in the service's event store."""
     found = []
-    async for commit in edge.service.db["event_commits"].find({}):
+    async for commit in edge.services["connections"].db["event_commits"].find({}):
         for event in commit.get("events", []):
             if event.get("type") == "provider_webhook.received" and \
                     event.get("data", {}).get("subscription_id") == subscription_id:
@@ -202,12 +166,13 @@ async def received_events(edge: Edge, subscription_id: str) -> list[dict[str, An
     return found
 
 
-async def subscribe(edge: Edge, provider: str, body: dict[str, Any], who: str = "a") -> tuple[int, Any]:
+async def subscribe(edge: HooksEdge, provider: str, body: dict[str, Any], who: str = "a") -> tuple[int, Any]:
     return await edge.call("POST", f"/connect/v1/webhooks/{provider}/subscribe", body, who)
 
 
-async def test_an_api_subscription_is_registered_and_its_deliveries_recorded_once(edge: Edge) -> None:
-    before = len(edge.sim.seen)
+async def test_an_api_subscription_is_registered_and_its_deliveries_recorded_once(
+        edge: HooksEdge, sim: HooksProvider) -> None:
+    before = len(sim.seen)
     status, body = await subscribe(edge, HOOKS_TYPE, {"url": "https://example.com/mine", "events": ["invoice.paid"]})
     assert status == 201 and body["success"] is True, body
     sub = body["data"]
@@ -215,19 +180,19 @@ async def test_an_api_subscription_is_registered_and_its_deliveries_recorded_onc
         "api", "we_1", ["invoice.paid"], "ACTIVE")
     assert sub["signing"] == {"scheme": "stripe", "header": "Stripe-Signature", "secretSource": "provider"}
     incoming = sub["incomingUrl"]
-    method, path, authorization, sent = edge.sim.seen[before]
-    assert (method, path, authorization) == ("POST", "/webhook_endpoints", f"Bearer {edge.sim.api_key}")
+    method, path, authorization, sent = sim.seen[before]
+    assert (method, path, authorization) == ("POST", "/webhook_endpoints", f"Bearer {sim.api_key}")
     assert dict(parse_qsl(sent.decode())) == {"url": incoming, "enabled_events[]": "invoice.paid"}
-    assert edge.sim.secret not in json.dumps(body)
+    assert sim.secret not in json.dumps(body)
 
     event = json.dumps({"id": "evt_1", "type": "invoice.paid", "data": {"object": {"id": "in_1"}}}).encode()
-    status, answer = await edge.deliver(incoming, event, stripe_headers(edge.sim.secret, event))
+    status, answer = await edge.deliver(incoming, event, stripe_headers(sim.secret, event))
     assert status == 202 and answer["data"]["duplicate"] is False, answer
     assert (answer["data"]["deliveryId"], answer["data"]["eventType"]) == ("evt_1", "invoice.paid")
-    status, again = await edge.deliver(incoming, event, stripe_headers(edge.sim.secret, event))
+    status, again = await edge.deliver(incoming, event, stripe_headers(sim.secret, event))
     assert status == 202 and again["data"]["duplicate"] is True, again
     other = json.dumps({"id": "evt_2", "type": "customer.created"}).encode()  # not among the subscribed events
-    status, skipped = await edge.deliver(incoming, other, stripe_headers(edge.sim.secret, other))
+    status, skipped = await edge.deliver(incoming, other, stripe_headers(sim.secret, other))
     assert status == 202 and skipped["data"]["ignored"] is True, skipped
 
     rows = await deliveries(edge, sub["id"], at_least=1)
@@ -237,47 +202,47 @@ async def test_an_api_subscription_is_registered_and_its_deliveries_recorded_onc
 
     status, listed = await edge.call("GET", f"/connect/v1/webhooks/{HOOKS_TYPE}/subscriptions")
     assert status == 200 and [s["id"] for s in listed["data"]] == [sub["id"]], listed
-    assert "incomingUrl" not in listed["data"][0] and edge.sim.secret not in json.dumps(listed)
+    assert "incomingUrl" not in listed["data"][0] and sim.secret not in json.dumps(listed)
 
 
-async def test_a_bad_or_stale_signature_is_refused_and_nothing_recorded(edge: Edge) -> None:
+async def test_a_bad_or_stale_signature_is_refused_and_nothing_recorded(edge: HooksEdge, sim: HooksProvider) -> None:
     status, body = await subscribe(edge, HOOKS_TYPE, {"url": "https://example.com/mine"})
     assert status == 201, body
     sub = body["data"]
     assert sub["events"] == ["invoice.paid", "customer.created"]
     event = json.dumps({"id": "evt_bad", "type": "customer.created"}).encode()
-    cases = [stripe_headers("whsec_wrong", event), stripe_headers(edge.sim.secret, event, at=int(time.time()) - 3600),
+    cases = [stripe_headers("whsec_wrong", event), stripe_headers(sim.secret, event, at=int(time.time()) - 3600),
              {"Content-Type": "application/json"}]
     for headers in cases:
         status, answer = await edge.deliver(sub["incomingUrl"], event, headers)
         assert status == 401 and answer["error"]["code"] == "UNAUTHORIZED", answer
     tampered = event.replace(b"evt_bad", b"evt_bae")
-    status, answer = await edge.deliver(sub["incomingUrl"], tampered, stripe_headers(edge.sim.secret, event))
+    status, answer = await edge.deliver(sub["incomingUrl"], tampered, stripe_headers(sim.secret, event))
     assert status == 401 and answer["error"]["details"]["reason"] == "bad_signature", answer
     for wrong in (sub["incomingUrl"] + "x", sub["incomingUrl"].rsplit("/", 1)[0] + "/short"):
-        status, answer = await edge.deliver(wrong, event, stripe_headers(edge.sim.secret, event))
+        status, answer = await edge.deliver(wrong, event, stripe_headers(sim.secret, event))
         assert status == 401 and answer["error"]["details"]["reason"] == "unknown_token", answer
-    status, answer = await edge.deliver(sub["incomingUrl"], event, stripe_headers(edge.sim.secret, event))
+    status, answer = await edge.deliver(sub["incomingUrl"], event, stripe_headers(sim.secret, event))
     assert status == 202, answer  # the same delivery, rightly signed, is taken
     assert len(await deliveries(edge, sub["id"], at_least=1)) == 1
     assert len(await received_events(edge, sub["id"])) == 1
 
 
-async def test_delete_unregisters_at_the_provider_and_closes_the_url(edge: Edge) -> None:
+async def test_delete_unregisters_at_the_provider_and_closes_the_url(edge: HooksEdge, sim: HooksProvider) -> None:
     status, body = await subscribe(edge, HOOKS_TYPE, {"url": "https://example.com/mine"})
     assert status == 201, body
     sub = body["data"]
     hook_id = sub["providerWebhookId"]
-    assert hook_id in edge.sim.endpoints
+    assert hook_id in sim.endpoints
     status, answer = await edge.call("DELETE", f"/connect/v1/webhooks/{HOOKS_TYPE}/subscriptions/{sub['id']}", who="b")
     assert status == 404, answer  # another workspace's subscription is not found
     status, answer = await edge.call("DELETE", f"/connect/v1/webhooks/{HOOKS_TYPE}/subscriptions/{sub['id']}")
     assert status == 200 and answer["data"]["deleted"] is True and answer["data"]["status"] == "DELETED", answer
-    assert hook_id not in edge.sim.endpoints and edge.sim.seen[-1][:2] == ("DELETE", f"/webhook_endpoints/{hook_id}")
+    assert hook_id not in sim.endpoints and sim.seen[-1][:2] == ("DELETE", f"/webhook_endpoints/{hook_id}")
     status, listed = await edge.call("GET", f"/connect/v1/webhooks/{HOOKS_TYPE}/subscriptions")
     assert sub["id"] not in [s["id"] for s in listed["data"]]
     event = json.dumps({"id": "evt_late", "type": "invoice.paid"}).encode()
-    status, answer = await edge.deliver(sub["incomingUrl"], event, stripe_headers(edge.sim.secret, event))
+    status, answer = await edge.deliver(sub["incomingUrl"], event, stripe_headers(sim.secret, event))
     assert status == 401, answer
     status, answer = await edge.call("DELETE", f"/connect/v1/webhooks/{HOOKS_TYPE}/subscriptions/{sub['id']}")
     assert status == 404, answer
@@ -291,7 +256,7 @@ def slack_headers(body: bytes, at: int | None = None) -> dict[str, str]:
 
 
 async def test_a_manual_provider_answers_the_url_to_paste_and_verifies_with_the_given_secret(
-        edge: Edge, capfd: pytest.CaptureFixture[str]) -> None:
+        edge: HooksEdge, capfd: pytest.CaptureFixture[str]) -> None:
     status, body = await subscribe(edge, "slack", {"url": "https://example.com/slack"})
     assert status == 422 and body["error"]["details"]["pointer"] == "/signingSecret", body
     status, body = await subscribe(edge, "slack", {"url": "https://example.com/slack", "events": ["nope"]})
@@ -319,9 +284,10 @@ async def test_a_manual_provider_answers_the_url_to_paste_and_verifies_with_the_
     assert SLACK_SECRET not in logged
 
 
-async def test_a_secret_the_connection_holds_verifies_until_it_is_disconnected(edge: Edge) -> None:
+async def test_a_secret_the_connection_holds_verifies_until_it_is_disconnected(
+        edge: HooksEdge, sim: HooksProvider) -> None:
     status, body = await edge.call("POST", f"/connect/v1/providers/{SIGNED_TYPE}/connect",
-                                   {"credentials": {"apiKey": edge.sim.api_key, "webhookSecret": CONNECTION_SECRET}})
+                                   {"credentials": {"apiKey": sim.api_key, "webhookSecret": CONNECTION_SECRET}})
     assert status == 201, body
     status, body = await subscribe(edge, SIGNED_TYPE, {"url": "https://example.com/signed"})
     assert status == 201 and body["data"]["signing"]["secretSource"] == "connection", body

@@ -16,15 +16,13 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from conftest import Stack, isolated_stack, start_connections, start_flows, start_gateway, start_webhooks
+from conftest import Stack, isolated_stack, start_connections, start_flows, start_gateway
 from connections.projections.provider_webhooks import apply_subscription
 from connections.projections.tenant_integrations import apply_tenant_integration
 from connections_contracts import provider_webhooks as pw
@@ -32,11 +30,10 @@ from connections_contracts import tenant_integrations as ti
 from flows.projections.triggers import apply_trigger
 from flows_contracts import triggers as tx
 from junction_common.cli.main import main as cli_main
-from junction_common.envelope import EventEnvelope, utcnow
-from junction_common.identity import IdentityStore
-from junction_common.mongo import create_client
+from junction_common.envelope import EventEnvelope
 from junction_common.service import ServiceRuntime
 from junction_common.workspaces import create_workspace
+from tests.connections_stack import HooksEdge, arrivals, hooks_edge
 from tests.receivers import Received, Receiver, receiver
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
 from tests.tenant_stack import SCOPES
@@ -53,65 +50,22 @@ SETTINGS_SCHEMA = {"type": "object", "additionalProperties": False, "required": 
 KEYS_SCOPES = [*SCOPES, "webhooks.view", "webhooks.write"]
 
 
-@dataclass
-class Edge:
-    url: str
-    http: aiohttp.ClientSession
-    stack: Stack
-    key: str
-    api: ApiKeyProvider
-    services: dict[str, ServiceRuntime]
-
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        async with self.http.request(method, self.url + path, json=body,
-                                     headers={"Authorization": f"Bearer {self.key}"}) as resp:
-            return resp.status, await resp.json()
-
-    async def deliver(self, incoming_url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
-        async with self.http.post(self.url + urlsplit(incoming_url).path, data=body, headers=headers) as resp:
-            return resp.status, await resp.json(content_type=None)
-
-    async def restart(self, keys: str, active: str) -> None:
-        """Both secret-holding services stopped and started again with these vault keys."""
-        for service in self.services.values():
-            await service.stop()
-        vault = {"vault_keys": keys, "vault_active_key": active}
-        self.services["connections"] = await start_connections(self.stack, provider_allow_networks="127.0.0.0/8",
-                                                               **vault)
-        self.services["webhooks"] = await start_webhooks(self.stack, **vault)
-
-
-async def _key(stack: Stack) -> str:
-    settings = stack.gateway
-    workspace, _ = await create_workspace(settings, "Rotating", "business")
-    client = create_client(settings)
-    try:
-        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        return await store.create_key(workspace["_id"], "ops", "ADMIN", KEYS_SCOPES, utcnow())
-    finally:
-        await client.close()
+@pytest.fixture
+async def api() -> AsyncIterator[ApiKeyProvider]:
+    async with api_key_provider() as running:
+        yield running
 
 
 @pytest.fixture
-async def edge() -> AsyncIterator[Edge]:
-    async with isolated_stack() as stack, api_key_provider() as api:
-        vault = {"vault_keys": K1, "vault_active_key": "k1"}
-        services = {"connections": await start_connections(stack, provider_allow_networks="127.0.0.0/8", **vault),
-                    "webhooks": await start_webhooks(stack, **vault)}
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                yield Edge(gateway.url, http, stack, await _key(stack), api, services)
-        finally:
-            for service in services.values():
-                await service.stop()
+async def edge(api: ApiKeyProvider) -> AsyncIterator[HooksEdge]:
+    vault = {"vault_keys": K1, "vault_active_key": "k1"}
+    async with hooks_edge(("Rotating",), KEYS_SCOPES, webhooks=vault,
+                          connections={"provider_allow_networks": "127.0.0.0/8", **vault}) as running:
+        yield running
 
 
 async def arrived(hook: Receiver, at_least: int, kind: str) -> list[Received]:
-    for _ in range(200):
-        if len(hook.of_type(kind)) >= at_least:
-            break
-        await asyncio.sleep(0.1)
-    got = hook.of_type(kind)
+    got = await arrivals(hook, at_least, kind)
     assert len(got) >= at_least, hook.received
     return got
 
@@ -160,14 +114,15 @@ async def rotate_through_the_cli(stack: Stack, monkeypatch: pytest.MonkeyPatch, 
     return report
 
 
-async def sealed_under_k1(edge: Edge, hook: Receiver, forwarded: Receiver) -> dict[str, Any]:
+async def sealed_under_k1(edge: HooksEdge, api: ApiKeyProvider, hook: Receiver, forwarded: Receiver
+                          ) -> dict[str, Any]:
     """An integration, a forwarding Slack subscription (one delivery forwarded) and an endpoint whose secret was
     rotated with an overlap: every secret sealed under k1."""
     status, body = await edge.call("POST", "/connect/v1/custom-providers",
-                                   {**edge.api.manifest(SIM), "settings_schema": SETTINGS_SCHEMA})
+                                   {**api.manifest(SIM), "settings_schema": SETTINGS_SCHEMA})
     assert status == 201, body
     status, body = await edge.call("POST", "/v1/integrations", {"service": SIM,
-                                                                "settings": {"apiKey": edge.api.api_key}})
+                                                                "settings": {"apiKey": api.api_key}})
     assert status == 201, body
     made: dict[str, Any] = {"integration": body["data"]["id"]}
     status, body = await edge.call("POST", "/connect/v1/webhooks/slack/subscribe",
@@ -189,7 +144,7 @@ async def sealed_under_k1(edge: Edge, hook: Receiver, forwarded: Receiver) -> di
     return made
 
 
-async def assert_every_secret_under(edge: Edge, kid: str) -> None:
+async def assert_every_secret_under(edge: HooksEdge, kid: str) -> None:
     connections, webhooks = edge.services["connections"], edge.services["webhooks"]
     assert await kids(connections, ti.COLLECTION, ("settings_sealed",)) == {kid}
     assert await kids(connections, pw.SUBSCRIPTIONS, pw.SEALED_FIELDS) == {kid}
@@ -198,12 +153,13 @@ async def assert_every_secret_under(edge: Edge, kid: str) -> None:
 
 
 async def test_every_sealed_secret_is_rotated_and_works_under_the_new_key_alone(
-        edge: Edge, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        edge: HooksEdge, api: ApiKeyProvider, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     async with receiver() as hook, receiver("/forwarded") as forwarded:
-        made = await sealed_under_k1(edge, hook, forwarded)
+        made = await sealed_under_k1(edge, api, hook, forwarded)
         await assert_every_secret_under(edge, "k1")
 
-        await edge.restart(f"{K1},{K2}", "k2")  # both keys: nothing stops working
+        await edge.restart(vault_keys=f"{K1},{K2}", vault_active_key="k2")  # both keys: nothing stops working
         report = await rotate_through_the_cli(edge.stack, monkeypatch, capsys)
         cx_kinds, wh_kinds = report["connections"]["kinds"], report["webhooks"]["kinds"]
         assert report["connections"]["active_key"] == report["webhooks"]["active_key"] == "k2", report
@@ -217,10 +173,10 @@ async def test_every_sealed_secret_is_rotated_and_works_under_the_new_key_alone(
         await replayed_alike(connections, pw.SUBSCRIPTIONS, apply_subscription)
         await replayed_alike(webhooks, wh.ENDPOINTS, apply_endpoint)
 
-        await edge.restart(K2, "k2")  # the old key is gone
+        await edge.restart(vault_keys=K2, vault_active_key="k2")  # the old key is gone
         status, body = await edge.call("POST", f"/v1/integrations/{made['integration']}/test")
         assert status == 200 and body["data"]["success"] is True and body["data"]["status"] == "CONNECTED", body
-        assert edge.api.requests[-1].headers["Authorization"] == f"Bearer {edge.api.api_key}"
+        assert api.requests[-1].headers["Authorization"] == f"Bearer {api.api_key}"
 
         event = slack_event("EvAfterRotation")
         status, answer = await edge.deliver(made["subscription"]["incomingUrl"], event, slack_headers(event))

@@ -13,69 +13,25 @@ import hmac
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 import pytest_asyncio
 from standardwebhooks.webhooks import Webhook
 
-from conftest import Stack, isolated_stack, start_connections, start_gateway, start_webhooks
-from junction_common.envelope import utcnow
-from junction_common.identity import IdentityStore
-from junction_common.mongo import create_client
-from junction_common.service import ServiceRuntime
-from junction_common.workspaces import create_workspace
-from tests.receivers import Receiver, receiver
+from tests.connections_stack import HooksEdge, arrivals, hooks_edge
+from tests.receivers import receiver
 from webhooks_contracts import declarations as wh
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
-SCOPES = ["providers.view", "providers.write", "webhooks.view", "webhooks.write"]
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
-@dataclass
-class Edge:
-    url: str
-    http: aiohttp.ClientSession
-    webhooks: ServiceRuntime
-    key: str
-
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        async with self.http.request(method, self.url + path, json=body,
-                                     headers={"Authorization": f"Bearer {self.key}"}) as resp:
-            return resp.status, await resp.json()
-
-    async def deliver(self, incoming_url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
-        async with self.http.post(self.url + urlsplit(incoming_url).path, data=body, headers=headers) as resp:
-            return resp.status, await resp.json(content_type=None)
-
-
-async def _key(stack: Stack) -> str:
-    settings = stack.gateway
-    workspace, _ = await create_workspace(settings, "Forwarding", "business")
-    client = create_client(settings)
-    try:
-        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        return await store.create_key(workspace["_id"], "fwd", "ADMIN", SCOPES, utcnow())
-    finally:
-        await client.close()
-
-
 @pytest_asyncio.fixture(scope="module")
-async def edge() -> AsyncIterator[Edge]:
-    async with isolated_stack() as stack:
-        connections = await start_connections(stack)
-        webhooks = await start_webhooks(stack, webhook_retry_schedule="0,0.5,2,2,2,2,2,2,2,2")
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                yield Edge(gateway.url, http, webhooks, await _key(stack))
-        finally:
-            await webhooks.stop()
-            await connections.stop()
+async def edge() -> AsyncIterator[HooksEdge]:
+    async with hooks_edge(("Forwarding",), webhooks={"webhook_retry_schedule": "0,0.5,2,2,2,2,2,2,2,2"}) as running:
+        yield running
 
 
 def slack_headers(body: bytes, secret: str = SLACK_SECRET) -> dict[str, str]:
@@ -90,7 +46,7 @@ def slack_event(event_id: str) -> bytes:
                        "event": {"type": "message", "text": f"hello {event_id}"}}).encode()
 
 
-async def subscribe(edge: Edge, url: str) -> dict[str, Any]:
+async def subscribe(edge: HooksEdge, url: str) -> dict[str, Any]:
     async with edge.http.post(edge.url + "/connect/v1/webhooks/slack/subscribe",
                               json={"url": url, "signingSecret": SLACK_SECRET},
                               headers={"Authorization": f"Bearer {edge.key}"}) as resp:
@@ -100,19 +56,11 @@ async def subscribe(edge: Edge, url: str) -> dict[str, Any]:
     return dict(body["data"])
 
 
-async def arrivals(hook: Receiver, at_least: int) -> list[Any]:
-    for _ in range(150):
-        if len(hook.received) >= at_least:
-            break
-        await asyncio.sleep(0.1)
-    return hook.received
-
-
-async def forwarded_log(edge: Edge, subscription_id: str, settled: int) -> list[dict[str, Any]]:
+async def forwarded_log(edge: HooksEdge, subscription_id: str, settled: int) -> list[dict[str, Any]]:
     """The webhooks service's delivery log rows of the subscription once `settled` of them succeeded."""
     rows: list[dict[str, Any]] = []
     for _ in range(150):
-        rows = await edge.webhooks.db[wh.DELIVERIES].find({"webhook_id": subscription_id}).to_list()
+        rows = await edge.services["webhooks"].db[wh.DELIVERIES].find({"webhook_id": subscription_id}).to_list()
         if sum(r["status"] == "succeeded" for r in rows) >= settled:
             break
         await asyncio.sleep(0.1)
@@ -120,7 +68,7 @@ async def forwarded_log(edge: Edge, subscription_id: str, settled: int) -> list[
 
 
 async def test_a_verified_delivery_reaches_the_subscriber_once_signed(
-        edge: Edge, capfd: pytest.CaptureFixture[str]) -> None:
+        edge: HooksEdge, capfd: pytest.CaptureFixture[str]) -> None:
     async with receiver() as hook:
         sub = await subscribe(edge, hook.url)
         secret = sub["forwardingSecret"]
@@ -150,7 +98,7 @@ async def test_a_verified_delivery_reaches_the_subscriber_once_signed(
         assert "provider_webhook_forward_queued" in logged.out and secret not in logged.out + logged.err
 
 
-async def test_a_delivery_the_subscriber_refuses_is_retried_with_the_same_id(edge: Edge) -> None:
+async def test_a_delivery_the_subscriber_refuses_is_retried_with_the_same_id(edge: HooksEdge) -> None:
     async with receiver() as hook:
         hook.script = [(500, {})]
         sub = await subscribe(edge, hook.url)
@@ -166,7 +114,7 @@ async def test_a_delivery_the_subscriber_refuses_is_retried_with_the_same_id(edg
             Webhook(sub["forwardingSecret"]).verify(arrived.body, {k.lower(): v for k, v in arrived.headers.items()})
 
 
-async def test_a_refused_delivery_forwards_nothing(edge: Edge) -> None:
+async def test_a_refused_delivery_forwards_nothing(edge: HooksEdge) -> None:
     async with receiver() as hook:
         sub = await subscribe(edge, hook.url)
         forged = slack_event("EvForged")
@@ -181,7 +129,7 @@ async def test_a_refused_delivery_forwards_nothing(edge: Edge) -> None:
         assert [r.json["data"]["delivery_id"] for r in got] == ["EvAfterForged"]
 
 
-async def test_a_deleted_subscription_forwards_no_more(edge: Edge) -> None:
+async def test_a_deleted_subscription_forwards_no_more(edge: HooksEdge) -> None:
     async with receiver() as hook:
         hook.status = 500  # every attempt fails: the delivery waits for its retries
         sub = await subscribe(edge, hook.url)
@@ -193,14 +141,14 @@ async def test_a_deleted_subscription_forwards_no_more(edge: Edge) -> None:
         assert status == 200, answer
         rows: list[dict[str, Any]] = []
         for _ in range(150):
-            rows = await edge.webhooks.db[wh.DELIVERIES].find({"webhook_id": sub["id"]}).to_list()
+            rows = await edge.services["webhooks"].db[wh.DELIVERIES].find({"webhook_id": sub["id"]}).to_list()
             if rows and rows[0]["status"] in ("cancelled", "failed"):
                 break
             await asyncio.sleep(0.1)
         assert [r["status"] for r in rows] == ["cancelled"], rows
 
 
-async def test_a_private_address_is_never_contacted(edge: Edge) -> None:
+async def test_a_private_address_is_never_contacted(edge: HooksEdge) -> None:
     """The subscriber's url goes through the webhooks service's address policy at every attempt (test env: only
     loopback is admitted), so an internal address is refused, logged and retried, never reached."""
     sub = await subscribe(edge, "http://10.255.255.1/hook")
@@ -209,7 +157,7 @@ async def test_a_private_address_is_never_contacted(edge: Edge) -> None:
     assert status == 202, answer
     rows: list[dict[str, Any]] = []
     for _ in range(150):
-        rows = await edge.webhooks.db[wh.DELIVERIES].find({"webhook_id": sub["id"]}).to_list()
+        rows = await edge.services["webhooks"].db[wh.DELIVERIES].find({"webhook_id": sub["id"]}).to_list()
         if rows and rows[0]["attempt_count"] >= 1:
             break
         await asyncio.sleep(0.1)

@@ -9,75 +9,32 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 import pytest_asyncio
 
-from conftest import Stack, isolated_stack, start_connections, start_gateway
-from junction_common.envelope import utcnow
-from junction_common.identity import IdentityStore
-from junction_common.mongo import create_client
-from junction_common.workspaces import create_workspace
+from tests.connections_stack import HooksEdge, hooks_edge
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
-SCOPES = ["providers.view", "providers.write", "webhooks.view", "webhooks.write"]
 APP_SECRET = "meta-app-secret-0123456789"
 
 
-@dataclass
-class Edge:
-    url: str
-    http: aiohttp.ClientSession
-    key: str
-
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        async with self.http.request(method, self.url + path, json=body,
-                                     headers={"Authorization": f"Bearer {self.key}"}) as resp:
-            return resp.status, await resp.json()
-
-    async def provider(self, method: str, incoming_url: str, params: dict[str, str] | None = None,
-                       body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[int, str, Any]:
-        """A call as the provider makes it: no Junction credential."""
-        async with self.http.request(method, self.url + urlsplit(incoming_url).path, params=params, data=body,
-                                     headers=headers or {}) as resp:
-            return resp.status, await resp.text(), resp.headers
-
-
-async def _key(stack: Stack) -> str:
-    settings = stack.gateway
-    workspace, _ = await create_workspace(settings, "Handshakes", "business")
-    client = create_client(settings)
-    try:
-        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        return await store.create_key(workspace["_id"], "hs", "ADMIN", SCOPES, utcnow())
-    finally:
-        await client.close()
-
-
 @pytest_asyncio.fixture(scope="module")
-async def edge() -> AsyncIterator[Edge]:
-    async with isolated_stack() as stack:
-        connections = await start_connections(stack)
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                yield Edge(gateway.url, http, await _key(stack))
-        finally:
-            await connections.stop()
+async def edge() -> AsyncIterator[HooksEdge]:
+    async with hooks_edge(("Handshakes",)) as running:
+        yield running
 
 
-async def subscribe(edge: Edge, provider: str, body: dict[str, Any]) -> dict[str, Any]:
+async def subscribe(edge: HooksEdge, provider: str, body: dict[str, Any]) -> dict[str, Any]:
     status, answer = await edge.call("POST", f"/connect/v1/webhooks/{provider}/subscribe",
                                      {"url": "https://example.com/mine", **body})
     assert status == 201, answer
     return dict(answer["data"])
 
 
-async def test_meta_lead_ads_challenge_is_answered_with_the_verify_token(edge: Edge) -> None:
+async def test_meta_lead_ads_challenge_is_answered_with_the_verify_token(edge: HooksEdge) -> None:
     sub = await subscribe(edge, "meta_lead_ads", {"signingSecret": APP_SECRET, "config": {"verifyToken": "my-vt"}})
     query = {"hub.mode": "subscribe", "hub.verify_token": "my-vt", "hub.challenge": "1158201444"}
     status, text, _ = await edge.provider("GET", sub["incomingUrl"], query)
@@ -96,7 +53,7 @@ async def test_meta_lead_ads_challenge_is_answered_with_the_verify_token(edge: E
     assert status == 202, text
 
 
-async def test_whatsapp_gets_a_verify_token_made_for_it_shown_once(edge: Edge) -> None:
+async def test_whatsapp_gets_a_verify_token_made_for_it_shown_once(edge: HooksEdge) -> None:
     sub = await subscribe(edge, "whatsapp_business", {"signingSecret": APP_SECRET})
     verify_token = sub["config"]["verifyToken"]
     assert len(verify_token) >= 24
@@ -107,7 +64,7 @@ async def test_whatsapp_gets_a_verify_token_made_for_it_shown_once(edge: Edge) -
     assert status == 200 and verify_token not in json.dumps(listed), listed
 
 
-async def test_dropbox_challenge_is_echoed_as_text(edge: Edge) -> None:
+async def test_dropbox_challenge_is_echoed_as_text(edge: HooksEdge) -> None:
     sub = await subscribe(edge, "dropbox", {"signingSecret": APP_SECRET})
     status, text, headers = await edge.provider("GET", sub["incomingUrl"], {"challenge": "dbx-challenge-7"})
     assert (status, text) == (200, "dbx-challenge-7")
@@ -119,7 +76,7 @@ async def test_dropbox_challenge_is_echoed_as_text(edge: Edge) -> None:
     assert status == 404  # Slack makes no GET handshake
 
 
-async def test_asana_hook_secret_is_echoed_kept_and_verifies_deliveries(edge: Edge) -> None:
+async def test_asana_hook_secret_is_echoed_kept_and_verifies_deliveries(edge: HooksEdge) -> None:
     sub = await subscribe(edge, "asana", {})
     assert sub["signing"]["secretSource"] == "handshake"
     event = json.dumps({"events": [{"action": "changed", "resource": {"gid": "12", "resource_type": "task"}}]})
