@@ -6,51 +6,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from conftest import Stack, create_workspace, isolated_stack, start_gateway, start_sync
+from conftest import Stack
 from junction_common.envelope import EventEnvelope, utcnow
-from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import eventually
 from sync import topics
 from sync.tables.writer import TableWriter, table_target
 from sync_contracts import declarations as decl
-from tests.api import call
+from tests.sync_edge import SyncEdge, sync_edge
 
 pytestmark = pytest.mark.integration
 
 
-@dataclass
-class Env:
-    url: str
-    key: str
-    other: str
-    workspace_id: str
-    stack: Stack
-    sync: ServiceRuntime
-    http: aiohttp.ClientSession
-
-    async def call(self, method: str, path: str, body: Any = None, key: str | None = None) -> tuple[int, Any]:
-        return await call(self.http, method, self.url + path, key or self.key, body)
-
-
 @pytest_asyncio.fixture(scope="module")
-async def env() -> AsyncIterator[Env]:
-    async with isolated_stack() as stack:
-        sync = await start_sync(stack)
-        workspace_id, key = await create_workspace(stack.gateway, "Records A", plan="business")
-        _, other = await create_workspace(stack.gateway, "Records B", plan="business")
-        try:
-            async with start_gateway(stack.gateway) as gw, aiohttp.ClientSession() as http:
-                yield Env(gw.url + "/connect/v1", key, other, workspace_id, stack, sync, http)
-        finally:
-            await sync.stop()
+async def env() -> AsyncIterator[SyncEdge]:
+    async with sync_edge("Records") as edge:
+        yield edge
 
 
 async def published(stack: Stack, enough: Callable[[list[dict[str, Any]]], bool],
@@ -71,7 +47,7 @@ async def published(stack: Stack, enough: Callable[[list[dict[str, Any]]], bool]
     raise AssertionError(f"not published: {[e['type'] for e in seen]}")
 
 
-async def test_imports_are_records_listed_searched_and_summarised(env: Env) -> None:
+async def test_imports_are_records_listed_searched_and_summarised(env: SyncEdge) -> None:
     items = [{"id": "c1", "name": "Ada Lovelace"}, {"id": "c2", "name": "Alan Turing"}, {"name": "no id"}]
     status, body = await env.call("POST", "/records/import", {"resourceType": "contact", "provider": "hubspot",
                                                               "records": items, "primaryKey": ["id"]})
@@ -97,7 +73,7 @@ async def test_imports_are_records_listed_searched_and_summarised(env: Env) -> N
         ("contact", "hubspot", 2), ("invoice", None, 2)}
 
 
-async def test_sync_batches_are_records_and_a_replay_reemits_and_rewrites_the_row(env: Env) -> None:
+async def test_sync_batches_are_records_and_a_replay_reemits_and_rewrites_the_row(env: SyncEdge) -> None:
     writer = env.sync.component(TableWriter)
     target = table_target({"id": "conn_r", "name": "CRM", "type": "junction_sim_crm"}, "deals")
     await writer.write_batch(env.workspace_id, target, [{"id": 1, "title": "Big"}, {"id": 2, "title": "Small"}],
@@ -123,7 +99,7 @@ async def test_sync_batches_are_records_and_a_replay_reemits_and_rewrites_the_ro
                 and e["data"]["record"]["id"] == record["id"]}) == 1
 
 
-async def test_a_deleted_record_is_gone_and_its_deletion_published(env: Env) -> None:
+async def test_a_deleted_record_is_gone_and_its_deletion_published(env: SyncEdge) -> None:
     status, body = await env.call("POST", "/records/import", {"resourceType": "note", "records": [{"t": "x"}]})
     rid = body["data"]["ids"][0]
     status, body = await env.call("DELETE", f"/records/{rid}")
@@ -134,7 +110,7 @@ async def test_a_deleted_record_is_gone_and_its_deletion_published(env: Env) -> 
     assert next(e for e in events if e["type"] == "record.deleted")["data"]["record"]["id"] == rid
 
 
-async def test_a_workspace_sees_only_its_own_records(env: Env) -> None:
+async def test_a_workspace_sees_only_its_own_records(env: SyncEdge) -> None:
     status, body = await env.call("POST", "/records/import", {"resourceType": "secret", "records": [{"v": 1}]})
     rid = body["data"]["ids"][0]
     for method, path in [("GET", f"/records/{rid}"), ("DELETE", f"/records/{rid}"),
@@ -149,7 +125,7 @@ async def test_a_workspace_sees_only_its_own_records(env: Env) -> None:
     assert status == 200
 
 
-async def test_an_inbound_provider_webhook_is_one_record(env: Env) -> None:
+async def test_an_inbound_provider_webhook_is_one_record(env: SyncEdge) -> None:
     """A delivery the connections service accepted (`provider_webhook.received` on its topic), delivered twice."""
     event = EventEnvelope(type="provider_webhook.received", stream_id="pwd_1", version=1,
                           workspace_id=env.workspace_id, occurred_at=utcnow(), command_id="c", correlation_id="c",

@@ -7,54 +7,28 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
-import aiohttp
 import pytest
 import pytest_asyncio
 
-from conftest import create_workspace, isolated_stack, start_gateway, start_sync
 from junction_common.envelope import EventEnvelope
 from junction_common.projections.runner import ProjectionWriter
-from junction_common.service import ServiceRuntime
 from junction_common.testing.infra import eventually
 from sync.projections.tables import TABLES
 from sync.tables.writer import TableWriter, table_target
-from tests.api import bearer, call
+from tests.api import bearer
+from tests.sync_edge import SyncEdge, sync_edge
 
 pytestmark = pytest.mark.integration
 
 
-@dataclass
-class Env:
-    url: str
-    key: str  # a business workspace
-    other: str  # another business workspace
-    free: str  # a free workspace
-    workspace_id: str
-    sync: ServiceRuntime
-    http: aiohttp.ClientSession
-
-    async def call(self, method: str, path: str, body: Any = None, key: str | None = None) -> tuple[int, Any]:
-        return await call(self.http, method, self.url + path, key or self.key, body)
-
-
 @pytest_asyncio.fixture(scope="module")
-async def env() -> AsyncIterator[Env]:
-    async with isolated_stack() as stack:
-        sync = await start_sync(stack)
-        workspace_id, key = await create_workspace(stack.gateway, "Tables A", plan="business")
-        _, other = await create_workspace(stack.gateway, "Tables B", plan="business")
-        _, free = await create_workspace(stack.gateway, "Tables Free", plan="free")
-        try:
-            async with start_gateway(stack.gateway) as gw, aiohttp.ClientSession() as http:
-                yield Env(gw.url + "/connect/v1", key, other, free, workspace_id, sync, http)
-        finally:
-            await sync.stop()
+async def env() -> AsyncIterator[SyncEdge]:
+    async with sync_edge("Tables") as edge:
+        yield edge
 
 
-async def test_every_table_operation_at_its_documented_path(env: Env) -> None:
+async def test_every_table_operation_at_its_documented_path(env: SyncEdge) -> None:
     status, body = await env.call("POST", "/tables", {"name": "Leads", "primaryKey": ["email"],
                                                       "columns": [{"name": "email", "type": "string"}]})
     assert status == 201, body
@@ -93,7 +67,7 @@ async def test_every_table_operation_at_its_documented_path(env: Env) -> None:
     assert status == 404 and body["error"]["code"] == "NOT_FOUND"
 
 
-async def test_rows_filter_sort_and_page(env: Env) -> None:
+async def test_rows_filter_sort_and_page(env: SyncEdge) -> None:
     await env.call("POST", "/tables", {"name": "Deals", "primaryKey": ["id"]})
     rows = [{"id": i, "stage": "won" if i % 3 == 0 else "open", "amount": i * 10, "title": f"Deal {i}"}
             for i in range(1, 31)]
@@ -110,7 +84,7 @@ async def test_rows_filter_sort_and_page(env: Env) -> None:
     assert status == 422 and body["error"]["details"]["column"] == "nope"
 
 
-async def test_types_are_inferred_and_widened_with_each_change_listed(env: Env) -> None:
+async def test_types_are_inferred_and_widened_with_each_change_listed(env: SyncEdge) -> None:
     await env.call("POST", "/tables", {"name": "Metrics", "primaryKey": ["id"]})
     for value in (1, 2.5, "n/a"):
         status, body = await env.call("POST", "/tables/metrics/rows/upsert", {"data": {"id": str(value),
@@ -137,7 +111,7 @@ async def test_types_are_inferred_and_widened_with_each_change_listed(env: Env) 
     assert status == 422 and body["error"]["details"]["column"] == "flag"
 
 
-async def test_a_breaking_change_pauses_the_table_until_approved(env: Env) -> None:
+async def test_a_breaking_change_pauses_the_table_until_approved(env: SyncEdge) -> None:
     writer = env.sync.component(TableWriter)
     target = table_target({"id": "conn_p", "name": "Support (EU)", "variantLabel": "EU",
                            "config": {"schemaChangePolicy": "pause"}}, "tickets")
@@ -166,7 +140,7 @@ async def test_a_breaking_change_pauses_the_table_until_approved(env: Env) -> No
     assert status == 422
 
 
-async def test_import_reports_each_failed_row_and_export_gives_them_back(env: Env) -> None:
+async def test_import_reports_each_failed_row_and_export_gives_them_back(env: SyncEdge) -> None:
     await env.call("POST", "/tables", {"name": "People", "primaryKey": ["id"],
                                        "columns": [{"name": "id", "type": "integer"},
                                                    {"name": "age", "type": "integer"}]})
@@ -187,7 +161,7 @@ async def test_import_reports_each_failed_row_and_export_gives_them_back(env: En
     assert status == 200 and [r["name"] for r in body["data"]["rows"]] == ["Ann", "Dee"]
 
 
-async def test_plan_limits_refuse_with_the_limit_named(env: Env) -> None:
+async def test_plan_limits_refuse_with_the_limit_named(env: SyncEdge) -> None:
     for i in range(10):
         status, body = await env.call("POST", "/tables", {"name": f"T{i}"}, key=env.free)
         assert status == 201, body
@@ -202,7 +176,7 @@ async def test_plan_limits_refuse_with_the_limit_named(env: Env) -> None:
     assert body["data"]["row_count"] == 0
 
 
-async def test_a_workspace_sees_and_changes_only_its_own_tables(env: Env) -> None:
+async def test_a_workspace_sees_and_changes_only_its_own_tables(env: SyncEdge) -> None:
     await env.call("POST", "/tables", {"name": "Secrets", "primaryKey": ["id"]})
     status, body = await env.call("POST", "/tables/secrets/rows", {"data": {"id": 1, "v": "mine"}})
     row_id = body["data"]["id"]
@@ -218,7 +192,7 @@ async def test_a_workspace_sees_and_changes_only_its_own_tables(env: Env) -> Non
     assert [r["data"]["v"] for r in body["data"]] == ["mine"]
 
 
-async def test_the_tables_read_model_rebuilt_from_its_events_is_identical(env: Env) -> None:
+async def test_the_tables_read_model_rebuilt_from_its_events_is_identical(env: SyncEdge) -> None:
     """Every table this module made (created, evolved, held, approved, updated, deleted) folded again from the
     event store into a new collection gives the live documents, document by document."""
     await env.call("POST", "/tables", {"name": "Rebuilt", "primaryKey": ["id"]})
