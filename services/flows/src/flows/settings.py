@@ -19,6 +19,8 @@ class FlowsSettings(JunctionSettings):
     execution_lease_s: float = 15.0
     execution_sweep_s: float = 0.25
     execution_concurrency: int = 2000
+    # How many outside steps of one execution's parallel branches run at once (a round; the rest in the next).
+    execution_parallel_steps: int = 8
     # Where HTTP request steps may go (as the webhooks service's policy): private networks admitted, https only.
     flows_allow_networks: str | None = None
     flows_require_https: bool | None = None

@@ -2,10 +2,11 @@
 
 Starting an execution (`Engine.start`, used by executeWorkflow, testFlow, replay and the `execution.start`
 command) queues a row leased by this engine, then runs it at once in this process. Running is a loop: walk the
-graph (walk.py), run the outside step it stops at with its idempotency key, fold the outcome in, walk again. What
-the walks record is committed before the next outside step runs once an outside step's outcome is among it (so a
-crash repeats at most one call, with the same key), and at a wait and at the end: a flow with one outside step is
-one commit. A delay or a retry that is not due releases the row until then (no worker held); the end commits
+graph (walk.py), run the outside steps it stops at (one per parallel branch, at most `execution_parallel_steps`,
+together) each with its idempotency key, fold the outcomes in, walk again. What the walks record is committed
+before the next outside steps run once an outside step's outcome is among it (so a crash repeats at most one
+round of calls, each with the same key), and at a wait and at the end: a flow with one outside step is one
+commit. A delay or a retry that is not due releases the row until then (no worker held); the end commits
 execution.completed / failed and deletes the row.
 
 Durability: the sweeper renews this engine's leases and claims due rows whose lease expired (a crashed engine's
@@ -24,7 +25,7 @@ from flows.actions.runner import ProviderActions
 from flows.domain.execution import fold
 from flows.engine.commits import CommitLog, ExecutionLog, LostLease
 from flows.engine.runs import RunQueue
-from flows.engine.walk import Finished, RunStep, Wait, Walker, failure_event, success_event
+from flows.engine.walk import Finished, RunStep, RunSteps, Wait, Walker, failure_event, success_event
 from flows.settings import FlowsSettings
 from flows.steps.crm import CrmSteps
 from flows.steps.effects import EffectCall, Effects
@@ -158,13 +159,14 @@ class Engine:
             await self._finish(run, Finished(ex.FAILED, error=error))
             return
         while run.state is not None and not run.state.finished:
-            walker = Walker(run.state, time.time())
+            walker = Walker(run.state, time.time(), self.settings.execution_parallel_steps)
             outcome = walker.walk()
             run.add(walker.events)
-            if isinstance(outcome, RunStep):
+            if isinstance(outcome, RunStep | RunSteps):
                 if _holds_an_outcome(run):
                     await self._commit(run)
-                run.add([await self._effect(run, outcome)])
+                steps = outcome.steps if isinstance(outcome, RunSteps) else (outcome,)
+                run.add(list(await asyncio.gather(*(self._effect(run, step) for step in steps))))
             elif isinstance(outcome, Wait):
                 await self._commit(run)
                 delay = outcome.until - time.time()

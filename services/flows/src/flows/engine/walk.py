@@ -2,94 +2,49 @@
 
 Steps that succeeded are not run again: their recorded output (and branch) is reused, so a resumed execution,
 and a replay from a named step (the original's earlier outputs given as `recorded`), walk the same path. Pure
-steps are evaluated on the way (their step.started/succeeded emitted); the walk stops at the first step with an
-outside effect that has not succeeded (`RunStep`: the engine records it as started, runs it, records the
-outcome, and walks again), at a delay or a retry that is not due (`Wait`), or at the end (`Finished`).
+steps are evaluated on the way (their step.started/succeeded emitted); a branch stops at a step with an outside
+effect that has not succeeded, or at a delay or a retry that is not due, and the walk goes on along the other
+branches (flows.engine.branches). It ends with the outside steps to run now (`RunStep`, or `RunSteps` when
+branches run in parallel: the engine records them as started, runs them together, records the outcomes, and
+walks again), else the earliest time a branch waits for (`Wait`), or the end (`Finished`; a failure without an
+error path ends the execution at once).
 
-Order: breadth first from the trigger; a node reached by two paths runs once (the first arrival). A loop runs
-its `each` body once per item (step keys `node[i]`; `loop.item`, `loop.index` in templates), stopping at
-edges back into the loop, then follows `done`. A failed step follows its `error` edges (`error` in templates)
-or fails the execution.
+Order: breadth first from the trigger; a node where branches merge runs once, when every branch that may still
+reach it has (flows.engine.branches). A loop runs its `each` body once per item (step keys `node[i]`;
+`loop.item`, `loop.index` in templates), stopping at edges back into the loop, then follows `done`. A failed
+step follows its `error` edges (`error` in templates) or fails the execution.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flows.domain.execution import Execution, StepRecord
+from flows.engine.branches import MAX_PARALLEL, Graph
+from flows.engine.outcomes import Blocked, Finished, Outcome, RunStep, RunSteps, Wait
+from flows.engine.step_events import failure_event, started_event, success_event
 from flows.steps.errors import StepError
 from flows.steps.logic import PURE
 from flows.templating.expressions import TemplateFailure, evaluate, render
 from flows_contracts import executions as ex
-from flows_contracts.events import StepFailed, StepStarted, StepSucceeded
-from flows_contracts.nodes import SIDE_EFFECTS, TRIGGER, RetryPolicy
+from flows_contracts.nodes import SIDE_EFFECTS, TRIGGER
 from junction_common.envelope import NewEvent
+
+__all__ = ["Finished", "RunStep", "RunSteps", "Wait", "Walker", "failure_event", "started_event", "success_event"]
 
 Node = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class RunStep:
-    key: str
-    node: Node
-    attempt: int
-    input: Any
-
-
-@dataclass(frozen=True)
-class Wait:
-    until: float
-
-
-@dataclass(frozen=True)
-class Finished:
-    status: str
-    output: Any = None
-    error: dict[str, Any] | None = None
-    step: str | None = None
-    response: dict[str, Any] | None = None
-
-
-Outcome = RunStep | Wait | Finished
-
-
-def failure_event(node: Node, key: str, attempt: int, error: StepError, duration_ms: float, now: float
-                  ) -> NewEvent:
-    """step.failed, with the time of the next attempt when the node's retry policy allows one."""
-    policy = RetryPolicy.model_validate(node.get("retry") or {})
-    retry_at = None
-    if attempt < policy.attempts and (error.kind in policy.on or "any" in policy.on) and error.kind != "stop":
-        retry_at = now + policy.backoff_s * policy.multiplier ** (attempt - 1)
-    failed = StepFailed(step=key, node_id=node["id"], node_type=node["type"], attempt=attempt,
-                        error=error.as_dict(), duration_ms=duration_ms, retry_at=retry_at)
-    return NewEvent(type="step.failed", data=failed.model_dump())
-
-
-def success_event(node: Node, key: str, attempt: int, output: Any, branch: str | None, duration_ms: float,
-                  recorded: bool = False) -> NewEvent:
-    done = StepSucceeded(step=key, node_id=node["id"], node_type=node["type"], attempt=attempt, output=output,
-                         branch=branch, duration_ms=round(duration_ms, 3), recorded=recorded)
-    return NewEvent(type="step.succeeded", data=done.model_dump())
-
-
-def started_event(node: Node, key: str, attempt: int, input: Any = None, wake_at: float | None = None) -> NewEvent:
-    started = StepStarted(step=key, node_id=node["id"], node_type=node["type"], attempt=attempt, input=input,
-                          wake_at=wake_at)
-    return NewEvent(type="step.started", data=started.model_dump())
-
-
 class Walker:
-    def __init__(self, state: Execution, now: float) -> None:
+    def __init__(self, state: Execution, now: float, parallel: int = MAX_PARALLEL) -> None:
         definition = state.definition
-        self.now = now
+        self.now, self.parallel = now, max(parallel, 1)
         self.nodes: dict[str, Node] = {n["id"]: n for n in definition["nodes"]}
-        self.out: dict[str, list[dict[str, Any]]] = {}
-        for edge in definition["edges"]:
-            self.out.setdefault(edge["source"], []).append(edge)
+        self.graph = Graph.of(definition["edges"])
+        self.out = self.graph.out
         self.steps: dict[str, StepRecord] = dict(state.steps)
         self.recorded: dict[str, Any] = state.started.get("recorded") or {}
         data = (state.started.get("trigger") or {}).get("data")
@@ -107,9 +62,13 @@ class Walker:
         if trigger is None:
             return Finished(ex.FAILED, error={"code": "NO_TRIGGER", "message": "the workflow has no trigger"})
         halt = self._path([trigger["id"]], "", None)
-        if halt is not None:
-            return halt
-        return Finished(ex.COMPLETED, output=self.last_output, response=self.response)
+        if halt is None:
+            return Finished(ex.COMPLETED, output=self.last_output, response=self.response)
+        for step in halt.steps if isinstance(halt, RunSteps) else [halt] if isinstance(halt, RunStep) else []:
+            rec = self.steps.get(step.key)  # recorded as started now, unless this attempt already was
+            if rec is None or rec.status != "started" or rec.attempt != step.attempt:
+                self.emit(started_event(step.node, step.key, step.attempt, step.input))
+        return halt
 
     def emit(self, event: NewEvent) -> None:
         self.events.append(event)
@@ -122,18 +81,48 @@ class Walker:
             self.steps[d["step"]] = StepRecord("failed", d["attempt"], error=d["error"], retry_at=d.get("retry_at"))
 
     def _path(self, starts: list[str], suffix: str, stop_at: str | None) -> Outcome | None:
-        queue = deque(starts)
-        while queue:
+        """Walk every branch from `starts`: None when all ended, a failure at once, else what they stopped at."""
+        queue, deferred, blocked, forced = deque(starts), list[str](), Blocked([], [], []), set[str]()
+        while queue or deferred:
+            if not queue:
+                queue.extend(self._joinable(deferred, blocked.nodes, stop_at, forced))
+                if not queue:
+                    break
             node_id = queue.popleft()
             key = node_id + suffix
             if node_id == stop_at or key in self.visited or node_id not in self.nodes:
                 continue
+            if node_id in self.graph.joins and node_id not in forced and not self.graph.joinable(
+                    node_id, self._open(queue, deferred, blocked.nodes, suffix), stop_at):
+                if node_id not in deferred:
+                    deferred.append(node_id)
+                continue
+            if node_id in deferred:
+                deferred.remove(node_id)
             self.visited.add(key)
             step = self._node(self.nodes[node_id], key, suffix)
-            if not isinstance(step, list):
+            if isinstance(step, list):
+                queue.extend(step)
+            elif isinstance(step, Finished):
                 return step
-            queue.extend(step)
-        return None
+            else:
+                blocked.add(node_id, step)
+        return blocked.outcome(self.parallel)
+
+    def _open(self, queue: deque[str], deferred: list[str], blocked: list[str], suffix: str) -> list[str]:
+        return [n for n in queue if n + suffix not in self.visited] + deferred + blocked
+
+    def _joinable(self, deferred: list[str], blocked: list[str], stop_at: str | None, forced: set[str]
+                  ) -> list[str]:
+        """The merges waiting to join that may run now that nothing else is to be walked (the first, `forced`,
+        should they all wait on each other with nothing blocked)."""
+        ready = [n for n in deferred if self.graph.joinable(n, [d for d in deferred if d != n] + blocked, stop_at)]
+        if not ready and deferred and not blocked:
+            ready = deferred[:1]
+            forced.update(ready)
+        for node_id in ready:
+            deferred.remove(node_id)
+        return ready
 
     def _node(self, node: Node, key: str, suffix: str) -> Outcome | list[str]:
         rec = self.steps.get(key)
@@ -166,11 +155,8 @@ class Walker:
             return self._delay(node, key, attempt, rec, suffix)
         began = time.perf_counter()
         try:
-            if kind in SIDE_EFFECTS:
-                rendered = render(node.get("config") or {}, self.ctx)
-                if rec is None or rec.status != "started" or rec.attempt != attempt:
-                    self.emit(started_event(node, key, attempt, rendered))
-                return RunStep(key, node, attempt, rendered)
+            if kind in SIDE_EFFECTS:  # recorded as started by walk() if it runs in this round
+                return RunStep(key, node, attempt, render(node.get("config") or {}, self.ctx))
             if kind == "loop":
                 return self._loop(node, key, attempt, suffix)
             output, branch = PURE[kind](node.get("config") or {}, self.ctx)
@@ -257,6 +243,7 @@ class Walker:
             self.last_output = None
             halt = self._path(body, f"{suffix}[{index}]", node["id"])
             if halt is not None:
+                self.ctx["loop"] = outer
                 return halt
             results.append(self.last_output)
         self.ctx["loop"] = outer
