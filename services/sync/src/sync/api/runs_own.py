@@ -1,5 +1,6 @@
 """Junction's own run operations (not in the references; declared with their routes in sync_contracts.routes):
-the cursor history and its restore, a one-stream refresh or backfill, and the run notifications. In
+the cursor history and its restore, a one-stream refresh or backfill, the connection's stream status, and the run
+notifications. In
 pipelines-api.txt's shapes, as the documented operations beside them."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import json_response, request_id_of
 from junction_common.web.pipelines_shape import PipelinesRoute, pipelines_error
 from sync.api.pipelines_runs import Caller, ConnectionId, actor_of
-from sync.app import runs_cursors, runs_streams
+from sync.app import runs_cursors, runs_status, runs_streams
 from sync.app.runs import Runs
 from sync.app.runs_views import notification_view, pagination, run_view
 from sync.app.runs_worker import RunWorker
@@ -59,6 +60,12 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             return pipelines_error("CONFLICT", "A sync is already in progress for this connection.", 409,
                                    {"runId": triggered.running_id})
         return json_response({"success": True, "message": "Sync triggered", "run": run_view(triggered.run)}, 201)
+
+    @api.get("/connections/{id}/streams")
+    async def stream_status(id: ConnectionId, principal: Caller) -> Response:
+        """The connection's streams, each ACTIVE or PAUSED (its table holds a schema change for approval)."""
+        connection = await runs.connection(principal.workspace_id, id)
+        return json_response(await runs_status.connection_status(runtime, principal.workspace_id, connection))
 
     @api.get("/notifications")
     async def list_notifications(principal: Caller,

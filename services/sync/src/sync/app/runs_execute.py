@@ -116,7 +116,8 @@ class RunExecution:
         self.batch = int(getattr(runtime.settings, "run_batch_rows", 2000))
         self.buffers: dict[str, list[Doc]] = {}
         self.pending = 0
-        self.last_stream: str | None = None
+        self.last_stream: str | None = None  # the provider stream of the last record read
+        self.read: dict[str, int] = {}  # records read per provider stream in this attempt (a failure's position)
         self.names: dict[str, str] = {}  # provider stream -> the name the run asked for it by
         self._writing: asyncio.Task[None] | None = None
 
@@ -192,7 +193,8 @@ class RunExecution:
 
     async def _record(self, record: Doc) -> None:
         stream = record["stream"]
-        self.last_stream = self.asked(stream)
+        self.last_stream = stream
+        self.read[stream] = self.read.get(stream, 0) + 1
         self.buffers.setdefault(stream, []).append(record.get("data") or {})
         self.pending += 1
         if self.pending >= self.batch:

@@ -1,7 +1,7 @@
 """How runs and notifications are shown: pipelines-api.txt's run (`id, status, trigger, startedAt, completedAt,
 rowsSynced, rowsCreated, rowsUpdated`), with Junction's additions (`connectionId`, `streams`, `streamResults`,
-`error`, `requestedAt`). The run events carry the run as shown here (`record`), so a webhook or flow gets it
-as the API returns it."""
+`pausedStreams`, `error`, `requestedAt`). The run events carry the run as shown here (`record`), so a webhook or
+flow gets it as the API returns it."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def run_view(doc: Doc) -> Doc:
             "streams": doc.get("streams") or [],
             "streamResults": {name: {**_counts(row), "paused": bool(row.get("paused"))}
                               for name, row in (doc.get("stream_results") or {}).items()},
+            "pausedStreams": sorted(name for name, row in (doc.get("stream_results") or {}).items()
+                                    if row.get("paused")),
             "error": doc.get("error"), "attempts": doc.get("attempts", 0)}
 
 

@@ -22,16 +22,14 @@ from junction_common.ids import new_ulid
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
 from junction_common.topics import TopicSpec, ensure_topics
-from junction_common.web.envelope import ApiError
-from junction_common.web.peers import PeerClient, PeerUnavailable
-from sync.app import runs_notify
+from junction_common.web.peers import PeerClient
+from sync.app import runs_errors, runs_notify
 from sync.app.runs import LOCKS
 from sync.app.runs_commands import execute
-from sync.app.runs_execute import RunBroken, RunExecution, RunIO, RunStopped
+from sync.app.runs_execute import RunExecution, RunIO, RunStopped
 from sync.app.runs_views import run_record
 from sync.domain import run as run_domain
 from sync.projections.runs_facts import CONNECTION_EVENTS, INTEGRATION_EVENTS
-from sync.runtime.refs import SourceFailed
 from sync_contracts import events as ev
 from sync_contracts import runs as rx
 
@@ -184,7 +182,7 @@ class RunWorker:
         except (PyMongoError, OSError):
             raise  # the infrastructure: the lease lapses and the run resumes from its checkpoint
         except Exception as exc:  # the source, the connection or the tables refused: the run fails, saying why
-            error = _error_of(exc, execution.last_stream)
+            error = runs_errors.error_of(exc, execution)
             await self._end(ev.FAIL_RUN, run_id, workspace_id, request, {**execution.tally.totals(), "error": error})
             return
         await self._end(ev.COMPLETE_RUN, run_id, workspace_id, request, totals)
@@ -196,14 +194,3 @@ class RunWorker:
         if command != ev.CANCEL_RUN:
             await runs_notify.notify(self.runtime, run_id, workspace_id, request, command, data)
 
-
-def _error_of(exc: Exception, last_stream: str | None) -> Doc:
-    """What failed: the source's (redacted) message and the stream it was reading, or why the run could not go on."""
-    if isinstance(exc, SourceFailed):
-        return {"message": exc.message[:2000], "stream": exc.last_stream or last_stream, "page": None}
-    if isinstance(exc, RunBroken):
-        return {"message": exc.message, "stream": exc.stream or last_stream, "page": exc.page}
-    if isinstance(exc, ApiError):
-        return {"message": exc.message, "stream": last_stream, "page": None}
-    message = str(exc) if isinstance(exc, PeerUnavailable | ValueError) else type(exc).__name__
-    return {"message": message[:2000], "stream": last_stream, "page": None}

@@ -1,7 +1,8 @@
 """Run notification (`ntf_<run id>`): one per run that completed or failed, created once.
 
 Recipients: the connection's `notifyUserIds`, or every member of the workspace when it names none (an empty
-list), never the user who triggered the run (`excluded`)."""
+list: `allMembers`, the members as they are when the notification is sent listed in `recipients`), never the user
+who triggered the run (`excluded`)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ def stream_id(run_id: str) -> str:
     return f"ntf_{run_id}"
 
 
-def recipients(notify_user_ids: list[str] | None, triggered_by: str | None) -> dict[str, Any]:
-    """Who is told (every member when the connection names none) and who is left out (the triggering user)."""
+def recipients(notify_user_ids: list[str] | None, triggered_by: str | None,
+               members: list[str] | None = None) -> dict[str, Any]:
+    """Who is told (every member when the connection names none: `members`, the workspace's members at send
+    time) and who is left out (the triggering user)."""
     excluded = [triggered_by] if triggered_by else []
+    chosen = notify_user_ids or members or []
     return {"all_members": not notify_user_ids, "excluded": excluded,
-            "recipients": [u for u in (notify_user_ids or []) if u not in excluded]}
+            "recipients": [u for u in chosen if u not in excluded]}
 
 
 def decide(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:

@@ -34,6 +34,7 @@ def table_view(doc: Doc, row_count: int | None = None, history: bool = True) -> 
             "source": {"connection_id": doc.get("connection_id"), "provider": doc.get("provider"),
                        "stream": doc.get("stream")} if doc.get("connection_id") else None,
             "paused": doc.get("pending_schema_change") is not None,
+            "status": "paused" if doc.get("pending_schema_change") is not None else "active",
             "pending_schema_change": doc.get("pending_schema_change"),
             "created_at": doc.get("created_at"), "updated_at": doc.get("updated_at")}
     if row_count is not None:
