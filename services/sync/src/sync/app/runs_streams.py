@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from junction_common.web.envelope import ApiError
+from junction_common.web.peers import PeerUnavailable
 
 Doc = dict[str, Any]
 
@@ -62,7 +63,10 @@ async def checked(peers: Any, workspace_id: str, connection_id: str, requested: 
     resolved, other names kept as they are."""
     if not requested:
         return {}
-    answer = await peers.call("GET", "connections", f"/runtime/connections/{connection_id}/source", workspace_id)
+    try:
+        answer = await peers.call("GET", "connections", f"/runtime/connections/{connection_id}/source", workspace_id)
+    except PeerUnavailable:  # the run asks again when it starts, and fails saying why if it must
+        return {name: name for name in requested}
     if not answer.ok or not isinstance(answer.body, dict):
         return {name: name for name in requested}
     try:
