@@ -22,8 +22,8 @@ from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore
 from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
-from junction_common.testing.infra import free_port
 from junction_common.workspaces import create_workspace
+from tests.aiohttp_runner import serving
 from tests.receivers import Received, Receiver
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
 from tests.simulators.oauth_provider import OAuthProvider, oauth_provider
@@ -73,15 +73,8 @@ async def simulator(keys: set[str]) -> AsyncIterator[Simulator]:
     sim = Simulator(keys)
     app = web.Application()
     app.router.add_get("/me", sim.me)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    sim.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(app) as sim.url:
         yield sim
-    finally:
-        await runner.cleanup()
 
 
 async def workspace_keys(stack: Stack, name: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from junction_common.testing.infra import free_port
+from tests.aiohttp_runner import catch_all, serving
 
 
 @dataclass
@@ -53,12 +54,5 @@ async def flow_receiver() -> AsyncIterator[FlowReceiver]:
             answers[key] = answer
         return web.json_response(answer)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(catch_all(handle), port):
         yield state
-    finally:
-        await runner.cleanup()

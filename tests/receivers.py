@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from junction_common.testing.infra import free_port
+from tests.aiohttp_runner import catch_all, serving
 
 
 @dataclass
@@ -58,12 +59,5 @@ async def receiver(path: str = "/hook") -> AsyncIterator[Receiver]:
         status, headers = state.script.pop(0) if state.script else (state.status, state.headers)
         return web.Response(status=status, headers=headers, text="ok" if status < 300 else f"no: {status}")
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(catch_all(handle), port):
         yield state
-    finally:
-        await runner.cleanup()

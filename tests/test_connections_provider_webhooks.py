@@ -23,7 +23,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from connections_contracts import provider_webhooks as pw
-from junction_common.testing.infra import free_port
+from tests.aiohttp_runner import catch_all, serving
 from tests.connections_stack import HooksEdge, hooks_edge
 from tests.simulators.manifests import write_manifest
 
@@ -99,17 +99,8 @@ def signed_by_connection_manifest(url: str) -> dict[str, Any]:
 @contextlib.asynccontextmanager
 async def hooks_provider() -> AsyncIterator[HooksProvider]:
     sim = HooksProvider()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", sim.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    sim.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(catch_all(sim.handle)) as sim.url:
         yield sim
-    finally:
-        await runner.cleanup()
 
 
 @pytest_asyncio.fixture(scope="module")

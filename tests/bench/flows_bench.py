@@ -30,6 +30,7 @@ from junction_common.mongo import create_client
 from junction_common.settings import JunctionSettings
 from junction_common.testing.infra import free_port, isolated
 from junction_common.workspaces import create_workspace
+from tests.aiohttp_runner import catch_all, serving
 from tests.bench.processes import bench_processes, service_env, until
 from tests.bench.procstat import cpu_seconds, pid_listening
 
@@ -73,14 +74,9 @@ async def _serve_receiver() -> None:
         await request.read()
         return web.json_response({"ok": True})
 
-    app = web.Application()
-    app.router.add_post("/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    print(f"http://127.0.0.1:{port}", flush=True)
-    await asyncio.Event().wait()  # until the bench terminates it
+    async with serving(catch_all(handle)) as url:
+        print(url, flush=True)
+        await asyncio.Event().wait()  # until the bench terminates it
 
 
 def _counted(module: str) -> list[str]:

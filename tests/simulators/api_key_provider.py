@@ -19,6 +19,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from junction_common.testing.infra import free_port
+from tests.aiohttp_runner import catch_all, serving
 from tests.simulators.manifests import base_manifest, write_manifest
 
 Json = dict[str, Any]
@@ -109,12 +110,5 @@ async def api_key_provider(**knobs: Any) -> AsyncIterator[ApiKeyProvider]:
                                  dict(request.headers), body, status))
         return web.json_response(payload, status=status, headers=headers)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(catch_all(handle), port):
         yield sim
-    finally:
-        await runner.cleanup()

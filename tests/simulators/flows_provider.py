@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from junction_common.testing.infra import free_port
+from tests.aiohttp_runner import catch_all, serving
 from tests.simulators.manifests import write_manifest
 
 Json = dict[str, Any]
@@ -80,12 +81,5 @@ async def flows_provider() -> AsyncIterator[FlowsProvider]:
             return web.json_response({"id": request.path.rsplit("/", 1)[-1], "email": "ada@example.com"})
         return web.json_response({"error": "not found"}, status=404)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(catch_all(handle), port):
         yield sim
-    finally:
-        await runner.cleanup()

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from connections.oauth.pkce import matches
 from junction_common.testing.infra import free_port
+from tests.aiohttp_runner import serving
 from tests.simulators.manifests import base_manifest, write_manifest
 
 REDIRECT_URI = "https://app.junction.test/api/pipelines/oauth/callback"
@@ -278,10 +279,5 @@ async def oauth_provider(**knobs: Any) -> AsyncIterator[OAuthProvider]:
     app.router.add_delete("/oauth/tokens/{token}", _revoke(sim))
     app.router.add_get("/me", _protected(sim))
     app.router.add_get("/contacts", _protected(sim))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(app, port):
         yield sim
-    finally:
-        await runner.cleanup()

@@ -47,6 +47,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from junction_common.testing.infra import free_port
+from tests.aiohttp_runner import serving
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 STYLES = ("page", "offset", "cursor", "next_url", "link")
@@ -226,13 +227,8 @@ async def paged_api(rows: int = 0, **knobs: Any) -> AsyncIterator[PagedApi]:
     port = free_port()
     api = PagedApi(f"http://127.0.0.1:{port}", **knobs)
     api.add_rows(rows)
-    runner = web.AppRunner(_app(api), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(_app(api), port):
         yield api
-    finally:
-        await runner.cleanup()
 
 
 def provider(api: PagedApi, style: str = "page", *, type_: str = "paged_sim", page_size: int = 50,
@@ -264,11 +260,9 @@ def provider(api: PagedApi, style: str = "page", *, type_: str = "paged_sim", pa
 async def _serve(rows: int, port: int) -> None:
     api = PagedApi(f"http://127.0.0.1:{port}", record_requests=False)
     api.add_rows(rows)
-    runner = web.AppRunner(_app(api), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    print(api.url, api.api_key, flush=True)
-    await asyncio.Event().wait()
+    async with serving(_app(api), port):
+        print(api.url, api.api_key, flush=True)
+        await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
