@@ -32,7 +32,7 @@ from junction_common.testing.infra import free_port, isolated
 from junction_common.workspaces import create_workspace
 from tests.aiohttp_runner import catch_all, serving
 from tests.bench.processes import bench_processes, service_env, until
-from tests.bench.procstat import cpu_seconds, pid_listening
+from tests.bench.procstat import cpu_seconds, pid_listening, port_of
 
 EXECUTIONS = int(os.environ.get("BENCH_FLOWS_EXECUTIONS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_FLOWS_CONCURRENCY", "64"))
@@ -102,7 +102,7 @@ async def _system() -> AsyncIterator[tuple[str, str, str, JunctionSettings, Watc
         gateway = await procs.spawn(_counted("gateway.main"), {**env, "BENCH_COUNT_FILE": files["gateway"]})
         _, key = await create_workspace(settings, "Bench", "business")
         pids = {"flows": flows.pid, "gateway": gateway.pid, "receiver": procs.procs[0].pid}
-        if (mongo := pid_listening(_port_of(settings.mongodb_url))) is not None:
+        if (mongo := pid_listening(port_of(settings.mongodb_url))) is not None:
             pids["mongodb"] = mongo
         yield f"http://127.0.0.1:{port}", key, receiver_url, settings, Watched(files, pids)
 
@@ -180,12 +180,6 @@ async def main() -> None:
     print(f"  executions          {len(done) / wall:8.0f} /s   ({len(done)} in {wall:.1f} s)")
     print(f"  step executions     {len(done) * STEPS / wall:8.0f} /s")
     print(f"  trigger-to-completion p50 {q[49] * 1000:7.1f} ms   p99 {q[98] * 1000:7.1f} ms")
-
-
-def _port_of(address: str) -> int:
-    """The port of `mongodb://host:port/...`."""
-    first = address.split("://", 1)[-1].split("/", 1)[0].split(",", 1)[0]
-    return int(first.rsplit(":", 1)[1]) if ":" in first else 27017
 
 
 if __name__ == "__main__":

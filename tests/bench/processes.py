@@ -15,6 +15,7 @@ import aiohttp
 
 from junction_common.settings import JunctionSettings
 from junction_common.testing.infra import drop_databases, drop_kafka, env_of
+from tests.simulators.paged_api import PagedApi
 
 
 class BenchProcesses:
@@ -52,6 +53,21 @@ async def bench_processes(settings: JunctionSettings) -> AsyncIterator[BenchProc
         await drop_databases(settings)
         with contextlib.suppress(Exception):
             await drop_kafka(settings)
+
+
+@contextlib.asynccontextmanager
+async def paged_api_process(rows: int) -> AsyncIterator[PagedApi]:
+    """`python -m tests.simulators.paged_api --rows N` in a process of its own: the simulator as its clients see it."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.simulators.paged_api", "--rows",
+                                                str(rows), stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        url, key = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()
+        yield PagedApi(url, api_key=key)
+    finally:
+        proc.kill()
+        await proc.wait()
 
 
 def service_env(settings: JunctionSettings, gateway_port: int, services: dict[str, int]) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""CPU time of processes from /proc (Linux): by pid, and the pid listening on a local TCP port."""
+"""CPU time of processes from /proc (Linux): by pid, and the pid listening on a local TCP port; the machine's CPU
+model."""
 
 from __future__ import annotations
 
@@ -47,3 +48,18 @@ def pid_listening(port: int) -> int | None:
         if links & wanted:
             return int(name)
     return None
+
+
+def cpu_model() -> str:
+    """The CPU's model name ("?" when /proc does not say)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    except OSError:
+        return "?"
+
+
+def port_of(address: str, default: int = 27017) -> int:
+    """The port of `scheme://host:port/...` (the first host's), `default` when it names none."""
+    first = address.split("://", 1)[-1].split("/", 1)[0].split(",", 1)[0]
+    return int(first.rsplit(":", 1)[1]) if ":" in first else default

@@ -29,6 +29,7 @@ from junction_common.settings import JunctionSettings
 from junction_common.testing.infra import free_port, isolated
 from junction_common.workspaces import create_workspace
 from tests.bench.processes import bench_processes, service_env, until
+from tests.bench.procstat import cpu_model
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
 from tests.simulators.manifests import write_manifest
 
@@ -94,16 +95,8 @@ def _line(label: str, latencies: list[float], seconds: float) -> tuple[float, fl
     return q[49], q[98]
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
-    except OSError:
-        return "?"
-
-
 async def main() -> None:
-    print(f"machine: {os.cpu_count()} cores ({_cpu_model()}); {REQUESTS} calls per case, concurrency {CONCURRENCY}")
+    print(f"machine: {os.cpu_count()} cores ({cpu_model()}); {REQUESTS} calls per case, concurrency {CONCURRENCY}")
     with tempfile.TemporaryDirectory(prefix="bench-providers-") as tmp:
         async with _system(Path(tmp)) as (url, key, sim_url, sim_key), aiohttp.ClientSession() as http:
             auth = {"Authorization": f"Bearer {key}"}

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import contextvars
 import os
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,12 +27,13 @@ from pymongo import monitoring
 
 from conftest import isolated_stack, start_connections, start_gateway, start_sync
 from junction_common.service import ServiceRuntime
-from sync.runtime import ConnectorRuntime, configured_catalog, source_ref
+from sync.runtime import ConnectorRuntime
 from sync.runtime.environments import CDK_PACKAGE
 from sync.settings import SyncSettings
 from sync.tables.writer import TableWriter, table_target
-from tests.bench.sync_read_bench import PAGE, ROWS, SimulatedSource, read_rate
-from tests.simulators.paged_api import PagedApi, provider
+from tests.bench.processes import paged_api_process
+from tests.bench.sync_read_bench import PAGE, ROWS, full_refresh_source, read_rate
+from tests.simulators.paged_api import PagedApi
 from tests.test_sync_runs import admin_key, write_provider
 
 COUNTING: contextvars.ContextVar[collections.Counter[str] | None] = contextvars.ContextVar("counting", default=None)
@@ -56,27 +54,8 @@ class WriterCommands(monitoring.CommandListener):
         pass
 
 
-@contextlib.asynccontextmanager
-async def simulator(rows: int) -> AsyncIterator[PagedApi]:
-    """`python -m tests.simulators.paged_api --rows N` in its own process."""
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.simulators.paged_api", "--rows",
-                                                str(rows), stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.DEVNULL)
-    try:
-        assert proc.stdout is not None
-        url, key = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()
-        yield PagedApi(url, api_key=key)
-    finally:
-        proc.kill()
-        await proc.wait()
-
-
 async def read_to_dev_null(runtime: ConnectorRuntime, api: PagedApi) -> float:
-    ref = source_ref(provider(api, "page", page_size=PAGE, incremental=False))
-    discovered = {"streams": [{"name": "items", "json_schema": {}, "supported_sync_modes": ["full_refresh"],
-                               "source_defined_primary_key": [["id"]]}]}
-    catalog = configured_catalog(discovered, [{"name": "items", "sync_mode": "full_refresh"}])
-    rate = await read_rate(runtime, SimulatedSource(ref, {"apiKey": api.api_key}, catalog, ROWS))
+    rate = await read_rate(runtime, full_refresh_source(api))
     return rate.rows_per_s
 
 
@@ -146,7 +125,7 @@ async def main() -> None:
     runtime = ConnectorRuntime(SyncSettings(log_level="WARNING"))
     await runtime.environments.ensure(CDK_PACKAGE, runtime.cdk_version)
     print(f"machine: {os.cpu_count()} cores; airbyte-cdk {runtime.cdk_version}; {ROWS} rows, pages of {PAGE}")
-    async with simulator(ROWS) as api:
+    async with paged_api_process(ROWS) as api:
         read = await read_to_dev_null(runtime, api)
         with tempfile.TemporaryDirectory() as tmp:
             end_to_end, run = await sync_end_to_end(api, Path(tmp) / "providers")

@@ -11,17 +11,15 @@ cores. BENCH_SYNC_ROWS (default 10,000) and BENCH_SYNC_PAGE (default 1,000) set 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import sys
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from sync.runtime import ConnectorRuntime, SourceRef, configured_catalog, source_ref
 from sync.runtime.environments import CDK_PACKAGE
 from sync.settings import SyncSettings
+from tests.bench.processes import paged_api_process
 from tests.simulators.paged_api import PagedApi, provider
 
 ROWS = int(os.environ.get("BENCH_SYNC_ROWS", "10000"))
@@ -53,25 +51,14 @@ class ReadRate:
         return self.rows / self.streaming_seconds if self.streaming_seconds else float("inf")
 
 
-@contextlib.asynccontextmanager
-async def simulated_source(rows: int = ROWS, page_size: int = PAGE, style: str = "page") -> AsyncIterator[
-        SimulatedSource]:
-    """Start `python -m tests.simulators.paged_api --rows N` and yield the source reading it (full refresh)."""
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.simulators.paged_api", "--rows",
-                                                str(rows), stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.DEVNULL)
-    try:
-        assert proc.stdout is not None
-        url, key = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()
-        api = PagedApi(url, api_key=key)
-        ref = source_ref(provider(api, style, page_size=page_size, incremental=False))
-        discovered = {"streams": [{"name": "items", "json_schema": {}, "supported_sync_modes": ["full_refresh"],
-                                   "source_defined_primary_key": [["id"]]}]}
-        catalog = configured_catalog(discovered, [{"name": "items", "sync_mode": "full_refresh"}])
-        yield SimulatedSource(ref, {"apiKey": key}, catalog, rows)
-    finally:
-        proc.kill()
-        await proc.wait()
+def full_refresh_source(api: PagedApi, rows: int = ROWS, page_size: int = PAGE, style: str = "page"
+                        ) -> SimulatedSource:
+    """What a run needs to read the simulator's `rows` items in full (pages of `page_size`, in `style`)."""
+    ref = source_ref(provider(api, style, page_size=page_size, incremental=False))
+    discovered = {"streams": [{"name": "items", "json_schema": {}, "supported_sync_modes": ["full_refresh"],
+                               "source_defined_primary_key": [["id"]]}]}
+    catalog = configured_catalog(discovered, [{"name": "items", "sync_mode": "full_refresh"}])
+    return SimulatedSource(ref, {"apiKey": api.api_key}, catalog, rows)
 
 
 async def read_rate(runtime: ConnectorRuntime, source: SimulatedSource) -> ReadRate:
@@ -93,8 +80,8 @@ async def main() -> None:
     runtime = ConnectorRuntime(SyncSettings(log_level="WARNING"))
     await runtime.environments.ensure(CDK_PACKAGE, runtime.cdk_version)
     print(f"machine: {os.cpu_count()} cores; airbyte-cdk {runtime.cdk_version}; {ROWS} rows, pages of {PAGE}")
-    async with simulated_source() as source:
-        rate = await read_rate(runtime, source)
+    async with paged_api_process(ROWS) as api:
+        rate = await read_rate(runtime, full_refresh_source(api))
     print(f"  source read to /dev/null (declarative, page style): {rate.rows_per_s:8.0f} rows/s whole read "
           f"({rate.seconds:.1f} s), {rate.streaming_rows_per_s:8.0f} rows/s first record to last")
 
