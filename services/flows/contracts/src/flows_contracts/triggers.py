@@ -35,6 +35,8 @@ Kind = Literal["webhook", "poll", "event", "cron", "form", "manual"]
 KINDS: tuple[str, ...] = ("webhook", "poll", "event", "cron", "form", "manual")
 MIN_POLL_INTERVAL_S = 1
 DEFAULT_POLL_INTERVAL_S = 300
+MAX_POLL_PAGES = 100  # a poll round follows the stream's pagination up to `config.maxPages` (default 10) pages
+PAGINATION_STYLES = ("none", "page", "offset", "cursor", "next_url", "link")
 _CAMEL = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
 

@@ -95,14 +95,16 @@ class ProviderActions:
                  workspace_id=workspace_id)
         return result
 
-    async def proxy(self, workspace_id: str, provider_type: str, body: Doc) -> Any:
-        """The provider's answer body to one proxied call (a refusal, or a provider error status, raised)."""
+    async def proxy(self, workspace_id: str, provider_type: str, body: Doc) -> tuple[Any, Doc]:
+        """The provider's answer body and safe headers to one proxied call (a refusal, or a provider error
+        status, raised)."""
         answer = await self._peer("POST", f"{CONNECT}/proxy/{provider_type}", workspace_id, body=body)
         result = _result(provider_type, "", "", answer.status, answer.body)
         if not isinstance(result["status"], int) or result["status"] >= 400:
             raise ApiError("INTERNAL_ERROR", "The provider answered with an error.",
                            {"providerType": provider_type, "status": result["status"]}, status=502)
-        return result["output"]
+        headers = ((answer.body or {}).get("data") or {}).get("headers")
+        return result["output"], headers if isinstance(headers, dict) else {}
 
     async def _claim(self, run_id: str, workspace_id: str, provider_type: str, name: str) -> Doc | None:
         """The recorded result of a completed run of this key, or None once this call holds the claim."""

@@ -50,6 +50,7 @@ def config_errors(kind: str, config: Doc) -> list[Doc]:
         interval = config.get("intervalSeconds", tx.DEFAULT_POLL_INTERVAL_S)
         if not isinstance(interval, int) or isinstance(interval, bool) or interval < tx.MIN_POLL_INTERVAL_S:
             return [{"field": "config.intervalSeconds", "message": "must be a whole number of seconds, at least 1"}]
+        return _paging_errors(config)
     if kind == "event" and not EVENT_TYPE.match(str(config.get("eventType", ""))):
         return [{"field": "config.eventType", "message": "must name a Junction event type, e.g. contact.created"}]
     if kind == "cron":
@@ -66,6 +67,21 @@ def config_errors(kind: str, config: Doc) -> list[Doc]:
     if kind == "webhook" and not _header_map(config.get("responseHeaders", {})):
         return [{"field": "config.responseHeaders", "message": "must map at most 20 header names to one-line "
                                                                "strings, e.g. {\"X-Received-By\": \"junction\"}"}]
+    return []
+
+
+def _paging_errors(config: Doc) -> list[Doc]:
+    """A poll's paging options: `maxPages` 1-100, `connectionId` and `recordsPath` strings, `pagination` with a
+    known `style`."""
+    pages = config.get("maxPages", 1)
+    if not isinstance(pages, int) or isinstance(pages, bool) or not 1 <= pages <= tx.MAX_POLL_PAGES:
+        return [{"field": "config.maxPages", "message": f"must be a whole number from 1 to {tx.MAX_POLL_PAGES}"}]
+    for name in ("connectionId", "recordsPath"):
+        if name in config and not (isinstance(config[name], str) and 0 < len(config[name]) <= 128):
+            return [{"field": f"config.{name}", "message": "must be a non-empty string of at most 128 characters"}]
+    paging = config.get("pagination", {"style": "none"})
+    if not isinstance(paging, dict) or paging.get("style") not in tx.PAGINATION_STYLES:
+        return [{"field": "config.pagination.style", "message": "must be one of " + ", ".join(tx.PAGINATION_STYLES)}]
     return []
 
 

@@ -1,6 +1,8 @@
 """Poll triggers: the provider's poll trigger names a stream; each round (one per `intervalSeconds`, claimed so one
-replica polls) reads the stream through the connections proxy and starts the flow once per new item, new meaning
-its primary key (the stream's `primary_key`) was never seen by this subscription.
+replica polls) reads the stream through the connections proxy, page after page as its pagination says
+(flows.triggers.pages, up to `maxPages`), with the subscription's connection (`connectionId`, on the
+subscription or in its config; default: the workspace's latest of the provider), and starts the flow once per new
+item, new meaning its primary key (the stream's `primary_key`) was never seen by this subscription.
 
 The first round is the baseline: the items already there are recorded as seen, not fired (`config.fireExisting`
 true fires them). Every item a round does not fire is recorded in `flow_trigger_skips` with its reason
@@ -15,6 +17,7 @@ from typing import Any
 
 from flows.actions.runner import ProviderActions
 from flows.triggers.claims import abandoned, claim, claimed, mark_started
+from flows.triggers.pages import MAX_ITEMS, Paging, max_pages, records_of, with_query
 from flows.triggers.starts import execution_id_for, start_execution
 from flows_contracts import triggers as tx
 from junction_common.logconfig import get_logger
@@ -22,20 +25,6 @@ from junction_common.service import ServiceRuntime
 
 log = get_logger(__name__)
 Doc = dict[str, Any]
-RECORD_KEYS = ("data", "results", "items", "records")
-MAX_ITEMS = 500
-
-
-def records_of(answer: Any, stream: str) -> list[Doc]:
-    """The records of a stream's answer: the answer itself when a list, else its first list under `data`,
-    `results`, `items`, `records` or the stream's name."""
-    if isinstance(answer, list):
-        return [r for r in answer if isinstance(r, dict)]
-    if isinstance(answer, dict):
-        for key in (*RECORD_KEYS, stream):
-            if isinstance(answer.get(key), list):
-                return [r for r in answer[key] if isinstance(r, dict)]
-    return []
 
 
 def round_of(trigger: Doc, now: float) -> int:
@@ -76,15 +65,28 @@ class Poller:
         return started
 
     async def _read(self, trigger: Doc) -> list[tuple[Doc, str | None]]:
+        """The stream's records, page after page (at most `maxPages`, `MAX_ITEMS`), each with its id."""
         actions = self.runtime.component(ProviderActions)
         provider = await actions.provider(trigger["workspace_id"], trigger["provider_type"])
         spec = next(t for t in provider.get("triggers") or [] if t.get("name") == trigger["trigger_name"])
         stream = next(s for s in provider.get("streams") or [] if s.get("name") == spec.get("stream"))
-        answer = await actions.proxy(trigger["workspace_id"], trigger["provider_type"],
-                                     {"method": "GET", "path": stream["path"]})
+        config = trigger.get("config") or {}
+        paging = Paging.of(stream.get("pagination") or config.get("pagination"))
+        records_path = stream.get("recordsPath") or config.get("recordsPath")
+        connection_id = trigger.get("connection_id") or config.get("connectionId")
+        path, query, records = str(stream["path"]), paging.first(), list[Doc]()
+        for _ in range(max_pages(config)):
+            call = {"method": "GET", "path": with_query(path, query),
+                    **({"connectionId": connection_id} if connection_id else {})}
+            body, headers = await actions.proxy(trigger["workspace_id"], trigger["provider_type"], call)
+            page = records_of(body, stream["name"], records_path)
+            records.extend(page)
+            following = paging.next(query, body, headers, len(page), str(provider.get("apiBaseUrl") or ""))
+            if following is None or len(records) >= MAX_ITEMS:
+                break
+            path, query = following[0] or path, following[1]
         key = stream.get("primaryKey") or "id"
-        records = records_of(answer, stream["name"])[:MAX_ITEMS]
-        return [(r, str(r[key]) if r.get(key) not in (None, "") else None) for r in records]
+        return [(r, str(r[key]) if r.get(key) not in (None, "") else None) for r in records[:MAX_ITEMS]]
 
     async def _skip_reason(self, trigger: Doc, item_id: str | None, baseline: bool) -> str | None:
         """None when the item fires now (its claim taken here), else why it does not."""

@@ -173,8 +173,9 @@ class Subscriptions:
             if form is None or form.get("workspace_id") != principal.workspace_id:
                 raise ApiError("NOT_FOUND", "Form not found.", {"formId": body.config.get("formId")})
         actions = self.runtime.component(ProviderActions)
-        if body.connection_id and not await actions.has_connection(principal.workspace_id, body.connection_id):
-            raise ApiError("NOT_FOUND", "Connection not found.", {"connectionId": body.connection_id})
+        named = body.connection_id or body.config.get("connectionId")
+        if isinstance(named, str) and named and not await actions.has_connection(principal.workspace_id, named):
+            raise ApiError("NOT_FOUND", "Connection not found.", {"connectionId": named})
         if body.kind not in ("poll", "webhook") or not (body.provider_type and body.trigger_name):
             return {}
         provider = await actions.provider(principal.workspace_id, body.provider_type)
