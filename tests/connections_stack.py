@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import yaml
@@ -101,6 +101,7 @@ class Edge:
     keys: dict[str, dict[str, str]]  # workspace label -> keys
     oauth: OAuthProvider | None = None  # the OAuth provider simulator, when the edge has one
     api: ApiKeyProvider | None = None  # the API-key provider simulator, when the edge has one
+    settings: dict[str, Any] = field(default_factory=dict)  # the connections service's own, as started
 
     async def call(self, method: str, path: str, body: Any = None, who: str = "a",
                    key: str = "all") -> tuple[int, Any, dict[str, str]]:
@@ -108,20 +109,42 @@ class Edge:
         async with self.http.request(method, self.url + path, json=body, headers=headers) as resp:
             return resp.status, await resp.json(), dict(resp.headers)
 
+    async def restart(self, **changed: Any) -> ServiceRuntime:
+        """The connections service stopped and started again with `changed` settings (vault keys, say)."""
+        await self.service.stop()
+        self.service = await start_connections(self.stack, **{**self.settings, **changed})
+        return self.service
+
+
+def _providers(tmp: Path, sim: Simulator) -> Path:
+    """The operator folder, holding the simulator's provider `junction_sim_crm`."""
+    folder = tmp / "providers"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
+    return folder
+
+
+@contextlib.asynccontextmanager
+async def _edge(stack: Stack, sim: Simulator, folder: Path, settings: dict[str, Any],
+                oauth: OAuthProvider | None = None, api: ApiKeyProvider | None = None) -> AsyncIterator[Edge]:
+    """The connections service on `folder`'s providers (loopback admitted; `settings` over its own), a gateway, and
+    the keys of workspaces A and B."""
+    settings = {"provider_dirs": str(folder), "provider_allow_networks": "127.0.0.0/8", **settings}
+    service = await start_connections(stack, **settings)
+    edge: Edge | None = None
+    try:
+        async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
+            keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
+            edge = Edge(gateway.url, http, stack, sim, service, keys_by, oauth, api, settings)
+            yield edge
+    finally:
+        await (edge.service if edge else service).stop()
+
 
 @contextlib.asynccontextmanager
 async def connections_edge(tmp: Path, keys: set[str]) -> AsyncIterator[Edge]:
-    async with isolated_stack() as stack, simulator(keys) as sim:
-        folder = tmp / "providers"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
-        service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8")
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
-                yield Edge(gateway.url, http, stack, sim, service, keys_by)
-        finally:
-            await service.stop()
+    async with isolated_stack() as stack, simulator(keys) as sim, _edge(stack, sim, _providers(tmp, sim), {}) as edge:
+        yield edge
 
 
 OAUTH_TYPE = "sim_oauth"
@@ -134,20 +157,26 @@ async def oauth_connections_edge(tmp: Path, keys: set[str], **settings: Any) -> 
     operator's OAuth app for it (JUNCTION_OAUTH_CLIENTS) and the gateway's public callback URL registered there;
     `settings` override the connections service's."""
     async with isolated_stack() as stack, simulator(keys) as sim, oauth_provider() as oauth:
-        folder = tmp / "providers"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
+        folder = _providers(tmp, sim)
         oauth.write_manifest(folder, OAUTH_TYPE)
         oauth.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/{OAUTH_TYPE}/callback")
         clients = json.dumps({OAUTH_TYPE: {"client_id": oauth.client_id, "client_secret": oauth.client_secret}})
-        service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
-                                          oauth_clients=clients, public_base_url=PUBLIC_BASE_URL, **settings)
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
-                yield Edge(gateway.url, http, stack, sim, service, keys_by, oauth)
-        finally:
-            await service.stop()
+        async with _edge(stack, sim, folder, {"oauth_clients": clients, "public_base_url": PUBLIC_BASE_URL,
+                                              **settings}, oauth=oauth) as edge:
+            yield edge
+
+
+async def oauth_authorized(edge: Edge) -> str:
+    """An OAuth connection through the authorize flow (authorize URL, the provider's consent, the callback)."""
+    assert edge.oauth is not None
+    status, body, _ = await edge.call("POST", f"/api/pipelines/oauth/{OAUTH_TYPE}/authorize", {})
+    assert status == 200, body
+    query = {k: v[0] for k, v in parse_qs(urlsplit(body["authorizeUrl"]).query).items()}
+    async with edge.http.get(edge.oauth.authorize_url, params=query, allow_redirects=False) as resp:
+        callback = resp.headers["Location"].removeprefix(PUBLIC_BASE_URL)
+    async with edge.http.get(edge.url + callback) as resp:
+        assert resp.status == 200, await resp.text()
+    return str(body["connectionId"])
 
 
 API_KEY_TYPE = "sim_api_key"
@@ -159,18 +188,10 @@ async def proxy_connections_edge(tmp: Path, keys: set[str], **settings: Any) -> 
     its key in `Authorization: Bearer`, 429/5xx on command, every request recorded) as the operator provider
     `sim_api_key`; `settings` override the connections service's (the proxy's caps, say)."""
     async with isolated_stack() as stack, simulator(keys) as sim, api_key_provider() as api:
-        folder = tmp / "providers"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
+        folder = _providers(tmp, sim)
         api.write_manifest(folder, API_KEY_TYPE)
-        service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
-                                          **settings)
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                keys_by = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
-                yield Edge(gateway.url, http, stack, sim, service, keys_by, api=api)
-        finally:
-            await service.stop()
+        async with _edge(stack, sim, folder, settings, api=api) as edge:
+            yield edge
 
 
 HOOK_SCOPES = ["providers.view", "providers.write", "webhooks.view", "webhooks.write"]

@@ -12,61 +12,21 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
 import pytest
-import yaml
 
-from conftest import Stack, isolated_stack, start_connections, start_gateway
 from connections.projections.connections import apply_connection
 from connections_contracts import connection as cx
 from junction_common.cli.keys_cmd import rotate_keys
 from junction_common.cli.main import main as cli_main
 from junction_common.envelope import EventEnvelope
 from junction_common.service import ServiceRuntime
-from tests.connections_stack import (
-    DOCUMENTED_KEY,
-    OAUTH_TYPE,
-    PUBLIC_BASE_URL,
-    SIM_TYPE,
-    Edge,
-    sim_manifest,
-    simulator,
-    workspace_keys,
-)
-from tests.simulators.oauth_provider import oauth_provider
+from tests.connections_stack import DOCUMENTED_KEY, OAUTH_TYPE, Edge, oauth_authorized, oauth_connections_edge
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 K1 = "k1:" + base64.b64encode(b"k" * 32).decode()
 K2 = "k2:" + base64.b64encode(b"K" * 32).decode()
 CONNECTIONS = "/api/pipelines/connections"
-
-
-class Restartable:
-    """The connections service of one stack, restarted with other vault keys between steps."""
-
-    def __init__(self, stack: Stack, **settings: Any) -> None:
-        self.stack, self.settings = stack, settings
-        self.service: ServiceRuntime | None = None
-
-    async def start(self, keys: str, active: str) -> ServiceRuntime:
-        if self.service is not None:
-            await self.service.stop()
-        self.service = await start_connections(self.stack, vault_keys=keys, vault_active_key=active, **self.settings)
-        return self.service
-
-
-async def oauth_connect(edge: Edge) -> str:
-    assert edge.oauth is not None
-    status, body, _ = await edge.call("POST", f"/api/pipelines/oauth/{OAUTH_TYPE}/authorize", {})
-    assert status == 200, body
-    query = {k: v[0] for k, v in parse_qs(urlsplit(body["authorizeUrl"]).query).items()}
-    async with edge.http.get(edge.oauth.authorize_url, params=query, allow_redirects=False) as resp:
-        callback = resp.headers["Location"].removeprefix(PUBLIC_BASE_URL)
-    async with edge.http.get(edge.url + callback) as resp:
-        assert resp.status == 200, await resp.text()
-    return str(body["connectionId"])
 
 
 async def api_key_connection(edge: Edge) -> str:
@@ -110,52 +70,36 @@ async def replayed_alike(service: ServiceRuntime) -> None:
 
 
 @pytest.fixture
-async def edge(tmp_path: Path) -> AsyncIterator[tuple[Edge, Restartable]]:
-    folder = tmp_path / "providers"
-    async with isolated_stack() as stack, simulator({DOCUMENTED_KEY}) as sim, oauth_provider() as oauth:
-        folder.mkdir(parents=True)
-        (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
-        oauth.write_manifest(folder, OAUTH_TYPE)
-        oauth.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/{OAUTH_TYPE}/callback")
-        clients = json.dumps({OAUTH_TYPE: {"client_id": oauth.client_id, "client_secret": oauth.client_secret}})
-        service = Restartable(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
-                              oauth_clients=clients, public_base_url=PUBLIC_BASE_URL)
-        running = await service.start(K1, "k1")
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                keys = {"a": await workspace_keys(stack, "A")}
-                yield Edge(gateway.url, http, stack, sim, running, keys, oauth), service
-        finally:
-            if service.service is not None:
-                await service.service.stop()
+async def edge(tmp_path: Path) -> AsyncIterator[Edge]:
+    async with oauth_connections_edge(tmp_path, {DOCUMENTED_KEY}, vault_keys=K1, vault_active_key="k1") as running:
+        yield running
 
 
 async def test_rotate_then_remove_the_old_key_and_every_connection_still_works(
-        edge: tuple[Edge, Restartable], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    front, service = edge
-    old = [await api_key_connection(front)]
-    await oauth_connect(front)
-    urls = {connection_id: await webhook_url(front, connection_id) for connection_id in old}
-    assert await kids(front.service) == {"k1"}
+        edge: Edge, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    old = [await api_key_connection(edge)]
+    await oauth_authorized(edge)
+    urls = {connection_id: await webhook_url(edge, connection_id) for connection_id in old}
+    assert await kids(edge.service) == {"k1"}
 
-    front.service = await service.start(f"{K1},{K2}", "k2")  # both keys: nothing stops working
-    await usable(front, old)
-    new = await api_key_connection(front)  # sealed under k2 already
-    assert await kids(front.service) == {"k1", "k2"}
+    await edge.restart(vault_keys=f"{K1},{K2}", vault_active_key="k2")  # both keys: nothing stops working
+    await usable(edge, old)
+    new = await api_key_connection(edge)  # sealed under k2 already
+    assert await kids(edge.service) == {"k1", "k2"}
 
-    report = await rotate_keys(front.stack.connections)
+    report = await rotate_keys(edge.stack.connections)
     assert report["connections"]["active_key"] == "k2" and report["connections"]["failed"] == []
     assert report["connections"]["rotated"] == 2 and report["connections"]["current"] == 1, report
-    assert await kids(front.service) == {"k2"}
-    await replayed_alike(front.service)
+    assert await kids(edge.service) == {"k2"}
+    await replayed_alike(edge.service)
 
-    front.service = await service.start(K2, "k2")  # the old key is gone
-    await usable(front, [*old, new])
+    await edge.restart(vault_keys=K2, vault_active_key="k2")  # the old key is gone
+    await usable(edge, [*old, new])
     for connection_id, url in urls.items():
-        assert await webhook_url(front, connection_id) == url
+        assert await webhook_url(edge, connection_id) == url
 
     # The operator's command itself: nothing left to rotate.
-    settings = front.stack.connections
+    settings = edge.stack.connections
     monkeypatch.setenv("JUNCTION_SERVICE_URLS", json.dumps(settings.service_urls))
     monkeypatch.setenv("JUNCTION_INTERNAL_SECRET", settings.internal_secret)
     with pytest.raises(SystemExit) as exited:
