@@ -1,7 +1,8 @@
 """SIGKILL the flows service (a real `python -m flows.main` process) while executions are mid-flight: a second
 process takes over their leases and resumes each at the step it was in; every execution completes and no side
 effect happens twice (the receiver applies each Idempotency-Key once and counts calls per key). Half the
-executions start through executeWorkflow, half through the `execution.start` command on flows.commands."""
+executions start through executeWorkflow, half through the `execution.start` command on flows.commands. The flow
+fans out into two parallel HTTP branches that join at a delay, so a kill lands mid-round too."""
 
 from __future__ import annotations
 
@@ -67,11 +68,13 @@ async def test_sigkill_mid_execution_resumes_every_execution_once(tmp_path: Path
                      {"id": "shape", "type": "transform", "config": {"output": {"n": "{{ trigger.n }}"}}},
                      {"id": "a", "type": "http_request", "config": {"method": "POST", "url": rx.url + "/a",
                                                                    "body": "{{ steps.shape }}"}},
+                     {"id": "c", "type": "http_request", "config": {"method": "POST", "url": rx.url + "/c",
+                                                                   "body": {"n": "{{ trigger.n }}"}}},
                      {"id": "pause", "type": "delay", "config": {"seconds": 1}},
                      {"id": "b", "type": "http_request", "config": {"method": "POST", "url": rx.url + "/b",
                                                                    "body": {"n": "{{ trigger.n }}"}}}]
-            edges = [{"source": s, "target": t} for s, t in (("start", "shape"), ("shape", "a"), ("a", "pause"),
-                                                               ("pause", "b"))]
+            edges = [{"source": s, "target": t} for s, t in (("start", "shape"), ("shape", "a"), ("shape", "c"),
+                                                               ("a", "pause"), ("c", "pause"), ("pause", "b"))]
             status, body = await call(http, gw.url, key, "POST", "/v1/workflows",
                                       {"name": "Durable", "nodes": nodes, "edges": edges, "status": "published"})
             assert status == 201, body
@@ -94,8 +97,8 @@ async def test_sigkill_mid_execution_resumes_every_execution_once(tmp_path: Path
         finally:
             if first.returncode is None:
                 os.killpg(first.pid, signal.SIGKILL)
-        assert effects_at_kill < 2 * TOTAL, "the kill came after every effect: nothing was resumed"
-        for path in ("/a", "/b"):
+        assert effects_at_kill < 3 * TOTAL, "the kill came after every effect: nothing was resumed"
+        for path in ("/a", "/b", "/c"):
             applied = rx.effects_on(path)
             assert sorted(e["body"]["n"] for e in applied) == list(range(TOTAL)), path
             keys = [e["key"] for e in applied]
