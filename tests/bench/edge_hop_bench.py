@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -23,8 +21,9 @@ from pathlib import Path
 import aiohttp
 
 from junction_common.settings import JunctionSettings
-from junction_common.testing.infra import drop_databases, env_of, free_port, isolated
+from junction_common.testing.infra import free_port, isolated
 from junction_common.workspaces import create_workspace
+from tests.bench.processes import bench_processes, service_env, until
 
 BEFORE = os.environ.get("BENCH_BEFORE", "336a7cb")  # the last commit before the thin edge
 REQUESTS = int(os.environ.get("BENCH_HOP_REQUESTS", "1000"))
@@ -46,43 +45,19 @@ def _worktree(revision: str, where: Path) -> Path | None:
     return where
 
 
-async def _spawn(module: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", module, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-
-
 @contextlib.asynccontextmanager
 async def _system(source: Path | None) -> AsyncIterator[tuple[str, str]]:
     """The crm and the gateway as processes (of `source`'s code when given); yields (url, key)."""
     settings = isolated(JunctionSettings)
     port, crm_port = free_port(), free_port()
-    env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
-           "JUNCTION_RATE_LIMIT_ENABLED": "false",
-           "JUNCTION_SERVICE_URLS": json.dumps({"crm": f"http://127.0.0.1:{crm_port}"})}
+    env = service_env(settings, port, {"crm": crm_port})
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join(str(source / s) for s in SOURCES)
-    procs = [await _spawn("crm.main", {**env, "JUNCTION_INTERNAL_PORT": str(crm_port)}),
-             await _spawn("gateway.main", env)]
-    url = f"http://127.0.0.1:{port}"
-    try:
+    async with bench_processes(settings) as procs:
+        await procs.spawn(["-m", "crm.main"], {**env, "JUNCTION_INTERNAL_PORT": str(crm_port)})
+        await procs.spawn(["-m", "gateway.main"], env)
         _, key = await create_workspace(settings, "Bench", "business")
-        yield url, key
-    finally:
-        for proc in procs:
-            if proc.returncode is None:
-                proc.terminate()
-            await proc.wait()
-        await drop_databases(settings)
-
-
-async def _ready(http: aiohttp.ClientSession, url: str) -> None:
-    for _ in range(300):
-        with contextlib.suppress(aiohttp.ClientError):
-            async with http.get(f"{url}/readyz") as resp:
-                if resp.status == 200:
-                    return
-        await asyncio.sleep(0.1)
-    raise RuntimeError("gateway did not start")
+        yield f"http://127.0.0.1:{port}", key
 
 
 async def _load(http: aiohttp.ClientSession, method: str, url: str, key: str) -> list[float]:
@@ -112,7 +87,7 @@ def _line(label: str, latencies: list[float]) -> tuple[float, float]:
 async def _measure(label: str, source: Path | None) -> dict[str, tuple[float, float]]:
     print(f"{label}:")
     async with _system(source) as (url, key), aiohttp.ClientSession() as http:
-        await _ready(http, url)
+        await until(http, "the gateway", "GET", f"{url}/readyz", attempts=300)
         await _load(http, "POST", f"{url}/v1/contacts", key)  # warm-up, and 25+ contacts to list
         return {"POST /v1/contacts": _line("POST /v1/contacts", await _load(http, "POST", f"{url}/v1/contacts", key)),
                 "GET /v1/contacts": _line("GET /v1/contacts", await _load(http, "GET", f"{url}/v1/contacts", key))}

@@ -70,13 +70,15 @@ async def paged_api_process(rows: int) -> AsyncIterator[PagedApi]:
         await proc.wait()
 
 
-def service_env(settings: JunctionSettings, gateway_port: int, services: dict[str, int]) -> dict[str, str]:
+def service_env(settings: JunctionSettings, gateway_port: int, services: dict[str, int] | None = None
+                ) -> dict[str, str]:
     """The environment of the system's services: its isolated names, quiet logs, no rate limit, and the gateway
-    routing to `services` (name -> internal port)."""
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in services.items()}
-    return {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(gateway_port),
-            "JUNCTION_LOG_LEVEL": "WARNING", "JUNCTION_RATE_LIMIT_ENABLED": "false",
-            "JUNCTION_SERVICE_URLS": json.dumps(urls)}
+    routing to `services` (name -> internal port; the default ports when None)."""
+    env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(gateway_port),
+           "JUNCTION_LOG_LEVEL": "WARNING", "JUNCTION_RATE_LIMIT_ENABLED": "false"}
+    if services:
+        env["JUNCTION_SERVICE_URLS"] = json.dumps({name: f"http://127.0.0.1:{port}" for name, port in services.items()})
+    return env
 
 
 async def until(http: aiohttp.ClientSession, what: str, method: str, url: str, attempts: int = 600,

@@ -24,8 +24,9 @@ from junction_common.identity import IdentityStore
 from junction_common.ids import new_ulid
 from junction_common.mongo import create_client
 from junction_common.settings import JunctionSettings
-from junction_common.testing.infra import drop_databases, env_of, eventually, free_port, isolated
-from tests.bench.contacts_bench import _spawn, _wait_ready, _workspace_key
+from junction_common.testing.infra import eventually, free_port, isolated
+from tests.bench.contacts_bench import _workspace_key
+from tests.bench.processes import BenchProcesses, bench_processes, service_env, until
 
 BURST = int(os.environ.get("BENCH_WEBHOOKS", "5000"))
 PACED = int(os.environ.get("BENCH_PACED", "600"))
@@ -59,11 +60,16 @@ async def _receiver(arrivals: dict[str, float], lags: list[float]) -> tuple[web.
 
 async def main() -> None:
     settings = isolated(JunctionSettings)
-    port = free_port()
-    env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
-           "JUNCTION_RATE_LIMIT_ENABLED": "false", "JUNCTION_WEBHOOK_ENDPOINT_RATE_PER_S": "0",
+    async with bench_processes(settings) as procs:
+        await _run(settings, procs)
+
+
+async def _run(settings: JunctionSettings, procs: BenchProcesses) -> None:
+    port, webhooks_port = free_port(), free_port()
+    env = {**service_env(settings, port, {"webhooks": webhooks_port}), "JUNCTION_WEBHOOK_ENDPOINT_RATE_PER_S": "0",
            "JUNCTION_WEBHOOK_ENDPOINT_CONCURRENCY": "64"}
-    procs = [await _spawn("webhooks.main", env), await _spawn("gateway.main", env)]
+    await procs.spawn(["-m", "webhooks.main"], {**env, "JUNCTION_INTERNAL_PORT": str(webhooks_port)})
+    await procs.spawn(["-m", "gateway.main"], env)
     url = f"http://127.0.0.1:{port}"
     arrivals: dict[str, float] = {}
     lags: list[float] = []
@@ -76,7 +82,7 @@ async def main() -> None:
     try:
         key = await _workspace_key(settings)
         async with aiohttp.ClientSession() as http:
-            await _wait_ready(http, url)
+            await until(http, "the gateway", "GET", f"{url}/readyz", attempts=900)  # a loaded machine starts slowly
             async with http.post(f"{url}/v1/webhooks", json={"url": hook, "event_types": ["contact.created"]},
                                  headers={"Authorization": f"Bearer {key}"}) as resp:
                 assert resp.status == 201, await resp.text()
@@ -112,11 +118,6 @@ async def main() -> None:
         await producer.stop()
         await client.close()
         await runner.cleanup()
-        for proc in procs:
-            if proc.returncode is None:  # one that died early has said why on stderr already
-                proc.terminate()
-            await proc.wait()
-        await drop_databases(settings)
 
 
 async def http_workspace(client: Any, settings: JunctionSettings, key: str) -> str:
