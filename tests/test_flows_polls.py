@@ -120,3 +120,26 @@ async def test_bad_paging_options_are_refused(polls: tuple[FlowsEdge, PagedProvi
         body = {"kind": "poll", "providerType": PAGED, "triggerName": "new_lead", "config": config}
         status, answer = await edge.call("POST", f"/connect/v1/flows/{flow}/triggers", body)
         assert status in (404, 422), (config, answer)
+
+
+async def test_a_poll_is_edited_its_interval_paging_and_connection_checked(
+        polls: tuple[FlowsEdge, PagedProvider, Doc]) -> None:
+    edge, _, connections = polls
+    flow, trigger_id = await poll(edge, "new_lead", {"pagination": CURSOR, "intervalSeconds": 3600})
+    path = f"/connect/v1/flows/{flow}/triggers/{trigger_id}"
+    for change, status_wanted in (({"config": {"intervalSeconds": 0}}, 422), ({"config": {"maxPages": 0}}, 422),
+                                  ({"connectionId": "conn_nope"}, 404), ({"config": {"connectionId": "conn_x"}}, 404)):
+        status, answer = await edge.call("PATCH", path, change)
+        assert status == status_wanted, (change, answer)
+    status, answer = await edge.call("PATCH", path, {"config": {"intervalSeconds": 1, "maxPages": 1},
+                                                     "connectionId": connections["a"]})
+    assert status == 200 and answer["data"]["connectionId"] == connections["a"], answer
+    assert answer["data"]["config"]["intervalSeconds"] == 1 and answer["data"]["config"]["pagination"] == CURSOR
+
+    async def fired_from_a() -> set[str] | None:
+        status, answer = await edge.call("GET", f"/v1/workflows/{flow}/executions?limit=100&status=completed")
+        assert status == 200, answer
+        fired = {e["output"] for e in answer["data"] if e["output"].startswith("A")}
+        return fired if {"A1", "A2"} <= fired else None
+
+    assert await eventually(fired_from_a, 30) == {"A1", "A2"}  # one page of the connection it now names
