@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from junction_common.testing.infra import free_port
+from tests.aiohttp_runner import catch_all, serving
 from tests.simulators.manifests import write_manifest
 
 Json = dict[str, Any]
@@ -51,8 +51,7 @@ class PagedProvider:
 @asynccontextmanager
 async def paged_provider() -> AsyncIterator[PagedProvider]:
     """Run the simulator on a free port for the duration of the block."""
-    port = free_port()
-    sim = PagedProvider(f"http://127.0.0.1:{port}")
+    sim = PagedProvider("")
 
     async def handle(request: web.Request) -> web.Response:
         key = request.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -76,12 +75,6 @@ async def paged_provider() -> AsyncIterator[PagedProvider]:
             return web.json_response(rows[(page - 1) * limit:page * limit], headers=headers)
         return web.json_response({"error": "not found"}, status=404)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(catch_all(handle)) as url:
+        sim.url = url
         yield sim
-    finally:
-        await runner.cleanup()

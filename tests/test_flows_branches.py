@@ -21,7 +21,8 @@ from aiohttp import web
 
 from conftest import start_flows
 from flows.engine.starts import start_execution
-from junction_common.testing.infra import eventually, free_port
+from junction_common.testing.infra import eventually
+from tests.aiohttp_runner import catch_all, serving
 from tests.flows_edge import FlowsEdge, flows_edge
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -45,8 +46,7 @@ class Rendezvous:
 
 @asynccontextmanager
 async def rendezvous() -> AsyncIterator[Rendezvous]:
-    port = free_port()
-    state = Rendezvous(f"http://127.0.0.1:{port}")
+    state = Rendezvous("")
 
     async def handle(request: web.Request) -> web.Response:
         key = request.headers.get("Idempotency-Key", "")
@@ -63,15 +63,9 @@ async def rendezvous() -> AsyncIterator[Rendezvous]:
             await state.held.wait()
         return web.json_response({"path": request.path, "met": met})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
+    async with serving(catch_all(handle)) as url:
+        state.url = url
         yield state
-    finally:
-        await runner.cleanup()
 
 
 @pytest_asyncio.fixture(scope="module")
