@@ -2,8 +2,9 @@
 
 The executor hands each batch of commits it just inserted to `send` (no read-back). A batch is published as
 one: every event appended in order to the idempotent producer (acks=all, so each partition key keeps its
-order, retries included) and its acknowledgements awaited together; the stored events were validated when
-they were committed, so their JSON is sent as stored, without building a model per event. The batch's
+order, retries included) and its acknowledgements awaited together. The stored events were validated when
+they were committed, so they are serialized as stored (pydantic-core's `to_json`, the bytes the model would
+give) without building a model per event; the topic is looked up once per event type. The batch's
 commits are then marked published with one update, which runs while the next batch is published (the mark
 is bookkeeping: a commit whose mark is lost is only published again).
 
@@ -15,11 +16,11 @@ interval. A crash between publishing and marking publishes again: consumers dedu
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from pydantic_core import to_json
 
 from junction_common.bus import headers as h
 from junction_common.envelope import EventEnvelope
@@ -28,7 +29,7 @@ from junction_common.store.event_store import Doc, EventStore
 
 log = get_logger(__name__)
 
-TopicFor = Callable[[EventEnvelope], str]
+TopicFor = Callable[[EventEnvelope], str]  # a topic per event type (the relay asks once per type)
 
 
 class OutboxRelay:
@@ -42,6 +43,7 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._marking: asyncio.Task[None] | None = None
+        self._topics: dict[str, str] = {}  # event type -> topic
         self._handed: list[Doc] = []
         self._drain = True  # the store may hold unpublished commits (at start, after a failure)
 
@@ -121,7 +123,7 @@ class OutboxRelay:
 
     async def _send(self, producer: Any, raw: Doc, traceparent: str | None) -> Any:
         """Append one stored event to the producer; returns the future of its acknowledgement."""
-        topic = self._topic_for(EventEnvelope.model_construct(**raw))  # validated when committed
+        topic = self._topic_of(raw)
         headers = {
             h.EVENT_TYPE: raw["type"],
             h.CORRELATION_ID: raw["correlation_id"],
@@ -130,12 +132,19 @@ class OutboxRelay:
         }
         if traceparent:
             headers["traceparent"] = traceparent
-        value = _event_bytes(raw)
+        value = to_json(raw)  # validated when committed; byte for byte what `EventEnvelope.to_bytes` gives
         key = raw["stream_id"].encode()
         if producer is None:  # not the aiokafka producer faststream wraps: its own publish, same semantics
             return await self._broker.publish(value, topic, key=key, headers=headers, no_confirm=True)
         return await producer.send(topic, value=value, key=key,
                                    headers=[(name, text.encode()) for name, text in headers.items()])
+
+    def _topic_of(self, raw: Doc) -> str:
+        """The event's topic, which every service derives from the event type alone: asked once per type."""
+        topic = self._topics.get(raw["type"])
+        if topic is None:
+            topic = self._topics[raw["type"]] = self._topic_for(EventEnvelope.model_validate(raw))
+        return topic
 
     async def _marked(self) -> None:
         """Wait for the mark in flight (its failure is logged: those commits are drained and sent again)."""
@@ -149,15 +158,6 @@ class OutboxRelay:
         except Exception:
             log.exception("outbox_mark_failed", commits=len(ids))
             self._drain = True
-
-
-def _event_bytes(raw: Doc) -> bytes:
-    """The stored event (already in its JSON form) as the bytes `EventEnvelope.to_bytes` would give."""
-    fields = {name: raw[name] for name in EventEnvelope.model_fields if name in raw}
-    try:
-        return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
-    except TypeError:  # a value not in JSON form (written by other means): the model says how it looks
-        return EventEnvelope.model_validate(raw).to_bytes()
 
 
 def _producer_of(broker: KafkaBroker) -> Any:
