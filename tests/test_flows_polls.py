@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 Doc = dict[str, Any]
 PAGED = "flows_paged"
 KEY_A, KEY_B = "paged-key-a-" + "x" * 8, "paged-key-b-" + "y" * 8
-# What the manifest declares, as a subscription's own config gives it (connect-api's provider view does not show a
-# stream's pagination: see docs/flows.md, Poll).
+# What the manifest declares, as a subscription's own config gives it (a poll without it pages as the provider view
+# shows the stream's own pagination).
 CURSOR = {"style": "cursor", "tokenPath": "next", "param": "cursor", "sizeParam": "limit", "pageSize": 2}
 LINK = {"style": "link", "sizeParam": "limit", "pageSize": 2}
 
@@ -79,7 +79,8 @@ async def poll(edge: FlowsEdge, stream_trigger: str, config: Doc, connection_id:
 async def test_a_poll_follows_cursor_pages_through_the_connection_it_names(
         polls: tuple[FlowsEdge, PagedProvider, Doc]) -> None:
     edge, sim, connections = polls
-    flow, _ = await poll(edge, "new_lead", {"pagination": CURSOR, "connectionId": connections["a"]})
+    # No pagination in the config: the stream's own, from the provider's manifest.
+    flow, _ = await poll(edge, "new_lead", {"connectionId": connections["a"]})
     assert await fired_ids(edge, flow, 5) == ["A1", "A2", "A3", "A4", "A5"]  # three pages of the older connection
     assert sim.pages[KEY_A, "/leads"] >= 3
 
@@ -93,7 +94,7 @@ async def test_a_poll_without_a_connection_reads_the_latest_one(polls: tuple[Flo
 async def test_a_poll_follows_link_headers_and_stops_at_max_pages(polls: tuple[FlowsEdge, PagedProvider, Doc]
                                                                  ) -> None:
     edge, sim, connections = polls
-    flow, _ = await poll(edge, "new_account", {"pagination": LINK}, connection_id=connections["b"])
+    flow, _ = await poll(edge, "new_account", {}, connection_id=connections["b"])  # the manifest's Link paging
     assert await fired_ids(edge, flow, 5) == [f"acc{i}" for i in range(1, 6)]
     assert sim.pages[KEY_B, "/accounts"] >= 3
     bounded, trigger_id = await poll(edge, "new_lead", {"pagination": CURSOR, "maxPages": 2,

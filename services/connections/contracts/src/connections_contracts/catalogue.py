@@ -89,6 +89,17 @@ class RateLimitView(Public):
     scope: str
 
 
+class PaginationView(Public):
+    """How a stream's pages follow each other (the manifest's `pagination`), for callers that page it themselves."""
+
+    style: str
+    page_size: int
+    param: str | None = None
+    size_param: str | None = None
+    token_path: str | None = None
+    start_from: int = 1
+
+
 class StreamView(Public):
     name: str
     path: str
@@ -96,6 +107,8 @@ class StreamView(Public):
     cursor_field: str | None = None
     incremental: bool
     description: str | None = None
+    records_path: str | None = None
+    pagination: PaginationView | None = None
 
 
 class ActionView(Public):

@@ -9,6 +9,7 @@ from connections_contracts.catalogue import (
     ActionView,
     AuthView,
     Capabilities,
+    PaginationView,
     ProviderDetail,
     ProviderSummary,
     RateLimitView,
@@ -46,8 +47,12 @@ def _auth(auth: Auth) -> AuthView:
 
 
 def _stream(s: Stream) -> StreamView:
+    paging = s.pagination
     return StreamView(name=s.name, path=s.path, primary_key=s.primary_key, cursor_field=s.cursor_field,
-                      incremental=s.cursor_field is not None, description=s.description)
+                      incremental=s.cursor_field is not None, description=s.description, records_path=s.records_path,
+                      pagination=None if paging is None else PaginationView(
+                          style=paging.style, page_size=paging.page_size, param=paging.param,
+                          size_param=paging.size_param, token_path=paging.token_path, start_from=paging.start_from))
 
 
 def _trigger(t: Trigger) -> TriggerView:
