@@ -49,7 +49,8 @@ def test_connect_detail_of_an_api_key_provider(crm: Manifest) -> None:
     assert detail["testRequest"] == {"method": "GET", "path": "/me", "expectStatus": 200}
     assert detail["rateLimit"] == {"requests": 100, "perSeconds": 10.0, "scope": "connection"}
     assert detail["streams"][0] == {"name": "contacts", "path": "/contacts", "primaryKey": "id",
-                                    "cursorField": "updated_at", "incremental": True, "description": None}
+                                    "cursorField": "updated_at", "incremental": True, "description": None,
+                                    "recordsPath": "data", "pagination": None}
     assert detail["actions"][0]["inputSchema"]["required"] == ["email"]
     assert detail["triggers"][1] == {"name": "new_deal", "label": "New deal", "kind": "poll", "event": None,
                                      "stream": "deals"}
