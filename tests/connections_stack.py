@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from junction_common.workspaces import create_workspace
 from tests.aiohttp_runner import serving
 from tests.receivers import Received, Receiver
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
+from tests.simulators.manifests import write_manifest
 from tests.simulators.oauth_provider import OAuthProvider, oauth_provider
 
 SIM_TYPE = "junction_sim_crm"
@@ -77,16 +78,22 @@ async def simulator(keys: set[str]) -> AsyncIterator[Simulator]:
         yield sim
 
 
-async def workspace_keys(stack: Stack, name: str) -> dict[str, str]:
-    """An ADMIN key with every connection scope (`all`) and a MEMBER key with none of them (`none`)."""
+NO_SCOPES = ["nothing:read"]
+KeySpec = dict[str, tuple[str, list[str]]]  # key label -> (role, scopes)
+CONNECTION_KEYS: KeySpec = {"all": ("ADMIN", SCOPES), "none": ("MEMBER", NO_SCOPES)}
+
+
+async def workspace_keys(stack: Stack, name: str, keys: KeySpec = CONNECTION_KEYS) -> dict[str, str]:
+    """A new business workspace `name` with a key per label of `keys` (by default an ADMIN key with every
+    connection scope, `all`, and a MEMBER key with none of them, `none`), and its `workspace_id`."""
     settings = stack.gateway
     workspace, _ = await create_workspace(settings, name, "business")
     client = create_client(settings)
     try:
         store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        return {"all": await store.create_key(workspace["_id"], "all", "ADMIN", SCOPES, utcnow()),
-                "none": await store.create_key(workspace["_id"], "none", "MEMBER", ["nothing:read"], utcnow()),
-                "workspace_id": workspace["_id"]}
+        made = {label: await store.create_key(workspace["_id"], label, role, scopes, utcnow())
+                for label, (role, scopes) in keys.items()}
+        return {**made, "workspace_id": workspace["_id"]}
     finally:
         await client.close()
 
@@ -152,15 +159,21 @@ PUBLIC_BASE_URL = "https://app.junction.test"  # the gateway's public address, a
 
 
 @contextlib.asynccontextmanager
-async def oauth_connections_edge(tmp: Path, keys: set[str], **settings: Any) -> AsyncIterator[Edge]:
+async def oauth_connections_edge(tmp: Path, keys: set[str],
+                                 more_oauth: Callable[[OAuthProvider], list[dict[str, Any]]] | None = None,
+                                 **settings: Any) -> AsyncIterator[Edge]:
     """The edge of `connections_edge` plus the OAuth provider simulator as the operator provider `sim_oauth`, the
     operator's OAuth app for it (JUNCTION_OAUTH_CLIENTS) and the gateway's public callback URL registered there;
+    `more_oauth` gives further manifests on the same simulator (the same app and registration each);
     `settings` override the connections service's."""
     async with isolated_stack() as stack, simulator(keys) as sim, oauth_provider() as oauth:
         folder = _providers(tmp, sim)
-        oauth.write_manifest(folder, OAUTH_TYPE)
-        oauth.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/{OAUTH_TYPE}/callback")
-        clients = json.dumps({OAUTH_TYPE: {"client_id": oauth.client_id, "client_secret": oauth.client_secret}})
+        manifests = [oauth.manifest(OAUTH_TYPE), *(more_oauth(oauth) if more_oauth else [])]
+        app = {"client_id": oauth.client_id, "client_secret": oauth.client_secret}
+        for manifest in manifests:
+            write_manifest(folder, manifest)
+            oauth.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/{manifest['type']}/callback")
+        clients = json.dumps({manifest["type"]: app for manifest in manifests})
         async with _edge(stack, sim, folder, {"oauth_clients": clients, "public_base_url": PUBLIC_BASE_URL,
                                               **settings}, oauth=oauth) as edge:
             yield edge
@@ -199,14 +212,8 @@ HOOK_SCOPES = ["providers.view", "providers.write", "webhooks.view", "webhooks.w
 
 async def admin_key(stack: Stack, name: str, scopes: list[str]) -> str:
     """An ADMIN key with `scopes` of a new business workspace `name`."""
-    settings = stack.gateway
-    workspace, _ = await create_workspace(settings, name, "business")
-    client = create_client(settings)
-    try:
-        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        return await store.create_key(workspace["_id"], name.lower(), "ADMIN", scopes, utcnow())
-    finally:
-        await client.close()
+    label = name.lower()
+    return (await workspace_keys(stack, name, {label: ("ADMIN", scopes)}))[label]
 
 
 @dataclass

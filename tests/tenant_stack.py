@@ -12,11 +12,8 @@ from typing import Any
 import aiohttp
 
 from conftest import Stack, isolated_stack, start_connections, start_gateway
-from junction_common.envelope import utcnow
-from junction_common.identity import IdentityStore
-from junction_common.mongo import create_client
 from junction_common.service import ServiceRuntime
-from junction_common.workspaces import create_workspace
+from tests.connections_stack import NO_SCOPES, KeySpec, workspace_keys
 from tests.simulators.api_key_provider import ApiKeyProvider, api_key_provider
 from tests.simulators.oauth_provider import OAuthProvider, oauth_provider
 
@@ -25,19 +22,7 @@ SCOPES = ["providers.view", "providers.write", "proxy.execute", "integrations:re
           "pipelines:read", "pipelines:write", "pipelines:admin", "credentials:read", "credentials:write"]
 
 
-async def workspace_keys(stack: Stack, name: str) -> dict[str, str]:
-    settings = stack.gateway
-    workspace, _ = await create_workspace(settings, name, "business")
-    client = create_client(settings)
-    try:
-        store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
-        now = utcnow()
-        return {"admin": await store.create_key(workspace["_id"], "admin", "ADMIN", SCOPES, now),
-                "member": await store.create_key(workspace["_id"], "member", "MEMBER", SCOPES, now),
-                "none": await store.create_key(workspace["_id"], "none", "MEMBER", ["nothing:read"], now),
-                "workspace_id": workspace["_id"]}
-    finally:
-        await client.close()
+TENANT_KEYS: KeySpec = {"admin": ("ADMIN", SCOPES), "member": ("MEMBER", SCOPES), "none": ("MEMBER", NO_SCOPES)}
 
 
 @dataclass
@@ -71,7 +56,7 @@ async def tenant_edge(**settings: Any) -> AsyncIterator[TenantEdge]:
                                           public_base_url=PUBLIC_BASE_URL, **settings)
         try:
             async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                keys = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
+                keys = {who: await workspace_keys(stack, who.upper(), TENANT_KEYS) for who in ("a", "b")}
                 yield TenantEdge(gateway.url, http, stack, service, api, oauth, keys)
         finally:
             await service.stop()

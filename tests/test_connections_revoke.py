@@ -4,19 +4,13 @@ refresh token the provider refuses marks the connection ERROR and emits `connect
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import aiohttp
 import pytest
 import pytest_asyncio
-import yaml
 
-from conftest import isolated_stack, start_connections, start_gateway
 from connections.app.operations import Connections
 from connections_contracts import connection as cx
 from connections_contracts.events import EVENT_MODELS
@@ -26,40 +20,25 @@ from tests.connections_stack import (
     PUBLIC_BASE_URL,
     SIM_TYPE,
     Edge,
-    sim_manifest,
-    simulator,
-    workspace_keys,
+    oauth_connections_edge,
 )
-from tests.simulators.manifests import write_manifest
-from tests.simulators.oauth_provider import OAuthProvider, oauth_provider
+from tests.simulators.oauth_provider import OAuthProvider
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 BROKEN = "sim_oauth_badrevoke"  # the same OAuth server, with a revocation URL that answers 404
 
 
+def broken_revoke(oauth: OAuthProvider) -> list[dict[str, Any]]:
+    """`BROKEN`: the OAuth simulator again, revoking at a URL that answers 404."""
+    broken = oauth.manifest(BROKEN)
+    broken["auth"]["revoke_url"] = f"{oauth.url}/oauth/revoke-gone"
+    return [broken]
+
+
 @pytest_asyncio.fixture(scope="module")
 async def edge(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Edge]:
-    folder = Path(tmp_path_factory.mktemp("revoke")) / "providers"
-    async with isolated_stack() as stack, simulator({DOCUMENTED_KEY}) as sim, oauth_provider() as oauth:
-        folder.mkdir(parents=True)
-        (folder / f"{SIM_TYPE}.yaml").write_text(yaml.safe_dump(sim_manifest(sim.url)))
-        oauth.write_manifest(folder, OAUTH_TYPE)
-        broken = oauth.manifest(BROKEN)
-        broken["auth"]["revoke_url"] = f"{oauth.url}/oauth/revoke-gone"
-        write_manifest(folder, broken)
-        client = {"client_id": oauth.client_id, "client_secret": oauth.client_secret}
-        for kind in (OAUTH_TYPE, BROKEN):
-            oauth.redirect_uris.add(f"{PUBLIC_BASE_URL}/api/pipelines/oauth/{kind}/callback")
-        service = await start_connections(stack, provider_dirs=str(folder), provider_allow_networks="127.0.0.0/8",
-                                          oauth_clients=json.dumps({OAUTH_TYPE: client, BROKEN: client}),
-                                          public_base_url=PUBLIC_BASE_URL)
-        try:
-            async with start_gateway(stack.gateway) as gateway, aiohttp.ClientSession() as http:
-                keys = {"a": await workspace_keys(stack, "A"), "b": await workspace_keys(stack, "B")}
-                yield Edge(gateway.url, http, stack, sim, service, keys, oauth)
-        finally:
-            with contextlib.suppress(Exception):
-                await service.stop()
+    async with oauth_connections_edge(tmp_path_factory.mktemp("revoke"), {DOCUMENTED_KEY}, broken_revoke) as running:
+        yield running
 
 
 def sim_of(edge: Edge) -> OAuthProvider:

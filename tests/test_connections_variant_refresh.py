@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from connections_contracts import connection as cx
-from tests.connections_stack import OAUTH_TYPE, PUBLIC_BASE_URL, Edge, oauth_connections_edge
+from tests.connections_stack import OAUTH_TYPE, Edge, oauth_authorized, oauth_connections_edge
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 CONNECTIONS = "/api/pipelines/connections"
@@ -26,19 +25,6 @@ async def edge(tmp_path: Path) -> AsyncIterator[Edge]:
         yield running
 
 
-async def authorized(edge: Edge) -> str:
-    """An OAuth connection through the authorize flow (authorize URL, the provider's consent, the callback)."""
-    assert edge.oauth is not None
-    status, body, _ = await edge.call("POST", f"/api/pipelines/oauth/{OAUTH_TYPE}/authorize", {})
-    assert status == 200, body
-    query = {k: v[0] for k, v in parse_qs(urlsplit(body["authorizeUrl"]).query).items()}
-    async with edge.http.get(edge.oauth.authorize_url, params=query, allow_redirects=False) as resp:
-        callback = resp.headers["Location"].removeprefix(PUBLIC_BASE_URL)
-    async with edge.http.get(edge.url + callback) as resp:
-        assert resp.status == 200, await resp.text()
-    return str(body["connectionId"])
-
-
 async def proxied(edge: Edge, connection_id: str) -> int:
     status, body, _ = await edge.call("POST", PROXY, {"method": "GET", "path": "/me", "connectionId": connection_id})
     assert status == 200, body
@@ -48,7 +34,7 @@ async def proxied(edge: Edge, connection_id: str) -> int:
 async def test_concurrent_calls_over_two_variants_refresh_once(edge: Edge) -> None:
     sim = edge.oauth
     assert sim is not None
-    source = await authorized(edge)
+    source = await oauth_authorized(edge)
     status, variant, _ = await edge.call("POST", f"{CONNECTIONS}/{source}/variants", {"variantLabel": "EU"})
     assert status == 201 and variant["status"] == cx.CONNECTED, variant
     members = [source, str(variant["id"])]
@@ -69,6 +55,6 @@ async def test_concurrent_calls_over_two_variants_refresh_once(edge: Edge) -> No
 
 
 async def test_a_connection_id_of_another_provider_or_none_is_not_found(edge: Edge) -> None:
-    await authorized(edge)
+    await oauth_authorized(edge)
     status, body, _ = await edge.call("POST", PROXY, {"method": "GET", "path": "/me", "connectionId": "conn_nope"})
     assert status == 404 and body["error"]["code"] == "NOT_FOUND", body
