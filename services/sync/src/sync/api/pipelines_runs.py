@@ -14,7 +14,7 @@ from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError, json_response, request_id_of
 from junction_common.web.pipelines_shape import PipelinesRoute, pipelines_error
-from sync.app import runs_cursors, runs_discover, runs_streams, scheduler
+from sync.app import runs_connections, runs_cursors, runs_discover, runs_streams, scheduler
 from sync.app.runs import Runs
 from sync.app.runs_views import pagination, run_view
 from sync.app.runs_worker import RunWorker
@@ -91,6 +91,9 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     async def run_all(request: Request, principal: Caller) -> Response:
         """A run of every connection of the workspace, skipping those with a PENDING or RUNNING run."""
         run_ids, skipped = [], 0
+        made = await runs_connections.listed(runtime.component(RunWorker).peers, principal.workspace_id,
+                                             request_id_of(request))
+        await runs.caught_up(principal.workspace_id, made)
         query = {"workspace_id": principal.workspace_id, "deleted": {"$ne": True}, "status": {"$ne": "DISCONNECTED"},
                  "provider": {"$ne": None}, "kind": {"$ne": INTEGRATION}}  # a bare workflow credential has nothing
         # to sync; a tenant integration is not a pipelines connection (it syncs through the integrations API)

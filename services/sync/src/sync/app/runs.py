@@ -54,6 +54,17 @@ class Runs:
                 raise ApiError("NOT_FOUND", "The connection could not be found.", {"id": connection_id})
             await asyncio.sleep(0.2)
 
+    async def caught_up(self, workspace_id: str, connection_ids: list[str]) -> None:
+        """Wait (at most FACTS_WAIT_S) until this service's read model knows these connections of the workspace,
+        so that a run-all right after a connection was made includes it."""
+        deadline = time.monotonic() + FACTS_WAIT_S
+        missing = set(connection_ids)
+        while missing and time.monotonic() < deadline:
+            found = self.connections.find({"_id": {"$in": sorted(missing)}}, {"workspace_id": 1})
+            missing -= {str(d["_id"]) async for d in found if d.get("workspace_id") == workspace_id}
+            if missing:
+                await asyncio.sleep(0.2)
+
     async def run(self, workspace_id: str, connection_id: str, run_id: str) -> Doc:
         doc = await self.runs.find_one({"_id": run_id})
         if doc is None or doc.get("workspace_id") != workspace_id or doc.get("connection_id") != connection_id:
