@@ -84,6 +84,10 @@ class Subscriptions:
         record["config"] = config
         doc = await run_command(self.runtime, principal, request_id, tx.CREATE_TRIGGER, trigger_id,
                                 {"record": record}, tx.TRIGGERS)
+        return self._answer(doc, token)
+
+    def _answer(self, doc: Doc, token: str | None) -> Doc:
+        """The subscription as the API shows it; with a new `token`, its webhook URL (shown this once)."""
         view = trigger_view(doc)
         if token is not None:
             view["webhookUrl"] = f"{self.base_url}{HOOK_PATH}{token}"
@@ -113,10 +117,7 @@ class Subscriptions:
             connection_id=connection_id, config=changes["config"]))
         updated = await run_command(self.runtime, principal, request_id, tx.UPDATE_TRIGGER, trigger_id,
                                     {"changes": changes}, tx.TRIGGERS)
-        view = trigger_view(updated)
-        if token is not None:
-            view["webhookUrl"] = f"{self.base_url}{HOOK_PATH}{token}"
-        return view
+        return self._answer(updated, token)
 
     def _rotate(self, doc: Doc, body: tx.TriggerUpdate, changes: Doc, workspace_id: str) -> str | None:
         """A webhook's new secret (sealed; null removes it) and new token into `changes`: the new token or None."""
