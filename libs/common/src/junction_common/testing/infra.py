@@ -23,7 +23,7 @@ S = TypeVar("S", bound=JunctionSettings)
 # A test's names start with t<minute stamp, 7 hex><random, 6 hex> so that what a killed run left behind can be
 # told by age; names of the older form t<10 hex> carry no stamp and count as stale.
 _TEST_NAME = re.compile(r"^t(?:([0-9a-f]{7})[0-9a-f]{6}|[0-9a-f]{10})[._]")
-STALE_AFTER_S = 3 * 3600.0
+STALE_AFTER_S = 3600.0  # no test holds its names this long (a test times out after 300 s)
 
 
 def _tag() -> str:
