@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import random
 import re
@@ -11,6 +12,7 @@ import socket
 import time
 import uuid
 import warnings
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -110,28 +112,34 @@ def free_port() -> int:
 
 
 async def drop_databases(settings: JunctionSettings) -> None:
-    """Remove every database a test created (its db prefix)."""
+    """Remove every database a test created (its db prefix). Never fails the test: a database still there is
+    left to the stale-name purge."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url)
     try:
-        for name in await client.list_database_names():
+        names = await _transient_io(client.list_database_names)
+        for name in names or []:
             if name.startswith(settings.db_prefix):
-                await _drop(client, name)
+                await _transient_io(functools.partial(client.drop_database, name))
     finally:
         await client.close()
 
 
-async def _drop(client: AsyncMongoClient[dict[str, Any]], name: str) -> None:
-    """Drop one database; nx-27017 may answer "disk I/O error" while another process drops one at the same time
-    (tests run in two processes): that is retried, and a database still there is left to the stale-name purge."""
-    for attempt in range(5):
+R = TypeVar("R")
+
+
+async def _transient_io(call: Callable[[], Awaitable[R]]) -> R | None:
+    """Run a database-wide call (listing or dropping databases). nx-27017 may answer "disk I/O error" to one of
+    them while another process drops a database at the same moment (tests run in two processes; measured: only
+    these calls, never reads and writes of documents): retried, then given up with a warning (None)."""
+    for attempt in range(6):
         try:
-            await client.drop_database(name)
-            return
+            return await call()
         except OperationFailure as exc:
             if "disk I/O error" not in str(exc):
                 raise
             await asyncio.sleep(0.2 * (attempt + 1))
-    warnings.warn(f"test database {name} not dropped (the server kept answering disk I/O error)", stacklevel=2)
+    warnings.warn("test databases not dropped (the server kept answering disk I/O error)", stacklevel=2)
+    return None
 
 
 async def drop_kafka(settings: JunctionSettings) -> None:
@@ -169,9 +177,9 @@ async def purge_stale(settings: JunctionSettings) -> tuple[int, int]:
         await admin.close()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongodb_url, serverSelectionTimeoutMS=5000)
     try:
-        names = [n for n in await client.list_database_names() if is_stale_test_name(n)]
+        names = [n for n in await _transient_io(client.list_database_names) or [] if is_stale_test_name(n)]
         for name in names:
-            await client.drop_database(name)
+            await _transient_io(functools.partial(client.drop_database, name))
     finally:
         await client.close()
     return len(topics), len(names)
