@@ -84,7 +84,8 @@ bench: infra-up
 chaos: infra-up
 	@status=0; \
 	CRASH_TOTAL=$${CRASH_TOTAL:-3000} WEBHOOK_CRASH_TOTAL=$${WEBHOOK_CRASH_TOTAL:-10000} \
-		$(RUN) pytest -q tests/test_crash_recovery.py tests/test_webhooks_crash.py $(PYTEST_ARGS) || status=1; \
+		$(RUN) pytest -q tests/test_crash_recovery.py tests/test_webhooks_crash.py tests/chaos/test_log_collapsing.py \
+			$(PYTEST_ARGS) || status=1; \
 	$(RUN) python -m tests.chaos.matrix --only "$(CHAOS_FAULTS)" || status=1; \
 	exit $$status
 

@@ -38,7 +38,8 @@ async def run_schemathesis(gateway, key, tmp_path):
         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
                     "response_headers_conformance,response_schema_conformance",
         "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "6"), "--seed", "7",
-        "--phases", "examples,coverage,fuzzing", "--no-shrink", "--max-time", "90",
+        "--phases", "examples,coverage,fuzzing", "--no-shrink",
+        "--max-time", os.environ.get("SCHEMATHESIS_MAX_S", "50"),
         "--request-timeout", "30", "--report-dir", str(tmp_path),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )

@@ -17,7 +17,9 @@ import pytest
 from tests.chaos.results import level_of
 from tests.chaos.stack import chaos_stack, wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+# `make chaos` runs it; `make test` keeps the short Kafka fault (tests/chaos/test_kafka_outage_short.py), which also
+# bounds the ERROR lines an outage writes and checks the recovered line.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(240)]
 
 INTERVAL_S = 5.0
 DOWN_S = 15.0
