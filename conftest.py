@@ -77,9 +77,9 @@ class Stack:
 @contextlib.asynccontextmanager
 async def isolated_stack() -> AsyncIterator[Stack]:
     """Isolated names for one test (or one module); its topics, groups and databases are removed afterwards."""
-    # Each service's internal API, known to the gateway.
-    ports = {name: free_port() for name in ("crm", "webhooks", "connections", "sync", "flows")}
-    gw = isolated(GatewaySettings, command_timeout_s=20.0,
+    # Each service's internal API, known to the gateway (and the gateway's own, which services ask for members).
+    ports = {name: free_port() for name in ("crm", "webhooks", "connections", "sync", "flows", "gateway")}
+    gw = isolated(GatewaySettings, command_timeout_s=20.0, gateway_internal_port=ports["gateway"],
                   service_urls={name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
     shared = {k: getattr(gw, k) for k in ("env", "kafka_bootstrap", "mongodb_url", "home", "topic_prefix",
                                           "db_prefix", "log_json", "service_urls")}
@@ -158,27 +158,36 @@ class RunningGateway:
     settings: GatewaySettings
 
 
+_GATEWAY_INTERNAL_PORTS: set[int] = set()  # gateway internal ports a running test gateway serves
+
+
 @contextlib.asynccontextmanager
 async def start_gateway(settings: GatewaySettings, **app_options: Any) -> AsyncIterator[RunningGateway]:
-    """A real gateway (uvicorn on a free port) in this event loop."""
+    """A real gateway (uvicorn on a free port) in this event loop. A second replica on the same settings serves
+    its internal API on a port of its own (the services' JUNCTION_SERVICE_URLS name the first's)."""
     port = free_port()
+    if settings.gateway_internal_port in _GATEWAY_INTERNAL_PORTS:
+        settings = settings.model_copy(update={"gateway_internal_port": 0})
+    claimed = {settings.gateway_internal_port} - {0, -1}
+    _GATEWAY_INTERNAL_PORTS.update(claimed)
     config = uvicorn.Config(create_app(settings, **app_options), host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on")
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
-    for _ in range(400):
-        if server.started:
-            break
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
     try:
+        for _ in range(400):
+            if server.started:
+                break
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.05)
         yield RunningGateway(f"http://127.0.0.1:{port}", settings)
     finally:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
+        _GATEWAY_INTERNAL_PORTS.difference_update(claimed)
 
 
 @pytest_asyncio.fixture

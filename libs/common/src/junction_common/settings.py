@@ -44,10 +44,11 @@ class JunctionSettings(BaseSettings):
     internal_host: str = "127.0.0.1"
     internal_port: int = -1
     # Each service's internal API (JSON in JUNCTION_SERVICE_URLS): the gateway forwards there, and a service calls
-    # another's there (sync asks connections for a run's credentials; flows calls connections and sync).
+    # another's there (sync asks connections for a run's credentials; flows calls connections and sync; sync asks
+    # the gateway, which keeps the workspaces' identity, for their members).
     service_urls: dict[str, str] = {"crm": "http://127.0.0.1:8101", "webhooks": "http://127.0.0.1:8102",
                                     "connections": "http://127.0.0.1:8103", "sync": "http://127.0.0.1:8104",
-                                    "flows": "http://127.0.0.1:8105"}
+                                    "flows": "http://127.0.0.1:8105", "gateway": "http://127.0.0.1:8100"}
     # A liveness endpoint (GET /healthz) for services without an HTTP API; 0 disables it.
     health_host: str = "127.0.0.1"
     health_port: int = 0

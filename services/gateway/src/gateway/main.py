@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from crm_contracts.crm import CRM_RESOURCES
-from gateway import context
+from gateway import context, internal_api
 from gateway.availability import DependencyErrors, PublishBreaker
 from gateway.deps import Resources
 from gateway.idempotency import IdempotencyStore
@@ -76,6 +76,7 @@ def create_app(settings: GatewaySettings, served: dict[str, Served] | None = Non
         idem = IdempotencyStore(gateway_db, settings.idempotency_ttl_s, settings.idempotency_stale_s)
         await idem.ensure_indexes()
         await MemberStore(client[settings.db_name("identity")]).ensure_indexes()
+        internal = await internal_api.serve_internal(settings, client[settings.db_name("identity")])
         limiter = RateLimiter(gateway_db, settings.rate_limit_sync_s)
         await limiter.ensure_indexes()
         syncer = asyncio.create_task(limiter.run())
@@ -84,6 +85,8 @@ def create_app(settings: GatewaySettings, served: dict[str, Served] | None = Non
                                         JwtVerifier(settings), objects, PublishBreaker(settings.publish_breaker_s))
         sweeper = asyncio.create_task(_sweep(idem, limiter))
         yield
+        if internal is not None:
+            await internal.stop()
         sweeper.cancel()
         syncer.cancel()
         await limiter.close()  # this replica's last counts, before the client closes

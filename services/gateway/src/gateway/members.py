@@ -35,6 +35,11 @@ class MemberStore:
     async def ensure_indexes(self) -> None:
         await self.members.create_index([("workspace_id", 1), ("email", 1)], unique=True)
 
+    async def ids(self, workspace_id: str) -> list[str]:
+        """The workspace's member ids, in id order."""
+        found = self.members.find({"workspace_id": workspace_id}, {"_id": 1}).sort("_id", 1)
+        return [str(doc["_id"]) async for doc in found]
+
     async def list(self, workspace_id: str) -> list[Doc]:
         return await self.members.find({"workspace_id": workspace_id}).sort("_id", 1).to_list()
 

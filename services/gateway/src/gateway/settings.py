@@ -12,6 +12,9 @@ class GatewaySettings(ObjectStoreSettings):
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
+    # The gateway's own internal API (services ask it for the identity it keeps: a workspace's members), on
+    # `internal_host`; -1 serves none. `junction up`, compose and Kubernetes serve it on 8100.
+    gateway_internal_port: int = -1
     # How long a write waits for its result to be readable before answering 202.
     command_timeout_s: float = 8.0
     # A command Kafka has not acknowledged (acks=all) within this many seconds is answered 503 + Retry-After.

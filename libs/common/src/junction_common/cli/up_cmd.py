@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 import urllib.request
+from urllib.parse import urlsplit
 
 from junction_common.cli.processes import ServiceProcess, processes
 from junction_common.infra import manager
@@ -35,6 +36,10 @@ def _start_all(settings: JunctionSettings) -> list[ServiceProcess]:
     endpoints = manager.ensure_up(settings)
     env = {**os.environ, "JUNCTION_KAFKA_BOOTSTRAP": endpoints.kafka_bootstrap,
            "JUNCTION_MONGODB_URL": endpoints.mongodb_url}
+    # The gateway serves its internal API (members, for the services) where JUNCTION_SERVICE_URLS says it is.
+    gateway_internal = urlsplit(settings.service_urls.get("gateway", "")).port
+    if gateway_internal is not None:
+        env.setdefault("JUNCTION_GATEWAY_INTERNAL_PORT", str(gateway_internal))
     procs = processes(settings)
     for proc in procs:
         if proc.pid() is None:

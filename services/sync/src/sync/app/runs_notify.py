@@ -1,19 +1,26 @@
 """Notifications of a run's completion or failure: stored (an event folded into `sync_notifications`, listable) and
 emitted as `sync_notification.created` for webhooks and flows. A connection that names no `notifyUserIds` tells
-every member: they are listed (`recipients`) as the workspace has them when the notification is sent."""
+every member: they are listed (`recipients`) as the workspace has them when the notification is sent, asked of the
+gateway's internal API (the gateway keeps the workspaces' members; this service reads no other's database)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
+from junction_common.web.peers import PeerClient, PeerUnavailable
 from sync.app.runs_commands import execute
 from sync.domain import run_notice
 from sync_contracts import events as ev
 from sync_contracts import runs as rx
 
 Doc = dict[str, Any]
-MEMBERS = "members"  # the identity database's workspace members (gateway.members.MemberStore writes them)
+log = get_logger(__name__)
+IDENTITY = "gateway"  # the gateway keeps the workspaces' identity (members, keys) and serves it internally
+MEMBERS_PATH = "/identity/members"  # its internal route (PeerClient prefixes `/internal`)
+MEMBERS_ATTEMPTS = (0.0, 0.5, 2.0)  # waits before each try: a gateway restarting is back within seconds
 
 
 def message_of(command: str, data: Doc, name: str) -> str:
@@ -23,19 +30,31 @@ def message_of(command: str, data: Doc, name: str) -> str:
     return f"Sync of {name} failed: {error}"
 
 
-async def members_of(runtime: ServiceRuntime, workspace_id: str) -> list[str]:
-    """The workspace's members now (their ids): read from the identity database, where the gateway keeps them (the
-    platform's shared identity store, as API keys; read only)."""
-    members = runtime.db.client[runtime.settings.db_name("identity")][MEMBERS]
-    return [str(d["_id"]) async for d in members.find({"workspace_id": workspace_id}, {"_id": 1}).sort("_id", 1)]
+async def members_of(peers: PeerClient, workspace_id: str) -> list[str]:
+    """The workspace's members now (their ids), as the gateway, which keeps them, lists them; none when it
+    cannot be asked (the notification still says it was meant for every member)."""
+    for wait in MEMBERS_ATTEMPTS:
+        await asyncio.sleep(wait)
+        try:
+            answer = await peers.call("GET", IDENTITY, MEMBERS_PATH, workspace_id, timeout_s=10.0)
+        except PeerUnavailable as exc:
+            log.warning("members_list_unavailable", workspace_id=workspace_id, error=str(exc))
+            continue
+        if answer.ok and isinstance(answer.body, dict) and isinstance(answer.body.get("member_ids"), list):
+            return [str(member) for member in answer.body["member_ids"]]
+        log.warning("members_list_refused", workspace_id=workspace_id, status=answer.status)
+        if answer.status < 500:
+            break  # refused, not away: asking again changes nothing
+    return []
 
 
 async def notify(runtime: ServiceRuntime, run_id: str, workspace_id: str, request: Doc, command: str,
-                 data: Doc) -> None:
-    """The notification of a finished run, to the connection's notified users (or every member)."""
+                 data: Doc, peers: PeerClient | None = None) -> None:
+    """The notification of a finished run, to the connection's notified users (or every member, asked of the
+    gateway through `peers`, or a client made for this call)."""
     connection = await runtime.db[rx.CONNECTIONS].find_one({"_id": request["connection_id"]}) or {}
     named = connection.get("notify_user_ids")
-    members = None if named else await members_of(runtime, workspace_id)
+    members = None if named else await _members(runtime, peers, workspace_id)
     completed = command == ev.COMPLETE_RUN
     notice = {"run_id": run_id, "connection_id": request["connection_id"],
               "kind": "completed" if completed else "failed", "status": rx.COMPLETED if completed else rx.FAILED,
@@ -43,3 +62,13 @@ async def notify(runtime: ServiceRuntime, run_id: str, workspace_id: str, reques
               "message": message_of(command, data, str(connection.get("name") or request["connection_id"]))}
     await execute(runtime, ev.NOTIFY, run_notice.stream_id(run_id), workspace_id, notice,
                   command_id=f"cmd_{run_id}.notify")
+
+
+async def _members(runtime: ServiceRuntime, peers: PeerClient | None, workspace_id: str) -> list[str]:
+    if peers is not None:
+        return await members_of(peers, workspace_id)
+    own = PeerClient(runtime.settings, caller="sync", limit=1)
+    try:
+        return await members_of(own, workspace_id)
+    finally:
+        await own.close()
