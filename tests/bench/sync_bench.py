@@ -16,6 +16,7 @@ import asyncio
 import collections
 import contextvars
 import os
+import resource
 import tempfile
 import time
 from datetime import datetime
@@ -32,6 +33,7 @@ from sync.runtime.environments import CDK_PACKAGE
 from sync.settings import SyncSettings
 from sync.tables.writer import TableWriter, table_target
 from tests.bench.processes import paged_api_process
+from tests.bench.procstat import cpu_seconds, pid_listening, port_of
 from tests.bench.sync_read_bench import PAGE, ROWS, full_refresh_source, read_rate
 from tests.simulators.paged_api import PagedApi
 from tests.test_sync_runs import admin_key, write_provider
@@ -54,12 +56,31 @@ class WriterCommands(monitoring.CommandListener):
         pass
 
 
-async def read_to_dev_null(runtime: ConnectorRuntime, api: PagedApi) -> float:
+class CpuMeter:
+    """CPU seconds so far of each process a sync runs on."""
+
+    def __init__(self, api: PagedApi, mongodb_url: str) -> None:
+        self.pids = {name: pid for name, port in (("simulator", port_of(api.url)), ("nx-27017", port_of(mongodb_url)),
+                                                  ("kafka", 9092)) if (pid := pid_listening(port)) is not None}
+
+    def now(self) -> dict[str, float]:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"services (this process)": own.ru_utime + own.ru_stime,
+                "source processes": children.ru_utime + children.ru_stime,
+                **{name: cpu_seconds(pid) for name, pid in self.pids.items()}}
+
+    @staticmethod
+    def per_1000_rows(before: dict[str, float], after: dict[str, float], rows: int) -> str:
+        return ", ".join(f"{name} {(after[name] - before[name]) * 1e6 / rows:.0f}" for name in before)
+
+
+async def read_to_dev_null(runtime: ConnectorRuntime, api: PagedApi, meter: CpuMeter) -> tuple[float, str]:
+    before = meter.now()
     rate = await read_rate(runtime, full_refresh_source(api))
-    return rate.rows_per_s
+    return rate.rows_per_s, CpuMeter.per_1000_rows(before, meter.now(), rate.rows)
 
 
-async def sync_end_to_end(api: PagedApi, folder: Path) -> tuple[float, dict[str, Any]]:
+async def sync_end_to_end(api: PagedApi, folder: Path, meter: CpuMeter) -> tuple[float, dict[str, Any]]:
     """One full sync of the simulator into a table through the real services; rows/s over the run's own span."""
     write_provider(folder, api, page_size=PAGE)
     async with isolated_stack() as stack:
@@ -73,10 +94,12 @@ async def sync_end_to_end(api: PagedApi, folder: Path) -> tuple[float, dict[str,
                 body = {"name": "Bench", "type": "PAGED_SIM", "credentials": {"apiKey": api.api_key}}
                 async with http.post(f"{gateway.url}/api/pipelines/connections", json=body, headers=headers) as r:
                     cid = (await r.json())["connection"]["id"]
+                before = meter.now()
                 async with http.post(f"{gateway.url}/api/pipelines/connections/{cid}/runs", json={},
                                      headers=headers) as r:
                     run_id = (await r.json())["run"]["id"]
                 run = await _finished(http, f"{gateway.url}/api/pipelines/connections/{cid}/runs", headers, run_id)
+                run["cpu"] = CpuMeter.per_1000_rows(before, meter.now(), run["rowsSynced"])
                 run["writer_rows_per_s"] = await writer_alone(sync, run["rowsSynced"])
         finally:
             await sync.stop()
@@ -124,16 +147,21 @@ async def main() -> None:
     monitoring.register(WriterCommands())  # before any client is made
     runtime = ConnectorRuntime(SyncSettings(log_level="WARNING"))
     await runtime.environments.ensure(CDK_PACKAGE, runtime.cdk_version)
-    print(f"machine: {os.cpu_count()} cores; airbyte-cdk {runtime.cdk_version}; {ROWS} rows, pages of {PAGE}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; airbyte-cdk "
+          f"{runtime.cdk_version}; {ROWS} rows, pages of {PAGE}")
     async with paged_api_process(ROWS) as api:
-        read = await read_to_dev_null(runtime, api)
+        meter = CpuMeter(api, SyncSettings().mongodb_url)
+        read, read_cpu = await read_to_dev_null(runtime, api, meter)
         with tempfile.TemporaryDirectory() as tmp:
-            end_to_end, run = await sync_end_to_end(api, Path(tmp) / "providers")
+            end_to_end, run = await sync_end_to_end(api, Path(tmp) / "providers", meter)
     print(f"  source read to /dev/null:        {read:8.0f} rows/s (whole read, process start included)")
-    print(f"  sync end to end (source -> table): {end_to_end:8.0f} rows/s ({run['rowsSynced']} rows; discover and "
-          f"read processes included)")
+    print(f"    CPU ms per 1,000 rows: {read_cpu}")
+    print(f"  sync end to end (source -> table): {end_to_end:8.0f} rows/s ({run['rowsSynced']} rows; the run's "
+          f"span: catalog, read and writes)")
+    print(f"    CPU ms per 1,000 rows: {run['cpu']}")
     print(f"  table writer alone:               {run['writer_rows_per_s']:8.0f} rows/s (same rows, same batches)")
-    print(f"  ratio: {end_to_end / read:.2f} of the source's own rate (goal >= 0.8)")
+    print(f"  ratio: {end_to_end / read:.2f} of the source's own rate (goal >= 0.8); load average now "
+          f"{os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

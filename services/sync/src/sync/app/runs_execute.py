@@ -32,6 +32,8 @@ class Source(Protocol):
 
     async def discover(self, ref: SourceRef, config: Doc) -> Doc: ...
 
+    async def catalog(self, ref: SourceRef, config: Doc) -> Doc: ...
+
     def read(self, ref: SourceRef, config: Doc, catalog: Doc, state: list[Doc] | None) -> AsyncIterator[Doc]: ...
 
 
@@ -129,7 +131,7 @@ class RunExecution:
         answer = await self._source()
         ref = src.source_ref(answer, self.io.build_manifest)
         config = answer["config"]
-        discovered = await self.io.source.discover(ref, config)
+        discovered = await self.io.source.catalog(ref, config)  # declared by the manifest, or discovered lately
         provider = answer.get("provider") or {}
         try:  # a stream asked for by an alias is read as the provider's stream, its table named as asked
             self.names = runs_streams.resolve(provider, self.request.get("streams") or [], strict=False)

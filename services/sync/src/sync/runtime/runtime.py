@@ -9,6 +9,7 @@ from contextlib import aclosing
 from typing import Any
 
 from junction_common.logconfig import get_logger
+from sync.runtime.catalogs import CatalogMemo, declared_catalog
 from sync.runtime.credentials import RunFiles, private_run_files, secret_values, sweep_abandoned
 from sync.runtime.environments import CDK_PACKAGE, CDK_VERSION, MEASURED_SOURCES, ConnectorEnvironments
 from sync.runtime.process import Message, Transcript, launched
@@ -29,6 +30,7 @@ class ConnectorRuntime:
         self._grace_s = settings.connector_stop_grace_s
         self._specs: dict[tuple[str, str], dict[str, Any]] = {}
         self._swept = False
+        self._catalogs = CatalogMemo()
 
     async def spec(self, ref: SourceRef) -> dict[str, Any]:
         """The SPEC message's spec: a declarative source's comes from its manifest, a PyPI source's from the
@@ -50,7 +52,15 @@ class ConnectorRuntime:
 
     async def discover(self, ref: SourceRef, config: dict[str, Any]) -> dict[str, Any]:
         """The AirbyteCatalog {"streams": [...]}: names, JSON schemas, sync modes, cursors, primary keys."""
-        return dict((await self._answer(ref, "discover", config, "CATALOG"))["catalog"])
+        catalog = dict((await self._answer(ref, "discover", config, "CATALOG"))["catalog"])
+        self._catalogs.put(ref, config, catalog)
+        return catalog
+
+    async def catalog(self, ref: SourceRef, config: dict[str, Any]) -> dict[str, Any]:
+        """The catalog a run reads by: the one a plain low-code manifest declares, else the last one `discover`
+        answered for this program and config (catalogs.REUSE_S), else a discover now."""
+        declared = declared_catalog(ref.manifest) if ref.kind == "declarative" and ref.manifest else None
+        return declared or self._catalogs.get(ref, config) or await self.discover(ref, config)
 
     async def _answer(self, ref: SourceRef, command: str, config: dict[str, Any] | None, kind: str) -> Message:
         """The message of `kind` that `command` answers with, within COMMAND_TIMEOUT_S."""
