@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
+from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
-from junction_common.bus.broker import create_broker
+from junction_common.bus.broker import create_broker, create_producer
 from junction_common.bus.consumer import Delivery, subscribe
 from junction_common.bus.relay import OutboxRelay
 from junction_common.envelope import EventEnvelope
@@ -49,12 +50,13 @@ class Stack:
     settings: JunctionSettings
     db: AsyncDatabase[Doc]
     store: EventStore
-    broker: KafkaBroker
+    broker: KafkaBroker  # its consumer reads what the relays publish
+    producer: AIOKafkaProducer  # the relays' (as a service's runtime hands its own to its relay)
     seen: list[Delivery] = field(default_factory=list)
     relays: list[OutboxRelay] = field(default_factory=list)
 
     def relay(self, poll_interval_s: float = 0.5) -> OutboxRelay:
-        relay = OutboxRelay(self.store, self.broker, lambda _event: self.settings.topic(TOPIC), poll_interval_s)
+        relay = OutboxRelay(self.store, self.producer, lambda _event: self.settings.topic(TOPIC), poll_interval_s)
         self.relays.append(relay)
         return relay
 
@@ -85,18 +87,21 @@ async def stack() -> AsyncIterator[Stack]:
     store = EventStore(db)
     await store.ensure_indexes()
     broker = create_broker(settings, "relay-test")
-    built = Stack(settings, db, store, broker)
+    producer = create_producer(settings, "relay-test-relay")
+    built = Stack(settings, db, store, broker, producer)
 
     async def collect(delivery: Delivery) -> None:
         built.seen.append(delivery)
 
     subscribe(broker, settings, TOPIC, "relay-test-readers", collect)
     await broker.start()
+    await producer.start()
     try:
         yield built
     finally:
         for relay in built.relays:
             await relay.stop()
+        await producer.stop()
         await broker.stop()
         await client.close()
         await drop_databases(settings)

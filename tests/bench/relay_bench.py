@@ -13,7 +13,7 @@ import os
 import time
 from datetime import UTC, datetime
 
-from junction_common.bus.broker import create_broker
+from junction_common.bus.broker import create_producer
 from junction_common.bus.relay import OutboxRelay
 from junction_common.envelope import EventEnvelope
 from junction_common.mongo import Doc, create_client
@@ -48,9 +48,9 @@ async def main() -> None:
     client = create_client(settings)
     store = EventStore(client[settings.db_name("relay_bench")])
     await store.ensure_indexes()
-    broker = create_broker(settings, "relay-bench")
-    await broker.start()
-    relay = OutboxRelay(store, broker, lambda _event: settings.topic("bench.events"))
+    producer = create_producer(settings, "relay-bench")
+    await producer.start()
+    relay = OutboxRelay(store, producer, lambda _event: settings.topic("bench.events"))
     try:
         work = batches(datetime.now(UTC))
         for docs in work:
@@ -63,7 +63,7 @@ async def main() -> None:
         print(f"relay: {EVENTS} events in batches of {BATCH}: {cpu / EVENTS * 1000:.3f} ms CPU per event published "
               f"and marked, {wall:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
-        await broker.stop()
+        await producer.stop()
         await client.close()
         await drop_databases(settings)
         await drop_kafka(settings)

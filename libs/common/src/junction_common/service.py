@@ -18,7 +18,7 @@ from opentelemetry import context as otel_context
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from junction_common.bus.broker import create_broker
+from junction_common.bus.broker import create_broker, create_producer
 from junction_common.bus.consumer import Delivery, key_rounds, subscribe
 from junction_common.bus.relay import OutboxRelay, TopicFor
 from junction_common.commands import CommandExecutor
@@ -88,7 +88,9 @@ class ServiceRuntime:
         self.db: AsyncDatabase[Doc] = service_db(self.client, settings, spec.name)
         self.broker: KafkaBroker = create_broker(settings, client_id=f"junction-{spec.name}")
         self.store = EventStore(self.db, spec.upcasters)
-        self.relay = OutboxRelay(self.store, self.broker, lambda e: settings.topic(spec.topic_for(e)))
+        # The relay's own idempotent producer (FastStream takes none from outside), started and stopped with this.
+        self.producer = create_producer(settings, client_id=f"junction-{spec.name}-relay")
+        self.relay = OutboxRelay(self.store, self.producer, lambda e: settings.topic(spec.topic_for(e)))
         self.outcomes = OutcomeStore(self.db)
         # The outcome long poll's waits, answered from this process's batches as they are stored.
         self.waits = OutcomePoller(self.client)
@@ -182,6 +184,7 @@ class ServiceRuntime:
         for part in self.components:
             await part.prepare()
         await self.broker.start()
+        await self.producer.start()
         self.relay.start()
         for part in self.components:
             await part.start()
@@ -211,6 +214,7 @@ class ServiceRuntime:
         for part in reversed(self.components):
             await part.stop()
         await self.relay.stop()
+        await self.producer.stop()  # what the relay appended is sent before it goes
         await self.broker.stop()
         await self.client.close()
 

@@ -2,7 +2,8 @@
 
 The executor hands each batch of commits it just inserted to `send` (no read-back). A batch is published as
 one: every event appended in order to the idempotent producer (acks=all, so each partition key keeps its
-order, retries included) and its acknowledgements awaited together. The stored events were validated when
+order, retries included; `bus.broker.create_producer`, started and stopped by its owner) and its
+acknowledgements awaited together. The stored events were validated when
 they were committed, so they are serialized as stored (pydantic-core's `to_json`, the bytes the model would
 give) without building a model per event; the topic is looked up once per event type. The batch's
 commits are then marked published with one update, which runs while the next batch is published (the mark
@@ -19,7 +20,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from faststream.kafka import KafkaBroker
+from aiokafka import AIOKafkaProducer
 from pydantic_core import to_json
 
 from junction_common.bus import headers as h
@@ -36,9 +37,9 @@ class OutboxRelay:
     """Drains unpublished commits; `wake()` after a commit makes it send without waiting for the poll."""
 
     def __init__(
-        self, store: EventStore, broker: KafkaBroker, topic_for: TopicFor, poll_interval_s: float = 0.5
+        self, store: EventStore, producer: AIOKafkaProducer, topic_for: TopicFor, poll_interval_s: float = 0.5
     ) -> None:
-        self._store, self._broker, self._topic_for = store, broker, topic_for
+        self._store, self._producer, self._topic_for = store, producer, topic_for
         self._poll = poll_interval_s
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -113,15 +114,14 @@ class OutboxRelay:
 
     async def publish_events(self, commits: list[Doc]) -> int:
         """Send every event of these commits in order and wait until Kafka has acknowledged them all."""
-        producer = _producer_of(self._broker)
         acks: list[Any] = []
         for doc in commits:
             for raw in doc["events"]:
-                acks.append(await self._send(producer, raw, doc.get("traceparent")))
+                acks.append(await self._send(raw, doc.get("traceparent")))
         await asyncio.gather(*acks)
         return len(acks)
 
-    async def _send(self, producer: Any, raw: Doc, traceparent: str | None) -> Any:
+    async def _send(self, raw: Doc, traceparent: str | None) -> Any:
         """Append one stored event to the producer; returns the future of its acknowledgement."""
         topic = self._topic_of(raw)
         headers = {
@@ -133,11 +133,8 @@ class OutboxRelay:
         if traceparent:
             headers["traceparent"] = traceparent
         value = to_json(raw)  # validated when committed; byte for byte what `EventEnvelope.to_bytes` gives
-        key = raw["stream_id"].encode()
-        if producer is None:  # not the aiokafka producer faststream wraps: its own publish, same semantics
-            return await self._broker.publish(value, topic, key=key, headers=headers, no_confirm=True)
-        return await producer.send(topic, value=value, key=key,
-                                   headers=[(name, text.encode()) for name, text in headers.items()])
+        return await self._producer.send(topic, value=value, key=raw["stream_id"].encode(),
+                                         headers=[(name, text.encode()) for name, text in headers.items()])
 
     def _topic_of(self, raw: Doc) -> str:
         """The event's topic, which every service derives from the event type alone: asked once per type."""
@@ -159,10 +156,3 @@ class OutboxRelay:
             log.exception("outbox_mark_failed", commits=len(ids))
             self._drain = True
 
-
-def _producer_of(broker: KafkaBroker) -> Any:
-    """The aiokafka producer under the broker (faststream's per-message publish costs more than the send)."""
-    wrapped = getattr(broker.config, "producer", None)
-    state = getattr(wrapped, "_producer", None)
-    producer = getattr(state, "producer", None)
-    return producer if callable(getattr(producer, "send", None)) else None
