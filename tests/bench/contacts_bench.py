@@ -1,7 +1,8 @@
 """`make bench`: contacts created per second through the whole write path, with latency percentiles.
 
-Runs the crm service and the gateway as real processes on the real infrastructure, on isolated
-topics and databases, then removes its databases. Figures depend on the machine: it prints cores.
+Runs the crm service and the gateway as real processes (tests.bench.processes) on the real infrastructure, on
+isolated topics and databases, then removes its databases and topics. Figures depend on the machine: it prints
+cores.
 It measures twice: on a new database, then with BENCH_STORED (50,000) more event commits stored in the crm
 service's event store (written in bulk in the store's own format, one contact stream each), and prints the
 second figure as a ratio of the first: the write path's cost must not grow with the data.
@@ -18,7 +19,6 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -28,9 +28,10 @@ import aiohttp
 
 from junction_common.mongo import create_client
 from junction_common.settings import JunctionSettings
-from junction_common.testing.infra import drop_databases, env_of, free_port, isolated
+from junction_common.testing.infra import free_port, isolated
 from junction_common.workspaces import create_workspace
-from tests.bench.procstat import cpu_seconds, pid_listening
+from tests.bench.processes import bench_processes, service_env, until
+from tests.bench.procstat import cpu_model, cpu_seconds, pid_listening, port_of
 from tests.storage.seeding import commit_docs, insert_in_batches
 
 TOTAL = int(os.environ.get("BENCH_TOTAL", "2000"))
@@ -73,27 +74,9 @@ def _report(watched: Watched, before: tuple[dict[str, Counter[str]], dict[str, f
     print(f"  CPU ms per POST: {', '.join(parts)}")
 
 
-async def _spawn(module: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.bench.counted", module, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=asyncio.subprocess.DEVNULL)
-
-
 async def _workspace_key(settings: JunctionSettings) -> str:
     _, key = await create_workspace(settings, "Bench", "business")
     return key
-
-
-async def _wait_ready(http: aiohttp.ClientSession, url: str) -> None:
-    for _ in range(900):  # up to 90 s: a start on a loaded shared machine is slow
-        try:
-            async with http.get(f"{url}/readyz") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("gateway did not start")
 
 
 async def _load(http: aiohttp.ClientSession, url: str, key: str) -> tuple[list[float], int]:
@@ -140,30 +123,32 @@ async def _measure(http: aiohttp.ClientSession, url: str, key: str, label: str, 
     return rate
 
 
+def _counted(module: str) -> list[str]:
+    """`module` run under pymongo command counting (tests.bench.counted)."""
+    return ["-m", "tests.bench.counted", module]
+
+
 async def main() -> None:
     settings = isolated(JunctionSettings)
     port = free_port()
-    env = {**os.environ, **env_of(settings), "JUNCTION_GATEWAY_PORT": str(port), "JUNCTION_LOG_LEVEL": "WARNING",
-           "JUNCTION_RATE_LIMIT_ENABLED": "false"}
     crm_port = free_port()  # the crm's internal API: the gateway long-polls command outcomes there
+    env = service_env(settings, port, {"crm": crm_port})
     counts = tempfile.mkdtemp(prefix="bench-counts-")
     files = {"gateway": f"{counts}/gateway.json", "crm": f"{counts}/crm.json"}
-    procs = [await _spawn("crm.main", {**env, "JUNCTION_INTERNAL_PORT": str(crm_port),
-                                       "BENCH_COUNT_FILE": files["crm"]}),
-             await _spawn("gateway.main", {**env, "BENCH_COUNT_FILE": files["gateway"],
-                                           "JUNCTION_SERVICE_URLS": json.dumps(
-                                               {"crm": f"http://127.0.0.1:{crm_port}"})})]
-    url = f"http://127.0.0.1:{port}"
-    servers = {"nx-27017/mongodb": _port_of(settings.mongodb_url, 27017),
-               "kafka": _port_of(settings.kafka_bootstrap, 9092)}
-    pids = {"gateway": procs[1].pid, "crm": procs[0].pid,
-            **{name: pid for name, port_ in servers.items() if (pid := pid_listening(port_)) is not None}}
-    watched = Watched(files, pids)
-    try:
+    async with bench_processes(settings) as procs:
+        crm = await procs.spawn(_counted("crm.main"), {**env, "JUNCTION_INTERNAL_PORT": str(crm_port),
+                                                       "BENCH_COUNT_FILE": files["crm"]})
+        gateway = await procs.spawn(_counted("gateway.main"), {**env, "BENCH_COUNT_FILE": files["gateway"]})
+        url = f"http://127.0.0.1:{port}"
+        servers = {"nx-27017/mongodb": port_of(settings.mongodb_url, 27017),
+                   "kafka": port_of(settings.kafka_bootstrap, 9092)}
+        pids = {"gateway": gateway.pid, "crm": crm.pid,
+                **{name: pid for name, port_ in servers.items() if (pid := pid_listening(port_)) is not None}}
+        watched = Watched(files, pids)
         key = await _workspace_key(settings)
-        print(f"machine: {os.cpu_count()} cores ({_cpu_model()}); {TOTAL} creates per run, concurrency {CONCURRENCY}")
+        print(f"machine: {os.cpu_count()} cores ({cpu_model()}); {TOTAL} creates per run, concurrency {CONCURRENCY}")
         async with aiohttp.ClientSession() as http:
-            await _wait_ready(http, url)
+            await until(http, "the gateway", "GET", f"{url}/readyz", attempts=900)  # a loaded machine starts slowly
             await _load(http, url, key) if TOTAL > 200 else None  # warm-up pass, not measured
             empty = await _measure(http, url, key, "new database", watched)
             if STORED:
@@ -171,26 +156,6 @@ async def main() -> None:
                 print(f"stored {STORED} event commits in {seconds:.1f} s")
                 stored = await _measure(http, url, key, f"{STORED} commits stored", watched)
                 print(f"ratio with {STORED} commits stored / new database: {stored / empty:.2f}")
-    finally:
-        for proc in procs:
-            if proc.returncode is None:  # one that died early has said why on stderr already
-                proc.terminate()
-            await proc.wait()
-        await drop_databases(settings)
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
-    except OSError:
-        return "?"
-
-
-def _port_of(address: str, default: int) -> int:
-    """The port of `mongodb://host:port/...` or `host:port[,more]`."""
-    first = address.split("://", 1)[-1].split("/", 1)[0].split(",", 1)[0]
-    return int(first.rsplit(":", 1)[1]) if ":" in first else default
 
 
 if __name__ == "__main__":
