@@ -1,6 +1,7 @@
 """The gateway's internal members route, which the services ask instead of reading the identity database: only a
 service's signed call is served, and it lists the members of the workspace its signature names, never another's;
-a run notification meant for every member lists the workspace's members through it."""
+a run notification meant for every member lists the workspace's members through it (and is still made, with none
+listed, when the gateway cannot be asked)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from conftest import RunningGateway, Stack, create_workspace, isolated_stack, start_gateway
+from conftest import RunningGateway, Stack, create_workspace, isolated_stack, start_gateway, start_sync
 from junction_common.envelope import utcnow
 from junction_common.identity import IdentityStore, Principal
 from junction_common.ids import new_id
 from junction_common.internal_auth import HEADER, sign
 from junction_common.mongo import create_client
-from junction_common.testing.infra import eventually
+from junction_common.testing.infra import eventually, free_port
 from junction_common.web.peers import PeerClient
 from tests.test_sync_runs import runs_edge
 
@@ -116,3 +117,24 @@ async def test_a_run_notification_for_every_member_lists_the_members_the_gateway
         found = await eventually(listed, 30)
         assert [(n["runId"], n["allMembers"]) for n in found] == [(run["id"], True)]
         assert found[0]["recipients"] == sorted(members)
+
+
+async def test_a_run_notification_is_still_made_when_the_gateway_cannot_be_asked(tmp_path: Path) -> None:
+    async with runs_edge(tmp_path, rows=60, page_size=50, sync=False) as edge:
+        nowhere = f"http://127.0.0.1:{free_port()}"  # no gateway internal API listens there
+        sync = await start_sync(edge.stack, service_urls={**edge.stack.sync.service_urls, "gateway": nowhere},
+                                run_lease_s=3.0, run_poll_s=0.2, scheduler_enabled=False)
+        try:
+            cid = await edge.connect("Unasked")
+            edge.api.api_key = "rotated-away"
+            run = await edge.finished(cid, await edge.trigger(cid))
+
+            async def listed() -> list[dict[str, Any]] | None:
+                status, answer = await edge.call("GET", "/api/pipelines/notifications")
+                assert status == 200, answer
+                return list(answer["notifications"]) or None
+
+            found = await eventually(listed, 30)
+            assert [(n["runId"], n["allMembers"], n["recipients"]) for n in found] == [(run["id"], True, [])]
+        finally:
+            await sync.stop()
