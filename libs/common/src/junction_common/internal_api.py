@@ -2,8 +2,10 @@
 
 Every service gets, for free, `GET /internal/commands/{command_id}`: the long poll a write's answer
 waits on (its outcome, and the resource once readable at the committed version), answered from the
-service's own database by one shared poller. Services add their own reads and synchronous operations
-as routers. `/healthz` is open (liveness probes carry no signature).
+service's own batches by one shared poller; and `POST /internal/commands`, the same for many writes in one
+call, each answer streamed as it lands (the gateway's way: see junction_common.outcome_answers).
+Services add their own reads and synchronous operations as routers. `/healthz` is open (liveness probes
+carry no signature).
 """
 
 from __future__ import annotations
@@ -11,40 +13,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pymongo.asynchronous.database import AsyncDatabase
 
 from junction_common.identity import Principal
 from junction_common.internal_auth import HEADER, InternalAuthError, InternalCall, verify
 from junction_common.logconfig import get_logger
 from junction_common.mongo import Doc
+from junction_common.outcome_answers import (
+    MAX_WAIT_S,
+    OutcomeWait,
+    OutcomeWaits,
+    Presenter,
+    settled,
+    shown,
+    stream_answers,
+)
 from junction_common.store.outcome_waits import OutcomePoller
 from junction_common.store.outcomes import SUCCEEDED
 from junction_common.web import errors
-from junction_common.web.listing import present
 
 log = get_logger("junction.internal_api")
-
-MAX_WAIT_S = 30.0
-_COLLECTION = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, separators=(",", ":"), default=str), status_code=status,
                     media_type="application/json")
 
 
-def internal_call(secret: str) -> Callable[[Request], InternalCall]:
+def internal_call(secret: str) -> Callable[[Request], Awaitable[InternalCall]]:
     """A dependency that refuses (401) any call without the gateway's valid signature for this request."""
 
-    def check(request: Request) -> InternalCall:
+    async def check(request: Request) -> InternalCall:  # async: no thread-pool hop per call
         try:
             call = verify(secret, request.headers.get(HEADER), request.method, request.url.path)
         except InternalAuthError as exc:
@@ -57,7 +61,7 @@ def internal_call(secret: str) -> Callable[[Request], InternalCall]:
     return check
 
 
-def caller(request: Request) -> Principal:
+async def caller(request: Request) -> Principal:  # async: no thread-pool hop per call
     """The identity the gateway called for (routes that act for a workspace depend on it)."""
     call: InternalCall | None = getattr(request.state, "internal_call", None)
     if call is None or call.principal is None:
@@ -69,23 +73,10 @@ class _Refused(Exception):
     pass
 
 
-Presenter = Callable[[Doc], Doc]
-
-
-def present_with_id(doc: Doc) -> Doc:
-    """The default: the read model's document without its internal fields, with the resource's `id`."""
-    return {"id": doc["_id"], **present(doc)}
-
-
 def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller, presenters: dict[str, Presenter]) -> APIRouter:
-    """`GET /internal/commands/{command_id}`: the outcome long poll of writes."""
+    """`GET /internal/commands/{command_id}`: the outcome long poll of one write; `POST /internal/commands`: the
+    same for many writes at once, each answer streamed as it lands (see `stream_answers`)."""
     router = APIRouter()
-
-    def shown(answer: Doc, presenter: str | None) -> Response:
-        """The answer with its resource as the API returns it (the read model's internals stay here)."""
-        if "resource" in answer and presenter is not None:
-            answer = {**answer, "resource": presenters.get(presenter, present_with_id)(answer["resource"])}
-        return _json(answer)
 
     @router.get("/internal/commands/{command_id}")
     async def command_outcome(
@@ -96,24 +87,19 @@ def commands_router(db: AsyncDatabase[Doc], waits: OutcomePoller, presenters: di
     ) -> Response:
         """The command's outcome (and resource once readable), or `pending` after `timeout_s`; `view` picks
         the presenter `collection:view` where a collection is shown more than one way."""
-        if collection is not None and not _COLLECTION.match(collection):
-            return _json({"error": "invalid collection"}, 422)
-        presenter = collection if view is None or collection is None else f"{collection}:{view}"
-        if view is not None and presenter not in presenters:
-            return _json({"error": "unknown view"}, 422)
-        deadline = time.monotonic() + timeout_s
+        wait = OutcomeWait.model_construct(command_id=command_id, collection=collection, view=view,
+                                           timeout_s=timeout_s)
+        if (refused := wait.refusal(presenters)) is not None:
+            return _json({"error": refused}, 422)
         if timeout_s == 0:  # a status check: read once, wait for nothing
-            return shown(await _read_now(db, command_id, collection), presenter)
-        outcome = await waits.outcome(db.name, command_id, timeout_s)
-        if outcome is None:
-            return _json({"status": "pending"})
-        if outcome["status"] != SUCCEEDED or collection is None:
-            return _json({"status": outcome["status"], "outcome": outcome})
-        doc = await waits.readable(db.name, collection, outcome["resource_id"], outcome["version"],
-                                   deadline - time.monotonic())
-        if doc is None:
-            return _json({"status": "pending", "outcome": outcome})
-        return shown({"status": outcome["status"], "outcome": outcome, "resource": doc}, presenter)
+            return _json(shown(presenters, await _read_now(db, command_id, collection), wait.presenter))
+        return _json(await settled(db, waits, presenters, wait))
+
+    @router.post("/internal/commands")
+    async def command_outcomes(body: OutcomeWaits) -> StreamingResponse:
+        """Many writes' long polls in one call: each answer is sent as a frame as soon as it is settled."""
+        return StreamingResponse(stream_answers(db, waits, presenters, body.waits),
+                                 media_type="application/x-junction-frames")
 
     return router
 

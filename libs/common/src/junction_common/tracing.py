@@ -1,4 +1,11 @@
-"""OpenTelemetry: one tracer provider per process; trace context crosses Kafka in message headers."""
+"""OpenTelemetry: one tracer provider per process; trace context crosses Kafka in message headers.
+
+With an exporter configured the SDK provider is installed globally and every span is recorded (FastAPI's own
+request spans included). With none (the default) nothing is recorded: the process keeps a private provider whose
+sampler drops every span, so a request still gets a trace id that crosses Kafka in `traceparent` (logs and the
+`X-Trace-Id` header keep correlating), while the global provider stays unconfigured and FastAPI's built-in
+telemetry (a span, metrics and log hooks per request and per dependency) switches itself off.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +17,37 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 _configured = False
+_unsampled: TracerProvider | None = None  # exporter `none`: ids without recording, never installed globally
+_tracers: dict[str, trace.Tracer] = {}
 
 
 def configure_tracing(service: str, exporter: str = "none") -> None:
-    """Install the SDK provider; `console` exports spans to stderr, `none` keeps them in-process."""
-    global _configured
+    """Install the SDK provider; `console` exports spans to stderr, `none` records no span at all."""
+    global _configured, _unsampled
     if _configured:
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": f"junction-{service}"}))
-    if exporter == "console":
-        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
-    trace.set_tracer_provider(provider)
+    resource = Resource.create({"service.name": f"junction-{service}"})
+    if exporter == "none":
+        _unsampled = TracerProvider(resource=resource, sampler=ALWAYS_OFF)
+    else:
+        provider = TracerProvider(resource=resource)
+        if exporter == "console":
+            provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        trace.set_tracer_provider(provider)
+    _tracers.clear()
     _configured = True
 
 
 def tracer(name: str) -> trace.Tracer:
-    return trace.get_tracer(name)
+    """The named tracer (one per name per process)."""
+    found = _tracers.get(name)
+    if found is None:
+        found = _tracers[name] = (_unsampled.get_tracer(name) if _unsampled is not None
+                                  else trace.get_tracer(name))
+    return found
 
 
 def inject_headers(headers: dict[str, str] | None = None) -> dict[str, str]:

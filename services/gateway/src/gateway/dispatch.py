@@ -61,8 +61,7 @@ class Dispatcher:
                    view: str | None = None) -> Doc | None:
         """The outcome once the resource is readable at the committed version, or None on timeout.
 
-        The owning service answers (its internal API's long poll) with the resource as it presents it (in its
-        `view`, if given); the gateway reads none of its data.
+        The owning service answers (its internal API's long poll, asked for together with this process's other
+        writes) with the resource as it presents it (in its `view`, if given); the gateway reads none of its data.
         """
-        return await self.res.services().command_outcome(service, cmd.command_id, collection, timeout,
-                                                         cmd.request_id or "", view)
+        return await self.res.services().awaited_outcome(service, cmd.command_id, collection, timeout, view)

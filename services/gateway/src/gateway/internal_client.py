@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
+from gateway.outcome_streams import OutcomeStreams
 from gateway.settings import GatewaySettings
 from junction_common.identity import Principal
 from junction_common.internal_auth import HEADER, sign
 from junction_common.logconfig import get_logger
+from junction_common.web.frames import read_frames
 
 Doc = dict[str, Any]
 log = get_logger("gateway.internal_client")
@@ -76,6 +78,7 @@ class ServiceClient:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
         self._session: aiohttp.ClientSession | None = None
+        self._outcomes: dict[str, OutcomeStreams] = {}
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -85,6 +88,8 @@ class ServiceClient:
         return self._session
 
     async def close(self) -> None:
+        for streams in self._outcomes.values():
+            await streams.close()
         if self._session is not None:
             await self._session.close()
 
@@ -135,6 +140,31 @@ class ServiceClient:
             log.warning("internal_call_failed", service=service, path=path, error=type(exc).__name__,
                         unreachable=service)
             return None
+
+    async def awaited_outcome(self, service: str, command_id: str, collection: str | None, timeout_s: float,
+                              view: str | None = None) -> Doc | None:
+        """The outcome (with `resource` once readable) or None if pending after `timeout_s`, asked for together
+        with this process's other writes to `service` (see outcome_streams)."""
+        streams = self._outcomes.get(service)
+        if streams is None:
+            streams = self._outcomes[service] = OutcomeStreams(service, self.stream_outcomes)
+        return await streams.wait(command_id, collection, view, timeout_s)
+
+    async def stream_outcomes(self, service: str, waits: list[Doc], request_id: str,
+                              timeout_s: float) -> AsyncIterator[Doc]:
+        """`service`'s answers to many writes' long polls, each as it lands (raises when it cannot be reached)."""
+        base = self.settings.service_urls.get(service)
+        if base is None:
+            raise LookupError(f"no internal URL for {service}")
+        path = "/internal/commands"
+        headers = {HEADER: sign(self.settings.internal_secret, request_id, "POST", path, None),
+                   "X-Request-Id": request_id}
+        async with self._http().post(base + path, json={"waits": waits}, headers=headers,
+                                     timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+            if resp.status != 200:
+                raise aiohttp.ClientResponseError(resp.request_info, resp.history, status=resp.status)
+            async for answer in read_frames(resp.content):
+                yield answer
 
     async def command_outcome(self, service: str, command_id: str, collection: str | None, timeout_s: float,
                               request_id: str, view: str | None = None) -> Doc | None:
