@@ -44,3 +44,10 @@ def test_manifests_that_are_not_plain_declare_nothing() -> None:
     from_file = {**manifest["streams"][0], "schema_loader": {"type": "JsonFileSchemaLoader"}}
     assert declared_catalog({**manifest, "streams": [from_file]}) is None
     assert declared_catalog({**manifest, "streams": []}) is None
+
+
+def test_a_source_line_is_decoded_from_its_bytes() -> None:
+    from sync.runtime.process import _message
+
+    assert _message(b'{"type": "RECORD", "record": {"data": {"name": "\\u00e9"}}}')["record"]["data"]["name"] == "é"
+    assert _message(b"\xff not json") == {"type": "LOG", "log": {"level": "INFO", "message": "\ufffd not json"}}

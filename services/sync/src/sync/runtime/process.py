@@ -1,6 +1,10 @@
 """A source program as a subprocess: its own process group, a minimal environment, its stdout read as Airbyte
 protocol messages one line at a time, its stderr kept as a short tail, and ended (SIGTERM, then SIGKILL after
 a grace) when the block that started it ends early, or killed by the kernel when the service itself dies.
+
+Its stdout is a pipe widened to PIPE_BYTES (1 MiB, Linux's default maximum, against 64 KiB), so the source reads
+on, several thousand records ahead, while the service is busy writing a batch; lines are decoded with
+pydantic-core's JSON parser (about three times json.loads' speed on a record line).
 """
 
 from __future__ import annotations
@@ -8,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import fcntl
 import functools
-import json
 import os
 import signal
 import sys
@@ -18,10 +22,14 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
+
 from sync.runtime.credentials import redact
 from sync.runtime.refs import SourceFailed
 
 LINE_LIMIT = 64 * 1024 * 1024  # one RECORD per line; a big record is still one line
+PIPE_BYTES = 1 << 20
+F_SETPIPE_SZ = 1031  # fcntl: set a pipe's capacity (Linux)
 STDERR_LINES = 40
 ERROR_DETAIL_CHARS = 1000
 # All a source process inherits from the service: nothing else (the service's own secrets stay out).
@@ -40,22 +48,22 @@ def source_env(run_dir: Path) -> dict[str, str]:
 class SourceProcess:
     """One running source program."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
+    def __init__(self, proc: asyncio.subprocess.Process, stdout: asyncio.StreamReader,
+                 stdout_pipe: asyncio.ReadTransport) -> None:
+        self.proc, self.stdout, self._stdout_pipe = proc, stdout, stdout_pipe
         self._stderr: deque[str] = deque(maxlen=STDERR_LINES)
         self._drain = asyncio.create_task(self._keep_stderr())
 
     async def messages(self) -> AsyncIterator[Message]:
         """Each stdout line as a protocol message; a line that is not one becomes a LOG message."""
-        assert self.proc.stdout is not None
         while True:
             try:
-                raw = await self.proc.stdout.readline()
+                raw = await self.stdout.readline()
             except ValueError:  # asyncio's limit: the line is longer than LINE_LIMIT
                 raise SourceFailed(f"the source wrote a message over {LINE_LIMIT // 2**20} MiB") from None
             if not raw:
                 return
-            line = raw.decode("utf-8", errors="replace").strip()
+            line = raw.strip()
             if line:
                 yield _message(line)
 
@@ -85,16 +93,26 @@ class SourceProcess:
                 _signal_group(self.proc.pid, signal.SIGKILL)
                 await self.proc.wait()
         self._drain.cancel()
+        self._stdout_pipe.close()
 
 
-def _message(line: str) -> Message:
+def _message(line: bytes | str) -> Message:
     try:
-        parsed = json.loads(line)
+        parsed = pydantic_core.from_json(line, cache_strings="keys")
     except ValueError:
         parsed = None
     if isinstance(parsed, dict) and isinstance(parsed.get("type"), str):
         return parsed
-    return {"type": "LOG", "log": {"level": "INFO", "message": line}}
+    text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
+    return {"type": "LOG", "log": {"level": "INFO", "message": text}}
+
+
+def _wide_pipe() -> tuple[int, int]:
+    """A pipe (read end, write end) of PIPE_BYTES where the system allows it, else of its default size."""
+    read_end, write_end = os.pipe()
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(write_end, F_SETPIPE_SZ, PIPE_BYTES)
+    return read_end, write_end
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
@@ -131,11 +149,21 @@ def _dies_with(parent: int, prctl: Callable[..., int] | None) -> Callable[[], No
 @contextlib.asynccontextmanager
 async def launched(argv: list[str], run_dir: Path, grace_s: float) -> AsyncIterator[SourceProcess]:
     """Start `argv` in its own session; stop it (and anything it started) when the block ends, however it ends."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env=source_env(run_dir), cwd=run_dir, start_new_session=True, limit=LINE_LIMIT,
-        preexec_fn=_dies_with(os.getpid(), _prctl()))
-    source = SourceProcess(proc)
+    read_end, write_end = _wide_pipe()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=write_end, stderr=asyncio.subprocess.PIPE,
+            env=source_env(run_dir), cwd=run_dir, start_new_session=True, limit=LINE_LIMIT,
+            preexec_fn=_dies_with(os.getpid(), _prctl()))
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)  # the source holds it now: its exit is the reader's end of file
+    stdout = asyncio.StreamReader(limit=LINE_LIMIT)
+    pipe, _ = await asyncio.get_running_loop().connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(stdout), os.fdopen(read_end, "rb", buffering=0))
+    source = SourceProcess(proc, stdout, pipe)
     try:
         yield source
     finally:
