@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ def _credential(request: Request) -> str | None:
 
 _CACHE: dict[str, tuple[float, Principal | None]] = {}
 _CACHE_MAX = 10_000
+_LOOKUPS: dict[str, asyncio.Future[Principal | None]] = {}  # lookups in flight, by credential digest
 
 
 async def _jwt_principal(res: ResourcesDep, token: str) -> Principal | None:
@@ -48,19 +50,29 @@ def forget_key(key_id: str) -> None:
 
 
 async def _cached_principal(res: ResourcesDep, credential: str) -> Principal | None:
-    """Key lookups are cached for `auth_cache_s` seconds: a revoked key stops working within that time."""
+    """Key lookups are cached for `auth_cache_s` seconds: a revoked key stops working within that time.
+    Requests that miss together share one lookup (when an entry ends, a busy key's concurrent requests would
+    otherwise each look it up)."""
     digest = hashlib.sha256(credential.encode()).hexdigest()
     now = time.monotonic()
     hit = _CACHE.get(digest)
     if hit is not None and hit[0] > now:
         return hit[1]
+    lookup = _LOOKUPS.get(digest)
+    if lookup is None:
+        lookup = _LOOKUPS[digest] = asyncio.ensure_future(_looked_up(res, credential, digest))
+        lookup.add_done_callback(lambda _: _LOOKUPS.pop(digest, None))
+    return await asyncio.shield(lookup)  # one caller going away does not cancel the others' lookup
+
+
+async def _looked_up(res: ResourcesDep, credential: str, digest: str) -> Principal | None:
     if looks_like_jwt(credential):
         principal = await _jwt_principal(res, credential)
     else:
         principal = await res.identity.authenticate(credential, utcnow())
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
-    _CACHE[digest] = (now + res.settings.auth_cache_s, principal)
+    _CACHE[digest] = (time.monotonic() + res.settings.auth_cache_s, principal)
     return principal
 
 
