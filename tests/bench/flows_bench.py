@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
 import json
 import os
+import runpy
+import signal
 import statistics
 import sys
 import tempfile
@@ -37,7 +40,8 @@ from tests.bench.procstat import cpu_seconds, pid_listening, port_of
 EXECUTIONS = int(os.environ.get("BENCH_FLOWS_EXECUTIONS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_FLOWS_CONCURRENCY", "64"))
 STEPS = 3  # trigger, transform, HTTP request
-PROFILE = os.environ.get("BENCH_FLOWS_PROFILE")  # a file: the flows process runs under cProfile, dumped there
+# A file: the flows process is profiled (cProfile, CPU time of the process) over the measured run only, dumped there.
+PROFILE = os.environ.get("BENCH_FLOWS_PROFILE")
 
 
 @dataclass
@@ -56,6 +60,11 @@ class Watched:
             except (OSError, ValueError):
                 counts[name] = Counter()
         return counts, {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def toggle_profile(self, signum: int) -> None:
+        """Start (SIGUSR1) or stop (SIGUSR2) the flows process's profile, when it runs profiled."""
+        if PROFILE:
+            os.kill(self.pids["flows"], signum)
 
     def report(self, before: tuple[dict[str, Counter[str]], dict[str, float]], executions: int) -> None:
         time.sleep(0.6)  # the count files are rewritten twice a second
@@ -80,10 +89,25 @@ async def _serve_receiver() -> None:
 
 
 def _counted(module: str) -> list[str]:
-    """`module` run under pymongo command counting (and cProfile for flows when BENCH_FLOWS_PROFILE is set)."""
+    """`module` run under pymongo command counting (and profiled for flows when BENCH_FLOWS_PROFILE is set)."""
     if PROFILE and module == "flows.main":
-        return ["-m", "cProfile", "-o", PROFILE, "-m", "tests.bench.counted", module]
+        return ["-m", "tests.bench.flows_bench", "--profiled", PROFILE, "tests.bench.counted", module]
     return ["-m", "tests.bench.counted", module]
+
+
+def _profiled(path: str, module: str, args: list[str]) -> None:
+    """Run `module` with a CPU-time cProfile of its main thread between SIGUSR1 (start) and SIGUSR2 (stop,
+    dumped to `path`): the measured run only, not the start-up's imports."""
+    profile = cProfile.Profile(time.process_time)
+    signal.signal(signal.SIGUSR1, lambda *_: profile.enable())
+
+    def stop(*_: object) -> None:
+        profile.disable()
+        profile.dump_stats(path)
+
+    signal.signal(signal.SIGUSR2, stop)
+    sys.argv = [module, *args]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
 @contextlib.asynccontextmanager
@@ -166,10 +190,12 @@ async def main() -> None:
         hook = f"{url}/connect/v1/flow-hooks/{token}"
         await asyncio.sleep(0.6)
         before = watched.snapshot()
+        watched.toggle_profile(signal.SIGUSR1)
         began = time.time()
         sent = await _load(http, hook)
         sending = time.time() - began
         done = await _completions(settings, set(sent))
+        watched.toggle_profile(signal.SIGUSR2)
         watched.report(before, max(len(done), 1))
     if len(done) < len(sent):
         print(f"only {len(done)} of {len(sent)} executions completed")
@@ -185,5 +211,7 @@ async def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--receiver"]:
         asyncio.run(_serve_receiver())
+    elif sys.argv[1:2] == ["--profiled"]:
+        _profiled(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
         asyncio.run(main())

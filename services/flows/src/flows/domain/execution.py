@@ -12,7 +12,7 @@ Invariants:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from flows_contracts import executions as ex
@@ -54,26 +54,34 @@ class Execution:
 
 def evolve(state: Execution | None, event: EventEnvelope) -> Execution | None:
     """The execution after `event`."""
-    data = event.data
-    if event.type == "execution.started":
-        return Execution(event.stream_id, event.workspace_id, data, version=event.version)
+    return evolve_with(state, event.type, event.data, event.stream_id, event.workspace_id, event.version)
+
+
+def evolve_with(state: Execution | None, kind: str, data: dict[str, Any], stream_id: str, workspace_id: str,
+                version: int) -> Execution | None:
+    """The execution after an event given by its fields (the engine folds the events it makes as it stores them,
+    without an envelope object per event)."""
+    if kind == "execution.started":
+        return Execution(stream_id, workspace_id, data, version=version)
     if state is None:
         return None
-    state = replace(state, version=event.version)
-    if event.type in TERMINAL_EVENTS:
-        return replace(state, status=TERMINAL_EVENTS[event.type])
-    key = data.get("step")
-    if not isinstance(key, str):
-        return state
-    if event.type == "step.started":
-        record = StepRecord("started", data["attempt"], wake_at=data.get("wake_at"))
-    elif event.type == "step.succeeded":
-        record = StepRecord("succeeded", data["attempt"], data.get("output"), data.get("branch"))
-    elif event.type == "step.failed":
-        record = StepRecord("failed", data["attempt"], error=data.get("error"), retry_at=data.get("retry_at"))
-    else:
-        return state
-    return replace(state, steps={**state.steps, key: record})
+    if kind in TERMINAL_EVENTS:
+        return Execution(state.execution_id, state.workspace_id, state.started, state.steps,
+                         TERMINAL_EVENTS[kind], version)
+    key, steps = data.get("step"), state.steps
+    if isinstance(key, str) and (record := _step_record(kind, data)) is not None:
+        steps = {**state.steps, key: record}
+    return Execution(state.execution_id, state.workspace_id, state.started, steps, state.status, version)
+
+
+def _step_record(kind: str, data: dict[str, Any]) -> StepRecord | None:
+    if kind == "step.started":
+        return StepRecord("started", data["attempt"], wake_at=data.get("wake_at"))
+    if kind == "step.succeeded":
+        return StepRecord("succeeded", data["attempt"], data.get("output"), data.get("branch"))
+    if kind == "step.failed":
+        return StepRecord("failed", data["attempt"], error=data.get("error"), retry_at=data.get("retry_at"))
+    return None
 
 
 def fold(events: list[EventEnvelope]) -> Execution | None:

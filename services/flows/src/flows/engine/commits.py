@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flows.domain.execution import Execution, evolve
+from pydantic_core import to_jsonable_python
+
+from flows.domain.execution import Execution, evolve_with
 from junction_common.batching import GroupCommit
-from junction_common.envelope import Actor, EventEnvelope, NewEvent
+from junction_common.envelope import Actor, NewEvent
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
-from junction_common.store.event_store import Commit, commit_document
 
 Doc = dict[str, Any]
 
@@ -35,44 +36,53 @@ class CommitLog:
             self.runtime.relay.send(inserted)
         return [i not in refused for i in range(len(docs))]
 
-    async def append(self, commit: Commit) -> None:
-        if not commit.events:
+    async def append(self, commit: Doc) -> None:
+        """Append a commit document (ExecutionLog.take); LostLease when its `stream@version` is taken."""
+        if not commit["events"]:
             return
-        if not await self._writer.submit(commit_document(commit, datetime.now(UTC))):
-            raise LostLease(commit.stream_id)
+        if not await self._writer.submit({**commit, "committed_at": datetime.now(UTC)}):
+            raise LostLease(commit["stream_id"])
 
     async def drain(self) -> None:
         await self._writer.drain()
 
 
 class ExecutionLog:
-    """One execution's state and the events made since its last commit."""
+    """One execution's state and the events made since its last commit, held in their stored form."""
 
     def __init__(self, state: Execution | None, execution_id: str, workspace_id: str, correlation_id: str,
                  actor: Actor) -> None:
         self.state, self.execution_id, self.workspace_id = state, execution_id, workspace_id
-        self.correlation_id, self.actor = correlation_id, actor
+        self.correlation_id, self.actor = correlation_id, actor.model_dump()
         self.version = state.version if state else 0
-        self.pending: list[EventEnvelope] = []
+        self.pending: list[Doc] = []
 
     def add(self, new: list[NewEvent]) -> None:
-        """Stamp `new` at the next versions and fold it into the state (built from values already typed, so
-        not validated again: the engine makes several per step)."""
-        at = datetime.now(UTC)
+        """Stamp `new` at the next versions, in the stored form `EventEnvelope.model_dump(mode="json")` gives,
+        and fold it into the state. Built from values already typed (not validated again, no envelope object per
+        event: the engine makes several per step); one clock reading per call."""
+        at = to_jsonable_python(datetime.now(UTC))
         for event in new:
             self.version += 1
-            envelope = EventEnvelope.model_construct(
-                event_id="evt_" + new_ulid(), type=event.type, schema_version=event.schema_version,
-                stream_id=self.execution_id, version=self.version, workspace_id=self.workspace_id, occurred_at=at,
-                command_id=f"cmd_{self.execution_id}.{self.version}", correlation_id=self.correlation_id,
-                causation_id=self.execution_id, actor=self.actor, data=dict(event.data))
-            self.pending.append(envelope)
-            self.state = evolve(self.state, envelope)
+            data = to_jsonable_python(event.data)
+            self.pending.append({
+                "event_id": "evt_" + new_ulid(), "type": event.type, "schema_version": event.schema_version,
+                "stream_id": self.execution_id, "version": self.version, "workspace_id": self.workspace_id,
+                "occurred_at": at, "command_id": f"cmd_{self.execution_id}.{self.version}",
+                "correlation_id": self.correlation_id, "causation_id": self.execution_id, "actor": self.actor,
+                "data": data})
+            self.state = evolve_with(self.state, event.type, data, self.execution_id, self.workspace_id,
+                                     self.version)
 
-    def take(self) -> Commit | None:
-        """The pending events as one commit (None when there are none)."""
+    def take(self) -> Doc | None:
+        """The pending events as one commit document, as `commit_document` stores it (None when there are none);
+        its `committed_at` is set when it is appended."""
         if not self.pending:
             return None
         events, self.pending = self.pending, []
-        base = events[0].version - 1
-        return Commit(self.execution_id, base, f"cmd_{self.execution_id}@{base}", self.workspace_id, events)
+        base = events[0]["version"] - 1
+        return {"_id": f"{self.execution_id}@{base}", "stream_id": self.execution_id, "base_version": base,
+                "version": events[-1]["version"], "command_id": f"cmd_{self.execution_id}@{base}",
+                "workspace_id": self.workspace_id, "committed_at": None, "published": False, "traceparent": None,
+                "events": events}
+

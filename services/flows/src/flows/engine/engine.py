@@ -230,7 +230,7 @@ def _holds_an_outcome(run: ExecutionLog) -> bool:
     """Whether an outside step's outcome waits uncommitted: it is made durable before the next outside step runs,
     so a crash repeats at most one step's call (with the same idempotency key). Before the first one nothing needs
     committing: the queued row restarts the execution, and its walk makes the same call with the same key."""
-    return any(e.type in ("step.succeeded", "step.failed") and e.data.get("node_type") in SIDE_EFFECTS
+    return any(e["type"] in ("step.succeeded", "step.failed") and e["data"].get("node_type") in SIDE_EFFECTS
                for e in run.pending)
 
 
