@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sync.runtime import declarative_manifest
+from sync.runtime import ConnectorRuntime, SourceRef, declarative_manifest
 from sync.runtime.catalogs import declared_catalog
+from sync.runtime.process import _message
+from sync.settings import SyncSettings
 
 # airbyte-cdk 7.39.1's discover of the same provider's manifest (tests/test_sync_declared_catalog.py checks it live)
 DISCOVERED = {"streams": [{
@@ -47,7 +50,12 @@ def test_manifests_that_are_not_plain_declare_nothing() -> None:
 
 
 def test_a_source_line_is_decoded_from_its_bytes() -> None:
-    from sync.runtime.process import _message
-
     assert _message(b'{"type": "RECORD", "record": {"data": {"name": "\\u00e9"}}}')["record"]["data"]["name"] == "é"
     assert _message(b"\xff not json") == {"type": "LOG", "log": {"level": "INFO", "message": "\ufffd not json"}}
+
+
+async def test_a_run_takes_a_declared_catalog_without_a_source_process(tmp_path: Path) -> None:
+    runtime = ConnectorRuntime(SyncSettings(home=tmp_path))
+    ref = SourceRef("declarative", manifest=declarative_manifest(provider(cursor_field="updated_at")))
+    assert await runtime.catalog(ref, {"apiKey": "k"}) == declared_catalog(ref.manifest or {})
+    assert not (tmp_path / "connectors").exists()  # no engine installed, so none started
