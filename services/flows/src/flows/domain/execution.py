@@ -20,6 +20,7 @@ from junction_common.envelope import EventEnvelope
 
 TERMINAL_EVENTS = {"execution.completed": ex.COMPLETED, "execution.failed": ex.FAILED,
                    "execution.cancelled": ex.CANCELLED}
+STEP_EVENTS = frozenset({"step.started", "step.succeeded", "step.failed"})
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,15 @@ def fold(events: list[EventEnvelope]) -> Execution | None:
 
 def recorded_before(events: list[EventEnvelope], step: str) -> dict[str, Any] | None:
     """The outputs of the steps that succeeded before `step` (a node id or step key) first started, to replay
-    from it; None when the execution never reached it."""
+    from it; None when the execution never reached it. A step's first event marks its start (a pure step is
+    recorded by its step.succeeded or step.failed alone)."""
     kept: dict[str, Any] = {}
     for event in events:
         key = event.data.get("step")
-        if event.type == "step.started" and (key == step or event.data.get("node_id") == step):
+        if not isinstance(key, str) or event.type not in STEP_EVENTS:
+            continue
+        if key == step or event.data.get("node_id") == step:
             return kept
-        if event.type == "step.failed" and (key == step or event.data.get("node_id") == step):
-            return kept
-        if event.type == "step.succeeded" and isinstance(key, str):
+        if event.type == "step.succeeded":
             kept[key] = {"output": event.data.get("output"), "branch": event.data.get("branch")}
     return None

@@ -2,9 +2,10 @@
 
 Steps that succeeded are not run again: their recorded output (and branch) is reused, so a resumed execution,
 and a replay from a named step (the original's earlier outputs given as `recorded`), walk the same path. Pure
-steps are evaluated on the way (their step.started/succeeded emitted); a branch stops at a step with an outside
-effect that has not succeeded, or at a delay or a retry that is not due, and the walk goes on along the other
-branches (flows.engine.branches). It ends with the outside steps to run now (`RunStep`, or `RunSteps` when
+steps (and the trigger) are evaluated on the way, each recorded by its step.succeeded / step.failed alone (a
+step.started in the same commit would say nothing more: same time, no input); a branch stops at a step with an
+outside effect that has not succeeded, or at a delay or a retry that is not due, and the walk goes on along the
+other branches (flows.engine.branches). It ends with the outside steps to run now (`RunStep`, or `RunSteps` when
 branches run in parallel: the engine records them as started, runs them together, records the outcomes, and
 walks again), else the earliest time a branch waits for (`Wait`), or the end (`Finished`; a failure without an
 error path ends the execution at once).
@@ -148,7 +149,6 @@ class Walker:
     def _run(self, node: Node, key: str, attempt: int, rec: StepRecord | None, suffix: str) -> Outcome | list[str]:
         kind = node["type"]
         if kind == TRIGGER:
-            self.emit(started_event(node, key, attempt))
             self.emit(success_event(node, key, attempt, self.ctx["trigger"], None, 0.0))
             return self._after(node, self.ctx["trigger"], None, suffix)
         if kind == "delay":
@@ -164,13 +164,10 @@ class Walker:
             return self.fail(node, key, attempt, StepError("template", "TEMPLATE_ERROR", str(exc)), began)
         except StepError as exc:
             return self.fail(node, key, attempt, exc, began)
-        self.emit(started_event(node, key, attempt))
         self.emit(success_event(node, key, attempt, output, branch, (time.perf_counter() - began) * 1000))
         return self._after(node, output, branch, suffix)
 
     def fail(self, node: Node, key: str, attempt: int, error: StepError, began: float) -> Outcome | list[str]:
-        if self.steps.get(key) is None or self.steps[key].attempt != attempt:
-            self.emit(started_event(node, key, attempt))
         self.emit(failure_event(node, key, attempt, error, (time.perf_counter() - began) * 1000, self.now))
         rec = self.steps[key]
         if rec.retry_at is not None:
@@ -231,7 +228,6 @@ class Walker:
         if not isinstance(items, list):
             raise StepError("template", "NOT_A_LIST", f"the loop's items are a {type(items).__name__}")
         items = items[: int(config.get("max_items", 1000))]
-        self.emit(started_event(node, key, attempt))
         self.emit(success_event(node, key, attempt, {"items": items, "count": len(items)}, None, 0.0))
         return self._iterate(node, items, suffix)
 
