@@ -3,7 +3,6 @@ entry per step key, its latest attempt) and logs, folded from the execution's ev
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from flows_contracts import declarations as decl
@@ -58,10 +57,11 @@ def _step(doc: Doc, event: EventEnvelope, data: Doc) -> None:
 
 def apply_execution(doc: Doc | None, event: EventEnvelope) -> Doc:
     """Pure: the execution document after `event`; time comes from `occurred_at`. Copy on write: the parts that
-    change are copied (not the whole document per event), neither `doc` nor the event is changed."""
+    change are copied (not the whole document per event, nor the trigger data of execution.started), neither `doc`
+    nor the event is changed."""
     data = event.data
     if event.type == "execution.started":
-        return copy.deepcopy(_started(event, data))
+        return _started(event, data)  # shares the trigger data with the event: no later event changes it in place
     new = _writable(doc or {})
     if event.type.startswith("step."):
         _step(new, event, data)
