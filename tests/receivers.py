@@ -52,10 +52,11 @@ async def receiver(path: str = "/hook") -> AsyncIterator[Receiver]:
     state = Receiver(f"http://127.0.0.1:{port}{path}")
 
     async def handle(request: web.Request) -> web.Response:
+        arrived = time.time()  # stamped on arrival: a sender killed while the answer is delayed had already sent
         body = await request.read()
         if state.delay_s:
             await asyncio.sleep(state.delay_s)
-        state.received.append(Received(time.time(), request.path, dict(request.headers), body))
+        state.received.append(Received(arrived, request.path, dict(request.headers), body))
         status, headers = state.script.pop(0) if state.script else (state.status, state.headers)
         return web.Response(status=status, headers=headers, text="ok" if status < 300 else f"no: {status}")
 
