@@ -205,7 +205,7 @@ async def create_workspace(settings: GatewaySettings, name: str = "Acme", plan: 
 
 async def wait_set_up(settings: GatewaySettings, workspace_id: str, timeout: float = 30.0) -> None:
     """Until the running crm service has set the workspace up and its default stages are readable."""
-    client = create_client(settings)
+    client = create_client(settings, admin=True)
     ids = [stage_id(workspace_id, stage.key) for stage in DEFAULT_STAGES]
     stages = client[settings.db_name("crm")]["deal_stages"]
 

@@ -88,7 +88,7 @@ async def workspace_keys(stack: Stack, name: str, keys: KeySpec = CONNECTION_KEY
     connection scope, `all`, and a MEMBER key with none of them, `none`), and its `workspace_id`."""
     settings = stack.gateway
     workspace, _ = await create_workspace(settings, name, "business")
-    client = create_client(settings)
+    client = create_client(settings, admin=True)
     try:
         store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
         made = {label: await store.create_key(workspace["_id"], label, role, scopes, utcnow())

@@ -13,9 +13,15 @@ from junction_common.settings import JunctionSettings
 Doc = dict[str, Any]
 
 
-def create_client(settings: JunctionSettings) -> AsyncMongoClient[Doc]:
+# Admin work (creating a workspace, its keys) waits at least this long for the server, whatever a serving
+# process's fail-fast setting is (the gateway's is 3 s): it has no caller to answer 503 to.
+ADMIN_SELECTION_TIMEOUT_S = 15.0
+
+
+def create_client(settings: JunctionSettings, *, admin: bool = False) -> AsyncMongoClient[Doc]:
     watch_mongodb(settings.mongodb_url)  # where the outage tracker asks whether the database is back
-    timeout_ms = int(settings.mongo_selection_timeout_s * 1000)
+    timeout_s = settings.mongo_selection_timeout_s
+    timeout_ms = int((max(timeout_s, ADMIN_SELECTION_TIMEOUT_S) if admin else timeout_s) * 1000)
     return AsyncMongoClient(settings.mongodb_url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms)
 
 

@@ -56,7 +56,7 @@ async def publish_setup(settings: JunctionSettings, workspace_id: str) -> Comman
 
 async def create_workspace(settings: JunctionSettings, name: str, plan: str) -> tuple[Doc, str]:
     """Create a workspace with an owner key (shown once) and ask the crm to set it up; returns both."""
-    client = create_client(settings)
+    client = create_client(settings, admin=True)
     try:
         store = IdentityStore(client[settings.db_name("identity")], settings.signing_secret)
         await store.ensure_indexes()
