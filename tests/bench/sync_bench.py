@@ -3,11 +3,14 @@
 The paged API simulator runs in a process of its own with BENCH_SYNC_ROWS rows (default 10,000; pages of
 BENCH_SYNC_PAGE, default 1,000). First it is read through the connector runtime to /dev/null
 (tests/bench/sync_read_bench.read_rate); then the same simulator is an operator provider of the connections
-service, a workspace connects it through the gateway and triggers a run: the sync service's run worker discovers,
-reads it with airbyte-cdk and writes every batch to its table in bulk (sync.tables.TableWriter), checkpointing
-each STATE. The end-to-end figure is rows / (the run's completedAt - startedAt); the goal is >= 0.8 of the read
-rate (writing tables is never the bottleneck). Services and gateway run in this process on isolated names, removed
-afterwards. Figures depend on the machine: it prints cores.
+service, a workspace connects it through the gateway and triggers a run: the sync service's run worker takes the
+catalog its manifest declares, reads it with airbyte-cdk and writes every batch to its table in bulk
+(sync.tables.TableWriter), checkpointing each STATE. The end-to-end figure is rows / (the run's completedAt -
+startedAt); the goal is >= 0.8 of the read rate (writing tables is never the bottleneck). Services and gateway run
+in this process on isolated names, removed afterwards. Figures depend on the machine: it prints cores and the load
+average, and beside each rate the CPU each process spent per 1,000 rows over that span (this process: gateway,
+connections and sync; the source processes, as reaped children; the simulator; nx-27017 and Kafka when this user
+can see them), which moves less than rows/s on a shared machine.
 """
 
 from __future__ import annotations
