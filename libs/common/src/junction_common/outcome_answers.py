@@ -37,7 +37,7 @@ def present_with_id(doc: Doc) -> Doc:
 class OutcomeWait(BaseModel):
     """One write waited on: its command, where its resource is read (and in which view), for how long."""
 
-    command_id: str = Field(min_length=1, max_length=200)
+    command_id: str = Field(min_length=1)
     collection: str | None = None
     view: str | None = None
     timeout_s: float = Field(default=8.0, ge=0, le=MAX_WAIT_S)

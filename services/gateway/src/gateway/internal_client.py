@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from gateway.outcome_streams import OutcomeStreams
+from gateway.outcome_streams import OutcomeStreams, Refused
 from gateway.settings import GatewaySettings
 from junction_common.identity import Principal
 from junction_common.internal_auth import HEADER, sign
@@ -161,6 +161,8 @@ class ServiceClient:
                    "X-Request-Id": request_id}
         async with self._http().post(base + path, json={"waits": waits}, headers=headers,
                                      timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+            if 400 <= resp.status < 500:
+                raise Refused(f"{resp.status}: {(await resp.read())[:200]!r}")
             if resp.status != 200:
                 raise aiohttp.ClientResponseError(resp.request_info, resp.history, status=resp.status)
             async for answer in read_frames(resp.content):

@@ -25,6 +25,7 @@ log = get_logger("gateway.outcome_streams")
 
 GATHER_S = 0.015
 RETRY_PAUSE_S = 0.2
+LONGEST_WAIT_S = 30.0  # the most a service waits for one write in a call (junction_common.outcome_answers)
 _SLACK_S = 5.0  # beyond the longest wait: a call that still has not ended is given up
 
 
@@ -38,7 +39,11 @@ class _Wait:
 
     def asked(self, now: float) -> Doc:
         return {"command_id": self.command_id, "collection": self.collection, "view": self.view,
-                "timeout_s": round(max(self.deadline - now, 0.0), 3)}
+                "timeout_s": round(min(max(self.deadline - now, 0.0), LONGEST_WAIT_S), 3)}
+
+
+class Refused(Exception):
+    """The service refused the call itself (a 4xx): asking again would be refused again."""
 
 
 def _result(answer: Doc) -> Doc | None:
@@ -106,6 +111,11 @@ class OutcomeStreams:
                 for wait in open_waits.pop(str(answer.get("command_id")), []):
                     if not wait.future.done():
                         wait.future.set_result(_result(answer))
+        except Refused as exc:
+            log.warning("outcome_call_refused", service=self.service, error=str(exc))
+            for wait in (wait for same in open_waits.values() for wait in same if not wait.future.done()):
+                wait.future.set_result(None)
+            return
         except Exception as exc:  # unreachable, cut off or garbled: the writes still open are asked again
             if not self._failing:
                 log.warning("internal_call_failed", service=self.service, path="/internal/commands",

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from gateway.outcome_streams import OutcomeStreams
+from gateway.outcome_streams import OutcomeStreams, Refused
 
 Doc = dict[str, Any]
 
@@ -55,3 +55,16 @@ async def test_a_write_whose_deadline_passes_while_the_service_is_down_is_answer
     streams = OutcomeStreams("crm", service.stream, gather_s=0.0)
     assert await streams.wait("cmd_1", "contacts", None, 0.5) is None
     assert 1 <= len(service.calls) <= 4
+
+
+async def test_a_refused_call_answers_its_writes_none_at_once_without_asking_again() -> None:
+    calls: list[list[Doc]] = []
+
+    async def refusing(service: str, waits: list[Doc], request_id: str, timeout_s: float) -> AsyncIterator[Doc]:
+        calls.append(waits)
+        raise Refused("422: invalid")
+        yield {}  # an async generator, as the real streamer is
+
+    streams = OutcomeStreams("crm", refusing, gather_s=0.0)
+    assert await streams.wait("cmd_1", "contacts", None, 60.0) is None
+    assert len(calls) == 1 and calls[0][0]["timeout_s"] == 30.0  # never more than a service waits
