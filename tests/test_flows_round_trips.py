@@ -130,6 +130,20 @@ async def all_completed(stack: Stack, ids: set[str]) -> None:
         IGNORED.reset(token)
 
 
+async def stored_event_types(stack: Stack, ids: set[str]) -> set[tuple[str, ...]]:
+    """The event types of each execution's single commit (read on the test's own client, not counted)."""
+    token = IGNORED.set(True)
+    client = create_client(stack.flows)
+    try:
+        commits = await client[stack.flows.db_name("flows")]["event_commits"].find(
+            {"stream_id": {"$in": sorted(ids)}}).to_list()
+    finally:
+        await client.close()
+        IGNORED.reset(token)
+    assert sorted(c["stream_id"] for c in commits) == sorted(ids)  # one commit per execution
+    return {tuple(e["type"] for e in c["events"]) for c in commits}
+
+
 async def test_a_webhook_flow_execution_costs_under_one_round_trip(http: Any, bench: Bench) -> None:
     hook = bench.url + await webhook_flow(http, bench)
     await all_completed(bench.stack, await fire(http, hook, range(20)))  # warm: pools, caches, indexes
@@ -149,3 +163,8 @@ async def test_a_webhook_flow_execution_costs_under_one_round_trip(http: Any, be
     assert per.get("find workflows", 0) < 0.5, per  # concurrent starts share one read; no second read per call
     for write in ("insert event_commits", "insert execution_runs", "delete execution_runs"):
         assert per.get(write, 0) < 0.5, per  # group-committed across executions
+    # each execution is one commit of seven events: the trigger and the transform recorded by their step.succeeded
+    # alone, the HTTP step as started before its call and succeeded, the end and workflow-api's workflow.executed
+    assert await stored_event_types(bench.stack, ids) == {(
+        "execution.started", "step.succeeded", "step.succeeded", "step.started", "step.succeeded",
+        "execution.completed", "workflow.executed")}

@@ -2,8 +2,9 @@
 HTTP step to a local receiver), and p50/p99 trigger-to-completion latency.
 
 The flows service and the gateway run as real processes on isolated names, the receiver in a process of its own.
-A workspace creates the flow (published) and its webhook trigger through the gateway, then EXECUTIONS webhook
-calls are sent at CONCURRENCY through the gateway (`POST /connect/v1/flow-hooks/{token}`). Each call's send time
+A workspace creates the flow (published) and its webhook trigger through the gateway; WARMUP calls are sent and
+completed (consumer groups settled, pools warm), then EXECUTIONS webhook calls are sent at CONCURRENCY through the
+gateway (`POST /connect/v1/flow-hooks/{token}`). Each call's send time
 is kept against the execution id it answers; completion is the execution.completed time the engine recorded (read
 from the flows read model once every execution shows completed). Figures depend on the machine: it prints cores.
 Its databases and topics are removed afterwards.
@@ -39,6 +40,8 @@ from tests.bench.procstat import cpu_seconds, pid_listening, port_of
 
 EXECUTIONS = int(os.environ.get("BENCH_FLOWS_EXECUTIONS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_FLOWS_CONCURRENCY", "64"))
+# Calls sent (and completed) before the measured run: consumer groups settled, pools and caches warm.
+WARMUP = int(os.environ.get("BENCH_FLOWS_WARMUP", "200"))
 STEPS = 3  # trigger, transform, HTTP request
 # A file: the flows process is profiled (cProfile, CPU time of the process) over the measured run only, dumped there.
 PROFILE = os.environ.get("BENCH_FLOWS_PROFILE")
@@ -147,7 +150,7 @@ async def _flow(http: aiohttp.ClientSession, url: str, auth: dict[str, str], rec
     return str(trigger["data"]["webhookUrl"]).rsplit("/", 1)[-1]
 
 
-async def _load(http: aiohttp.ClientSession, hook: str) -> dict[str, float]:
+async def _load(http: aiohttp.ClientSession, hook: str, calls: range) -> dict[str, float]:
     """Send every webhook call; each execution id with its send time."""
     sent: dict[str, float] = {}
     sem = asyncio.Semaphore(CONCURRENCY)
@@ -161,7 +164,7 @@ async def _load(http: aiohttp.ClientSession, hook: str) -> dict[str, float]:
                     raise RuntimeError(f"webhook: {resp.status} {answer}")
             sent[answer["data"]["executionId"]] = at
 
-    await asyncio.gather(*(one(n) for n in range(EXECUTIONS)))
+    await asyncio.gather(*(one(n) for n in calls))
     return sent
 
 
@@ -189,10 +192,12 @@ async def main() -> None:
         token = await _flow(http, url, auth, receiver)
         hook = f"{url}/connect/v1/flow-hooks/{token}"
         await asyncio.sleep(0.6)
+        if WARMUP:
+            await _completions(settings, set(await _load(http, hook, range(-WARMUP, 0))))
         before = watched.snapshot()
         watched.toggle_profile(signal.SIGUSR1)
         began = time.time()
-        sent = await _load(http, hook)
+        sent = await _load(http, hook, range(EXECUTIONS))
         sending = time.time() - began
         done = await _completions(settings, set(sent))
         watched.toggle_profile(signal.SIGUSR2)

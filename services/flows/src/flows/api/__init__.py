@@ -13,9 +13,10 @@ from flows.api import actions, executions, executions_flows, forms, task_history
 from flows.triggers import key_rotation
 from junction_common.service import ServiceRuntime
 
-# Each feature's router factory, given the running service; a feature adds its own line.
+# Each feature's router factory, given the running service; a feature adds its own line. The triggers' router
+# comes first: its webhook route (`/flow-hooks/{token}`, the busiest) is matched before any other's routes.
 ROUTERS: list[Callable[[ServiceRuntime], APIRouter]] = []
-ROUTERS += [actions.router, forms.router, triggers.router, templates.router]
+ROUTERS += [triggers.router, actions.router, forms.router, templates.router]
 ROUTERS += [workflows.router, executions.router, executions_flows.router, task_history.router]
 ROUTERS += [key_rotation.router]
 

@@ -43,6 +43,19 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     hooks = HookTokens(subscriptions)
     response_wait_s = float(getattr(runtime.settings, "webhook_response_wait_s", 10.0))
 
+    # The hot path first: a route is matched in the order declared, and this one serves every webhook call.
+    @api.post("/flow-hooks/{token}")
+    async def trigger_flow_webhook(token: Token, request: Request) -> Response:
+        """Start the flow of this webhook URL with the request as its trigger data; 202 with the execution id."""
+        rid = request_id_of(request)
+        data, ended, own_headers = await receive(hooks, token, await request.body(), request.query_params,
+                                                 request.headers, rid)
+        if ended is not None:
+            answer = await flow_answer(runtime, data["executionId"], response_wait_s, ended)
+            if answer is not None:
+                return _reply(answer)
+        return json_response(ok_body(data, rid), 202, answer_headers(own_headers))
+
     @api.get("/flows/{flowId}/triggers")
     async def list_flow_triggers(flowId: FlowId, request: Request, principal: Caller) -> Response:
         """The flow's live trigger subscriptions, oldest first."""
@@ -81,17 +94,5 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         `already_seen`, `no_id`)."""
         data = await subscriptions.skips(principal, flowId, subscriptionId, query.limit)
         return json_response(ok_body(data, request_id_of(request), meta={"limit": query.limit}))
-
-    @api.post("/flow-hooks/{token}")
-    async def trigger_flow_webhook(token: Token, request: Request) -> Response:
-        """Start the flow of this webhook URL with the request as its trigger data; 202 with the execution id."""
-        rid = request_id_of(request)
-        data, ended, own_headers = await receive(hooks, token, await request.body(), request.query_params,
-                                                 request.headers, rid)
-        if ended is not None:
-            answer = await flow_answer(runtime, data["executionId"], response_wait_s, ended)
-            if answer is not None:
-                return _reply(answer)
-        return json_response(ok_body(data, rid), 202, answer_headers(own_headers))
 
     return api
