@@ -90,8 +90,6 @@ async def test_documented_workflow_examples(edge: FlowsEdge) -> None:
     status, body = await edge.call("GET", f"/v1/workflows/{made['id']}")
     assert status == 200 and set(body["data"]) >= {"id", "name", "description", "status", "nodes", "edges",
                                                     "variables", "created_at"}
-    status, body = await edge.call("PATCH", f"/v1/workflows/{made['id']}", example("updateWorkflow"))
-    assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR", body  # nothing to publish: no trigger
     status, body = await edge.call("PATCH", f"/v1/workflows/{made['id']}",
                                    {"nodes": [trigger(), {"id": "t", "type": "transform", "config": {"output": 1}}],
                                     "edges": chain("start", "t")})
@@ -114,6 +112,20 @@ async def test_documented_workflow_examples(edge: FlowsEdge) -> None:
     assert status == 404 and body["error"]["code"] == "NOT_FOUND"
     status, body = await edge.call("GET", f"/v1/workflows/{made['id']}", key=edge.other_key)
     assert status == 404
+
+
+async def test_the_documented_examples_in_their_order_publish_and_run_an_empty_workflow(edge: FlowsEdge) -> None:
+    """Created as documented (no nodes), published and executed as documented: it runs from its implicit manual
+    trigger (the execute call) and completes with its input."""
+    status, body = await edge.call("POST", "/v1/workflows", example("createWorkflow"))
+    assert status == 201, body
+    flow_id = body["data"]["id"]
+    status, body = await edge.call("PATCH", f"/v1/workflows/{flow_id}", example("updateWorkflow"))
+    assert status == 200 and body["data"]["status"] == "published" and body["data"]["nodes"] == [], body
+    status, body = await edge.call("POST", f"/v1/workflows/{flow_id}/execute", example("executeWorkflow"))
+    assert status == 200 and body["data"]["status"] == "running", body
+    done = await finished(edge, body["data"]["execution_id"])
+    assert done["status"] == "completed" and done["output"] == example("executeWorkflow")["input"], done
 
 
 async def test_transform_branch_switch_variable_and_http(edge: FlowsEdge, rx: FlowReceiver) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from flows.domain import workflow
 from flows.domain.execution import Execution, fold, recorded_before
+from flows.domain.workflow_graph import with_api_trigger
 from flows.engine.walk import Finished, RunStep, Wait, Walker
 from flows.projections.executions import apply_execution
 from flows.projections.workflows import apply_workflow
@@ -68,13 +69,25 @@ def test_graph_errors_name_the_node() -> None:
     errors = refused.value.details["errors"]
     found = {(e["node"], e["path"]) for e in errors}
     assert found >= {("h", "config.url"), ("w", "type"), ("start", "edges[1].target")}
-    with pytest.raises(CommandRejected, match="trigger"):
-        workflow.decide(cmd(wx.CREATE, {"name": "x", "nodes": [], "edges": [], "status": "published"}), [])
+    with pytest.raises(CommandRejected, match="at most one trigger"):
+        workflow.decide(cmd(wx.CREATE, graph(dict(TRIGGER, id="again"))), [])
+    assert workflow.decide(cmd(wx.CREATE, {"name": "x", "nodes": [], "edges": [], "status": "published"}), [])
     loop = graph({"id": "l", "type": "loop", "config": {"items": "trigger.xs"}},
                  {"id": "b", "type": "transform", "config": {"output": "{{ loop.item }}"}},
                  edges=[{"source": "start", "target": "l"}, {"source": "l", "target": "b", "branch": "each"},
                         {"source": "b", "target": "l"}])
     assert workflow.decide(cmd(wx.CREATE, loop), [])  # a cycle back into a loop is its body
+
+
+def test_a_graph_without_a_trigger_runs_from_an_implicit_one_into_every_root() -> None:
+    a, b, c = ({"id": i, "type": "transform", "config": {"output": i}} for i in ("trigger", "b", "c"))
+    made = with_api_trigger({"nodes": [a, b, c], "edges": [{"source": "trigger", "target": "b"}]})
+    assert made["nodes"][0] == {"id": "api_trigger", "type": "trigger", "name": "API call",
+                                "config": {"kind": "manual"}}
+    assert made["edges"] == [{"source": "trigger", "target": "b"}, {"source": "api_trigger", "target": "trigger"},
+                             {"source": "api_trigger", "target": "c"}]
+    assert with_api_trigger({"nodes": [], "edges": []})["nodes"][0]["id"] == "trigger"
+    assert with_api_trigger(graph()) == graph()  # a graph with its own trigger is run as it is
 
 
 def execution(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], data: Any,

@@ -59,11 +59,11 @@ def fold(events: list[EventEnvelope]) -> Workflow | None:
     return state
 
 
-def _definition(data: dict[str, Any], complete: bool) -> Definition:
+def _definition(data: dict[str, Any]) -> Definition:
     """The graph, checked; a VALIDATION_ERROR listing every error by node when it breaks a rule."""
     nodes = [Node.model_validate(n) for n in data.get("nodes") or []]
     edges = [Edge.model_validate(e) for e in data.get("edges") or []]
-    errors = graph_errors(nodes, edges, complete)
+    errors = graph_errors(nodes, edges)
     if errors:
         raise CommandRejected("VALIDATION_ERROR", "The workflow is not valid: " + errors[0]["message"]
                               + (f" (node {errors[0]['node']})" if errors[0]["node"] else ""), {"errors": errors})
@@ -89,7 +89,7 @@ def decide(cmd: CommandEnvelope, events: list[EventEnvelope]) -> list[NewEvent]:
 
 def _create(data: dict[str, Any]) -> list[NewEvent]:
     publish = data.get("status") == wx.PUBLISHED
-    definition = _definition(data, complete=publish)
+    definition = _definition(data)
     created = WorkflowCreated(name=data["name"], description=data.get("description"), definition=definition,
                               version=1)
     new = [NewEvent(type="workflow.created", data=created.model_dump())]
@@ -105,7 +105,7 @@ def _update(state: Workflow, data: dict[str, Any]) -> list[NewEvent]:
     graph_changed = any(k in data and data[k] is not None for k in GRAPH)
     publish = data.get("status") == wx.PUBLISHED
     merged = {**state.definition, **{k: data[k] for k in GRAPH if data.get(k) is not None}}
-    definition = _definition(merged, complete=publish) if graph_changed or publish else None
+    definition = _definition(merged) if graph_changed or publish else None
     version, status = state.version, state.status
     if graph_changed and state.published is not None and state.published["version"] == state.version:
         version = state.version + 1

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flows.domain.workflow_graph import with_api_trigger
 from flows.engine.engine import Engine
 from flows_contracts import executions as ex
 from flows_contracts.events import Definition, ExecutionStarted
@@ -81,10 +82,8 @@ async def start_run(runtime: ServiceRuntime, workspace_id: str, workflow_id: str
                     execution_id: str | None = None) -> Started:
     """Start (once per idempotency key) an execution of the workflow: its summary and the graph it runs."""
     workflow = await find_workflow(runtime, workspace_id, workflow_id)
-    version, is_draft, definition = graph or runnable(workflow, draft)
-    if not any(n.get("type") == "trigger" for n in definition.get("nodes") or []):
-        raise ApiError("VALIDATION_ERROR", "The workflow has no trigger node: it cannot run.",
-                       {"errors": [{"node": None, "path": "nodes", "message": "a workflow needs a trigger node"}]})
+    version, is_draft, graph_run = graph or runnable(workflow, draft)
+    definition = with_api_trigger(graph_run)
     execution_id = execution_id or execution_id_for(idempotency_key)
     started = ExecutionStarted(workflow_id=workflow_id, workflow_name=str(workflow.get("name") or ""),
                                version=version, draft=is_draft, definition=Definition.model_validate(definition),

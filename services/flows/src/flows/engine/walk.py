@@ -191,7 +191,7 @@ class Walker:
             self.ctx["vars"][output["name"]] = output.get("value")
         if kind == "respond_to_webhook":
             self.response = output
-        if kind != TRIGGER:
+        if kind != TRIGGER or self.last_output is None:  # with no step after it, the trigger's data is the output
             self.last_output = output
         edges = self.out.get(node["id"], [])
         if kind in ("if", "switch"):
