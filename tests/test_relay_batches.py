@@ -163,3 +163,21 @@ async def test_a_crash_between_publishing_and_marking_publishes_again_and_is_app
     assert results.count(APPLIED) == TOTAL
     things = {doc["_id"]: doc["total"] async for doc in stack.db["things"].find({})}
     assert things == dict.fromkeys(STREAMS, sum(VERSIONS))
+
+
+async def test_a_commit_a_drain_sent_is_not_sent_again_by_its_hand_over(stack: Stack) -> None:
+    """Both orders: a drain reads commits just inserted before their hand-over, and commits still queued."""
+    docs = commits()
+    await stack.store.append_many(docs[:6])
+    relay = stack.relay(poll_interval_s=60.0)
+    assert await relay.drain_once() == 6 * EVENTS_PER_COMMIT  # read before their hand-over
+    relay.send(docs[:6])
+    await stack.store.append_many(docs[6:])
+    relay.send(docs[6:])  # queued, then read by a drain
+    assert await relay.drain_once() == (len(docs) - 6) * EVENTS_PER_COMMIT
+    relay.start()
+    await eventually(lambda: asyncio.sleep(0, result=len(stack.seen) >= TOTAL), timeout=60)
+    await asyncio.sleep(2.0)  # a second send would show here
+    assert len(stack.seen) == TOTAL
+    assert versions_by_stream(stack.seen) == dict.fromkeys(STREAMS, VERSIONS)
+    assert await stack.store.unpublished() == []
