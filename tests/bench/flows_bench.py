@@ -29,7 +29,10 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from flows.topics import TOPICS
+from flows_contracts.declarations import EXECUTION_EVENTS
 from junction_common.mongo import create_client
 from junction_common.settings import JunctionSettings
 from junction_common.testing.infra import free_port, isolated
@@ -183,6 +186,19 @@ async def _completions(settings: JunctionSettings, ids: set[str], timeout: float
         await client.close()
 
 
+async def _events_published(settings: JunctionSettings) -> int:
+    """How many messages the execution events topic holds (its partitions' end offsets): each execution's
+    events once, unless some were published twice."""
+    spec = next(t for t in TOPICS if t.name == EXECUTION_EVENTS)
+    parts = [TopicPartition(settings.topic(spec.name), p) for p in range(spec.partitions)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    await consumer.start()
+    try:
+        return sum((await consumer.end_offsets(parts)).values())
+    finally:
+        await consumer.stop()
+
+
 async def main() -> None:
     print(f"machine: {os.cpu_count()} cores; {EXECUTIONS} executions of webhook -> transform -> HTTP, "
           f"concurrency {CONCURRENCY}")
@@ -202,6 +218,8 @@ async def main() -> None:
         done = await _completions(settings, set(sent))
         watched.toggle_profile(signal.SIGUSR2)
         watched.report(before, max(len(done), 1))
+        published = await _events_published(settings)
+    print(f"  execution events on Kafka per execution {published / max(len(sent) + WARMUP, 1):.2f}")
     if len(done) < len(sent):
         print(f"only {len(done)} of {len(sent)} executions completed")
     latencies = sorted(done[i] - sent[i] for i in done)
