@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from conftest import create_workspace, isolated_stack, start_gateway
 from junction_common.contracts.operations import Route, Served
 from junction_common.identity import Principal
-from junction_common.internal_api import InternalServer, caller, create_internal_app
+from junction_common.internal_api import caller, create_internal_app
 from junction_common.mongo import create_client
 from junction_common.web.envelope import json_response, ok_body, request_id_of
+from junction_common.web.inloop_server import InternalServer
 from tests.api import call
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]

@@ -10,13 +10,11 @@ carry no signature).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
-import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pymongo.asynchronous.database import AsyncDatabase
@@ -147,45 +145,3 @@ def create_internal_app(name: str, secret: str, db: AsyncDatabase[Doc], routers:
     for router in routers:
         app.include_router(router, dependencies=guarded)
     return app
-
-
-class _Server(uvicorn.Server):
-    """uvicorn inside a process that handles its own signals (the service stops it on SIGTERM)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class InternalServer:
-    """Serves an internal app with uvicorn inside the service's event loop; port 0 picks a free port."""
-
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
-        self.server = _Server(config)
-        self._task: Any = None
-        self.host = host
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("internal API did not start")
-            await asyncio.sleep(0.02)
-
-    @property
-    def port(self) -> int:
-        sockets = self.server.servers[0].sockets if self.server.servers else []
-        port: int = sockets[0].getsockname()[1] if sockets else 0
-        return port
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def stop(self) -> None:
-        self.server.should_exit = True
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task

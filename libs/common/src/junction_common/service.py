@@ -25,7 +25,7 @@ from junction_common.commands import CommandExecutor
 from junction_common.decisions import Decider
 from junction_common.envelope import CommandEnvelope
 from junction_common.health import serve_health
-from junction_common.internal_api import InternalServer, create_internal_app
+from junction_common.internal_api import create_internal_app
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import Doc, create_client, service_db
 from junction_common.projections.consumer import projection_batch_handler, projection_handler
@@ -37,6 +37,7 @@ from junction_common.store.outcomes import OutcomeStore
 from junction_common.topics import TopicSpec, ensure_topics
 from junction_common.tracing import configure_tracing, extract_context, tracer
 from junction_common.upcasting import UpcasterRegistry
+from junction_common.web.inloop_server import InternalServer
 
 log = get_logger(__name__)
 

@@ -8,12 +8,8 @@ signature names: no route takes a workspace id of its own.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Iterator
 from typing import Annotated, Any
 
-import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,6 +21,7 @@ from junction_common.internal_auth import HEADER, InternalAuthError, verify
 from junction_common.logconfig import get_logger
 from junction_common.web import errors
 from junction_common.web.envelope import ApiError, json_response
+from junction_common.web.inloop_server import InternalServer
 from junction_common.web.peers import SERVICE_ROLE
 
 Doc = dict[str, Any]
@@ -75,49 +72,12 @@ def create_internal_app(identity_db: AsyncDatabase[Doc], secret: str) -> FastAPI
     return app
 
 
-class _Server(uvicorn.Server):
-    """uvicorn beside the gateway's own server, in its event loop (the gateway's server handles the signals)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class InternalApiServer:
-    """Serves the internal app in the gateway's event loop; port 0 picks a free port."""
-
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        self.server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                                             lifespan="off"))
-        self.host = host
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("the gateway's internal API did not start")
-            await asyncio.sleep(0.02)
-
-    @property
-    def url(self) -> str:
-        sockets = self.server.servers[0].sockets if self.server.servers else []
-        return f"http://{self.host}:{sockets[0].getsockname()[1] if sockets else 0}"
-
-    async def stop(self) -> None:
-        self.server.should_exit = True
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
-
-
-async def serve_internal(settings: GatewaySettings, identity_db: AsyncDatabase[Doc]) -> InternalApiServer | None:
+async def serve_internal(settings: GatewaySettings, identity_db: AsyncDatabase[Doc]) -> InternalServer | None:
     """The gateway's internal API on its own port (`gateway_internal_port`), when one is set."""
     if settings.gateway_internal_port < 0:
         return None
-    server = InternalApiServer(create_internal_app(identity_db, settings.internal_secret), settings.internal_host,
-                               settings.gateway_internal_port)
+    server = InternalServer(create_internal_app(identity_db, settings.internal_secret), settings.internal_host,
+                            settings.gateway_internal_port, lifespan="off")
     await server.start()
     log.info("gateway_internal_api_started", url=server.url)
     return server
