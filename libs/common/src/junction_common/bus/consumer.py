@@ -29,6 +29,10 @@ from junction_common.topics import RETRY_DELAYS_S, dlq_topic, retry_topic
 log = get_logger(__name__)
 
 BATCH_SIZE = 200
+# How long one poll waits for records when none are there (a poll answers as soon as records arrive). A retry
+# level's messages wait their delay (seconds) anyway, so its consumers poll 20x less often while idle: each idle
+# poll is Python work (aiokafka), and a service has three retry levels per subscription.
+POLL_WAIT_MS, RETRY_POLL_WAIT_MS = 50, 1000
 KEY_CONCURRENCY = 32
 
 
@@ -77,7 +81,7 @@ def subscribe(
             max_poll_interval_ms=600000,
             batch=True,
             max_records=BATCH_SIZE,
-            batch_timeout_ms=50,
+            batch_timeout_ms=POLL_WAIT_MS if level == 0 else RETRY_POLL_WAIT_MS,
         )(consume)
 
 
