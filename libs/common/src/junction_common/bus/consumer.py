@@ -33,6 +33,12 @@ BATCH_SIZE = 200
 # level's messages wait their delay (seconds) anyway, so its consumers poll 20x less often while idle: each idle
 # poll is Python work (aiokafka), and a service has three retry levels per subscription.
 POLL_WAIT_MS, RETRY_POLL_WAIT_MS = 50, 1000
+
+
+async def _undecoded(_message: Any) -> None:
+    """FastStream's decoder for our subscribers: none. A handler reads each record's raw bytes itself (as an
+    envelope), so FastStream's own `json.loads` of every body was a second parse (~6% of the flows process)."""
+    return None
 KEY_CONCURRENCY = 32
 
 
@@ -82,6 +88,7 @@ def subscribe(
             batch=True,
             max_records=BATCH_SIZE,
             batch_timeout_ms=POLL_WAIT_MS if level == 0 else RETRY_POLL_WAIT_MS,
+            decoder=_undecoded,
         )(consume)
 
 
