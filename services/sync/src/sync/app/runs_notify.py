@@ -48,13 +48,13 @@ async def members_of(peers: PeerClient, workspace_id: str) -> list[str]:
     return []
 
 
-async def notify(runtime: ServiceRuntime, run_id: str, workspace_id: str, request: Doc, command: str,
-                 data: Doc, peers: PeerClient | None = None) -> None:
+async def notify(runtime: ServiceRuntime, peers: PeerClient, run_id: str, workspace_id: str, request: Doc,
+                 command: str, data: Doc) -> None:
     """The notification of a finished run, to the connection's notified users (or every member, asked of the
-    gateway through `peers`, or a client made for this call)."""
+    gateway through the run worker's `peers`)."""
     connection = await runtime.db[rx.CONNECTIONS].find_one({"_id": request["connection_id"]}) or {}
     named = connection.get("notify_user_ids")
-    members = None if named else await _members(runtime, peers, workspace_id)
+    members = None if named else await members_of(peers, workspace_id)
     completed = command == ev.COMPLETE_RUN
     notice = {"run_id": run_id, "connection_id": request["connection_id"],
               "kind": "completed" if completed else "failed", "status": rx.COMPLETED if completed else rx.FAILED,
@@ -63,12 +63,3 @@ async def notify(runtime: ServiceRuntime, run_id: str, workspace_id: str, reques
     await execute(runtime, ev.NOTIFY, run_notice.stream_id(run_id), workspace_id, notice,
                   command_id=f"cmd_{run_id}.notify")
 
-
-async def _members(runtime: ServiceRuntime, peers: PeerClient | None, workspace_id: str) -> list[str]:
-    if peers is not None:
-        return await members_of(peers, workspace_id)
-    own = PeerClient(runtime.settings, caller="sync", limit=1)
-    try:
-        return await members_of(own, workspace_id)
-    finally:
-        await own.close()

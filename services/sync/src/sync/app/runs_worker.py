@@ -192,5 +192,5 @@ class RunWorker:
         await execute(self.runtime, command, run_id, workspace_id, data, command_id=f"cmd_{run_id}.end")
         log.info("run_ended", run_id=run_id, command=command, rows_synced=data.get("rows_synced", 0))
         if command != ev.CANCEL_RUN:
-            await runs_notify.notify(self.runtime, run_id, workspace_id, request, command, data)
+            await runs_notify.notify(self.runtime, self.peers, run_id, workspace_id, request, command, data)
 
