@@ -69,17 +69,25 @@ class Commit:
 
 def commit_document(commit: Commit, committed_at: datetime) -> Doc:
     """The stored form of a commit (one document, written atomically)."""
+    return stored_commit(commit.stream_id, commit.base_version, commit.command_id, commit.workspace_id,
+                         [e.model_dump(mode="json") for e in commit.events], committed_at, commit.traceparent)
+
+
+def stored_commit(stream_id: str, base_version: int, command_id: str, workspace_id: str, events: list[Doc],
+                  committed_at: datetime | None, traceparent: str | None = None) -> Doc:
+    """The stored form of a commit whose events are already in their stored form (`model_dump(mode="json")`),
+    for writers that build many events without an envelope object each."""
     return {
-        "_id": f"{commit.stream_id}@{commit.base_version}",
-        "stream_id": commit.stream_id,
-        "base_version": commit.base_version,
-        "version": commit.version,
-        "command_id": commit.command_id,
-        "workspace_id": commit.workspace_id,
+        "_id": f"{stream_id}@{base_version}",
+        "stream_id": stream_id,
+        "base_version": base_version,
+        "version": base_version + len(events),
+        "command_id": command_id,
+        "workspace_id": workspace_id,
         "committed_at": committed_at,
         "published": False,
-        "traceparent": commit.traceparent,
-        "events": [e.model_dump(mode="json") for e in commit.events],
+        "traceparent": traceparent,
+        "events": events,
     }
 
 

@@ -15,6 +15,7 @@ from junction_common.batching import GroupCommit
 from junction_common.envelope import Actor, NewEvent
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
+from junction_common.store.event_store import stored_commit
 
 Doc = dict[str, Any]
 
@@ -81,8 +82,6 @@ class ExecutionLog:
             return None
         events, self.pending = self.pending, []
         base = events[0]["version"] - 1
-        return {"_id": f"{self.execution_id}@{base}", "stream_id": self.execution_id, "base_version": base,
-                "version": events[-1]["version"], "command_id": f"cmd_{self.execution_id}@{base}",
-                "workspace_id": self.workspace_id, "committed_at": None, "published": False, "traceparent": None,
-                "events": events}
+        return stored_commit(self.execution_id, base, f"cmd_{self.execution_id}@{base}", self.workspace_id, events,
+                             None)
 

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from junction_common.envelope import Actor, utcnow
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
-from junction_common.store.event_store import Commit, commit_document
+from junction_common.store.event_store import stored_commit
 from sync.tables.rows import WHOLE_BATCH, bulk_put
 from sync_contracts import records as rx
 
@@ -129,8 +129,7 @@ class RecordStore:
                        "workspace_id": workspace_id, "occurred_at": at, "command_id": command_id,
                        "correlation_id": correlation_id, "causation_id": command_id, "actor": who, "data": p}
                       for i, p in enumerate(payloads[start:start + EVENTS_PER_COMMIT])]
-            doc = commit_document(Commit(stream_id, 0, command_id, workspace_id, []), now)
-            docs.append({**doc, "version": len(events), "events": events})
+            docs.append(stored_commit(stream_id, 0, command_id, workspace_id, events, now))
         await self.runtime.store.append_many(docs)
         self.runtime.relay.send(docs)
         return len(payloads)
