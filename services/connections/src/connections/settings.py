@@ -28,9 +28,9 @@ class ConnectionsSettings(JunctionSettings):
     # The operator's OAuth apps, per provider type: JSON `{"hubspot": {"client_id": ..., "client_secret": ...}}`
     # (a workspace may bring its own in the authorize request instead). Secret: never logged or shown.
     oauth_clients: SecretStr = SecretStr("")
-    # The gateway's public base URL: the redirect URI is it + /api/pipelines/oauth/<connector>/callback (as
-    # registered with each provider's OAuth app).
-    public_base_url: str = "http://localhost:8080"
+    # The gateway's public base URL (default: where `junction up` serves it): the redirect URI is it +
+    # /api/pipelines/oauth/<connector>/callback (as registered with each provider's OAuth app).
+    public_base_url: str = "http://127.0.0.1:8000"
     # How long a user has to consent at the provider (the state's lifetime).
     oauth_state_ttl_s: float = 600.0
     # The provider proxy (POST /connect/v1/proxy/:providerType): the largest provider answer relayed (a larger one

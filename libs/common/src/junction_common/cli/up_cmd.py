@@ -40,6 +40,8 @@ def _start_all(settings: JunctionSettings) -> list[ServiceProcess]:
     gateway_internal = urlsplit(settings.service_urls.get("gateway", "")).port
     if gateway_internal is not None:
         env.setdefault("JUNCTION_GATEWAY_INTERNAL_PORT", str(gateway_internal))
+    # URLs handed to users (webhook URLs, OAuth redirect URIs) point at this gateway unless the operator says where.
+    env.setdefault("JUNCTION_PUBLIC_BASE_URL", f"http://127.0.0.1:{env.get('JUNCTION_GATEWAY_PORT', '8000')}")
     procs = processes(settings)
     for proc in procs:
         if proc.pid() is None:
