@@ -67,6 +67,16 @@ async def test_imports_are_records_listed_searched_and_summarised(env: SyncEdge)
     status, body = await env.call("GET", "/records?limit=1&offset=1&source=import")
     assert len(body["data"]) == 1 and body["meta"]["pagination"] == {"limit": 1, "offset": 1, "total": 4,
                                                                       "hasMore": True}
+    # connect-api.txt's own query: ?resourceType=<type>&providerType=<provider>&search=<text>&page=<n>
+    status, body = await env.call("GET", "/records?resourceType=contact&providerType=hubspot&search=ada&page=1")
+    assert status == 200 and [r["data"]["id"] for r in body["data"]] == ["c1"], body
+    status, body = await env.call("GET", "/records?source=import&limit=3&page=2")
+    assert len(body["data"]) == 1 and body["meta"]["pagination"] == {"limit": 3, "offset": 3, "total": 4,
+                                                                      "hasMore": False, "page": 2}
+    status, body = await env.call("GET", "/records?providerType=hubspot&provider=stripe")
+    assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR", body
+    status, body = await env.call("GET", "/records?page=2&offset=5")
+    assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR", body
     status, body = await env.call("GET", "/records/summary")
     assert status == 200 and body["data"]["total"] == 4
     assert {(g["resource_type"], g["provider"], g["count"]) for g in body["data"]["groups"]} == {

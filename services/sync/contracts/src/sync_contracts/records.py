@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from junction_common.contracts.event_types import schemas_of
 
@@ -18,15 +18,35 @@ Source = Literal["sync", "webhook", "import"]
 
 
 class RecordsQuery(BaseModel):
-    """listRecords: by resource type, provider, source, a search in the raw data; `limit`/`offset` paging."""
+    """listRecords: by resource type, provider (`providerType`, as documented, or `provider`), source, a search in
+    the raw data; `page` (1-based, as documented) or `offset`, with `limit`."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     resource_type: str | None = Field(None, alias="resourceType", max_length=128)
+    provider_type: str | None = Field(None, alias="providerType", max_length=64)
     provider: str | None = Field(None, max_length=64)
     source: Source | None = None
     search: str | None = Field(None, max_length=200)
+    page: int | None = Field(None, ge=1, le=100_000)
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> RecordsQuery:
+        if self.provider_type and self.provider and self.provider_type != self.provider:
+            raise ValueError("providerType and provider name different providers; give one")
+        if self.page is not None and self.offset:
+            raise ValueError("give page or offset, not both")
+        return self
+
+    @property
+    def provider_filter(self) -> str | None:
+        return self.provider_type or self.provider
+
+    @property
+    def start(self) -> int:
+        """The first record's position: `(page - 1) * limit` when a page is asked for, else `offset`."""
+        return (self.page - 1) * self.limit if self.page is not None else self.offset
 
 
 class RecordsImport(BaseModel):

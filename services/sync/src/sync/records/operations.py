@@ -37,12 +37,14 @@ class Records:
         return doc
 
     async def page(self, workspace_id: str, q: rx.RecordsQuery) -> tuple[list[Doc], Doc]:
-        where: Doc = {k: v for k, v in (("resource_type", q.resource_type), ("provider", q.provider),
+        where: Doc = {k: v for k, v in (("resource_type", q.resource_type), ("provider", q.provider_filter),
                                         ("source", q.source)) if v}
         if q.search:
             where["text"] = {"$regex": re.escape(q.search.lower())}
-        found, total = await self.store.find(workspace_id, where, q.offset, q.limit)
-        page = {"limit": q.limit, "offset": q.offset, "total": total, "hasMore": q.offset + len(found) < total}
+        found, total = await self.store.find(workspace_id, where, q.start, q.limit)
+        page = {"limit": q.limit, "offset": q.start, "total": total, "hasMore": q.start + len(found) < total}
+        if q.page is not None:
+            page["page"] = q.page
         return [record_view(d) for d in found], page
 
     async def delete(self, principal: Principal, request_id: str, rid: str) -> None:
