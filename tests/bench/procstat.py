@@ -39,15 +39,25 @@ def pid_listening(port: int) -> int | None:
     if not wanted:
         return None
     for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            links = {os.readlink(f"/proc/{name}/fd/{fd}") for fd in os.listdir(f"/proc/{name}/fd")}
-        except OSError:
-            continue
-        if links & wanted:
+        if name.isdigit() and _holds_any(name, wanted):
             return int(name)
     return None
+
+
+def _holds_any(pid: str, sockets: set[str]) -> bool:
+    """Whether process `pid` has one of `sockets` open. A busy process (Kafka's broker) opens and closes files
+    while it is read: an fd gone between listing and reading is skipped, not the whole process."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") in sockets:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def cpu_model() -> str:
