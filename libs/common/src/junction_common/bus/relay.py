@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.producer.message_accumulator import BatchBuilder
 from pydantic_core import to_json
 
 from junction_common.bus import headers as h
@@ -32,7 +33,9 @@ from junction_common.logconfig import get_logger
 from junction_common.store.event_store import Doc, EventStore
 
 log = get_logger(__name__)
+RELAY_BATCH_BYTES = 512 * 1024  # one Kafka record batch (the broker's default limit is 1 MB)
 RECENTLY_DRAINED = 10_000  # commits a drain sent that a hand-over may still bring (the oldest are forgotten)
+NO_COMPRESSION = 0  # as the producer (PRODUCER_OPTIONS names no compression_type)
 
 TopicFor = Callable[[EventEnvelope], str]  # a topic per event type (the relay asks once per type)
 
@@ -49,6 +52,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._marking: asyncio.Task[None] | None = None
         self._topics: dict[str, str] = {}  # event type -> topic
+        self._partitions: dict[str, list[int]] = {}  # topic -> its partitions
         self._handed: list[Doc] = []
         self._drained: dict[str, bool] = {}  # ids of commits a drain sent, not handed over yet (insertion order)
         self._drain = True  # the store may hold unpublished commits (at start, after a failure)
@@ -133,28 +137,36 @@ class OutboxRelay:
         return sent
 
     async def publish_events(self, commits: list[Doc]) -> int:
-        """Send every event of these commits in order and wait until Kafka has acknowledged them all."""
+        """Send every event of these commits in order and wait until Kafka has acknowledged them all: the events
+        of one partition go in record batches of up to RELAY_BATCH_BYTES (each partition's in order), not one
+        `send` per event into the producer's 16 KB batches (25 produce round trips per 500 record events)."""
         acks: list[Any] = []
+        open_batches: dict[tuple[str, int], BatchBuilder] = {}
         for doc in commits:
-            for raw in doc["events"]:
-                acks.append(await self._send(raw, doc.get("traceparent")))
+            traceparent, key = doc.get("traceparent"), doc["stream_id"].encode()
+            wheres: dict[str, tuple[str, int]] = {}
+            for raw in doc["events"]:  # a commit's events share its stream (the key), and mostly one topic
+                topic = self._topic_of(raw)
+                where = wheres.get(topic)
+                if where is None:
+                    where = wheres[topic] = (topic, await self._partition_of(topic, key))
+                batch = open_batches.get(where)
+                if batch is None or not _append(batch, raw, key, traceparent):
+                    if batch is not None:
+                        acks.append(await self._producer.send_batch(batch, topic, partition=where[1]))
+                    batch = open_batches[where] = BatchBuilder(RELAY_BATCH_BYTES, NO_COMPRESSION)
+                    _append(batch, raw, key, traceparent)  # the first record of a batch always fits
+        for (topic, partition), batch in open_batches.items():
+            acks.append(await self._producer.send_batch(batch, topic, partition=partition))
         await asyncio.gather(*acks)
-        return len(acks)
+        return sum(len(doc["events"]) for doc in commits)
 
-    async def _send(self, raw: Doc, traceparent: str | None) -> Any:
-        """Append one stored event to the producer; returns the future of its acknowledgement."""
-        topic = self._topic_of(raw)
-        headers = {
-            h.EVENT_TYPE: raw["type"],
-            h.CORRELATION_ID: raw["correlation_id"],
-            h.CAUSATION_ID: raw["causation_id"],
-            h.WORKSPACE_ID: raw["workspace_id"],
-        }
-        if traceparent:
-            headers["traceparent"] = traceparent
-        value = to_json(raw)  # validated when committed; byte for byte what `EventEnvelope.to_bytes` gives
-        return await self._producer.send(topic, value=value, key=raw["stream_id"].encode(),
-                                         headers=[(name, text.encode()) for name, text in headers.items()])
+    async def _partition_of(self, topic: str, key: bytes) -> int:
+        """The partition the producer's own partitioner gives the key (as `send` would)."""
+        partitions = self._partitions.get(topic)
+        if partitions is None:
+            partitions = self._partitions[topic] = list(await self._producer.partitions_for(topic))
+        return int(self._producer._partitioner(key, partitions, partitions))
 
     def _topic_of(self, raw: Doc) -> str:
         """The event's topic, which every service derives from the event type alone: asked once per type."""
@@ -176,3 +188,12 @@ class OutboxRelay:
             log.exception("outbox_mark_failed", commits=len(ids))
             self._drain = True
 
+
+def _append(batch: BatchBuilder, raw: Doc, key: bytes, traceparent: str | None) -> bool:
+    """Append one stored event to a record batch; False when the batch is full."""
+    headers = [(h.EVENT_TYPE, raw["type"].encode()), (h.CORRELATION_ID, raw["correlation_id"].encode()),
+               (h.CAUSATION_ID, raw["causation_id"].encode()), (h.WORKSPACE_ID, raw["workspace_id"].encode())]
+    if traceparent:
+        headers.append(("traceparent", traceparent.encode()))
+    value = to_json(raw)  # validated when committed; byte for byte what `EventEnvelope.to_bytes` gives
+    return batch.append(timestamp=None, key=key, value=value, headers=headers) is not None
