@@ -22,6 +22,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pymongo import monitoring
 
 from flows.topics import TOPICS
 from flows_contracts.declarations import EXECUTION_EVENTS
@@ -50,6 +52,19 @@ STEPS = 3  # trigger, transform, HTTP request
 PROFILE = os.environ.get("BENCH_FLOWS_PROFILE")
 
 
+# Per process: MongoDB commands by name, CPU seconds, MongoDB documents by command.
+Snapshot = tuple[dict[str, Counter[str]], dict[str, float], dict[str, Counter[str]]]
+
+
+def _documents(path: str) -> Counter[str]:
+    """The counts a counted process last wrote to `path` (none yet: empty)."""
+    try:
+        with open(path) as f:
+            return Counter(json.load(f))
+    except (OSError, ValueError):
+        return Counter()
+
+
 @dataclass
 class Watched:
     """The processes whose MongoDB commands (tests.bench.counted) and CPU time (/proc) a run accounts for."""
@@ -57,28 +72,27 @@ class Watched:
     count_files: dict[str, str]
     pids: dict[str, int]
 
-    def snapshot(self) -> tuple[dict[str, Counter[str]], dict[str, float]]:
-        counts: dict[str, Counter[str]] = {}
-        for name, path in self.count_files.items():
-            try:
-                with open(path) as f:
-                    counts[name] = Counter(json.load(f))
-            except (OSError, ValueError):
-                counts[name] = Counter()
-        return counts, {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+    def snapshot(self) -> Snapshot:
+        counts = {name: _documents(path) for name, path in self.count_files.items()}
+        docs = {name: _documents(path + ".docs") for name, path in self.count_files.items()}
+        return counts, {name: cpu_seconds(pid) for name, pid in self.pids.items()}, docs
 
     def toggle_profile(self, signum: int) -> None:
         """Start (SIGUSR1) or stop (SIGUSR2) the flows process's profile, when it runs profiled."""
         if PROFILE:
             os.kill(self.pids["flows"], signum)
 
-    def report(self, before: tuple[dict[str, Counter[str]], dict[str, float]], executions: int) -> None:
+    def report(self, before: Snapshot, executions: int) -> None:
         time.sleep(0.6)  # the count files are rewritten twice a second
-        counts, cpu = self.snapshot()
+        counts, cpu, docs = self.snapshot()
         for name, now in counts.items():
             diff = now - before[0].get(name, Counter())
             top = ", ".join(f"{k} {v / executions:.2f}" for k, v in diff.most_common(8))
             print(f"  mongodb commands per execution, {name}: {sum(diff.values()) / executions:.2f} ({top})")
+        for name, now in docs.items():
+            diff = now - before[2].get(name, Counter())
+            top = ", ".join(f"{k} {v / executions:.2f}" for k, v in diff.most_common(10))
+            print(f"  mongodb documents per execution, {name}: {sum(diff.values()) / executions:.2f} ({top})")
         parts = [f"{name} {(cpu[name] - before[1].get(name, 0.0)) * 1000 / executions:.2f}" for name in cpu]
         print(f"  CPU ms per execution: {', '.join(parts)}")
 
@@ -94,11 +108,61 @@ async def _serve_receiver() -> None:
         await asyncio.Event().wait()  # until the bench terminates it
 
 
+class DocumentCounter(monitoring.CommandListener):
+    """Counts the documents of each command as `<command> <collection>`: those it carries (inserted, updated,
+    deleted) or returns (found): nx-27017's work follows documents, not commands."""
+
+    CARRIED = {"insert": "documents", "update": "updates", "delete": "deletes"}
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.reads: dict[int, str] = {}
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        name = f"{event.command_name} {target if isinstance(target, str) else ''}".strip()
+        if (field := self.CARRIED.get(event.command_name)) is not None:
+            self.counts[name] += len(event.command.get(field) or ())
+        elif event.command_name in ("find", "aggregate"):
+            self.reads[event.request_id] = name
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        name = self.reads.pop(event.request_id, None)
+        if name is not None:
+            self.counts[name] += len((event.reply.get("cursor") or {}).get("firstBatch") or ())
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        self.reads.pop(event.request_id, None)
+
+
+def _count_documents(path: str) -> None:
+    """Count this process's documents (DocumentCounter) into `path`, twice a second."""
+    counter = DocumentCounter()
+    monitoring.register(counter)
+
+    def dump() -> None:
+        while True:
+            time.sleep(0.5)
+            with open(f"{path}.tmp", "w") as out:
+                json.dump(dict(counter.counts), out)
+            os.replace(f"{path}.tmp", path)
+
+    threading.Thread(target=dump, daemon=True).start()
+
+
 def _counted(module: str) -> list[str]:
-    """`module` run under pymongo command counting (and profiled for flows when BENCH_FLOWS_PROFILE is set)."""
+    """`module` run under pymongo command and document counting (and profiled for flows when
+    BENCH_FLOWS_PROFILE is set)."""
+    return ["-m", "tests.bench.flows_bench", "--counted", module]
+
+
+def _run_counted(module: str) -> None:
+    _count_documents(os.environ["BENCH_COUNT_FILE"] + ".docs")
     if PROFILE and module == "flows.main":
-        return ["-m", "tests.bench.flows_bench", "--profiled", PROFILE, "tests.bench.counted", module]
-    return ["-m", "tests.bench.counted", module]
+        _profiled(PROFILE, "tests.bench.counted", [module])
+    else:
+        sys.argv = ["tests.bench.counted", module]
+        runpy.run_module("tests.bench.counted", run_name="__main__", alter_sys=True)
 
 
 def _profiled(path: str, module: str, args: list[str]) -> None:
@@ -234,7 +298,7 @@ async def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--receiver"]:
         asyncio.run(_serve_receiver())
-    elif sys.argv[1:2] == ["--profiled"]:
-        _profiled(sys.argv[2], sys.argv[3], sys.argv[4:])
+    elif sys.argv[1:2] == ["--counted"]:
+        _run_counted(sys.argv[2])
     else:
         asyncio.run(main())

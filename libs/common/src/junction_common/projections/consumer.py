@@ -36,15 +36,7 @@ def projection_batch_handler(writers: dict[str, list[ProjectionWriter]], announc
 
     async def handle(deliveries: list[Delivery]) -> dict[int, Exception]:
         failures: dict[int, Exception] = {}
-        work: dict[int, tuple[ProjectionWriter, list[tuple[int, EventEnvelope]]]] = {}
-        for position, delivery in enumerate(deliveries):
-            try:
-                event = EventEnvelope.from_bytes(delivery.value)
-            except Exception as exc:
-                failures[position] = exc
-                continue
-            for writer in writers.get(delivery.topic, ()):
-                work.setdefault(id(writer), (writer, []))[1].append((position, event))
+        work = await _parsed_work(writers, deliveries, failures)
         results = await asyncio.gather(*(w.handle_batch(items) for w, items in work.values()),
                                        return_exceptions=True)
         for (writer, items), result in zip(work.values(), results, strict=True):
@@ -60,6 +52,40 @@ def projection_batch_handler(writers: dict[str, list[ProjectionWriter]], announc
         return failures
 
     return handle
+
+
+Work = dict[int, tuple[ProjectionWriter, list[tuple[int, EventEnvelope]]]]  # per writer: its (position, event)s
+
+
+async def _parsed_work(writers: dict[str, list[ProjectionWriter]], deliveries: list[Delivery],
+                       failures: dict[int, Exception]) -> Work:
+    """Per writer, the batch's events it has still to apply (those a written-ahead projection's documents hold are
+    left out unparsed); an event that does not parse is a failure at its position."""
+    positions: dict[int, tuple[ProjectionWriter, list[int]]] = {}
+    for position, delivery in enumerate(deliveries):
+        for writer in writers.get(delivery.topic, ()):
+            positions.setdefault(id(writer), (writer, []))[1].append(position)
+    applied = await asyncio.gather(*(w.applied([(p, deliveries[p].key, deliveries[p].value) for p in ps])
+                                     for w, ps in positions.values()), return_exceptions=True)
+    events: dict[int, EventEnvelope] = {}
+    work: Work = {}
+    for (writer, ps), skip in zip(positions.values(), applied, strict=True):
+        if isinstance(skip, BaseException):
+            if not isinstance(skip, Exception):
+                raise skip
+            skip = set()  # unknown: every event goes the ordinary way (its failure, if any, recorded there)
+        items = work.setdefault(id(writer), (writer, []))[1]
+        for position in ps:
+            if position in skip or position in failures:
+                continue
+            if position not in events:
+                try:
+                    events[position] = EventEnvelope.from_bytes(deliveries[position].value)
+                except Exception as exc:
+                    failures[position] = exc
+                    continue
+            items.append((position, events[position]))
+    return work
 
 
 async def _record_positions(writers: dict[str, list[ProjectionWriter]], deliveries: list[Delivery]) -> None:

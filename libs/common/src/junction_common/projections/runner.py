@@ -45,6 +45,9 @@ class Projection:
     apply: ApplyFn
     indexes: tuple[tuple[tuple[str, int], ...], ...] = ()
     upcasters: UpcasterRegistry = field(default_factory=UpcasterRegistry)
+    # The service writes these documents itself as it commits (the consumer then only catches up): a batch's
+    # events that the documents already hold are skipped unparsed, by their key (the stream) and peeked version.
+    written_ahead: bool = False
 
     @property
     def group_id(self) -> str:
@@ -83,6 +86,18 @@ class ProjectionWriter:
             if result.matched_count == 0:
                 return DUPLICATE
         return APPLIED
+
+    async def applied(self, messages: list[tuple[int, bytes | None, bytes]]) -> set[int]:
+        """The positions of the messages (position, key, value) whose events the documents already hold, for a
+        projection written ahead (none otherwise): one `_version` read of their streams, no event parsed."""
+        if not self.projection.written_ahead:
+            return set()
+        peeked = {p: (key.decode(errors="replace"), peek_version(value)) for p, key, value in messages if key}
+        ids = list({stream for stream, version in peeked.values() if version is not None})
+        if not ids:
+            return set()
+        have = {d["_id"]: d["_version"] async for d in self.docs.find({"_id": {"$in": ids}}, {"_version": 1})}
+        return {p for p, (stream, version) in peeked.items() if version is not None and version <= have.get(stream, 0)}
 
     async def handle_batch(self, items: list[tuple[int, EventEnvelope]]) -> tuple[list[Doc], dict[int, Exception]]:
         """Apply a batch's events (tagged with their positions), each stream's in order; the documents written
@@ -153,3 +168,13 @@ class ProjectionWriter:
         await self.positions.update_one(
             {"_id": key}, {"$max": {"offset": offset}, "$set": {"projection": self.projection.name}}, upsert=True
         )
+
+
+def peek_version(value: bytes) -> int | None:
+    """An event's `version` read from its JSON without parsing it: the first `"version":` key with no object
+    opened before it but the envelope's (a key, since a quote inside a string is escaped); None when unsure."""
+    at = value.find(b'"version":')
+    if at < 0 or value.count(b"{", 0, at) != 1:
+        return None
+    digits = value[at + 10:at + 30].split(b",", 1)[0].split(b"}", 1)[0]
+    return int(digits) if digits.isdigit() else None

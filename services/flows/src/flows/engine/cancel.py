@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.domain.execution import fold
 from flows.engine.commits import ExecutionLog, LostLease
 from flows.engine.engine import Engine
 from flows_contracts.events import ExecutionCancelled
@@ -29,10 +28,10 @@ async def cancel_execution(engine: Engine, workspace_id: str, execution_id: str,
             raise ApiError("VALIDATION_ERROR", "The execution has already ended.",
                            {"id": execution_id, "status": run.state.status})
         run.add([cancelled])
-        commit = run.take()
+        taken = run.take()
         try:
-            if commit is not None:
-                await engine.commits.append(commit)
+            if taken is not None:
+                await engine.commits.append(*taken)
             break
         except LostLease:
             continue
@@ -47,14 +46,13 @@ async def cancel_execution(engine: Engine, workspace_id: str, execution_id: str,
 async def _current(engine: Engine, workspace_id: str, execution_id: str, actor: Actor) -> ExecutionLog:
     """The execution as stored; from its queued row when its stream was not written yet."""
     events, _ = await engine.runtime.store.load(execution_id)
-    state = fold(events)
-    if state is not None:
-        if state.workspace_id != workspace_id:
+    if events:
+        if events[0].workspace_id != workspace_id:
             raise ApiError("NOT_FOUND", "The execution could not be found.", {"id": execution_id})
-        return ExecutionLog(state, execution_id, workspace_id, execution_id, actor)
+        return ExecutionLog(events, execution_id, workspace_id, execution_id, actor)
     row = await engine.queue.get(execution_id)
     if row is None or row.get("workspace_id") != workspace_id:
         raise ApiError("NOT_FOUND", "The execution could not be found.", {"id": execution_id})
-    run = ExecutionLog(None, execution_id, workspace_id, execution_id, actor)
+    run = ExecutionLog([], execution_id, workspace_id, execution_id, actor)
     run.add([NewEvent(type="execution.started", data=row["start"]["data"])])
     return run

@@ -22,7 +22,6 @@ import time
 from typing import Any
 
 from flows.actions.runner import ProviderActions
-from flows.domain.execution import fold
 from flows.engine.commits import CommitLog, ExecutionLog, LostLease
 from flows.engine.runs import RunQueue
 from flows.engine.walk import Finished, RunStep, RunSteps, Wait, Walker, failure_event, success_event
@@ -147,7 +146,7 @@ class Engine:
         events = [] if fresh else (await self.runtime.store.load(row["_id"]))[0]
         start = row.get("start") or {}
         actor = Actor.model_validate(start.get("actor") or {})
-        run = ExecutionLog(fold(events), row["_id"], row["workspace_id"], row["_id"], actor)
+        run = ExecutionLog(events, row["_id"], row["workspace_id"], row["_id"], actor)
         if run.state is None:
             run.add([NewEvent(type="execution.started", data=start["data"])])
         return run
@@ -187,9 +186,9 @@ class Engine:
         log.debug("execution_finished", execution_id=run.execution_id, status=outcome.status)
 
     async def _commit(self, run: ExecutionLog) -> None:
-        commit = run.take()
-        if commit is not None:
-            await self.commits.append(commit)
+        taken = run.take()
+        if taken is not None:
+            await self.commits.append(*taken)
 
     async def _effect(self, run: ExecutionLog, step: RunStep) -> NewEvent:
         """Run the outside step once for this attempt: its step.succeeded, or its step.failed."""

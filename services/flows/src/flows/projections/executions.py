@@ -86,4 +86,4 @@ def _writable(doc: Doc) -> Doc:
 
 EXECUTIONS = Projection(name="flows.executions", service=decl.SERVICE, topics=(decl.EXECUTION_EVENTS,),
                         collection=ex.COLLECTION, apply=apply_execution,
-                        indexes=((("workspace_id", 1),), (("workflow_id", 1),)))
+                        indexes=((("workspace_id", 1),), (("workflow_id", 1),)), written_ahead=True)
