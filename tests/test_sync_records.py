@@ -163,3 +163,60 @@ async def test_an_inbound_provider_webhook_is_one_record(env: SyncEdge) -> None:
         e["type"] == "record.ingested" and e["data"]["record"]["key"] == "evt_10" for e in seen))
     assert len({e["event_id"] for e in events if e["type"] == "record.ingested"
                 and e["data"]["record"]["id"] == records[0]["id"]}) == 1
+
+
+async def test_a_record_outlives_its_row_and_its_table_and_is_listed_once(env: SyncEdge) -> None:
+    """A table row's record lives in the row's document; deleting the row or the table keeps it (listed once,
+    found by its id), and the records list pages both places newest first."""
+    writer = env.sync.component(TableWriter)
+    target = table_target({"id": "conn_o", "name": "Outlive"}, "leads")
+    await writer.write_batch(env.workspace_id, target, [{"id": i, "n": f"lead {i}"} for i in range(5)],
+                             run_id="run_o", stream="leads", primary_key=["id"])
+    await env.call("POST", "/records/import", {"resourceType": "leads", "records": [{"id": 99, "n": "loose"}],
+                                               "primaryKey": ["id"]})
+
+    async def listed() -> list[Any]:
+        _, body = await env.call("GET", "/records?resourceType=leads&limit=500")
+        return body["data"]
+
+    first = await listed()
+    assert sorted(r["data"]["id"] for r in first) == [0, 1, 2, 3, 4, 99]
+    assert [r["received_at"] for r in first] == sorted((r["received_at"] for r in first), reverse=True)
+    _, body = await env.call("GET", "/records?resourceType=leads&limit=2&offset=2")
+    assert [r["id"] for r in body["data"]] == [r["id"] for r in first[2:4]]
+    assert body["meta"]["pagination"]["total"] == 6
+    _, body = await env.call("GET", f"/tables/{target.slug}/rows/lookup?value=1")
+    await env.call("DELETE", f"/tables/{target.slug}/rows/{body['data'][0]['id']}")
+    assert sorted(r["id"] for r in await listed()) == sorted(r["id"] for r in first)
+    status, _ = await env.call("DELETE", f"/tables/{target.slug}")
+    assert status == 200
+    assert sorted(r["id"] for r in await listed()) == sorted(r["id"] for r in first)
+    kept = next(r for r in first if r["data"]["id"] == 3)
+    status, body = await env.call("GET", f"/records/{kept['id']}")
+    assert status == 200 and body["data"] == kept
+    _, body = await env.call("GET", "/records/summary")
+    assert next(g for g in body["data"]["groups"] if g["resource_type"] == "leads" and g["source"] == "sync"
+                )["count"] == 5
+
+
+async def test_records_held_while_paused_are_listed_once_and_move_into_their_rows(env: SyncEdge) -> None:
+    writer = env.sync.component(TableWriter)
+    target = table_target({"id": "conn_h", "name": "Held", "config": {"schemaChangePolicy": "pause"}}, "orders")
+    await writer.write_batch(env.workspace_id, target, [{"id": 1, "qty": 1}, {"id": 2, "qty": 2}],
+                             run_id="run_h", stream="orders", primary_key=["id"])
+    held = await writer.write_batch(env.workspace_id, target, [{"id": 2, "qty": "two"}, {"id": 3, "qty": 3}],
+                                    run_id="run_h", stream="orders", primary_key=["id"])
+    assert held.paused
+
+    async def orders() -> dict[int, Any]:
+        _, body = await env.call("GET", "/records?resourceType=orders")
+        assert len(body["data"]) == len({r["id"] for r in body["data"]})  # each record once
+        return {r["data"]["id"]: r["data"]["qty"] for r in body["data"]}
+
+    assert await orders() == {1: 1, 2: "two", 3: 3}  # the held items are the latest records
+    status, body = await env.call("POST", f"/tables/{target.slug}/schema/approve")
+    assert status == 200, body
+    assert await orders() == {1: 1, 2: "two", 3: 3}
+    _, body = await env.call("GET", f"/tables/{target.slug}/rows?sort=id")
+    assert [r["data"]["qty"] for r in body["data"]] == ["1", "two", "3"]
+    assert await env.sync.db["sync_records"].count_documents({"table_id": held.table_id}) == 0

@@ -34,8 +34,12 @@ async def ingested_events(edge: RunsEdge, run_id: str) -> Counter[str]:
 async def records_of(edge: RunsEdge) -> set[str]:
     client = create_client(edge.stack.sync)
     try:
-        return {str(d["_id"]) async for d in client[edge.stack.sync.db_name("sync")]["sync_records"].find(
-            {"workspace_id": edge.workspace_id}, {"_id": 1})}
+        db = client[edge.stack.sync.db_name("sync")]
+        loose = {str(d["_id"]) async for d in db["sync_records"].find({"workspace_id": edge.workspace_id}, {"_id": 1})}
+        in_rows = {str(d["rec"]["_id"]) async for d in db["sync_table_rows"].find(
+            {"workspace_id": edge.workspace_id, "rec._id": {"$exists": True}}, {"rec": 1})}
+        assert not loose & in_rows  # a record is in one place
+        return loose | in_rows
     finally:
         await client.close()
 

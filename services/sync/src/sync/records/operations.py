@@ -60,8 +60,9 @@ class Records:
         table_row = False
         state = await self.ingest.tables.state(doc["table_id"]) if doc.get("table_id") else None
         if state is not None and not state.deleted and state.held is None and doc.get("key") is not None:
-            write = RowWrite(str(doc["key"]), shape(doc["data"], state.columns), rid)
+            write = RowWrite(str(doc["key"]), shape(doc["data"], state.columns), rid, doc)
             await self.ingest.rows.upsert(principal.workspace_id, state.table_id, [write], utcnow().isoformat())
+            await self.store.drop_loose([rid])  # held by its row from now on
             table_row = True
         await self.store.emit(principal.workspace_id, "record.replayed", [{"record": view}], request_id,
                               Actor(kind="api_key", id=principal.key_id))

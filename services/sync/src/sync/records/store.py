@@ -1,17 +1,20 @@
-"""Records in `sync_records` and their events on `sync.record.events`.
+"""Records and their events on `sync.record.events`.
 
 A record is the latest raw item of one key of one resource (a sync's stream, a webhook's resource type, an
-import), kept as ingested so a table can be re-projected into a new schema without fetching again. Records are
-written in bulk (one `_id $in` read, one unordered `bulk_write`); their events go through the service's event
-store in record-batch streams (`rcb_...`, up to EVENTS_PER_COMMIT events per commit document), so thousands of
-items cost a few inserts, and the outbox relay publishes them like any other event.
+import), kept as ingested so a table can be re-projected into a new schema without fetching again. A record of a
+table's row lives inside that row's document (`rec` in `sync_table_rows`: one document per row, written in the
+same bulk write as the row); the others (webhook deliveries, imports without a table, items that arrived while
+their table held a schema change, records of a deleted table or row) are documents of `sync_records`. A record id
+is in one place at a time; the records API reads both. Their events go through the service's event store in
+record-batch streams (`rcb_...`, up to EVENTS_PER_COMMIT events per commit document), so thousands of items cost a
+few inserts, and the outbox relay publishes them like any other event.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import AsyncIterable, AsyncIterator, Collection
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -22,6 +25,7 @@ from junction_common.service import ServiceRuntime
 from junction_common.store.event_store import stored_commit
 from sync.tables.rows import WHOLE_BATCH, bulk_put
 from sync_contracts import records as rx
+from sync_contracts import tables as tx
 
 Doc = dict[str, Any]
 EVENTS_PER_COMMIT = 500
@@ -31,6 +35,15 @@ SEARCH_CHARS = 4000  # how much of an item's text the search sees
 def record_id(workspace_id: str, scope: str, key: str) -> str:
     """One record per key of a scope (a table, or a resource type of a provider) in a workspace."""
     return "rec_" + hashlib.sha256(f"{workspace_id}:{scope}:{key}".encode()).hexdigest()[:32]
+
+
+def row_record_id(row_id: str) -> str:
+    """The record of a table's row is named after the row (`row_<hash>` -> `rec_<hash>`): found by `_id` in it."""
+    return "rec_" + row_id.removeprefix("row_")
+
+
+def record_row_id(rid: str) -> str:
+    return "row_" + rid.removeprefix("rec_")
 
 
 def record_doc(workspace_id: str, rid: str, data: Doc, at: str, **facts: Any) -> Doc:
@@ -57,17 +70,20 @@ def record_view(doc: Doc) -> Doc:
 
 
 class RecordStore:
-    """The workspace's records and their events."""
+    """The workspace's records (in their rows' documents and in `sync_records`) and their events."""
 
     def __init__(self, runtime: ServiceRuntime) -> None:
         self.runtime = runtime
         self.db: AsyncDatabase[Doc] = runtime.db
         self.records = runtime.db[rx.RECORDS]
+        self.rows = runtime.db[tx.ROWS]
 
     async def ensure_indexes(self) -> None:
         await self.records.create_index([("workspace_id", 1)])
         await self.records.create_index([("table_id", 1)])
         await self.records.create_index([("run_id", 1)])
+        await self.rows.create_index([("workspace_id", 1)])
+        await self.rows.create_index([("rec.run_id", 1)])
 
     async def appended(self, stream_ids: Collection[str]) -> set[str]:
         """Those of these record-batch streams whose events are in the event store."""
@@ -75,31 +91,71 @@ class RecordStore:
         return {str(c["stream_id"]) async for c in commits}
 
     async def put(self, docs: list[Doc], existing: Collection[str] | None = None) -> None:
-        """Store these records (a later item of the same id replaces the earlier); `existing`: the ids known to
-        be stored already (the others are inserted), None when not known."""
+        """Store these records in `sync_records` (a later item of the same id replaces the earlier); `existing`:
+        the ids known to be stored already (the others are inserted), None when not known."""
         await bulk_put(self.records, list({d["_id"]: d for d in docs}.values()), existing)
+
+    async def loosen(self, docs: list[Doc]) -> None:
+        """Keep these records in `sync_records` (their table holds a schema change: no row is written), out of
+        the rows that held an earlier item of theirs."""
+        await self.put(docs)
+        if docs:
+            await self.rows.update_many({"_id": {"$in": [record_row_id(d["_id"]) for d in docs]},
+                                         "rec._id": {"$exists": True}}, {"$unset": {"rec": ""}})
+
+    async def loose_of_table(self, table_id: str) -> bool:
+        """Whether `sync_records` holds records of this table (held while it paused, or left by its deletion)."""
+        return await self.records.find_one({"table_id": table_id}, {"_id": 1}) is not None
+
+    async def drop_loose(self, ids: list[str]) -> None:
+        """These records are kept in their rows now: their `sync_records` copies go."""
+        if ids:
+            await self.records.delete_many({"_id": {"$in": ids}})
 
     async def get(self, workspace_id: str, rid: str) -> Doc | None:
         doc = await self.records.find_one({"_id": rid})
+        if doc is None:
+            row = await self.rows.find_one({"_id": record_row_id(rid)}, {"rec": 1})
+            doc = (row or {}).get("rec")
         return dict(doc) if doc is not None and doc.get("workspace_id") == workspace_id else None
 
     async def of_table(self, table_id: str) -> list[Doc]:
+        """The table's records in `sync_records` (not those inside its rows)."""
         return [dict(d) async for d in self.records.find({"table_id": table_id}, batch_size=WHOLE_BATCH)]
 
+    async def of_run(self, workspace_id: str, run_id: str) -> tuple[list[Doc], list[Doc]]:
+        """The run's records: those in `sync_records`, and those in rows."""
+        query: Doc = {"run_id": run_id, "workspace_id": workspace_id}
+        in_rows = self.rows.find({"rec.run_id": run_id, "workspace_id": workspace_id}, {"rec": 1},
+                                 batch_size=WHOLE_BATCH)
+        return ([dict(d) async for d in self.records.find(query, batch_size=WHOLE_BATCH)],
+                [dict(d["rec"]) async for d in in_rows])
+
     async def delete(self, rid: str) -> None:
+        """The record goes (from `sync_records`, or out of its row: the row stays)."""
         await self.records.delete_one({"_id": rid})
+        await self.rows.update_one({"_id": record_row_id(rid), "rec._id": rid}, {"$unset": {"rec": ""}})
 
     async def find(self, workspace_id: str, where: Doc, offset: int, limit: int) -> tuple[list[Doc], int]:
-        query = {"workspace_id": workspace_id, **where}
-        total = await self.records.count_documents(query)
-        cursor = self.records.find(query).sort([("received_at", -1), ("_id", 1)]).skip(offset).limit(limit)
-        return [dict(d) async for d in cursor], total
+        """One page of the workspace's records matching `where`, newest first (both places merged), and how many."""
+        query, in_rows = {"workspace_id": workspace_id, **where}, {f"rec.{k}": v for k, v in where.items()}
+        in_rows = {"workspace_id": workspace_id, "rec._id": {"$exists": True}, **in_rows}
+        order = [("received_at", -1), ("_id", 1)]
+        total = await self.records.count_documents(query) + await self.rows.count_documents(in_rows)
+        loose = [dict(d) async for d in self.records.find(query).sort(order).limit(offset + limit)]
+        found = self.rows.find(in_rows, {"rec": 1}).sort([("rec.received_at", -1), ("rec._id", 1)])
+        kept = [dict(d["rec"]) async for d in found.limit(offset + limit)]
+        merged = sorted(loose + kept, key=lambda d: d["_id"])
+        merged.sort(key=lambda d: str(d.get("received_at")), reverse=True)
+        return merged[offset:offset + limit], total
 
     async def summary(self, workspace_id: str) -> list[Doc]:
         """Count per resource type, provider and source, with the latest item's time."""
         groups: dict[tuple[str, str | None, str], Doc] = {}
         fields = {"resource_type": 1, "provider": 1, "source": 1, "received_at": 1}
-        async for d in self.records.find({"workspace_id": workspace_id}, fields):
+        loose = self.records.find({"workspace_id": workspace_id}, fields)
+        in_rows = self.rows.find({"workspace_id": workspace_id, "rec._id": {"$exists": True}}, {"rec": 1})
+        async for d in _chain(loose, in_rows):
             key = (d.get("resource_type") or "", d.get("provider"), d.get("source") or "import")
             group = groups.setdefault(key, {"resource_type": key[0], "provider": key[1], "source": key[2],
                                             "count": 0, "latest_at": None})
@@ -133,3 +189,10 @@ class RecordStore:
         await self.runtime.store.append_many(docs)
         self.runtime.relay.send(docs)
         return len(payloads)
+
+
+async def _chain(loose: AsyncIterable[Doc], in_rows: AsyncIterable[Doc]) -> AsyncIterator[Doc]:
+    async for doc in loose:
+        yield doc
+    async for row in in_rows:
+        yield row["rec"]

@@ -13,7 +13,7 @@ from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError
 from sync.domain import table as domain
 from sync.domain.table_types import observe
-from sync.records.store import EVENTS_PER_COMMIT, RecordStore, event_streams, record_doc, record_id, record_view
+from sync.records.store import EVENTS_PER_COMMIT, RecordStore, event_streams, record_doc, record_view, row_record_id
 from sync.tables import limits
 from sync.tables.crash import crash_point
 from sync.tables.rows import MissingKey, RowStore, RowWrite, row_id, row_key, shape, shape_typed
@@ -128,7 +128,7 @@ class Ingest:
         keyed = self._keyed(cause.workspace_id, state, items, key_columns or state.record.get("primary_key"), result)
         existing: dict[str, Doc] = {}
         if state.held is None:
-            existing = await self.rows.read(list(dict.fromkeys(k.row_id for k in keyed)))
+            existing = await self.rows.read(list(dict.fromkeys(k.row_id for k in keyed)), records=source is None)
             if plan is not None:
                 adding = len({k.row_id for k in keyed} - set(existing))
                 limits.check_rows(plan, result.slug, await self.rows.count(state.table_id), adding)
@@ -140,17 +140,21 @@ class Ingest:
                        provider=source.provider, source=source.kind, connection_id=source.connection_id,
                        run_id=source.run_id, stream=source.stream, table_id=state.table_id, table=result.slug,
                        key=k.key, event_stream=streams[i // EVENTS_PER_COMMIT]) for i, k in enumerate(fresh)]
-        # Records first, then the rows derived from them, then their events: a run killed between any two is
-        # settled when it resumes (sync.tables.settle: rows derived again, the events its records' `event_stream`
-        # commits lack appended), and the items it reads again are then unchanged: no event lost, none doubled.
-        await self.records.put(docs, None if state.held is not None else
-                               {str(r.get("record_id")) for r in existing.values()})
-        crash_point(self.runtime.settings, "records_written")
+        # Each record in its row's document (one bulk write), then their events: a run killed between the two is
+        # settled when it resumes (sync.tables.settle: the events its records' `event_stream` commits lack
+        # appended), and the items it reads again are then unchanged: no event lost, none doubled. While the
+        # table holds a change, the records are kept in `sync_records` (no row is written).
         if state.held is not None:
+            await self.records.loosen(docs)
+            crash_point(self.runtime.settings, "records_written")
             result.paused = True
         else:
-            writes = [RowWrite(k.key, k.data, k.record_id if source else None) for k in fresh]
+            if docs and await self.records.loose_of_table(state.table_id):
+                await self.records.drop_loose([d["_id"] for d in docs])  # kept in their rows from now on
+            writes = [RowWrite(k.key, k.data, k.record_id, docs[i]) if source else RowWrite(k.key, k.data)
+                      for i, k in enumerate(fresh)]
             done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge, existing)
+            crash_point(self.runtime.settings, "records_written")
             result.created, result.unchanged = done.created, len({k.key for k in keyed}) - len({k.key for k in fresh})
             result.updated = done.updated + result.unchanged
             crash_point(self.runtime.settings, "rows_written")
@@ -172,28 +176,35 @@ class Ingest:
             except MissingKey as exc:
                 result.rejected.append({"index": index, "error": str(exc)})
                 continue
-            keyed.append(Keyed(key, row_id(state.table_id, key), record_id(workspace_id, state.table_id, key), item,
-                               shape_typed(item, types)))
+            rid = row_id(state.table_id, key)
+            keyed.append(Keyed(key, rid, row_record_id(rid), item, shape_typed(item, types)))
         return keyed
 
     async def reproject(self, state: domain.Table, since: str | None = None) -> int:
         """Every row rebuilt from its raw record (or its own values, for a row the API wrote) under the schema;
-        with `since`, rows also made for the records received from then on that have none (held while paused)."""
-        records = {d["_id"]: d for d in await self.records.of_table(state.table_id)}
-        rows = await self.rows.all(state.table_id)
+        with `since`, rows also made for the records received from then on that have none (held while paused).
+        The table's records in `sync_records` (held while paused) move into their rows."""
+        loose = {d["_id"]: d for d in await self.records.of_table(state.table_id)}
+        rows, moved = await self.rows.all(state.table_id, records=True), []
         for row in rows:
-            raw = records.get(row.get("record_id") or "")
-            row["data"] = shape(raw["data"] if raw else row["data"], state.columns)
+            rid = row.get("record_id") or ""
+            if rid in loose:
+                row["rec"] = loose[rid]
+                moved.append(rid)
+            raw = row["rec"]["data"] if rid and (row.get("rec") or {}).get("_id") == rid else row["data"]
+            row["data"] = shape(raw, state.columns)
         if since is not None:
             have = {row["_id"] for row in rows}
             at = utcnow().isoformat()
-            for rid, rec in records.items():
+            for rid, rec in loose.items():
                 made = row_id(state.table_id, str(rec.get("key")))
                 if made not in have and str(rec.get("received_at")) >= since:
                     rows.append({"_id": made, "table_id": state.table_id, "workspace_id": rec["workspace_id"],
                                  "key": rec.get("key"), "data": shape(rec["data"], state.columns), "record_id": rid,
-                                 "created_at": at, "updated_at": at})
+                                 "created_at": at, "updated_at": at, "rec": rec})
+                    moved.append(rid)
         await self.rows.replace_data(rows)
+        await self.records.drop_loose(moved)
         log.info("table_reprojected", table_id=state.table_id, rows=len(rows))
         return len(rows)
 

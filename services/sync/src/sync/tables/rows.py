@@ -1,6 +1,7 @@
 """A table's rows in `sync_table_rows`: one document per primary key, `_id` derived from the table id and the key
 (every hot lookup is an `_id` lookup), written in bulk: one `_id $in` read and one unordered `bulk_write` per
-batch, never one call per row."""
+batch, never one call per row. A row made from an ingested item holds that item's record (`rec`, the raw item and
+its facts: sync.records.store), so a batch writes one document per row; the rows API reads rows without it."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from sync.domain.table_types import coerce
+from sync_contracts import records as rx
 from sync_contracts import tables as tx
 
 Doc = dict[str, Any]
 
 
 DUPLICATE_KEY = 11000
+NO_RECORD = {"rec": 0}  # a row as the rows API reads it: without the record it holds
 WHOLE_BATCH = 10_000  # documents per answer when a whole table is read (the server caps an answer at 16 MB)
 
 
@@ -79,9 +82,13 @@ def shape_typed(raw: Doc, types: dict[str, str]) -> Doc:
 
 @dataclass(frozen=True)
 class RowWrite:
+    """A row's values by key; `record_id`: the record they come from (None: the API's own values); `record`: that
+    record's document, kept in the row (None: the row keeps the record it holds)."""
+
     key: str
     data: Doc
     record_id: str | None = None
+    record: Doc | None = None
 
 
 @dataclass(frozen=True)
@@ -96,20 +103,24 @@ class RowStore:
 
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.rows = db[tx.ROWS]
+        self.loose_records = db[rx.RECORDS]
 
     async def ensure_indexes(self) -> None:
         await self.rows.create_index([("table_id", 1)])
 
-    async def read(self, ids: list[str]) -> dict[str, Doc]:
-        """The rows of these ids that exist (one `_id $in` query, answered in one batch: no getMore per 100)."""
+    async def read(self, ids: list[str], records: bool = True) -> dict[str, Doc]:
+        """The rows of these ids that exist (one `_id $in` query, answered in one batch: no getMore per 100);
+        without the records they hold unless `records`."""
         if not ids:
             return {}
-        return {d["_id"]: d async for d in self.rows.find({"_id": {"$in": ids}}, batch_size=len(ids))}
+        found = self.rows.find({"_id": {"$in": ids}}, None if records else NO_RECORD, batch_size=len(ids))
+        return {d["_id"]: d async for d in found}
 
     async def upsert(self, workspace_id: str, table_id: str, writes: list[RowWrite], at: str,
                      merge: bool = False, existing: dict[str, Doc] | None = None) -> Upserted:
         """Insert or replace each row by key (the last write of a key in the batch wins); `merge` keeps the
-        existing row's other columns; `existing`: the rows as just read (else read here)."""
+        existing row's other columns; `existing`: the rows as just read (else read here, with their records; a
+        write without a record keeps the one its row holds)."""
         by_id = {row_id(table_id, w.key): w for w in writes}
         if existing is None:
             existing = await self.read(list(by_id))
@@ -118,8 +129,12 @@ class RowStore:
         for rid, w in by_id.items():
             old = existing.get(rid)
             data = {**(old or {}).get("data", {}), **w.data} if merge and old else w.data
-            docs.append({"_id": rid, "table_id": table_id, "workspace_id": workspace_id, "key": w.key, "data": data,
-                         "record_id": w.record_id, "created_at": old["created_at"] if old else at, "updated_at": at})
+            doc = {"_id": rid, "table_id": table_id, "workspace_id": workspace_id, "key": w.key, "data": data,
+                   "record_id": w.record_id, "created_at": old["created_at"] if old else at, "updated_at": at}
+            record = w.record if w.record is not None else (old or {}).get("rec")
+            if record is not None:
+                doc["rec"] = record
+            docs.append(doc)
         await bulk_put(self.rows, docs, existing)
         return Upserted(created=len(by_id) - len(existing), updated=len(existing), ids=list(by_id))
 
@@ -128,17 +143,27 @@ class RowStore:
             return set()
         return {d["_id"] async for d in self.rows.find({"_id": {"$in": ids}}, {"_id": 1}, batch_size=len(ids))}
 
-    async def get(self, workspace_id: str, table_id: str, rid: str) -> Doc | None:
-        doc = await self.rows.find_one({"_id": rid})
+    async def get(self, workspace_id: str, table_id: str, rid: str, records: bool = False) -> Doc | None:
+        doc = await self.rows.find_one({"_id": rid}, None if records else NO_RECORD)
         if doc is None or doc.get("workspace_id") != workspace_id or doc.get("table_id") != table_id:
             return None
         return dict(doc)
 
     async def delete(self, rid: str) -> None:
+        """The row goes; the record it held is kept (in `sync_records`)."""
+        await self._keep_records({"_id": rid})
         await self.rows.delete_one({"_id": rid})
 
     async def delete_table(self, table_id: str) -> None:
+        """The table's rows go; the records they held are kept (in `sync_records`)."""
+        await self._keep_records({"table_id": table_id})
         await self.rows.delete_many({"table_id": table_id})
+
+    async def _keep_records(self, where: Doc) -> None:
+        held = self.rows.find({**where, "rec._id": {"$exists": True}}, {"rec": 1}, batch_size=WHOLE_BATCH)
+        records = [d["rec"] async for d in held]
+        for first in range(0, len(records), WHOLE_BATCH):
+            await bulk_put(self.loose_records, records[first:first + WHOLE_BATCH])
 
     async def count(self, table_id: str) -> int:
         return await self.rows.count_documents({"table_id": table_id})
@@ -148,11 +173,13 @@ class RowStore:
         """One page of the rows matching `where` (on `data.<column>`), and how many match."""
         query = {"table_id": table_id, **where}
         total = await self.rows.count_documents(query)
-        cursor = self.rows.find(query).sort(sort or [("_id", 1)]).skip(offset).limit(limit)
+        cursor = self.rows.find(query, NO_RECORD).sort(sort or [("_id", 1)]).skip(offset).limit(limit)
         return [dict(d) async for d in cursor], total
 
-    async def all(self, table_id: str, sort: list[tuple[str, int]] | None = None) -> list[Doc]:
-        found = self.rows.find({"table_id": table_id}, batch_size=WHOLE_BATCH).sort(sort or [("_id", 1)])
+    async def all(self, table_id: str, sort: list[tuple[str, int]] | None = None, records: bool = False
+                  ) -> list[Doc]:
+        found = self.rows.find({"table_id": table_id}, None if records else NO_RECORD, batch_size=WHOLE_BATCH)
+        found = found.sort(sort or [("_id", 1)])
         return [dict(d) async for d in found]
 
     async def replace_data(self, docs: list[Doc]) -> None:
