@@ -218,7 +218,7 @@ async def test_a_read_model_the_engine_did_not_write_is_built_by_the_projection_
     hook = bench.url + await webhook_flow(http, bench)
     commits = bench.flows.component(Engine).commits
 
-    async def crashed_before_writing(views: list[Doc]) -> None:
+    async def crashed_before_writing(views: list[tuple[int, Doc]]) -> None:
         return None
 
     commits._write_views = crashed_before_writing  # type: ignore[method-assign]

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from pymongo import ReplaceOne
+from pymongo import InsertOne, ReplaceOne
 from pymongo.errors import BulkWriteError
 
 from flows.domain.execution import Execution, evolve_with, fold
-from flows.projections.executions import apply_execution
+from flows.projections.executions import apply_execution, fold_execution
 from flows_contracts import executions as ex
 from junction_common.batching import GroupCommit
 from junction_common.envelope import Actor, EventEnvelope, NewEvent
@@ -48,15 +48,18 @@ class CommitLog:
         refused = await self.runtime.store.append_many([commit for commit, _ in items])
         inserted = [item for i, item in enumerate(items) if i not in refused]
         if inserted:
-            await self._write_views([view for _, view in inserted])
+            await self._write_views([(commit["base_version"], view) for commit, view in inserted])
             self.runtime.relay.send([commit for commit, _ in inserted])
         return [i not in refused for i in range(len(items))]
 
-    async def _write_views(self, views: list[Doc]) -> None:
-        """Each document replaces one at an earlier version (or is inserted): one unordered bulk write. A document
-        already at its version or later (the consumer got there first) refuses it as a duplicate `_id`; any other
-        failure is left to the projection consumer, which applies the events the document lacks."""
-        writes = [ReplaceOne({"_id": v["_id"], "_version": {"$lt": v["_version"]}}, v, upsert=True) for v in views]
+    async def _write_views(self, views: list[tuple[int, Doc]]) -> None:
+        """Each document (with the version its commit followed) inserted after a first commit, else replacing one
+        at an earlier version (or inserted): one unordered bulk write. A document already at its version or later
+        (the consumer got there first) refuses it as a duplicate `_id`; any other failure is left to the
+        projection consumer, which applies the events the document lacks."""
+        writes = [InsertOne(v) if base == 0 else
+                  ReplaceOne({"_id": v["_id"], "_version": {"$lt": v["_version"]}}, v, upsert=True)
+                  for base, v in views]
         try:
             await self.views.bulk_write(writes, ordered=False)
         except BulkWriteError as exc:
@@ -110,7 +113,7 @@ class ExecutionLog:
             self.pending.append(stored)
             self.state = evolve_with(self.state, event.type, data, self.execution_id, self.workspace_id,
                                      self.version)
-            self.view = apply_execution(self.view, EventEnvelope.model_construct(**{**stored, "occurred_at": now}))
+            self.view = fold_execution(self.view, event.type, data, now, self.execution_id, self.workspace_id)
 
     def take(self) -> tuple[Doc, Doc] | None:
         """The pending events as one commit document, as `commit_document` stores it, and the read-model document

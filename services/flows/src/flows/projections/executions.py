@@ -3,6 +3,7 @@ entry per step key, its latest attempt) and logs, folded from the execution's ev
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flows_contracts import declarations as decl
@@ -14,23 +15,22 @@ Doc = dict[str, Any]
 TERMINAL = {"execution.completed": ex.COMPLETED, "execution.failed": ex.FAILED, "execution.cancelled": ex.CANCELLED}
 
 
-def _started(event: EventEnvelope, data: Doc) -> Doc:
-    at = event.occurred_at
-    return {"id": event.stream_id, "workspace_id": event.workspace_id, "workflow_id": data["workflow_id"],
+def _started(stream_id: str, workspace_id: str, at: datetime, data: Doc) -> Doc:
+    return {"id": stream_id, "workspace_id": workspace_id, "workflow_id": data["workflow_id"],
             "workflow_name": data.get("workflow_name"), "version": data["version"], "draft": data.get("draft"),
             "test": data.get("test", False), "status": ex.RUNNING, "trigger": data.get("trigger"),
             "source": data.get("source"), "replay_of": data.get("replay_of"),
             "replay_from": data.get("replay_from"), "started_at": at.isoformat(), "started_ts": at.timestamp(),
             "completed_at": None, "duration_ms": None, "output": None, "response": None, "error": None,
-            "failed_step": None, "steps": [], "logs": [_log(event, "info", None, "execution started")]}
+            "failed_step": None, "steps": [], "logs": [_log(at, "info", None, "execution started")]}
 
 
-def _log(event: EventEnvelope, level: str, step: str | None, message: str) -> Doc:
-    return {"at": event.occurred_at.isoformat(), "level": level, "step": step, "message": message}
+def _log(at: datetime, level: str, step: str | None, message: str) -> Doc:
+    return {"at": at.isoformat(), "level": level, "step": step, "message": message}
 
 
-def _step(doc: Doc, event: EventEnvelope, data: Doc) -> None:
-    at = event.occurred_at.isoformat()
+def _step(doc: Doc, event_type: str, occurred_at: datetime, data: Doc) -> None:
+    at = occurred_at.isoformat()
     steps: list[Doc] = doc["steps"]
     entry = next((s for s in steps if s["step"] == data["step"]), None)
     if entry is None:
@@ -39,19 +39,19 @@ def _step(doc: Doc, event: EventEnvelope, data: Doc) -> None:
                  "started_at": at, "completed_at": None, "duration_ms": None, "recorded": False}
         steps.append(entry)
     entry["attempt"] = data["attempt"]
-    if event.type == "step.started":
+    if event_type == "step.started":
         entry.update(status="running" if data.get("wake_at") is None else "waiting", input=data.get("input"),
                      error=None, wake_at=data.get("wake_at"))
-    elif event.type == "step.succeeded":
+    elif event_type == "step.succeeded":
         entry.update(status="succeeded", output=data.get("output"), branch=data.get("branch"), completed_at=at,
                      duration_ms=data.get("duration_ms"), recorded=data.get("recorded", False), error=None)
-        doc["logs"].append(_log(event, "info", data["step"], f"{data['node_type']} succeeded"))
+        doc["logs"].append(_log(occurred_at, "info", data["step"], f"{data['node_type']} succeeded"))
     else:
         retrying = data.get("retry_at") is not None
         entry.update(status="retrying" if retrying else "failed", error=data.get("error"), completed_at=at,
                      duration_ms=data.get("duration_ms"), retry_at=data.get("retry_at"))
         message = (data.get("error") or {}).get("message", "failed")
-        doc["logs"].append(_log(event, "warn" if retrying else "error", data["step"],
+        doc["logs"].append(_log(occurred_at, "warn" if retrying else "error", data["step"],
                                 f"{data['node_type']} attempt {data['attempt']} failed: {message}"))
 
 
@@ -59,19 +59,25 @@ def apply_execution(doc: Doc | None, event: EventEnvelope) -> Doc:
     """Pure: the execution document after `event`; time comes from `occurred_at`. Copy on write: the parts that
     change are copied (not the whole document per event, nor the trigger data of execution.started), neither `doc`
     nor the event is changed."""
-    data = event.data
-    if event.type == "execution.started":
-        return _started(event, data)  # shares the trigger data with the event: no later event changes it in place
+    return fold_execution(doc, event.type, event.data, event.occurred_at, event.stream_id, event.workspace_id)
+
+
+def fold_execution(doc: Doc | None, event_type: str, data: Doc, at: datetime, stream_id: str, workspace_id: str
+                   ) -> Doc:
+    """`apply_execution` of an event given by its fields (the engine folds the events it stamps, with no envelope
+    built for each)."""
+    if event_type == "execution.started":
+        return _started(stream_id, workspace_id, at, data)  # shares the trigger data: no later event changes it
     new = _writable(doc or {})
-    if event.type.startswith("step."):
-        _step(new, event, data)
-    elif event.type in TERMINAL:
-        status = TERMINAL[event.type]
-        new.update(status=status, completed_at=event.occurred_at.isoformat(),
-                   duration_ms=round((event.occurred_at.timestamp() - float(new.get("started_ts") or 0)) * 1000, 1),
+    if event_type.startswith("step."):
+        _step(new, event_type, at, data)
+    elif event_type in TERMINAL:
+        status = TERMINAL[event_type]
+        new.update(status=status, completed_at=at.isoformat(),
+                   duration_ms=round((at.timestamp() - float(new.get("started_ts") or 0)) * 1000, 1),
                    output=data.get("output"), response=data.get("response"), error=data.get("error"),
-                   failed_step=data.get("step"), completed_ts=event.occurred_at.timestamp())
-        new["logs"].append(_log(event, "error" if status == ex.FAILED else "info", data.get("step"),
+                   failed_step=data.get("step"), completed_ts=at.timestamp())
+        new["logs"].append(_log(at, "error" if status == ex.FAILED else "info", data.get("step"),
                                 f"execution {status}"))
     return new
 
