@@ -50,6 +50,7 @@ WARMUP = int(os.environ.get("BENCH_FLOWS_WARMUP", "200"))
 STEPS = 3  # trigger, transform, HTTP request
 # A file: the flows process is profiled (cProfile, CPU time of the process) over the measured run only, dumped there.
 PROFILE = os.environ.get("BENCH_FLOWS_PROFILE")
+PROFILED = os.environ.get("BENCH_FLOWS_PROFILED", "flows")  # the process profiled: flows or gateway
 
 
 # Per process: MongoDB commands by name, CPU seconds, MongoDB documents by command.
@@ -80,7 +81,7 @@ class Watched:
     def toggle_profile(self, signum: int) -> None:
         """Start (SIGUSR1) or stop (SIGUSR2) the flows process's profile, when it runs profiled."""
         if PROFILE:
-            os.kill(self.pids["flows"], signum)
+            os.kill(self.pids[PROFILED], signum)
 
     def report(self, before: Snapshot, executions: int) -> None:
         time.sleep(0.6)  # the count files are rewritten twice a second
@@ -151,14 +152,14 @@ def _count_documents(path: str) -> None:
 
 
 def _counted(module: str) -> list[str]:
-    """`module` run under pymongo command and document counting (and profiled for flows when
-    BENCH_FLOWS_PROFILE is set)."""
+    """`module` run under pymongo command and document counting (and profiled when BENCH_FLOWS_PROFILE is set
+    and it is BENCH_FLOWS_PROFILED's)."""
     return ["-m", "tests.bench.flows_bench", "--counted", module]
 
 
 def _run_counted(module: str) -> None:
     _count_documents(os.environ["BENCH_COUNT_FILE"] + ".docs")
-    if PROFILE and module == "flows.main":
+    if PROFILE and module == f"{PROFILED}.main":
         _profiled(PROFILE, "tests.bench.counted", [module])
     else:
         sys.argv = ["tests.bench.counted", module]

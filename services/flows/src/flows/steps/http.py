@@ -15,6 +15,7 @@ from junction_common.address_policy import AddressPolicy, PinnedResolver, Unsafe
 
 USER_AGENT = "Junction-Flows/1.0"
 BODY_LIMIT = 1_000_000
+CHECKED_URLS = 1024
 
 
 def parsed(raw: bytes, content_type: str) -> Any:
@@ -31,6 +32,18 @@ class HttpSteps:
     def __init__(self, policy: AddressPolicy) -> None:
         self.policy = policy
         self._session: aiohttp.ClientSession | None = None
+        self._checked: dict[str, None] = {}  # URLs whose form (and literal address) the policy admitted
+
+    def check(self, url: str) -> None:
+        """The policy's check of the URL's form and literal address: a pure function of the URL under this
+        step's fixed policy, so a URL admitted once is not parsed again (a flow calls the same few URLs); the
+        resolver still checks every address a host name resolves to, per connection."""
+        if url in self._checked:
+            return
+        self.policy.check_literal(url)
+        if len(self._checked) >= CHECKED_URLS:
+            self._checked.clear()
+        self._checked[url] = None
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -55,7 +68,7 @@ class HttpSteps:
         if body is not None:
             options["data" if isinstance(body, str) else "json"] = body
         try:
-            self.policy.check_literal(url)
+            self.check(url)
             async with self.session().request(str(config.get("method") or "GET"), url, **options) as resp:
                 raw = await resp.content.read(BODY_LIMIT)
                 answer = {"status": resp.status, "headers": {k.lower(): v for k, v in resp.headers.items()},
