@@ -45,6 +45,7 @@ from junction_common.mongo import create_client
 from junction_common.topics import declared_topics, ensure_topics
 from junction_common.tracing import configure_tracing
 from junction_common.web import errors
+from junction_common.web.route_index import install_route_index
 
 log = get_logger("gateway")
 
@@ -114,6 +115,7 @@ def create_app(settings: GatewaySettings, served: dict[str, Served] | None = Non
     for router in routers:
         app.include_router(router)
     register_catalogue_routes(app, served)
+    install_route_index(app)
     return app
 
 
