@@ -105,16 +105,15 @@ class IndexedRouting:
     def __init__(self, app: FastAPI, fallback: ASGIApp) -> None:
         self.app, self.fallback = app, fallback
         self.index: RouteIndex | None = None
-        self.version: object = None
+        self.routes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("root_path"):
             await self.fallback(scope, receive, send)
             return
         router: Any = self.app.router
-        version = router._get_routes_version() if hasattr(router, "_get_routes_version") else None
-        if self.index is None or version != self.version:  # a route declared since: file it too
-            self.index, self.version = RouteIndex(router.routes), version
+        if self.index is None or len(router.routes) != self.routes:  # a route declared since: file it too
+            self.index, self.routes = RouteIndex(router.routes), len(router.routes)
         found = self.index.find(scope)
         if found is None:
             await self.fallback(scope, receive, send)
