@@ -43,13 +43,15 @@ class CommitLog:
         self._writer: GroupCommit[tuple[Doc, Doc], bool] = GroupCommit(self._insert, size=400, wait_s=0.002)
 
     async def _insert(self, items: list[tuple[Doc, Doc]]) -> list[bool]:
-        """True per commit inserted; False for one refused at its `stream@version`. The inserted commits' read-model
-        documents are written before the commits go to the relay."""
+        """True per commit inserted; False for one refused at its `stream@version`. The inserted commits go to the
+        relay at once (a relay drain reads the store's unpublished commits: one handed over later would be read back
+        by it), then their read-model documents are written: publishing, consuming and the consumer's `_version`
+        read take longer than that write, so the consumer finds them written."""
         refused = await self.runtime.store.append_many([commit for commit, _ in items])
         inserted = [item for i, item in enumerate(items) if i not in refused]
         if inserted:
-            await self._write_views([(commit["base_version"], view) for commit, view in inserted])
             self.runtime.relay.send([commit for commit, _ in inserted])
+            await self._write_views([(commit["base_version"], view) for commit, view in inserted])
         return [i not in refused for i in range(len(items))]
 
     async def _write_views(self, views: list[tuple[int, Doc]]) -> None:
