@@ -35,6 +35,7 @@ from junction_common.outcome_answers import (
 from junction_common.store.outcome_waits import OutcomePoller
 from junction_common.store.outcomes import SUCCEEDED
 from junction_common.web import errors
+from junction_common.web.route_index import install_route_index
 
 log = get_logger("junction.internal_api")
 
@@ -144,4 +145,5 @@ def create_internal_app(name: str, secret: str, db: AsyncDatabase[Doc], routers:
     app.include_router(commands_router(db, waits, presenters or {}), dependencies=guarded)
     for router in routers:
         app.include_router(router, dependencies=guarded)
+    install_route_index(app)
     return app
