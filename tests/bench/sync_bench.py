@@ -103,7 +103,9 @@ async def sync_end_to_end(api: PagedApi, folder: Path, meter: CpuMeter) -> tuple
                     run_id = (await r.json())["run"]["id"]
                 run = await _finished(http, f"{gateway.url}/api/pipelines/connections/{cid}/runs", headers, run_id)
                 run["cpu"] = CpuMeter.per_1000_rows(before, meter.now(), run["rowsSynced"])
+                before = meter.now()
                 run["writer_rows_per_s"] = await writer_alone(sync, run["rowsSynced"])
+                run["writer_cpu"] = CpuMeter.per_1000_rows(before, meter.now(), run["rowsSynced"])
         finally:
             await sync.stop()
             await connections.stop()
@@ -163,6 +165,7 @@ async def main() -> None:
           f"span: catalog, read and writes)")
     print(f"    CPU ms per 1,000 rows: {run['cpu']}")
     print(f"  table writer alone:               {run['writer_rows_per_s']:8.0f} rows/s (same rows, same batches)")
+    print(f"    CPU ms per 1,000 rows: {run['writer_cpu']}")
     print(f"  ratio: {end_to_end / read:.2f} of the source's own rate (goal >= 0.8); load average now "
           f"{os.getloadavg()[0]:.1f}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from junction_common.service import ServiceSpec, run
 from sync import topics
 from sync.api import internal_routers
+from sync.app.heap import FrozenHeap
 from sync.app.routing import decider_for, topic_for
 from sync.app.runs_io import run_io
 from sync.app.runs_worker import RunWorker
@@ -26,7 +27,8 @@ def create_spec(settings: SyncSettings) -> ServiceSpec:
         topic_for=topic_for,
         projections=PROJECTIONS,
         internal_routers=internal_routers,
-        components=[TableWriter, lambda runtime: RunWorker(runtime, run_io), Scheduler, WebhookRecords],
+        components=[TableWriter, lambda runtime: RunWorker(runtime, run_io), Scheduler, WebhookRecords,
+                    FrozenHeap],
     )
 
 
