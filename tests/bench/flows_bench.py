@@ -199,6 +199,10 @@ async def _system() -> AsyncIterator[tuple[str, str, str, JunctionSettings, Watc
         pids = {"flows": flows.pid, "gateway": gateway.pid, "receiver": procs.procs[0].pid}
         if (mongo := pid_listening(port_of(settings.mongodb_url))) is not None:
             pids["mongodb"] = mongo
+        # Kafka's broker (shared with whatever else runs on the machine: an upper bound) and this load generator
+        if (kafka := pid_listening(int(settings.kafka_bootstrap.rsplit(":", 1)[-1]))) is not None:
+            pids["kafka"] = kafka
+        pids["bench"] = os.getpid()
         yield f"http://127.0.0.1:{port}", key, receiver_url, settings, Watched(files, pids)
 
 
