@@ -181,6 +181,8 @@ async def test_a_record_outlives_its_row_and_its_table_and_is_listed_once(env: S
 
     first = await listed()
     assert sorted(r["data"]["id"] for r in first) == [0, 1, 2, 3, 4, 99]
+    _, body = await env.call("GET", "/records?resourceType=leads&search=LEAD%203")  # in a row's record, any case
+    assert [r["data"] for r in body["data"]] == [{"id": 3, "n": "lead 3"}]
     assert [r["received_at"] for r in first] == sorted((r["received_at"] for r in first), reverse=True)
     _, body = await env.call("GET", "/records?resourceType=leads&limit=2&offset=2")
     assert [r["id"] for r in body["data"]] == [r["id"] for r in first[2:4]]

@@ -12,8 +12,8 @@ from junction_common.identity import Principal
 from junction_common.internal_api import caller
 from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import json_response, ok_body, request_id_of
+from sync.records.docs import record_view
 from sync.records.operations import Records
-from sync.records.store import record_view
 from sync.tables.ingest import Ingest
 from sync_contracts import records as rx
 from sync_contracts.declarations import CONNECT_BASE

@@ -13,7 +13,8 @@ from typing import Any
 from junction_common.envelope import Actor, utcnow
 from junction_common.identity import Principal
 from junction_common.web.envelope import ApiError
-from sync.records.store import RecordStore, record_doc, record_id, record_view
+from sync.records.docs import in_row, record_doc, record_id, record_view
+from sync.records.store import RecordStore
 from sync.tables.ingest import Ingest, Source
 from sync.tables.operations import cause_of
 from sync.tables.plans import PlanBook
@@ -60,7 +61,7 @@ class Records:
         table_row = False
         state = await self.ingest.tables.state(doc["table_id"]) if doc.get("table_id") else None
         if state is not None and not state.deleted and state.held is None and doc.get("key") is not None:
-            write = RowWrite(str(doc["key"]), shape(doc["data"], state.columns), rid, doc)
+            write = RowWrite(str(doc["key"]), shape(doc["data"], state.columns), rid, in_row(doc))
             await self.ingest.rows.upsert(principal.workspace_id, state.table_id, [write], utcnow().isoformat())
             await self.store.drop_loose([rid])  # held by its row from now on
             table_row = True

@@ -12,8 +12,6 @@ few inserts, and the outbox relay publishes them like any other event.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import AsyncIterable, AsyncIterator, Collection
 from typing import Any
 
@@ -23,50 +21,19 @@ from junction_common.envelope import Actor, utcnow
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
 from junction_common.store.event_store import stored_commit
+from sync.records.docs import of_row, record_row_id
 from sync.tables.rows import WHOLE_BATCH, bulk_put
 from sync_contracts import records as rx
 from sync_contracts import tables as tx
 
 Doc = dict[str, Any]
 EVENTS_PER_COMMIT = 500
-SEARCH_CHARS = 4000  # how much of an item's text the search sees
-
-
-def record_id(workspace_id: str, scope: str, key: str) -> str:
-    """One record per key of a scope (a table, or a resource type of a provider) in a workspace."""
-    return "rec_" + hashlib.sha256(f"{workspace_id}:{scope}:{key}".encode()).hexdigest()[:32]
-
-
-def row_record_id(row_id: str) -> str:
-    """The record of a table's row is named after the row (`row_<hash>` -> `rec_<hash>`): found by `_id` in it."""
-    return "rec_" + row_id.removeprefix("row_")
-
-
-def record_row_id(rid: str) -> str:
-    return "row_" + rid.removeprefix("rec_")
-
-
-def record_doc(workspace_id: str, rid: str, data: Doc, at: str, **facts: Any) -> Doc:
-    """The stored record: raw `data`, where it came from (resource_type, provider, source, connection_id, run_id,
-    stream, table_id, table, key), and its searchable text."""
-    text = json.dumps(data, separators=(",", ":"), default=str).lower()[:SEARCH_CHARS]
-    return {"_id": rid, "workspace_id": workspace_id, "data": data, "received_at": at, "text": text, **facts}
-
-
+IN_ROW = {"rec": 1, "workspace_id": 1, "table_id": 1, "key": 1}  # what a row's record is read from
 def event_streams(count: int) -> list[str]:
     """The record-batch streams (`rcb_...`) the events of `count` records will be appended in, chosen before the
     records are written so each record names its event's stream (`event_stream`): a resumed run tells from the
     event store whether that event was appended."""
     return ["rcb_" + new_ulid() for _ in range(0, count, EVENTS_PER_COMMIT)]
-
-
-def record_view(doc: Doc) -> Doc:
-    """A record as the API returns it (and as events carry it): rx.RecordView's fields, built without a model per
-    record on the bulk path (emit checks one of each batch against the model)."""
-    return {"id": doc["_id"], "resource_type": doc.get("resource_type") or "", "provider": doc.get("provider"),
-            "source": doc.get("source") or "import", "connection_id": doc.get("connection_id"),
-            "run_id": doc.get("run_id"), "stream": doc.get("stream"), "table": doc.get("table"), "key": doc.get("key"),
-            "data": doc.get("data") or {}, "received_at": str(doc.get("received_at"))}
 
 
 class RecordStore:
@@ -115,8 +82,8 @@ class RecordStore:
     async def get(self, workspace_id: str, rid: str) -> Doc | None:
         doc = await self.records.find_one({"_id": rid})
         if doc is None:
-            row = await self.rows.find_one({"_id": record_row_id(rid)}, {"rec": 1})
-            doc = (row or {}).get("rec")
+            row = await self.rows.find_one({"_id": record_row_id(rid), "rec._id": rid}, IN_ROW)
+            doc = of_row(row) if row is not None else None
         return dict(doc) if doc is not None and doc.get("workspace_id") == workspace_id else None
 
     async def of_table(self, table_id: str) -> list[Doc]:
@@ -126,10 +93,10 @@ class RecordStore:
     async def of_run(self, workspace_id: str, run_id: str) -> tuple[list[Doc], list[Doc]]:
         """The run's records: those in `sync_records`, and those in rows."""
         query: Doc = {"run_id": run_id, "workspace_id": workspace_id}
-        in_rows = self.rows.find({"rec.run_id": run_id, "workspace_id": workspace_id}, {"rec": 1},
+        in_rows = self.rows.find({"rec.run_id": run_id, "workspace_id": workspace_id}, IN_ROW,
                                  batch_size=WHOLE_BATCH)
         return ([dict(d) async for d in self.records.find(query, batch_size=WHOLE_BATCH)],
-                [dict(d["rec"]) async for d in in_rows])
+                [doc async for row in in_rows if (doc := of_row(row)) is not None])
 
     async def delete(self, rid: str) -> None:
         """The record goes (from `sync_records`, or out of its row: the row stays)."""
@@ -138,13 +105,16 @@ class RecordStore:
 
     async def find(self, workspace_id: str, where: Doc, offset: int, limit: int) -> tuple[list[Doc], int]:
         """One page of the workspace's records matching `where`, newest first (both places merged), and how many."""
-        query, in_rows = {"workspace_id": workspace_id, **where}, {f"rec.{k}": v for k, v in where.items()}
-        in_rows = {"workspace_id": workspace_id, "rec._id": {"$exists": True}, **in_rows}
+        query = {"workspace_id": workspace_id, **where}
+        in_rows = {"workspace_id": workspace_id, "rec._id": {"$exists": True},
+                   **{("rec.raw" if k == "text" else f"rec.{k}"): v for k, v in where.items()}}
+        if "text" in where:  # the raw item's JSON text, case-insensitively (the stored text is lowercased)
+            in_rows["rec.raw"] = {**where["text"], "$options": "i"}
         order = [("received_at", -1), ("_id", 1)]
         total = await self.records.count_documents(query) + await self.rows.count_documents(in_rows)
         loose = [dict(d) async for d in self.records.find(query).sort(order).limit(offset + limit)]
-        found = self.rows.find(in_rows, {"rec": 1}).sort([("rec.received_at", -1), ("rec._id", 1)])
-        kept = [dict(d["rec"]) async for d in found.limit(offset + limit)]
+        found = self.rows.find(in_rows, IN_ROW).sort([("rec.received_at", -1), ("rec._id", 1)])
+        kept = [doc async for row in found.limit(offset + limit) if (doc := of_row(row)) is not None]
         merged = sorted(loose + kept, key=lambda d: d["_id"])
         merged.sort(key=lambda d: str(d.get("received_at")), reverse=True)
         return merged[offset:offset + limit], total

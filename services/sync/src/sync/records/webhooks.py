@@ -14,7 +14,8 @@ from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
 from junction_common.topics import declared_topics, ensure_topics
 from sync import topics
-from sync.records.store import RecordStore, record_doc, record_id, record_view
+from sync.records.docs import record_doc, record_id, record_view
+from sync.records.store import RecordStore
 
 log = get_logger(__name__)
 Doc = dict[str, Any]

@@ -13,7 +13,8 @@ from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError
 from sync.domain import table as domain
 from sync.domain.table_types import observe
-from sync.records.store import EVENTS_PER_COMMIT, RecordStore, event_streams, record_doc, record_view, row_record_id
+from sync.records.docs import in_row, of_row, record_doc, record_view, row_record_id
+from sync.records.store import EVENTS_PER_COMMIT, RecordStore, event_streams
 from sync.tables import limits
 from sync.tables.crash import crash_point
 from sync.tables.rows import MissingKey, RowStore, RowWrite, row_id, row_key, shape, shape_typed
@@ -139,7 +140,8 @@ class Ingest:
             record_doc(cause.workspace_id, k.record_id, k.item, at, resource_type=source.resource_type,
                        provider=source.provider, source=source.kind, connection_id=source.connection_id,
                        run_id=source.run_id, stream=source.stream, table_id=state.table_id, table=result.slug,
-                       key=k.key, event_stream=streams[i // EVENTS_PER_COMMIT]) for i, k in enumerate(fresh)]
+                       key=k.key, event_stream=streams[i // EVENTS_PER_COMMIT], searchable=state.held is not None)
+            for i, k in enumerate(fresh)]
         # Each record in its row's document (one bulk write), then their events: a run killed between the two is
         # settled when it resumes (sync.tables.settle: the events its records' `event_stream` commits lack
         # appended), and the items it reads again are then unchanged: no event lost, none doubled. While the
@@ -151,7 +153,7 @@ class Ingest:
         else:
             if docs and await self.records.loose_of_table(state.table_id):
                 await self.records.drop_loose([d["_id"] for d in docs])  # kept in their rows from now on
-            writes = [RowWrite(k.key, k.data, k.record_id, docs[i]) if source else RowWrite(k.key, k.data)
+            writes = [RowWrite(k.key, k.data, k.record_id, in_row(docs[i])) if source else RowWrite(k.key, k.data)
                       for i, k in enumerate(fresh)]
             done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge, existing)
             crash_point(self.runtime.settings, "records_written")
@@ -189,10 +191,10 @@ class Ingest:
         for row in rows:
             rid = row.get("record_id") or ""
             if rid in loose:
-                row["rec"] = loose[rid]
+                row["rec"] = in_row(loose[rid])
                 moved.append(rid)
-            raw = row["rec"]["data"] if rid and (row.get("rec") or {}).get("_id") == rid else row["data"]
-            row["data"] = shape(raw, state.columns)
+            held = of_row(row) if rid and (row.get("rec") or {}).get("_id") == rid else None
+            row["data"] = shape(held["data"] if held else row["data"], state.columns)
         if since is not None:
             have = {row["_id"] for row in rows}
             at = utcnow().isoformat()
@@ -201,7 +203,7 @@ class Ingest:
                 if made not in have and str(rec.get("received_at")) >= since:
                     rows.append({"_id": made, "table_id": state.table_id, "workspace_id": rec["workspace_id"],
                                  "key": rec.get("key"), "data": shape(rec["data"], state.columns), "record_id": rid,
-                                 "created_at": at, "updated_at": at, "rec": rec})
+                                 "created_at": at, "updated_at": at, "rec": in_row(rec)})
                     moved.append(rid)
         await self.rows.replace_data(rows)
         await self.records.drop_loose(moved)

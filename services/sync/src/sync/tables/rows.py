@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from sync.domain.table_types import coerce
+from sync.records.docs import of_row
 from sync_contracts import records as rx
 from sync_contracts import tables as tx
 
@@ -160,8 +161,8 @@ class RowStore:
         await self.rows.delete_many({"table_id": table_id})
 
     async def _keep_records(self, where: Doc) -> None:
-        held = self.rows.find({**where, "rec._id": {"$exists": True}}, {"rec": 1}, batch_size=WHOLE_BATCH)
-        records = [d["rec"] async for d in held]
+        held = self.rows.find({**where, "rec._id": {"$exists": True}}, batch_size=WHOLE_BATCH)
+        records = [doc async for row in held if (doc := of_row(row)) is not None]
         for first in range(0, len(records), WHOLE_BATCH):
             await bulk_put(self.loose_records, records[first:first + WHOLE_BATCH])
 

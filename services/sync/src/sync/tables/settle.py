@@ -11,7 +11,7 @@ from typing import Any
 
 from junction_common.envelope import Actor, utcnow
 from junction_common.logconfig import get_logger
-from sync.records.store import record_view
+from sync.records.docs import in_row, record_view
 from sync.tables.ingest import Ingest
 from sync.tables.rows import RowWrite, shape
 
@@ -52,6 +52,6 @@ async def _rows_again(ingest: Ingest, workspace_id: str, docs: list[Doc]) -> Non
         state = await ingest.tables.state(table_id)
         if state is None or state.deleted or state.held is not None:
             continue
-        writes = [RowWrite(str(r["key"]), shape(r["data"], state.columns), str(r["_id"]), r) for r in records]
+        writes = [RowWrite(str(r["key"]), shape(r["data"], state.columns), str(r["_id"]), in_row(r)) for r in records]
         await ingest.rows.upsert(workspace_id, table_id, writes, at)
         await ingest.records.drop_loose([str(r["_id"]) for r in records])
