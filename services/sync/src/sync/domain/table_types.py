@@ -28,6 +28,9 @@ def is_column(name: str) -> bool:
     """Whether `name` can be a column (letters, digits, `_`, `-`, spaces; no `.` or `$`; at most 128 long)."""
     return bool(_NAME.match(name))
 _TEMPORAL = {"date", "datetime"}
+_UNSEEN: Any = object()
+_PLAIN: dict[type, str | None] = {type(None): None, bool: "boolean", int: "integer", float: "number", dict: "object",
+                                  list: "array"}  # a value of exactly these types shows its type without a look
 
 
 def type_of(value: Any) -> str | None:
@@ -69,10 +72,19 @@ def observe(records: list[dict[str, Any]]) -> dict[str, str]:
     """Each column's type across `records`, columns in order of first appearance (all-null columns: string); a
     field whose name cannot be a column stays in the raw record only."""
     seen: dict[str, str | None] = {}
+    refused: set[str] = set()
     for record in records:
         for name, value in record.items():
-            if name in seen or is_column(name):
-                seen[name] = widen(seen.get(name), type_of(value))
+            current = seen.get(name, _UNSEEN)
+            if current == STRING:
+                continue  # the top: nothing it shows can widen it (thousands of values per batch)
+            if current is _UNSEEN:
+                if name in refused or not is_column(name):
+                    refused.add(name)
+                    continue
+                current = None
+            kind = _PLAIN.get(type(value), _UNSEEN)
+            seen[name] = widen(current, type_of(value) if kind is _UNSEEN else kind)
     return {name: kind or STRING for name, kind in seen.items()}
 
 

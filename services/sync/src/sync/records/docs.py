@@ -13,6 +13,8 @@ import hashlib
 import json
 from typing import Any
 
+from pydantic_core import from_json, to_json
+
 Doc = dict[str, Any]
 SEARCH_CHARS = 4000  # how much of a stored record's text the search sees
 KEPT = ("_id", "resource_type", "provider", "source", "run_id", "received_at", "event_stream")
@@ -46,11 +48,16 @@ def record_doc(workspace_id: str, rid: str, data: Doc, at: str, *, searchable: b
     return doc
 
 
-def in_row(doc: Doc) -> Doc:
-    """The record as its row holds it (`rec`)."""
+def in_row(doc: Doc, facts_text: str | None = None) -> Doc:
+    """The record as its row holds it (`rec`); `facts_text`: its facts' text when known (a batch's records share
+    their facts)."""
     kept = {name: doc.get(name) for name in KEPT}
-    facts = {k: v for k, v in doc.items() if k not in KEPT and k not in OF_ROW and k not in ("data", "text")}
-    return {**kept, "raw": json_text(doc.get("data") or {}), "facts": json_text(facts)}
+    return {**kept, "raw": to_json(doc.get("data") or {}).decode(), "facts": facts_text or facts_of(doc)}
+
+
+def facts_of(doc: Doc) -> str:
+    """A record's facts besides those a row keeps as fields or has of its own, as JSON text."""
+    return json_text({k: v for k, v in doc.items() if k not in KEPT and k not in OF_ROW and k not in ("data", "text")})
 
 
 def of_row(row: Doc) -> Doc | None:
@@ -60,7 +67,7 @@ def of_row(row: Doc) -> Doc | None:
         return None
     facts = {**json.loads(rec["facts"]), "table_id": row.get("table_id"), "key": row.get("key")}
     facts.update({name: rec.get(name) for name in KEPT if name not in ("_id", "received_at")})
-    return record_doc(str(row.get("workspace_id")), rec["_id"], json.loads(rec["raw"]), rec["received_at"], **facts)
+    return record_doc(str(row.get("workspace_id")), rec["_id"], from_json(rec["raw"]), rec["received_at"], **facts)
 
 
 def record_view(doc: Doc) -> Doc:

@@ -5,7 +5,7 @@ from their raw records; a held (breaking) change keeps the records but writes no
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from junction_common.envelope import utcnow
 from junction_common.logconfig import get_logger
@@ -13,7 +13,7 @@ from junction_common.service import ServiceRuntime
 from junction_common.web.envelope import ApiError
 from sync.domain import table as domain
 from sync.domain.table_types import observe
-from sync.records.docs import in_row, of_row, record_doc, record_view, row_record_id
+from sync.records.docs import facts_of, in_row, of_row, record_doc, record_view, row_record_id
 from sync.records.store import EVENTS_PER_COMMIT, RecordStore, event_streams
 from sync.tables import limits
 from sync.tables.crash import crash_point
@@ -57,8 +57,7 @@ class Source:
     stream: str | None = None
 
 
-@dataclass(frozen=True)
-class Keyed:
+class Keyed(NamedTuple):
     """An item with its row key, its row's and its record's ids and the row values it makes under the schema."""
 
     key: str
@@ -153,8 +152,9 @@ class Ingest:
         else:
             if docs and await self.records.loose_of_table(state.table_id):
                 await self.records.drop_loose([d["_id"] for d in docs])  # kept in their rows from now on
-            writes = [RowWrite(k.key, k.data, k.record_id, in_row(docs[i])) if source else RowWrite(k.key, k.data)
-                      for i, k in enumerate(fresh)]
+            facts = facts_of(docs[0]) if docs else None  # the batch's records share their facts
+            writes = [RowWrite(k.key, k.data, k.record_id, in_row(docs[i], facts)) if source
+                      else RowWrite(k.key, k.data) for i, k in enumerate(fresh)]
             done = await self.rows.upsert(cause.workspace_id, state.table_id, writes, at, merge, existing)
             crash_point(self.runtime.settings, "records_written")
             result.created, result.unchanged = done.created, len({k.key for k in keyed}) - len({k.key for k in fresh})
