@@ -1,9 +1,9 @@
 """Outbox relay: publishes committed events in stream order, then marks their commits published.
 
 The executor hands each batch of commits it just inserted to `send` (no read-back). A batch is published as
-one: every event appended in order to the idempotent producer (acks=all, so each partition key keeps its
-order, retries included; `bus.broker.create_producer`, started and stopped by its owner) and its
-acknowledgements awaited together. The stored events were validated when
+one: each partition's events, in order, in record batches of up to RELAY_BATCH_BYTES handed to the idempotent
+producer (acks=all, so each partition key keeps its order, retries included; `bus.broker.create_producer`,
+started and stopped by its owner) and their acknowledgements awaited together. The stored events were validated when
 they were committed, so they are serialized as stored (pydantic-core's `to_json`, the bytes the model would
 give) without building a model per event; the topic is looked up once per event type. The batch's
 commits are then marked published with one update, which runs while the next batch is published (the mark
