@@ -6,6 +6,7 @@ policy names (timeout, network, http_429, http_5xx, http_4xx)."""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import aiohttp
@@ -32,18 +33,10 @@ class HttpSteps:
     def __init__(self, policy: AddressPolicy) -> None:
         self.policy = policy
         self._session: aiohttp.ClientSession | None = None
-        self._checked: dict[str, None] = {}  # URLs whose form (and literal address) the policy admitted
-
-    def check(self, url: str) -> None:
-        """The policy's check of the URL's form and literal address: a pure function of the URL under this
-        step's fixed policy, so a URL admitted once is not parsed again (a flow calls the same few URLs); the
-        resolver still checks every address a host name resolves to, per connection."""
-        if url in self._checked:
-            return
-        self.policy.check_literal(url)
-        if len(self._checked) >= CHECKED_URLS:
-            self._checked.clear()
-        self._checked[url] = None
+        # The policy's check of a URL's form and literal address: a pure function of the URL under this step's
+        # fixed policy, so a URL admitted once is not parsed again (a flow calls the same few URLs; a refused one
+        # raises and is not remembered); the resolver still checks every address a host name resolves to.
+        self.check = lru_cache(maxsize=CHECKED_URLS)(policy.check_literal)
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

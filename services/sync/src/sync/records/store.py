@@ -29,6 +29,8 @@ from sync_contracts import tables as tx
 Doc = dict[str, Any]
 EVENTS_PER_COMMIT = 500
 IN_ROW = {"rec": 1, "workspace_id": 1, "table_id": 1, "key": 1}  # what a row's record is read from
+
+
 def event_streams(count: int) -> list[str]:
     """The record-batch streams (`rcb_...`) the events of `count` records will be appended in, chosen before the
     records are written so each record names its event's stream (`event_stream`): a resumed run tells from the
