@@ -7,29 +7,19 @@ import os
 import signal
 import sys
 import time
-import urllib.request
 from urllib.parse import urlsplit
 
+from junction_common.cli import readiness
 from junction_common.cli.processes import ServiceProcess, processes
 from junction_common.infra import manager
 from junction_common.settings import JunctionSettings
+
+_READY_TIMEOUT_S = 120.0
 
 
 def _say(message: str) -> None:
     sys.stderr.write(f"[junction] {message}\n")
     sys.stderr.flush()
-
-
-def _wait_gateway(port: int, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
-                if resp.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.5)
-    return False
 
 
 def _start_all(settings: JunctionSettings) -> list[ServiceProcess]:
@@ -56,8 +46,12 @@ def _run_up(args: argparse.Namespace) -> int:
     settings = JunctionSettings()
     procs = _start_all(settings)
     port = int(os.environ.get("JUNCTION_GATEWAY_PORT", "8000"))
-    if not _wait_gateway(port):
-        _say(f"the gateway did not become ready; see {procs[-1].log_file}")
+    # "Up" means every service answers: one still joining its Kafka groups would answer the gateway's calls 503.
+    not_ready = readiness.wait_ready(readiness.probes(port, settings.service_urls), _READY_TIMEOUT_S, _say)
+    if not_ready:
+        logs = {proc.name: proc.log_file for proc in procs}
+        for name in not_ready:
+            _say(f"{name} did not become ready; see {logs.get(name.split(' ')[0], settings.home / 'logs')}")
         return 1
     _say(f"Junction is up: http://127.0.0.1:{port} (API docs: /api/docs); logs in {settings.home / 'logs'}")
     _say("create a workspace: junction workspace create --name Acme --plan free")
