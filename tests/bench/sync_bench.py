@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import contextvars
 import os
 import resource
@@ -31,6 +32,7 @@ from pymongo import monitoring
 
 from conftest import isolated_stack, start_connections, start_gateway, start_sync
 from junction_common.service import ServiceRuntime
+from sync.app.runs_execute import RunExecution
 from sync.runtime import ConnectorRuntime
 from sync.runtime.environments import CDK_PACKAGE
 from sync.settings import SyncSettings
@@ -77,9 +79,87 @@ class CpuMeter:
         return ", ".join(f"{name} {(after[name] - before[name]) * 1e6 / rows:.0f}" for name in before)
 
 
+class Timeline:
+    """When the run did what (patched onto RunExecution in this process): the span of `sync`, the source's first
+    record and its end of file, each batch's write, how long the reader waited for a write to end, and the source
+    process's CPU from its first record to its end of file."""
+
+    def __init__(self, others: set[int]) -> None:
+        self.others = others  # children that are not the source (the simulator)
+        self.marks: dict[str, float] = {}
+        self.writes: list[tuple[float, float]] = []
+        self.reader_waited = 0.0
+        self.source_cpu: list[float] = []
+
+    def install(self) -> None:
+        timeline, execution = self, RunExecution
+        sync, read, write, drain = execution.sync, execution._read, execution._write, execution._drain
+
+        async def timed_sync(self: RunExecution) -> Any:
+            timeline.marks["run"] = time.monotonic()
+            try:
+                return await sync(self)
+            finally:
+                timeline.marks["run_end"] = time.monotonic()
+
+        async def timed_read(self: RunExecution, messages: Any) -> None:
+            timeline.marks["read"] = time.monotonic()
+            await read(self, timeline.watch(messages))
+
+        async def timed_write(self: RunExecution, *args: Any) -> None:
+            started = time.monotonic()
+            await write(self, *args)
+            timeline.writes.append((started, time.monotonic()))
+
+        async def timed_drain(self: RunExecution) -> None:
+            started = time.monotonic()
+            await drain(self)
+            if "eof" not in timeline.marks:
+                timeline.reader_waited += time.monotonic() - started
+
+        patched = {"sync": timed_sync, "_read": timed_read, "_write": timed_write, "_drain": timed_drain}
+        for name, method in patched.items():
+            setattr(execution, name, method)
+
+    async def watch(self, messages: Any) -> Any:
+        async for message in messages:
+            if message.get("type") == "RECORD" and "first" not in self.marks:
+                self.marks["first"] = time.monotonic()
+                self.source_cpu.append(_children_cpu(self.others))
+            yield message
+        self.marks["eof"] = time.monotonic()
+        self.source_cpu.append(_children_cpu(self.others))
+
+    def summary(self, rows: int) -> str:
+        m = self.marks
+        if not {"run", "first", "eof", "run_end"} <= set(m):
+            return "  (no timeline)"
+        writing = sum(end - start for start, end in self.writes)
+        streaming = m["eof"] - m["first"]
+        cpu = self.source_cpu[1] - self.source_cpu[0] if len(self.source_cpu) == 2 else float("nan")
+        return (f"  timeline (s from the run's start): read from {m['read'] - m['run']:.2f}, first record "
+                f"{m['first'] - m['run']:.2f}, source's end of "
+                f"file {m['eof'] - m['run']:.2f}, last write done {m['run_end'] - m['run']:.2f}; "
+                f"{len(self.writes)} writes took {writing:.2f} s in all; the reader waited {self.reader_waited:.2f} s "
+                f"for writes; source CPU first record -> end of file {cpu:.2f} s of {streaming:.2f} s "
+                f"({cpu * 1e6 / rows:.0f} ms per 1,000 rows)")
+
+
+def _children_cpu(others: set[int]) -> float:
+    """CPU seconds of this process's children but `others` (the source process): those reaped, and those alive."""
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = reaped.ru_utime + reaped.ru_stime
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/children") as f:
+            total += sum(cpu_seconds(int(pid)) for pid in f.read().split() if int(pid) not in others)
+    return total
+
+
 async def read_to_dev_null(runtime: ConnectorRuntime, api: PagedApi, meter: CpuMeter) -> tuple[float, str]:
     before = meter.now()
     rate = await read_rate(runtime, full_refresh_source(api))
+    print(f"  (source read to /dev/null: first record after {rate.seconds - rate.streaming_seconds:.2f} s, the rest "
+          f"in {rate.streaming_seconds:.2f} s)")
     return rate.rows_per_s, CpuMeter.per_1000_rows(before, meter.now(), rate.rows)
 
 
@@ -157,6 +237,8 @@ async def main() -> None:
     async with paged_api_process(ROWS) as api:
         meter = CpuMeter(api, SyncSettings().mongodb_url)
         read, read_cpu = await read_to_dev_null(runtime, api, meter)
+        timeline = Timeline({pid for name, pid in meter.pids.items() if name == "simulator"})
+        timeline.install()
         with tempfile.TemporaryDirectory() as tmp:
             end_to_end, run = await sync_end_to_end(api, Path(tmp) / "providers", meter)
     print(f"  source read to /dev/null:        {read:8.0f} rows/s (whole read, process start included)")
@@ -164,6 +246,7 @@ async def main() -> None:
     print(f"  sync end to end (source -> table): {end_to_end:8.0f} rows/s ({run['rowsSynced']} rows; the run's "
           f"span: catalog, read and writes)")
     print(f"    CPU ms per 1,000 rows: {run['cpu']}")
+    print(timeline.summary(run["rowsSynced"]))
     print(f"  table writer alone:               {run['writer_rows_per_s']:8.0f} rows/s (same rows, same batches)")
     print(f"    CPU ms per 1,000 rows: {run['writer_cpu']}")
     print(f"  ratio: {end_to_end / read:.2f} of the source's own rate (goal >= 0.8); load average now "
