@@ -11,6 +11,7 @@ from typing import Any
 
 from flows.engine.commits import ExecutionLog, LostLease
 from flows.engine.engine import Engine
+from flows.engine.runs import start_of
 from flows_contracts.events import ExecutionCancelled
 from junction_common.envelope import Actor, NewEvent
 from junction_common.web.envelope import ApiError
@@ -54,5 +55,5 @@ async def _current(engine: Engine, workspace_id: str, execution_id: str, actor: 
     if row is None or row.get("workspace_id") != workspace_id:
         raise ApiError("NOT_FOUND", "The execution could not be found.", {"id": execution_id})
     run = ExecutionLog([], execution_id, workspace_id, execution_id, actor)
-    run.add([NewEvent(type="execution.started", data=row["start"]["data"])])
+    run.add([NewEvent(type="execution.started", data=start_of(row)["data"])])
     return run

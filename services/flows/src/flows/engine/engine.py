@@ -23,7 +23,7 @@ from typing import Any
 
 from flows.actions.runner import ProviderActions
 from flows.engine.commits import CommitLog, ExecutionLog, LostLease
-from flows.engine.runs import RunQueue
+from flows.engine.runs import RunQueue, start_of
 from flows.engine.walk import Finished, RunStep, RunSteps, Wait, Walker, failure_event, success_event
 from flows.settings import FlowsSettings
 from flows.steps.crm import CrmSteps
@@ -144,7 +144,7 @@ class Engine:
     async def _load(self, row: Doc, fresh: bool) -> ExecutionLog:
         """The execution as stored; a fresh one (its row just inserted by this engine) has no stream yet."""
         events = [] if fresh else (await self.runtime.store.load(row["_id"]))[0]
-        start = row.get("start") or {}
+        start = start_of(row)
         actor = Actor.model_validate(start.get("actor") or {})
         run = ExecutionLog(events, row["_id"], row["workspace_id"], row["_id"], actor)
         if run.state is None:

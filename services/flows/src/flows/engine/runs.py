@@ -1,11 +1,13 @@
 """The engine's work queue (`execution_runs`): one row per unfinished execution, operational state like the
 webhooks delivery log (not event-sourced: the execution's events are the record; a row only says "run me").
 
-A row: `_id` (the execution id), workspace_id, `start` (the execution.started payload, so a row whose stream
-was never written can still start), `due_at` (epoch seconds: now, a delay's end, a retry's time), and a lease
-(`lease_until`, `lease_token`): exactly one engine runs an execution at a time, and a crashed engine's
-executions are taken over once their lease expires. A held row's `due_at` is its lease's end, so the sweepers'
-`due_at` index range never holds the rows being run. The row is deleted when the execution finishes.
+A row: `_id` (the execution id), workspace_id, `start` (the execution.started payload and its actor, so a row whose
+stream was never written can still start: kept as one JSON text, since the MongoDB server's cost per row grows with
+the values a document holds and nothing queries inside it; `start_of` reads either form), `due_at` (epoch seconds:
+now, a delay's end, a retry's time), and a lease (`lease_until`, `lease_token`): exactly one engine runs an
+execution at a time, and a crashed engine's executions are taken over once their lease expires. A held row's
+`due_at` is its lease's end, so the sweepers' `due_at` index range never holds the rows being run. The row is
+deleted when the execution finishes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from pydantic_core import from_json, to_json
 from pymongo import ASCENDING, DeleteOne, InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -21,6 +24,12 @@ from junction_common.batching import GroupCommit, write_unordered
 
 Doc = dict[str, Any]
 Op = InsertOne[Doc] | UpdateOne | DeleteOne
+
+
+def start_of(row: Doc) -> Doc:
+    """A row's start (`data`, `actor`), stored as JSON text (or as a document, as rows were before)."""
+    start = row.get("start") or {}
+    return from_json(start) if isinstance(start, str) else dict(start)
 
 
 class RunQueue:
@@ -35,7 +44,8 @@ class RunQueue:
 
     async def add(self, execution_id: str, workspace_id: str, start: Doc, now: float) -> bool:
         """A new row, leased by this engine; False when the execution was already queued (the same start)."""
-        row = {"_id": execution_id, "workspace_id": workspace_id, "start": start, "due_at": now + self.lease_s,
+        row = {"_id": execution_id, "workspace_id": workspace_id, "start": to_json(start).decode(),
+               "due_at": now + self.lease_s,
                "lease_until": now + self.lease_s, "lease_token": self.token, "created_ts": now}
         return await self._writes.submit(InsertOne(row))
 
