@@ -35,6 +35,7 @@ from junction_common.store.event_store import Doc, EventStore
 log = get_logger(__name__)
 RELAY_BATCH_BYTES = 512 * 1024  # one Kafka record batch (the broker's default limit is 1 MB)
 RECENTLY_DRAINED = 10_000  # commits a drain sent that a hand-over may still bring (the oldest are forgotten)
+DRAIN_BATCH = 500  # commits a drain reads at a time
 NO_COMPRESSION = 0  # as the producer (PRODUCER_OPTIONS names no compression_type)
 
 TopicFor = Callable[[EventEnvelope], str]  # a topic per event type (the relay asks once per type)
@@ -56,6 +57,7 @@ class OutboxRelay:
         self._handed: list[Doc] = []
         self._drained: dict[str, bool] = {}  # ids of commits a drain sent, not handed over yet (insertion order)
         self._drain = True  # the store may hold unpublished commits (at start, after a failure)
+        self._drained_full = False  # the last drain read a full batch
 
     @property
     def running(self) -> bool:
@@ -102,7 +104,10 @@ class OutboxRelay:
         if self._drain:
             self._drain = False
             sent = await self.drain_once()
-            self._drain = sent > 0  # more may wait beyond one batch
+            # Again only when the drain's read was full (more may wait beyond it), or when a mark failed or a wake
+            # came meanwhile; not for commits handed over meanwhile (under steady load a drain always finds some,
+            # and would keep reading back every commit).
+            self._drain = self._drain or self._drained_full
             return sent
         handed, self._handed = self._handed, []
         return await self._publish_commits(handed)
@@ -110,7 +115,8 @@ class OutboxRelay:
     async def drain_once(self) -> int:
         """Publish one batch of unpublished commits; returns how many events were sent."""
         await self._marked()  # a drain must not read commits whose mark is still on its way
-        commits = await self._store.unpublished()
+        commits = await self._store.unpublished(DRAIN_BATCH)
+        self._drained_full = len(commits) >= DRAIN_BATCH
         sent = await self._publish_commits(commits)
         self._sent_by_drain({doc["_id"] for doc in commits})
         await self._marked()
