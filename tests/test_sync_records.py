@@ -216,6 +216,12 @@ async def test_records_held_while_paused_are_listed_once_and_move_into_their_row
         return {r["data"]["id"]: r["data"]["qty"] for r in body["data"]}
 
     assert await orders() == {1: 1, 2: "two", 3: 3}  # the held items are the latest records
+
+    async def shown_paused() -> bool:  # the tables read model is a projection: it may trail the write a moment
+        status, body = await env.call("GET", f"/tables/{target.slug}")
+        return status == 200 and body["data"]["paused"] is True
+
+    await eventually(shown_paused, 20)
     status, body = await env.call("POST", f"/tables/{target.slug}/schema/approve")
     assert status == 200, body
     assert await orders() == {1: 1, 2: "two", 3: 3}
