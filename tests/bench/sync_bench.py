@@ -106,14 +106,14 @@ class Timeline:
             timeline.marks["read"] = time.monotonic()
             await read(self, timeline.watch(messages))
 
-        async def timed_write(self: RunExecution, *args: Any) -> None:
+        async def timed_write(self: RunExecution, *args: Any, **kwargs: Any) -> None:
             started = time.monotonic()
-            await write(self, *args)
+            await write(self, *args, **kwargs)
             timeline.writes.append((started, time.monotonic()))
 
-        async def timed_drain(self: RunExecution) -> None:
+        async def timed_drain(self: RunExecution, *args: Any, **kwargs: Any) -> None:
             started = time.monotonic()
-            await drain(self)
+            await drain(self, *args, **kwargs)
             if "eof" not in timeline.marks:
                 timeline.reader_waited += time.monotonic() - started
 
@@ -142,7 +142,8 @@ class Timeline:
                 f"file {m['eof'] - m['run']:.2f}, last write done {m['run_end'] - m['run']:.2f}; "
                 f"{len(self.writes)} writes took {writing:.2f} s in all; the reader waited {self.reader_waited:.2f} s "
                 f"for writes; source CPU first record -> end of file {cpu:.2f} s of {streaming:.2f} s "
-                f"({cpu * 1e6 / rows:.0f} ms per 1,000 rows)")
+                f"({cpu * 1e6 / rows:.0f} ms per 1,000 rows); first record to last write: "
+                f"{rows / (m['run_end'] - m['first']):.0f} rows/s")
 
 
 def _children_cpu(others: set[int]) -> float:
@@ -159,7 +160,7 @@ async def read_to_dev_null(runtime: ConnectorRuntime, api: PagedApi, meter: CpuM
     before = meter.now()
     rate = await read_rate(runtime, full_refresh_source(api))
     print(f"  (source read to /dev/null: first record after {rate.seconds - rate.streaming_seconds:.2f} s, the rest "
-          f"in {rate.streaming_seconds:.2f} s)")
+          f"in {rate.streaming_seconds:.2f} s: {rate.streaming_rows_per_s:.0f} rows/s)")
     return rate.rows_per_s, CpuMeter.per_1000_rows(before, meter.now(), rate.rows)
 
 
