@@ -72,6 +72,14 @@ class RecordStore:
             await self.rows.update_many({"_id": {"$in": [record_row_id(d["_id"]) for d in docs]},
                                          "rec._id": {"$exists": True}}, {"$unset": {"rec": ""}})
 
+    async def keep_of_rows(self, where: Doc) -> None:
+        """Before rows go (`where`: a row's `_id`, or a table's `table_id`): the records they hold, kept in
+        `sync_records`."""
+        held = self.rows.find({**where, "rec._id": {"$exists": True}}, IN_ROW, batch_size=WHOLE_BATCH)
+        records = [doc async for row in held if (doc := of_row(row)) is not None]
+        for first in range(0, len(records), WHOLE_BATCH):
+            await bulk_put(self.records, records[first:first + WHOLE_BATCH])
+
     async def loose_of_table(self, table_id: str) -> bool:
         """Whether `sync_records` holds records of this table (held while it paused, or left by its deletion)."""
         return await self.records.find_one({"table_id": table_id}, {"_id": 1}) is not None

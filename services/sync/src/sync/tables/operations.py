@@ -102,6 +102,7 @@ class Tables:
     async def delete(self, principal: Principal, request_id: str, slug: str) -> Doc:
         doc = await self.find(principal.workspace_id, slug)
         _, version = await self.service.run(cause_of(principal, request_id), tx.DELETE, doc["id"], {})
+        await self.ingest.records.keep_of_rows({"table_id": doc["id"]})  # deleting a table leaves its records
         await self.rows.delete_table(doc["id"])
         return await self._readable(doc["id"], version)
 

@@ -116,6 +116,7 @@ class TableRows:
     async def delete(self, principal: Principal, slug: str, rid: str) -> None:
         state = await self.tables.state(principal.workspace_id, slug)
         await self._row(principal.workspace_id, state, rid)
+        await self.tables.ingest.records.keep_of_rows({"_id": rid})  # the record it held outlives the row
         await self.rows.delete(rid)
 
     async def _write(self, principal: Principal, request_id: str, state: domain.Table, items: list[Doc],

@@ -17,8 +17,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from sync.domain.table_types import coerce
-from sync.records.docs import of_row
-from sync_contracts import records as rx
 from sync_contracts import tables as tx
 
 Doc = dict[str, Any]
@@ -104,7 +102,6 @@ class RowStore:
 
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.rows = db[tx.ROWS]
-        self.loose_records = db[rx.RECORDS]
 
     async def ensure_indexes(self) -> None:
         await self.rows.create_index([("table_id", 1)])
@@ -151,20 +148,12 @@ class RowStore:
         return dict(doc)
 
     async def delete(self, rid: str) -> None:
-        """The row goes; the record it held is kept (in `sync_records`)."""
-        await self._keep_records({"_id": rid})
+        """The row goes (the record it held is kept by RecordStore.keep_of_rows first)."""
         await self.rows.delete_one({"_id": rid})
 
     async def delete_table(self, table_id: str) -> None:
-        """The table's rows go; the records they held are kept (in `sync_records`)."""
-        await self._keep_records({"table_id": table_id})
+        """The table's rows go (the records they held are kept by RecordStore.keep_of_rows first)."""
         await self.rows.delete_many({"table_id": table_id})
-
-    async def _keep_records(self, where: Doc) -> None:
-        held = self.rows.find({**where, "rec._id": {"$exists": True}}, batch_size=WHOLE_BATCH)
-        records = [doc async for row in held if (doc := of_row(row)) is not None]
-        for first in range(0, len(records), WHOLE_BATCH):
-            await bulk_put(self.loose_records, records[first:first + WHOLE_BATCH])
 
     async def count(self, table_id: str) -> int:
         return await self.rows.count_documents({"table_id": table_id})
