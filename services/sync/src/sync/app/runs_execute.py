@@ -46,7 +46,7 @@ class Writer(Protocol):
     """What a run needs of the table writer (sync.tables.writer.TableWriter)."""
 
     async def write_batch(self, workspace_id: str, table: Any, records: list[Doc], *, run_id: str, stream: str,
-                          primary_key: list[str] | None, defer_events: bool = False) -> Any: ...
+                          primary_key: list[str] | None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,7 @@ class RunExecution:
         self.last_stream: str | None = None  # the provider stream of the last record read
         self.read: dict[str, int] = {}  # records read per provider stream in this attempt (a failure's position)
         self.names: dict[str, str] = {}  # provider stream -> the name the run asked for it by
-        self._writing: asyncio.Task[None] | None = None  # the batch whose rows are being written
-        self._appending: list[asyncio.Task[None]] = []  # record events (and checkpoints) of written batches, in turn
+        self._writing: asyncio.Task[None] | None = None
 
     async def sync(self) -> dict[str, Any]:
         """Read every requested stream into its table; the run's totals."""
@@ -190,7 +189,8 @@ class RunExecution:
                     await self._checkpoint(message)
             await self._flush()
         finally:
-            await self._abandon()  # after a failure (all is written when the read ends well)
+            with contextlib.suppress(Exception):  # the failure that got here is the one that counts
+                await self._drain()
             await _close(messages)
 
     async def _record(self, record: Doc) -> None:
@@ -202,66 +202,40 @@ class RunExecution:
         if self.pending >= self.batch:
             await self._flush(wait=False)
 
-    async def _flush(self, wait: bool = True, then: Callable[[], Awaitable[Any]] | None = None) -> None:
-        """Every buffered record on its way to its stream's table (one bulk write per stream): one batch's rows
-        written at a time, each batch's record events appended after its rows while the next batch's rows are
-        written (and the source reads on). With `wait`, all of it written when this returns. `then` (a
-        checkpoint) is made when the rows are written and recorded once their events and every earlier batch's
-        are appended."""
+    async def _flush(self, wait: bool = True, then: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Every buffered record on its way to its stream's table (one bulk write per stream, one batch at a time):
+        written when this returns if `wait`, else while the source goes on reading the next batch; `then` runs
+        once they are written (a checkpoint), in the same background write."""
         batches, self.buffers, self.pending = self.buffers, {}, 0
         await self._drain()
         self._writing = asyncio.create_task(self._write(batches, then))
         if wait:
-            await self._drain(appended=True)
+            await self._drain()
 
-    async def _drain(self, appended: bool = False) -> None:
-        """The batch being written, its rows written; the events of the batch before it appended too (at most one
-        batch's events in flight), and with `appended` every batch's."""
+    async def _drain(self) -> None:
+        """The batch being written, written."""
         writing, self._writing = self._writing, None
         if writing is not None:
             await writing
-        while len(self._appending) > (0 if appended else 1):
-            await self._appending.pop(0)
 
-    async def _abandon(self) -> None:
-        """What is in flight, ended (the run ends with an error; a failure in there is not the one that counts)."""
-        tasks = [t for t in (self._writing, *self._appending) if t is not None]
-        self._writing, self._appending = None, []
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _write(self, batches: dict[str, list[Doc]], then: Callable[[], Awaitable[Any]] | None = None) -> None:
-        events: list[Awaitable[Any]] = []
-        try:
-            for stream, records in batches.items():
-                if records:
-                    events += await self._write_stream(stream, records)
-        except BaseException:
-            with contextlib.suppress(Exception):  # the streams already written keep their events, as before
-                await _in_turn(events)
-            raise
+    async def _write(self, batches: dict[str, list[Doc]], then: Callable[[], Awaitable[None]] | None = None) -> None:
+        for stream, records in batches.items():
+            if not records:
+                continue
+            configured = self.configured.get(stream) or {"stream": {"name": stream}}
+            asked = self.asked(stream)
+            target = self.io.target({**self.connection, "id": self.connection_id}, asked)
+            result = await self.io.writer.write_batch(self.workspace_id, target, records, run_id=self.run_id,
+                                                      stream=asked, primary_key=src.primary_key(configured))
+            self.tally.add(self.tally.unsaved, asked, int(result.created), int(result.updated))
+            if getattr(result, "paused", False):
+                self.tally.paused.add(asked)
         if then is not None:
-            events.append(then())  # built now: the checkpoint's counts are those written so far
-        earlier = self._appending[-1] if self._appending else None
-        self._appending.append(asyncio.create_task(_in_turn(events, after=earlier)))
-
-    async def _write_stream(self, stream: str, records: list[Doc]) -> list[Awaitable[Any]]:
-        """One stream's records written as rows; the append of their events, to await."""
-        configured = self.configured.get(stream) or {"stream": {"name": stream}}
-        asked = self.asked(stream)
-        target = self.io.target({**self.connection, "id": self.connection_id}, asked)
-        result = await self.io.writer.write_batch(self.workspace_id, target, records, run_id=self.run_id,
-                                                  stream=asked, primary_key=src.primary_key(configured),
-                                                  defer_events=True)
-        self.tally.add(self.tally.unsaved, asked, int(result.created), int(result.updated))
-        if getattr(result, "paused", False):
-            self.tally.paused.add(asked)
-        events = getattr(result, "events", None)
-        return [events] if events is not None else []
+            await then()
 
     async def _checkpoint(self, message: Doc) -> None:
-        """The records before this STATE written and their events appended, then the state recorded as the
-        stream's cursor: in the background, so the source reads on meanwhile (a cursor is never recorded before
-        its records and their events)."""
+        """The records before this STATE written, then the state recorded as the stream's cursor: both in the
+        background write, so the source reads on meanwhile (a cursor is never recorded before its records)."""
         found = src.state_of(message)
         if found is None:
             return
@@ -269,27 +243,13 @@ class RunExecution:
         configured = self.configured.get(stream)
         value = src.cursor_value(state, src.cursor_field(configured) if configured else None)
 
-        def advance() -> Awaitable[Any]:
+        async def advance() -> None:
             data = {"run_id": self.run_id, "stream": self.asked(stream), "state": state, "cursor": value,
                     **self.tally.take(self.asked(stream))}
-            return execute(self.runtime, ev.ADVANCE_CURSOR, cursor.stream_id(self.connection_id), self.workspace_id,
-                           data)
+            await execute(self.runtime, ev.ADVANCE_CURSOR, cursor.stream_id(self.connection_id), self.workspace_id,
+                          data)
 
         await self._flush(wait=False, then=advance)
-
-
-async def _in_turn(steps: list[Awaitable[Any]], after: Awaitable[None] | None = None) -> None:
-    """Each step awaited in order once `after` is done; on a failure the steps not reached are dropped."""
-    pending = iter(steps)
-    try:
-        if after is not None:
-            await after
-        for step in pending:
-            await step
-    finally:
-        for step in pending:
-            if asyncio.iscoroutine(step):
-                step.close()
 
 
 async def _close(messages: AsyncIterator[Doc]) -> None:

@@ -4,7 +4,6 @@ from their raw records; a held (breaking) change keeps the records but writes no
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -40,8 +39,6 @@ class BatchResult:
     schema_changes: list[Doc] = field(default_factory=list)
     rejected: list[Doc] = field(default_factory=list)
     unchanged: int = 0  # of `updated`: rows the batch left as they were (nothing written, no event)
-    # With `defer_events`: the append of the batch's record events, still to be awaited (its rows are written).
-    events: Coroutine[Any, Any, None] | None = field(default=None, repr=False)
 
     @property
     def written(self) -> int:
@@ -120,13 +117,10 @@ class Ingest:
         return evolved or state
 
     async def write(self, cause: Cause, state: domain.Table, items: list[Doc], source: Source | None, *,
-                    key_columns: list[str] | None = None, plan: str | None = None, merge: bool = False,
-                    defer_events: bool = False) -> BatchResult:
+                    key_columns: list[str] | None = None, plan: str | None = None, merge: bool = False) -> BatchResult:
         """Rows upserted (unless a change is held); with a `source`, each item also kept as a record and its
         `record.ingested` event appended (rows written through the API are not ingested items). An item whose
-        row it would leave as it is (the same values from the same record) is counted, not written again.
-        `defer_events`: the events' append is left in `result.events` for the caller to await (after the rows,
-        as always), so it can overlap the next batch's work."""
+        row it would leave as it is (the same values from the same record) is counted, not written again."""
         before = state
         state = await self.evolve(cause, state, items)
         result = BatchResult(state.table_id, str(state.record["slug"]), schema_changes=_changes(before, state))
@@ -169,17 +163,11 @@ class Ingest:
             if any(c["change"] == "widened" for c in result.schema_changes):
                 await self.reproject(state)
         if docs:
-            result.events = self._announce(cause, docs, streams)
-            if not defer_events:
-                await result.events
-                result.events = None
+            await self.records.emit(cause.workspace_id, "record.ingested",
+                                    [{"record": record_view(d)} for d in docs], cause.correlation_id, cause.actor,
+                                    stream_ids=streams)
+            crash_point(self.runtime.settings, "events_appended")
         return result
-
-    async def _announce(self, cause: Cause, docs: list[Doc], streams: list[str]) -> None:
-        """The records' `record.ingested` events appended in the streams they name."""
-        await self.records.emit(cause.workspace_id, "record.ingested", [{"record": record_view(d)} for d in docs],
-                                cause.correlation_id, cause.actor, stream_ids=streams)
-        crash_point(self.runtime.settings, "events_appended")
 
     def _keyed(self, workspace_id: str, state: domain.Table, items: list[Doc], key_columns: list[str] | None,
                result: BatchResult) -> list[Keyed]:

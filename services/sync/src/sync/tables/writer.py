@@ -48,11 +48,9 @@ class TableWriter:
 
     async def write_batch(self, workspace_id: str, table: TableTarget, records: list[dict[str, object]], *,
                           run_id: str, stream: str, primary_key: list[str] | None,
-                          plan: str | None = None, defer_events: bool = False) -> BatchResult:
+                          plan: str | None = None) -> BatchResult:
         """Upsert a batch of `stream`'s records into `table` (made on first use); `plan` defaults to the plan the
-        workspace was last seen with (row limits unchecked when none is known). `defer_events`: answer once the
-        rows are written, the record events' append left in `result.events` to await (a run overlaps it with its
-        next batch)."""
+        workspace was last seen with (row limits unchecked when none is known)."""
         cause = Cause(workspace_id, Actor(kind="system", id="sync"), correlation_id=run_id)
         plan = plan or await self._plan_of_run(workspace_id, run_id)
         items = records  # read, never changed: the batch is the writer's once handed over (no copy per record)
@@ -64,7 +62,7 @@ class TableWriter:
             state = changed or state
         source = Source("sync", resource_type=stream, provider=table.provider, connection_id=table.connection_id,
                         run_id=run_id, stream=stream)
-        return await self.ingest.write(cause, state, items, source, plan=plan, defer_events=defer_events)
+        return await self.ingest.write(cause, state, items, source, plan=plan)
 
     async def settle(self, workspace_id: str, run_id: str) -> int:
         """Before a run reads: the record events an earlier attempt of it wrote records for but never appended,
