@@ -19,7 +19,7 @@ from pymongo import monitoring
 
 from conftest import Stack, create_workspace, isolated_stack, start_flows, start_gateway
 from flows.engine.engine import Engine
-from flows.projections.executions import apply_execution
+from flows.projections.executions import apply_execution, packed, unpacked
 from flows.triggers.webhook import HOOK_CACHE_S
 from flows_contracts import executions as ex
 from junction_common.envelope import EventEnvelope
@@ -152,12 +152,15 @@ async def stored(stack: Stack, ids: set[str]) -> tuple[dict[str, list[EventEnvel
 
 
 def folded(events: list[EventEnvelope]) -> Doc:
-    """The read-model document the projection's pure apply builds from `events`, as its consumer stores it."""
+    """The read-model document the projection's pure apply builds from `events`, in the form its consumer stores
+    (its trigger, steps and logs as JSON text)."""
     doc: Doc | None = None
     for event in events:
         doc = {**apply_execution(doc, event), "_id": event.stream_id, "_version": event.version}
     assert doc is not None
-    return doc
+    stored = packed(doc)
+    assert all(isinstance(stored[k], str) for k in ("trigger", "steps", "logs")) and unpacked(stored) == doc
+    return stored
 
 
 async def stored_event_types(stack: Stack, ids: set[str]) -> set[tuple[str, ...]]:

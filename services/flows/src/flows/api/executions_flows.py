@@ -17,6 +17,7 @@ from flows.api.executions_views import LIST_FIELDS, camel, execution_filter, exe
 from flows.api.workflows import find_workflow
 from flows.engine.engine import Engine
 from flows.engine.starts import execution_id_for, start_execution
+from flows.projections.executions import unpacked
 from flows_contracts import executions as ex
 from flows_contracts.declarations import CONNECT_BASE
 from junction_common.envelope import Actor
@@ -49,7 +50,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         doc = await executions.find_one({"_id": execution_id})
         if doc is None or doc.get("workspace_id") != principal.workspace_id or doc.get("workflow_id") != flow_id:
             raise ApiError("NOT_FOUND", "The execution could not be found.", {"id": execution_id})
-        return dict(doc)
+        return unpacked(doc)
 
     @api.get("/executions")
     async def list_flow_executions(id: Id, request: Request, principal: Caller,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flows.projections.executions import unpacked
 from junction_common.web.envelope import ApiError
 
 Doc = dict[str, Any]
@@ -21,7 +22,8 @@ STEP = ("step", "node_id", "node_type", "status", "attempt", "input", "output", 
         "completed_at", "duration_ms", "recorded", "retry_at", "wake_at")
 
 
-def execution_view(doc: Doc, logs: bool = False) -> Doc:
+def execution_view(stored: Doc, logs: bool = False) -> Doc:
+    doc = unpacked(stored)
     view = {"id": doc["_id"], **{k: doc.get(k) for k in VIEW if k in doc}}
     if logs:
         view["logs"] = doc.get("logs") or []

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from flows.api.executions_views import camel, execution_filter, execution_view
+from flows.projections.executions import unpacked
 from flows_contracts import executions as ex
 from flows_contracts.declarations import CONNECT_BASE
 from junction_common.identity import Principal
@@ -21,7 +22,7 @@ Doc = dict[str, Any]
 
 
 def task_view(doc: Doc) -> Doc:
-    steps = doc.get("steps") or []
+    steps = unpacked(doc).get("steps") or []
     view = camel(execution_view(doc))
     view["stepsCount"] = len(steps)
     view["failedSteps"] = [s["step"] for s in steps if s.get("status") == "failed"]

@@ -18,7 +18,7 @@ from pymongo import InsertOne, ReplaceOne
 from pymongo.errors import BulkWriteError
 
 from flows.domain.execution import Execution, evolve_with, fold
-from flows.projections.executions import apply_execution, fold_execution
+from flows.projections.executions import apply_execution, fold_execution, packed
 from flows_contracts import executions as ex
 from junction_common.batching import GroupCommit
 from junction_common.envelope import Actor, EventEnvelope, NewEvent
@@ -119,11 +119,11 @@ class ExecutionLog:
 
     def take(self) -> tuple[Doc, Doc] | None:
         """The pending events as one commit document, as `commit_document` stores it, and the read-model document
-        after them (None when there are none); its `committed_at` is set when it is appended."""
+        after them, in its stored form (None when there are none); its `committed_at` is set when it is appended."""
         if not self.pending or self.view is None:
             return None
         events, self.pending = self.pending, []
         base = events[0]["version"] - 1
         commit = stored_commit(self.execution_id, base, f"cmd_{self.execution_id}@{base}", self.workspace_id,
                                events, None)
-        return commit, {**self.view, "_id": self.execution_id, "_version": self.version}
+        return commit, packed({**self.view, "_id": self.execution_id, "_version": self.version})

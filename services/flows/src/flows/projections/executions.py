@@ -1,10 +1,17 @@
 """The `executions` read model: one document per execution, its status, trigger, output, error, steps (one
-entry per step key, its latest attempt) and logs, folded from the execution's events."""
+entry per step key, its latest attempt) and logs, folded from the execution's events.
+
+Stored with its PACKED fields (trigger, steps, logs: large, nested, never queried inside) as JSON text: the
+MongoDB server's cost per document written or read grows with the values it holds (nx-27017 copies and walks
+every one), and these hold most of them. `packed` gives the stored form, `unpacked` the folded one back (a
+document stored before, unpacked, as it is); the fold itself works on the unpacked form."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+
+from pydantic_core import from_json, to_json
 
 from flows_contracts import declarations as decl
 from flows_contracts import executions as ex
@@ -12,6 +19,7 @@ from junction_common.envelope import EventEnvelope
 from junction_common.projections.runner import Projection
 
 Doc = dict[str, Any]
+PACKED = ("trigger", "steps", "logs")  # kept as JSON text in the stored document
 TERMINAL = {"execution.completed": ex.COMPLETED, "execution.failed": ex.FAILED, "execution.cancelled": ex.CANCELLED}
 
 
@@ -90,6 +98,21 @@ def _writable(doc: Doc) -> Doc:
     return new
 
 
+def packed(doc: Doc) -> Doc:
+    """The stored form of a folded document: its PACKED fields as JSON text."""
+    return {**doc, **{k: to_json(doc[k]).decode() for k in PACKED if k in doc and not isinstance(doc[k], str)}}
+
+
+def unpacked(doc: Doc) -> Doc:
+    """A stored document in its folded form: its PACKED fields (those read) as values again."""
+    return {**doc, **{k: from_json(doc[k]) for k in PACKED if isinstance(doc.get(k), str)}}
+
+
+def apply_stored_execution(doc: Doc | None, event: EventEnvelope) -> Doc:
+    """`apply_execution` on the stored form (the projection consumer's catch-up, a rebuild)."""
+    return packed(apply_execution(unpacked(doc) if doc is not None else None, event))
+
+
 EXECUTIONS = Projection(name="flows.executions", service=decl.SERVICE, topics=(decl.EXECUTION_EVENTS,),
-                        collection=ex.COLLECTION, apply=apply_execution,
+                        collection=ex.COLLECTION, apply=apply_stored_execution,
                         indexes=((("workspace_id", 1),), (("workflow_id", 1),)), written_ahead=True)
