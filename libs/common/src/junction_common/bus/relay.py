@@ -30,7 +30,7 @@ from pydantic_core import to_json
 from junction_common.bus import headers as h
 from junction_common.envelope import EventEnvelope
 from junction_common.logconfig import get_logger
-from junction_common.store.event_store import Doc, EventStore
+from junction_common.store.event_store import Doc, EventStore, commit_events
 
 log = get_logger(__name__)
 RELAY_BATCH_BYTES = 512 * 1024  # one Kafka record batch (the broker's default limit is 1 MB)
@@ -148,10 +148,13 @@ class OutboxRelay:
         `send` per event into the producer's 16 KB batches (25 produce round trips per 500 record events)."""
         acks: list[Any] = []
         open_batches: dict[tuple[str, int], BatchBuilder] = {}
+        sent = 0
         for doc in commits:
             traceparent, key = doc.get("traceparent"), doc["stream_id"].encode()
             wheres: dict[str, tuple[str, int]] = {}
-            for raw in doc["events"]:  # a commit's events share its stream (the key), and mostly one topic
+            events = commit_events(doc)
+            sent += len(events)
+            for raw in events:  # a commit's events share its stream (the key), and mostly one topic
                 topic = self._topic_of(raw)
                 where = wheres.get(topic)
                 if where is None:
@@ -165,7 +168,7 @@ class OutboxRelay:
         for (topic, partition), batch in open_batches.items():
             acks.append(await self._producer.send_batch(batch, topic, partition=partition))
         await asyncio.gather(*acks)
-        return sum(len(doc["events"]) for doc in commits)
+        return sent
 
     async def _partition_of(self, topic: str, key: bytes) -> int:
         """The partition the producer's own partitioner gives the key (as `send` would)."""

@@ -5,6 +5,10 @@ Invariants:
   stream that exists holds `<stream_id>@0`, so a create appended at version 0 without loading fails if it does.
 - `command_id` is unique: a redelivered command finds the first commit instead of writing a second.
 - A commit is also its own outbox entry (`published: false` until the relay has sent it).
+- `events` holds the commit's events in their stored form: a list, or (the writer's choice, `packed_events`) that
+  list as one JSON text, since the MongoDB server's cost per document written, read or marked grows with the values
+  it holds (nx-27017 copies and walks every one) and nothing queries inside a commit's events; `commit_events`
+  reads both.
 
 Every query is served by `_id` or a single-field index (nx-27017 scans for a compound index or for `$in` on
 another field): its cost does not grow with the number of commits stored.
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import from_json, to_json
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -62,9 +67,20 @@ class Commit:
             base_version=doc["base_version"],
             command_id=doc["command_id"],
             workspace_id=doc["workspace_id"],
-            events=[EventEnvelope.model_validate(e) for e in doc["events"]],
+            events=[EventEnvelope.model_validate(e) for e in commit_events(doc)],
             traceparent=doc.get("traceparent"),
         )
+
+
+def commit_events(doc: Doc) -> list[Doc]:
+    """A stored commit's events in their stored form, whether kept as a list or packed as one JSON text."""
+    events: list[Doc] = from_json(doc["events"]) if isinstance(doc["events"], str) else doc["events"]
+    return events
+
+
+def packed_events(doc: Doc) -> Doc:
+    """A commit document whose events are kept as one JSON text (the bytes `to_json` gives the list)."""
+    return {**doc, "events": to_json(doc["events"]).decode()}
 
 
 def commit_document(commit: Commit, committed_at: datetime) -> Doc:

@@ -1,5 +1,6 @@
 """An execution's events, stamped as the engine makes them and appended as commits of its stream: group-committed
-across executions (one `insert_many` per round trip), handed to the relay as inserted. The engine holding an
+across executions (one `insert_many` per round trip, each commit's events packed as one JSON text: see
+`junction_common.store.event_store`), handed to the relay as inserted. The engine holding an
 execution's lease is its only writer; a commit refused at its `stream@version` means another engine took the
 execution over (this one lost its lease), so this one stops.
 
@@ -25,7 +26,7 @@ from junction_common.envelope import Actor, EventEnvelope, NewEvent
 from junction_common.ids import new_ulid
 from junction_common.logconfig import get_logger
 from junction_common.service import ServiceRuntime
-from junction_common.store.event_store import stored_commit
+from junction_common.store.event_store import packed_events, stored_commit
 
 log = get_logger(__name__)
 Doc = dict[str, Any]
@@ -47,7 +48,7 @@ class CommitLog:
         relay at once (a relay drain reads the store's unpublished commits: one handed over later would be read back
         by it), then their read-model documents are written: publishing, consuming and the consumer's `_version`
         read take longer than that write, so the consumer finds them written."""
-        refused = await self.runtime.store.append_many([commit for commit, _ in items])
+        refused = await self.runtime.store.append_many([packed_events(commit) for commit, _ in items])
         inserted = [item for i, item in enumerate(items) if i not in refused]
         if inserted:
             self.runtime.relay.send([commit for commit, _ in inserted])
