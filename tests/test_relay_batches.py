@@ -181,3 +181,39 @@ async def test_a_commit_a_drain_sent_is_not_sent_again_by_its_hand_over(stack: S
     assert len(stack.seen) == TOTAL
     assert versions_by_stream(stack.seen) == dict.fromkeys(STREAMS, VERSIONS)
     assert await stack.store.unpublished() == []
+
+
+class CountingStore(EventStore):
+    """The real event store, counting the relay's drain reads."""
+
+    drains = 0
+
+    async def unpublished(self, limit: int = 500) -> list[Doc]:
+        self.drains += 1
+        return await super().unpublished(limit)
+
+
+async def test_a_drain_amid_steady_hand_overs_is_not_followed_by_another(stack: Stack) -> None:
+    """Under steady commits a drain always finds some just inserted; it drains again only after a full read,
+    a failed mark or a wake, not for those (they are handed over), or it would read every commit back."""
+    store = CountingStore(stack.db)
+    relay = OutboxRelay(store, stack.producer, lambda _event: stack.settings.topic(TOPIC), poll_interval_s=60.0)
+    stack.relays.append(relay)
+    relay.start()
+    await eventually(lambda: asyncio.sleep(0, result=store.drains == 1), timeout=10)  # its drain at start
+    docs = commits()
+    for i, doc in enumerate(docs):
+        assert await store.append_many([doc]) == set()
+        if i == 1:
+            relay.wake()  # a drain while commits keep coming
+        relay.send([doc])
+    await eventually(lambda: asyncio.sleep(0, result=len(stack.seen) >= TOTAL), timeout=60)
+
+    async def all_marked() -> bool:
+        return await stack.store.unpublished() == []
+
+    await eventually(all_marked, timeout=30)
+    await asyncio.sleep(1.0)  # a late duplicate or another drain would show here
+    assert store.drains == 2  # at start, and the one woken
+    assert len(stack.seen) == TOTAL
+    assert versions_by_stream(stack.seen) == dict.fromkeys(STREAMS, VERSIONS)
