@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from junction_common.mongo import create_client
+from junction_common.store.event_store import commit_events
 from tests.test_sync_runs import RunsEdge, runs_edge
 from tests.test_sync_runs_sigkill import start_sync_process
 
@@ -21,11 +22,12 @@ ROWS = 1000
 
 
 async def ingested_events(edge: RunsEdge, run_id: str) -> Counter[str]:
-    """How many `record.ingested` events the event store holds per record id, for the run's records."""
+    """How many `record.ingested` events the event store holds per record id, for the run's records (record
+    events are in record-batch streams, `rcb_...`, their events packed as one JSON text)."""
     client = create_client(edge.stack.sync)
     try:
-        commits = client[edge.stack.sync.db_name("sync")]["event_commits"].find({"events.type": "record.ingested"})
-        return Counter([e["data"]["record"]["id"] async for c in commits for e in c["events"]
+        commits = client[edge.stack.sync.db_name("sync")]["event_commits"].find({"stream_id": {"$regex": "^rcb_"}})
+        return Counter([e["data"]["record"]["id"] async for c in commits for e in commit_events(c)
                         if e["type"] == "record.ingested" and e["data"]["record"]["run_id"] == run_id])
     finally:
         await client.close()

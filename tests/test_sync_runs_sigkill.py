@@ -19,6 +19,7 @@ import pytest
 
 from junction_common.envelope import utcnow
 from junction_common.mongo import create_client
+from junction_common.store.event_store import commit_events
 from junction_common.testing.infra import env_of, eventually
 from tests.test_sync_runs import RunsEdge, runs_edge
 
@@ -58,7 +59,7 @@ async def checkpoints(edge: RunsEdge, run_id: str) -> list[Any]:
     client = create_client(edge.stack.sync)
     try:
         commits = client[edge.stack.sync.db_name("sync")]["event_commits"].find({})
-        found = [(c["base_version"], e["data"]["cursor"]) async for c in commits for e in c["events"]
+        found = [(c["base_version"], e["data"]["cursor"]) async for c in commits for e in commit_events(c)
                  if e["type"] == "sync.cursor_advanced" and e["data"]["run_id"] == run_id]
     finally:
         await client.close()

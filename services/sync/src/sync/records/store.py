@@ -6,8 +6,9 @@ table's row lives inside that row's document (`rec` in `sync_table_rows`: one do
 same bulk write as the row); the others (webhook deliveries, imports without a table, items that arrived while
 their table held a schema change, records of a deleted table or row) are documents of `sync_records`. A record id
 is in one place at a time; the records API reads both. Their events go through the service's event store in
-record-batch streams (`rcb_...`, up to EVENTS_PER_COMMIT events per commit document), so thousands of items cost a
-few inserts, and the outbox relay publishes them like any other event.
+record-batch streams (`rcb_...`, up to EVENTS_PER_COMMIT events per commit document, packed as one JSON text:
+nx-27017's cost per document grows with the values it holds), so thousands of items cost a few inserts, and the
+outbox relay publishes them like any other event.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from junction_common.envelope import Actor, utcnow
 from junction_common.ids import new_ulid
 from junction_common.service import ServiceRuntime
-from junction_common.store.event_store import stored_commit
+from junction_common.store.event_store import packed_events, stored_commit
 from sync.records.docs import of_row, record_row_id
 from sync.tables.rows import WHOLE_BATCH, bulk_put
 from sync_contracts import records as rx
@@ -166,7 +167,7 @@ class RecordStore:
                        "correlation_id": correlation_id, "causation_id": command_id, "actor": who, "data": p}
                       for i, p in enumerate(payloads[start:start + EVENTS_PER_COMMIT])]
             docs.append(stored_commit(stream_id, 0, command_id, workspace_id, events, now))
-        await self.runtime.store.append_many(docs)
+        await self.runtime.store.append_many([packed_events(d) for d in docs])  # 500 events: one value, not 15,000
         self.runtime.relay.send(docs)
         return len(payloads)
 
