@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 import uvicorn
@@ -85,7 +86,11 @@ def create_app(settings: GatewaySettings, served: dict[str, Served] | None = Non
         app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, idem,
                                         JwtVerifier(settings), objects, PublishBreaker(settings.publish_breaker_s))
         sweeper = asyncio.create_task(_sweep(idem, limiter))
+        # The startup heap (routes, models, the catalogue) is kept out of full collections, which would walk it again.
+        gc.collect()
+        gc.freeze()
         yield
+        gc.unfreeze()
         if internal is not None:
             await internal.stop()
         sweeper.cancel()
