@@ -6,7 +6,6 @@ A service's main.py builds a `ServiceSpec` and calls `run_service`; FastStream r
 from __future__ import annotations
 
 import asyncio
-import gc
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from junction_common.commands import CommandExecutor
 from junction_common.decisions import Decider
 from junction_common.envelope import CommandEnvelope
 from junction_common.health import serve_health
+from junction_common.heap import freeze_startup_heap, release_startup_heap
 from junction_common.internal_api import create_internal_app
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import Doc, create_client, service_db
@@ -245,10 +245,7 @@ async def serve(spec: ServiceSpec, settings: JunctionSettings) -> None:
     configure_tracing(spec.name, settings.otel_exporter)
     runtime = ServiceRuntime(spec, settings)
     await runtime.start()
-    # The heap the service started with (modules, pydantic models and schemas, routes: ~200,000 objects) is kept
-    # out of the collector's full collections, each of which would walk it again (gc.freeze: alive, not walked).
-    gc.collect()
-    gc.freeze()
+    freeze_startup_heap()
     health = None
     if settings.health_port:
         health = await serve_health(settings.health_host, settings.health_port, runtime.healthy)
@@ -260,4 +257,4 @@ async def serve(spec: ServiceSpec, settings: JunctionSettings) -> None:
     if health is not None:
         health.close()
     await runtime.stop()
-    gc.unfreeze()
+    release_startup_heap()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator
 
 import uvicorn
@@ -40,6 +39,7 @@ from gateway.settings import GatewaySettings
 from junction_common.bus.broker import create_broker
 from junction_common.contracts.operations import Served
 from junction_common.envelope import utcnow
+from junction_common.heap import freeze_startup_heap, release_startup_heap
 from junction_common.identity import IdentityStore
 from junction_common.logconfig import configure_logging, get_logger
 from junction_common.mongo import create_client
@@ -86,11 +86,9 @@ def create_app(settings: GatewaySettings, served: dict[str, Served] | None = Non
         app.state.resources = Resources(settings, client, broker, identity, gateway_db, limiter, idem,
                                         JwtVerifier(settings), objects, PublishBreaker(settings.publish_breaker_s))
         sweeper = asyncio.create_task(_sweep(idem, limiter))
-        # The startup heap (routes, models, the catalogue) is kept out of full collections, which would walk it again.
-        gc.collect()
-        gc.freeze()
+        freeze_startup_heap()
         yield
-        gc.unfreeze()
+        release_startup_heap()
         if internal is not None:
             await internal.stop()
         sweeper.cancel()

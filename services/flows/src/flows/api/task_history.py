@@ -21,8 +21,9 @@ Caller = Annotated[Principal, Depends(caller)]
 Doc = dict[str, Any]
 
 
-def task_view(doc: Doc) -> Doc:
-    steps = unpacked(doc).get("steps") or []
+def task_view(stored: Doc) -> Doc:
+    doc = unpacked(stored)  # once: execution_view finds it unpacked
+    steps = doc.get("steps") or []
     view = camel(execution_view(doc))
     view["stepsCount"] = len(steps)
     view["failedSteps"] = [s["step"] for s in steps if s.get("status") == "failed"]

@@ -1,16 +1,10 @@
-"""The service's startup heap kept out of Python's full collections.
-
-A sync batch allocates tens of thousands of small dicts (items, rows, records, events), so the collector runs
-often, and each full (oldest generation) collection walks every object the process holds: ~200,000 from startup
-alone (modules, pydantic models and schemas, FastAPI routes). Measured over a 10,000-row sync and 10,000 rows of
-the writer alone: 1.2-1.7 s of full collections, 0.4-0.5 s with that heap frozen. Once the service has started,
-its heap is collected once and frozen (gc.freeze: still alive, never walked again); stopping unfreezes it.
-"""
+"""The service's startup heap kept out of Python's full collections, also when sync runs in-process (tests, the
+bench): a sync batch allocates tens of thousands of small dicts, so the collector runs often (see
+`junction_common.heap`; `serve` does the same for every service's own process)."""
 
 from __future__ import annotations
 
-import gc
-
+from junction_common.heap import freeze_startup_heap, release_startup_heap
 from junction_common.service import ServiceRuntime
 
 
@@ -24,8 +18,7 @@ class FrozenHeap:
         return None
 
     async def start(self) -> None:
-        gc.collect()
-        gc.freeze()
+        freeze_startup_heap()
 
     async def stop(self) -> None:
-        gc.unfreeze()
+        release_startup_heap()
