@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import create_workspace, start_gateway
+from junction_common.infra import nx27017
 from junction_common.infra.paths import paths_for
 from junction_common.infra.process import tcp_reachable
 from junction_common.settings import JunctionSettings
@@ -24,12 +25,11 @@ pytestmark = pytest.mark.integration
 
 
 def _start_private_server(data: Path, port: int) -> subprocess.Popen[bytes]:
-    binary = paths_for(JunctionSettings()).nx_venv / "bin" / "nx-27017"
-    if not binary.exists():
+    venv = paths_for(JunctionSettings()).nx_venv
+    if not (venv / "bin" / "nx-27017").exists():
         pytest.skip("the managed nx-27017 is not installed (external MongoDB in use)")
     data.mkdir(parents=True, exist_ok=True)
-    argv = [str(binary), "--data-dir", str(data), "--host", "127.0.0.1", "-p", str(port),
-            "--pid-file", str(data / "self.pid"), "--log-file", "/dev/null"]
+    argv = nx27017.serve_argv(venv, str(data), port, data / "self.pid")  # as the managed server runs
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         if tcp_reachable("127.0.0.1", port):

@@ -118,6 +118,18 @@ def test_ferretdb_and_nx_commands_listen_on_loopback(tmp_path: Path) -> None:
     assert nx[nx.index("--data-dir") + 1] == str(tmp_path / "mongo" / "data" / "nx-27017")
 
 
+def test_nx_runs_its_threaded_server_through_the_serve_script(tmp_path: Path) -> None:
+    """The managed nx-27017 is its venv's Python running the shipped serve script (threaded, warnings only); the
+    command line names nx-27017, which is how a running one is recognised."""
+    nx = nx27017.command(InfraPaths(tmp_path), 29017)
+    assert nx[0] == str(tmp_path / "mongo" / "nx-venv" / "bin" / "python")
+    script = Path(nx[1])
+    assert script.name == nx27017.SERVE_SCRIPT and script.is_file()
+    text = script.read_text()
+    assert '"--threaded"' in text and "logging.WARNING" in text
+    assert nx27017.MARKER in " ".join(nx)
+
+
 @pytest.mark.parametrize(
     ("value", "choice"), [("auto", "auto"), ("nx-27017", "nx27017"), ("FerretDB", "ferretdb")]
 )

@@ -8,13 +8,14 @@ import sys
 import time
 from pathlib import Path
 
-from junction_common.infra.paths import InfraPaths
+from junction_common.infra.paths import InfraPaths, resource_path
 from junction_common.infra.process import InfraError, run_tool, say, tail
 
 KIND = "nx-27017"
 NX_VERSION = "0.8.1"
 REQUIREMENT = f"nx-27017=={NX_VERSION}"
-MARKER = "nx-27017"
+MARKER = "nx-27017"  # in its command line: the serve script's name and the data directory
+SERVE_SCRIPT = "nx-27017-serve.py"
 _INSTALLED = ".junction-installed"
 _NETWORK_HINTS = (
     "failed to fetch",
@@ -92,19 +93,13 @@ def self_pid_file(paths: InfraPaths) -> Path:
 
 def command(paths: InfraPaths, port: int) -> list[str]:
     """The command line serving the MongoDB wire protocol on 127.0.0.1:`port`."""
-    return [
-        str(paths.nx_venv / "bin" / "nx-27017"),
-        "--data-dir",
-        data_dir(paths),
-        "--host",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "-j",
-        "WAL",
-        "--pid-file",
-        str(self_pid_file(paths)),
-        # Its log lines also go to stderr, which is already appended to logs/mongo.log.
-        "--log-file",
-        "/dev/null",
-    ]
+    return serve_argv(paths.nx_venv, data_dir(paths), port, self_pid_file(paths))
+
+
+def serve_argv(venv: Path, data: str, port: int, pid_file: Path) -> list[str]:
+    """nx-27017 from `venv` over the SQLite files in `data`, on 127.0.0.1:`port`: its threaded server, logging
+    warnings only (resources/nx-27017-serve.py says why). Its log lines go to stderr, which the caller keeps
+    (the managed server's is appended to logs/mongo.log)."""
+    return [str(venv / "bin" / "python"), str(resource_path(SERVE_SCRIPT)), "--data-dir", data,
+            "--host", "127.0.0.1", "-p", str(port), "-j", "WAL", "--pid-file", str(pid_file),
+            "--log-file", "/dev/null"]

@@ -159,6 +159,11 @@ def managed_address(addresses: list[tuple[str, int]], field: str) -> tuple[str, 
     return "127.0.0.1", addresses[0][1]
 
 
+def resource_path(name: str) -> Path:
+    """Where a file shipped in `junction_common/infra/resources` is on disk (a script run by another Python)."""
+    return Path(str(resources.files("junction_common.infra").joinpath("resources", name)))
+
+
 def resource_text(name: str) -> str:
     """The text of a file shipped in `junction_common/infra/resources`."""
     return resources.files("junction_common.infra").joinpath("resources", name).read_text(encoding="utf-8")
