@@ -1,18 +1,21 @@
 """Many concurrent writers: exactly one wins per version, counters count every hit, pages neither skip nor
-repeat while inserts go on."""
+repeat while inserts go on; databases made, listed and dropped at once all answer."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from junction_common.envelope import CommandEnvelope, NewEvent, stamp, utcnow
+from junction_common.mongo import create_client
 from junction_common.projections.runner import APPLIED, DUPLICATE, Projection, ProjectionWriter
 from junction_common.store.event_store import Commit, ConcurrencyError, DuplicateCommandError, EventStore
+from junction_common.testing.infra import drop_databases
 
 pytestmark = pytest.mark.integration
 
@@ -170,3 +173,43 @@ async def test_created_at_and_id_cursor_paging_under_concurrent_inserts(db):
     seen = await _page_through(read_page, insert_more)
     assert seen[:40] == [d["_id"] for d in docs]
     assert len(seen) == len(set(seen)) == await db.c.count_documents({})
+
+
+async def test_databases_made_listed_and_dropped_at_once_all_answer(settings):
+    """Test runs and services make, list and drop databases beside each other's work. nx-27017 0.8.1 served with
+    its per-database locks failed here within seconds (sqlite3's "returned NULL without setting an exception",
+    "disk I/O error") and could segfault; the managed server takes one lock for all (resources/nx-27017-serve.py)."""
+    client = create_client(settings)
+    errors: list[str] = []
+    made = 0
+    deadline = time.monotonic() + 4
+
+    async def churn(worker: int) -> None:
+        nonlocal made
+        for n in range(10_000):
+            if time.monotonic() > deadline:
+                return
+            db = client[settings.db_name(f"churn{worker}n{n}")]
+            try:
+                await db.c.create_index("k", unique=True)
+                await db.c.insert_many([{"_id": i, "k": i} for i in range(20)])
+                assert len(await db.c.find({"_id": {"$in": [1, 2, 3]}}).to_list()) == 3
+                made += 1
+                await client.drop_database(db.name)
+            except PyMongoError as exc:
+                errors.append(f"{db.name}: {exc}")
+
+    async def lister() -> None:
+        while time.monotonic() < deadline:
+            try:
+                await client.list_database_names()
+            except PyMongoError as exc:
+                errors.append(f"listDatabases: {exc}")
+
+    try:
+        await asyncio.gather(*(churn(w) for w in range(8)), lister(), lister())
+    finally:
+        await client.close()
+        await drop_databases(settings)
+    assert errors == []
+    assert made >= 20  # the databases were really made, concurrently, while being listed
