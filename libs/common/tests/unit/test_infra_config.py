@@ -126,7 +126,7 @@ def test_nx_runs_its_threaded_server_through_the_serve_script(tmp_path: Path) ->
     script = Path(nx[1])
     assert script.name == nx27017.SERVE_SCRIPT and script.is_file()
     text = script.read_text()
-    assert '"--threaded"' in text and "logging.WARNING" in text
+    assert '"--threaded"' in text and "logging.WARNING" in text and "_lock_for" in text
     assert nx27017.MARKER in " ".join(nx)
 
 
