@@ -41,7 +41,7 @@ from junction_common.testing.infra import free_port, isolated
 from junction_common.workspaces import create_workspace
 from tests.aiohttp_runner import catch_all, serving
 from tests.bench.processes import bench_processes, service_env, until
-from tests.bench.procstat import cpu_seconds, pid_listening, port_of
+from tests.bench.procstat import cpu_seconds, machine_shares, machine_ticks, pid_listening, port_of
 
 EXECUTIONS = int(os.environ.get("BENCH_FLOWS_EXECUTIONS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_FLOWS_CONCURRENCY", "64"))
@@ -83,7 +83,7 @@ class Watched:
         if PROFILE:
             os.kill(self.pids[PROFILED], signum)
 
-    def report(self, before: Snapshot, executions: int) -> None:
+    def report(self, before: Snapshot, executions: int) -> dict[str, float]:
         time.sleep(0.6)  # the count files are rewritten twice a second
         counts, cpu, docs = self.snapshot()
         for name, now in counts.items():
@@ -94,8 +94,10 @@ class Watched:
             diff = now - before[2].get(name, Counter())
             top = ", ".join(f"{k} {v / executions:.2f}" for k, v in diff.most_common(10))
             print(f"  mongodb documents per execution, {name}: {sum(diff.values()) / executions:.2f} ({top})")
-        parts = [f"{name} {(cpu[name] - before[1].get(name, 0.0)) * 1000 / executions:.2f}" for name in cpu]
-        print(f"  CPU ms per execution: {', '.join(parts)}")
+        spent = {name: (cpu[name] - before[1].get(name, 0.0)) * 1000 / executions for name in cpu}
+        print(f"  CPU ms per execution: {', '.join(f'{name} {ms:.2f}' for name, ms in spent.items())}; "
+              f"all {sum(spent.values()):.2f}")
+        return spent
 
 
 async def _serve_receiver() -> None:
@@ -280,14 +282,17 @@ async def main() -> None:
         await asyncio.sleep(0.6)
         if WARMUP:
             await _completions(settings, set(await _load(http, hook, range(-WARMUP, 0))))
-        before = watched.snapshot()
+        before, ticks = watched.snapshot(), machine_ticks()
         watched.toggle_profile(signal.SIGUSR1)
         began = time.time()
         sent = await _load(http, hook, range(EXECUTIONS))
         sending = time.time() - began
         done = await _completions(settings, set(sent))
+        busy, stolen = machine_shares(ticks, machine_ticks())
         watched.toggle_profile(signal.SIGUSR2)
-        watched.report(before, max(len(done), 1))
+        spent = watched.report(before, max(len(done), 1))
+        print(f"  machine over the run: {busy:.0%} of its CPU time used, {stolen:.0%} stolen by the hypervisor "
+              "(other guests on these cores; compare runs of like steal only)")
         published = await _events_published(settings)
     print(f"  execution events on Kafka per execution {published / max(len(sent) + WARMUP, 1):.2f}")
     if len(done) < len(sent):
@@ -298,6 +303,8 @@ async def main() -> None:
     print(f"  triggers accepted   {len(sent) / sending:8.0f} /s")
     print(f"  executions          {len(done) / wall:8.0f} /s   ({len(done)} in {wall:.1f} s)")
     print(f"  step executions     {len(done) * STEPS / wall:8.0f} /s")
+    # One process runs on one core: near 100% here, the flows process is what bounds the rate.
+    print(f"  flows process busy  {spent['flows'] * len(done) / 1000 / wall:8.0%} of one core over the run")
     print(f"  trigger-to-completion p50 {q[49] * 1000:7.1f} ms   p99 {q[98] * 1000:7.1f} ms")
 
 

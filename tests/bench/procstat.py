@@ -1,5 +1,5 @@
 """CPU time of processes from /proc (Linux): by pid, and the pid listening on a local TCP port; the machine's CPU
-model."""
+model, and how much of its CPU time a hypervisor gave to other guests (steal)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,27 @@ def _holds_any(pid: str, sockets: set[str]) -> bool:
         except OSError:
             continue
     return False
+
+
+def machine_ticks() -> list[int]:
+    """The machine's CPU time so far, by kind (/proc/stat's first line: user, nice, system, idle, iowait, irq,
+    softirq, steal, ...); empty when /proc does not say."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return []
+
+
+def machine_shares(before: list[int], after: list[int]) -> tuple[float, float]:
+    """Of the machine's CPU time between two `machine_ticks`: the share it used, and the share stolen (a virtual
+    machine's cores given to other guests: the same work then takes more wall time and, as /proc counts it, more
+    CPU time per process). Figures of runs with different steal are not comparable."""
+    spent = [a - b for a, b in zip(after[:8], before[:8], strict=False)]
+    if len(spent) < 8 or sum(spent) <= 0:
+        return 0.0, 0.0
+    total, idle, steal = sum(spent), spent[3] + spent[4], spent[7]
+    return (total - idle - steal) / total, steal / total
 
 
 def cpu_model() -> str:
