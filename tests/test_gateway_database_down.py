@@ -25,11 +25,11 @@ pytestmark = pytest.mark.integration
 
 
 def _start_private_server(data: Path, port: int) -> subprocess.Popen[bytes]:
-    venv = paths_for(JunctionSettings()).nx_venv
-    if not (venv / "bin" / "nx-27017").exists():
+    paths = paths_for(JunctionSettings())
+    if not nx27017.installed(paths):
         pytest.skip("the managed nx-27017 is not installed (external MongoDB in use)")
     data.mkdir(parents=True, exist_ok=True)
-    argv = nx27017.serve_argv(venv, str(data), port, data / "self.pid")  # as the managed server runs
+    argv = nx27017.serve_argv(paths.nx_venv, str(data), port, data / "self.pid")  # as the managed server runs
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         if tcp_reachable("127.0.0.1", port):

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pymongo import uri_parser
@@ -159,14 +160,18 @@ def managed_address(addresses: list[tuple[str, int]], field: str) -> tuple[str, 
     return "127.0.0.1", addresses[0][1]
 
 
+def _resource(name: str) -> Traversable:
+    return resources.files("junction_common.infra").joinpath("resources", name)
+
+
 def resource_path(name: str) -> Path:
     """Where a file shipped in `junction_common/infra/resources` is on disk (a script run by another Python)."""
-    return Path(str(resources.files("junction_common.infra").joinpath("resources", name)))
+    return Path(str(_resource(name)))
 
 
 def resource_text(name: str) -> str:
     """The text of a file shipped in `junction_common/infra/resources`."""
-    return resources.files("junction_common.infra").joinpath("resources", name).read_text(encoding="utf-8")
+    return _resource(name).read_text(encoding="utf-8")
 
 
 def render(template: str, values: Mapping[str, object]) -> str:
